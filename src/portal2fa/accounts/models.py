@@ -1,0 +1,72 @@
+"""Users and Security Roles (SPEC §2)."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+ADMINISTRATOR_ROLE = "Administrator"
+
+
+class RoleType(models.TextChoices):
+    SYSTEM = "System"
+    EMPLOYEE = "Employee"
+    PARTNER = "Partner"
+    CUSTOMER = "Customer"
+
+
+class SecurityRole(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=20, choices=RoleType.choices)
+    requires_2fa = models.BooleanField(
+        default=False, help_text="Users of this role must use two-factor authentication."
+    )
+    # Only the built-in Administrator role grants access to Setup; it cannot be renamed or deleted.
+    grants_setup = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser):
+    email = models.EmailField(max_length=254, unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    role = models.ForeignKey(SecurityRole, on_delete=models.PROTECT, related_name="users")
+    date_joined = models.DateTimeField(auto_now_add=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        indexes = [
+            models.Index(Lower("email"), name="user_email_lower_idx"),
+            models.Index(Lower("full_name"), name="user_name_lower_idx"),
+            models.Index(fields=["is_active", "role"], name="user_active_role_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_active and self.role.grants_setup
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name

@@ -1,0 +1,138 @@
+"""Password sign-in with throttling per account and per client address, kept apart from the
+second-factor counters so a password guesser cannot lock a user out of their codes."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from ..audit.models import Action
+from ..audit.services import record
+from ..twofactor import keys
+from ..twofactor.services.throttle import throttle_exceeded, throttle_hit
+from .models import RoleType, SecurityRole, User
+
+PASSWORD_FAILURE_WINDOW = timedelta(minutes=15)
+INVALID_CREDENTIALS = "The email or password is incorrect."
+THROTTLED = "Too many failed sign-in attempts. Wait a few minutes and try again."
+
+
+class SignInRefused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Limits:
+    account_key: str
+    address_key: str
+
+
+def _limits(email: str, client_address: str | None) -> _Limits:
+    return _Limits(
+        account_key=keys.throttle_key("password-account", email.strip().lower()),
+        address_key=keys.throttle_key("password-address", client_address or "unknown"),
+    )
+
+
+def password_authenticate(request, *, email: str, password: str, at: datetime, client_address=None):
+    """The active user for these credentials, or SignInRefused with a message safe to show."""
+    limits = _limits(email, client_address)
+    window = PASSWORD_FAILURE_WINDOW
+    if throttle_exceeded(
+        key=limits.account_key,
+        limit=settings.PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT,
+        window=window,
+        at=at,
+    ) or throttle_exceeded(
+        key=limits.address_key,
+        limit=settings.PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS,
+        window=window,
+        at=at,
+    ):
+        raise SignInRefused(THROTTLED)
+    user = authenticate(request, username=email.strip(), password=password)
+    if user is None:
+        throttle_hit(key=limits.account_key, window=window, at=at)
+        throttle_hit(key=limits.address_key, window=window, at=at)
+        record(Action.SIGNIN_PASSWORD_FAILED, client_address=client_address, at=at)
+        raise SignInRefused(INVALID_CREDENTIALS)
+    return user
+
+
+class AccountError(ValueError):
+    """A user or role change that cannot be made; the message is safe to show."""
+
+
+def role_create(
+    *, actor, name: str, type: str, requires_2fa: bool = False, at: datetime, client_address=None
+) -> SecurityRole:
+    name = name.strip()
+    if not name or len(name) > 100 or not name.isprintable():
+        raise AccountError("A role name is 1 to 100 printable characters.")
+    if type not in RoleType.values:
+        raise AccountError(f"Type must be one of: {', '.join(RoleType.values)}.")
+    with transaction.atomic():
+        if SecurityRole.objects.filter(name__iexact=name).exists():
+            raise AccountError(f"A role named {name!r} already exists.")
+        role = SecurityRole.objects.create(name=name, type=type, requires_2fa=requires_2fa)
+        record(
+            Action.ROLE_CHANGED,
+            actor=actor,
+            client_address=client_address,
+            at=at,
+            role=name,
+            change="created",
+            type=type,
+            requires_2fa=requires_2fa,
+        )
+    return role
+
+
+def user_create(
+    *,
+    actor,
+    email: str,
+    full_name: str,
+    role: SecurityRole,
+    password: str | None,
+    is_active: bool = True,
+    at: datetime,
+    client_address=None,
+) -> User:
+    email = User.objects.normalize_email(email.strip())
+    full_name = full_name.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise AccountError(f"{email!r} is not a valid email address.") from None
+    if not full_name or len(full_name) > 150 or not full_name.isprintable():
+        raise AccountError("A name is 1 to 150 printable characters.")
+    user = User(email=email, full_name=full_name, role=role, is_active=is_active)
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise AccountError(" ".join(error.messages)) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise AccountError(f"A user with email {email} already exists.")
+        user.save()
+        record(
+            Action.USER_CHANGED,
+            actor=actor,
+            target=user,
+            client_address=client_address,
+            at=at,
+            change="created",
+            role=role.name,
+            active=is_active,
+        )
+    return user

@@ -1,0 +1,18 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from ..twofactor.policy import get_settings
+from ..twofactor.selectors.enrollment import status_of
+from .decorators import administrator_required
+
+
+@login_required
+def home(request):
+    return render(
+        request, "accounts/home.html", {"status": status_of(request.user, get_settings())}
+    )
+
+
+@administrator_required
+def setup_home(request):
+    return render(request, "accounts/setup_home.html")

@@ -1,0 +1,44 @@
+"""The audit trail: who did what to whom, when and from where. Append-only by convention."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Action(models.TextChoices):
+    SIGNIN_PASSWORD_FAILED = "signin.password_failed", "Password sign-in failed"
+    SIGNIN_SUCCEEDED = "signin.succeeded", "Sign-in succeeded"
+    SECOND_FACTOR_FAILED = "2fa.failed", "Second factor failed"
+    SECOND_FACTOR_LOCKOUT = "2fa.lockout", "Second factor locked out"
+    BACKUP_CODE_USED = "2fa.backup_code_used", "Backup code used"
+    ENROLLMENT_STARTED = "2fa.enrollment_started", "Enrollment started"
+    ENROLLMENT_COMPLETED = "2fa.enrollment_completed", "Enrollment completed"
+    ENROLLMENT_SKIPPED = "2fa.enrollment_skipped", "Enrollment skipped"
+    BACKUP_CODES_REGENERATED = "2fa.backup_codes_regenerated", "Backup codes regenerated"
+    ENROLLMENT_RESET = "2fa.enrollment_reset", "Enrollment reset"
+    SETTINGS_CHANGED = "settings.changed", "Settings changed"
+    ROLE_CHANGED = "role.changed", "Security Role changed"
+    USER_CHANGED = "user.changed", "User changed"
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    # Never a secret or a code: names, counts, old -> new setting values, reasons.
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["target", "-at"], name="audit_target_at_idx"),
+            models.Index(fields=["action", "-at"], name="audit_action_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"

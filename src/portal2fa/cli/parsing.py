@@ -1,0 +1,40 @@
+"""Argument parsing helpers shared by the CLI commands."""
+
+
+class CommandError(Exception):
+    """Refused: one clear line for stderr, nothing changed."""
+
+
+def parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"true", "on", "yes", "1"}:
+        return True
+    if lowered in {"false", "off", "no", "0"}:
+        return False
+    raise CommandError(f"expected true or false, got {text!r}")
+
+
+def parse_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise CommandError(f"expected a whole number, got {text!r}") from None
+
+
+def parse_enrollment(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered not in {"required", "optional"}:
+        raise CommandError(f"enrollment is 'required' or 'optional', got {text!r}")
+    return lowered == "required"
+
+
+# CLI name -> (model field, parser)
+SETTINGS_KEYS = {
+    "enabled": ("enabled", parse_bool),
+    "enrollment": ("enrollment_required", parse_enrollment),
+    "max-invalid-attempts": ("max_invalid_attempts", parse_int),
+    "clock-skew-steps": ("clock_skew_steps", parse_int),
+    "backup-codes-per-set": ("backup_codes_per_set", parse_int),
+    "low-codes-threshold": ("low_codes_threshold", parse_int),
+    "issuer-name": ("issuer_name", str),
+}

@@ -1,0 +1,147 @@
+"""Django settings, driven by environment variables (see README "Configuration")."""
+
+import dj_database_url
+
+from . import env
+
+BASE_DIR = env.PACKAGE_DIR
+DATA_DIR = env.DATA_DIR
+
+DEBUG = env.get_bool("PORTAL2FA_DEBUG")
+SECRET_KEY = env.get("PORTAL2FA_SECRET_KEY")
+ALLOWED_HOSTS = env.get_list("PORTAL2FA_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env.get_list("PORTAL2FA_CSRF_TRUSTED_ORIGINS")
+
+# Keys outside the database: Fernet keys for TOTP secrets (newest first, older ones still decrypt)
+# and the HMAC key for backup codes and security tokens.
+PORTAL2FA_ENCRYPTION_KEYS = env.get_list("PORTAL2FA_ENCRYPTION_KEYS")
+PORTAL2FA_HASH_KEY = env.get("PORTAL2FA_HASH_KEY")
+# Use X-Forwarded-For for the client address only behind a proxy you trust to set it.
+PORTAL2FA_TRUST_X_FORWARDED_FOR = env.get_bool("PORTAL2FA_TRUST_X_FORWARDED_FOR")
+PORTAL2FA_SITE_NAME = env.get("PORTAL2FA_SITE_NAME", "Portal")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "csp",
+    "portal2fa.accounts",
+    "portal2fa.twofactor",
+    "portal2fa.audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "portal2fa.config.urls"
+WSGI_APPLICATION = "portal2fa.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal2fa.accounts.context_processors.portal",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal2fa.sqlite3'}"),
+        conn_max_age=int(env.get("PORTAL2FA_DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several processes (server + CLI) share one SQLite file: wait for locks instead of failing.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "twofactor:signin"
+LOGIN_REDIRECT_URL = "accounts:home"
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(env.get("PORTAL2FA_SESSION_AGE_SECONDS", str(8 * 3600)))
+CSRF_COOKIE_SAMESITE = "Lax"
+HTTPS = env.get_bool("PORTAL2FA_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env.get_bool("PORTAL2FA_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.get("PORTAL2FA_TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
+
+EMAIL_BACKEND = env.get("PORTAL2FA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.get("PORTAL2FA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env.get("PORTAL2FA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env.get("PORTAL2FA_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.get("PORTAL2FA_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.get_bool("PORTAL2FA_EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env.get("PORTAL2FA_EMAIL_FROM", "portal2fa@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.get("PORTAL2FA_LOG_LEVEL", "INFO")},
+}
+
+# Throttles (failures in a sliding window), all kept in the database.
+PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT = int(
+    env.get("PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT", "10")
+)
+PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS = int(
+    env.get("PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS", "50")
+)
+PORTAL2FA_CODE_FAILURES_PER_ACCOUNT = int(env.get("PORTAL2FA_CODE_FAILURES_PER_ACCOUNT", "20"))

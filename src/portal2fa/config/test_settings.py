@@ -1,0 +1,12 @@
+"""Settings for the test suite: fixed throwaway keys so tests never need a key file."""
+
+import os
+
+os.environ.setdefault("PORTAL2FA_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
+os.environ.setdefault("PORTAL2FA_ENCRYPTION_KEYS", "Z2l2ZS1tZS1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzISE=")
+os.environ.setdefault("PORTAL2FA_HASH_KEY", "test-hash-key-not-for-production")
+os.environ.setdefault("PORTAL2FA_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from .settings import *  # noqa: E402,F403
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

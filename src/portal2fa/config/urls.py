@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("portal2fa.twofactor.urls")),
+    path("", include("portal2fa.accounts.urls")),
+]

@@ -1,0 +1,39 @@
+"""Backup codes, pure: generation, normalisation and keyed hashing. No Django imports.
+
+A code is 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L, U), shown as two
+groups of five. Only an HMAC of the normalised code is ever stored.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+LENGTH = 10
+_ALLOWED = set(ALPHABET)
+_IGNORED = str.maketrans("", "", " -\t")
+
+
+def generate(count: int) -> list[str]:
+    """`count` distinct random codes, normalised (no separator)."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add("".join(secrets.choice(ALPHABET) for _ in range(LENGTH)))
+    return sorted(codes)
+
+
+def display(code: str) -> str:
+    half = LENGTH // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def normalise(raw: str) -> str | None:
+    """The canonical code for user input ignoring case, spaces and dashes; None if it cannot be one."""
+    code = raw.translate(_IGNORED).upper()
+    if len(code) != LENGTH or not set(code) <= _ALLOWED:
+        return None
+    return code
+
+
+def digest(code: str, *, key: bytes) -> str:
+    return hmac.new(key, code.encode("ascii"), hashlib.sha256).hexdigest()

@@ -1,0 +1,135 @@
+"""2FA state. Counters and single-use guards are only changed by atomic UPDATEs (see services)."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class EnrollmentState(models.TextChoices):
+    NOT_STARTED = "not_started", "Not Started"
+    PENDING = "pending", "Pending"
+    ENROLLED = "enrolled", "Enrolled"
+
+
+class TwoFactorSettings(models.Model):
+    """The admin-editable policy (SPEC §4): a single row, pk=1."""
+
+    enabled = models.BooleanField("Enable Two-Factor Authentication", default=False)
+    enrollment_required = models.BooleanField(
+        "Authenticator Enrollment",
+        default=True,
+        help_text="Required: users who must use 2FA enroll during sign-in. Optional: they may skip.",
+    )
+    max_invalid_attempts = models.PositiveSmallIntegerField(
+        "Maximum Invalid Attempts",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    clock_skew_steps = models.PositiveSmallIntegerField(
+        "Clock skew tolerance",
+        default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(5)],
+        help_text="Steps of 30 seconds accepted before and after the current one.",
+    )
+    backup_codes_per_set = models.PositiveSmallIntegerField(
+        "Backup codes per set", default=10, validators=[MinValueValidator(5), MaxValueValidator(20)]
+    )
+    low_codes_threshold = models.PositiveSmallIntegerField(
+        "Low backup codes threshold",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(19)],
+    )
+    issuer_name = models.CharField(
+        "Issuer name", max_length=64, blank=True, help_text="Shown in authenticator apps."
+    )
+
+    class Meta:
+        verbose_name_plural = "two-factor settings"
+
+    def clean(self):
+        if self.low_codes_threshold >= self.backup_codes_per_set:
+            raise ValidationError(
+                {"low_codes_threshold": "Must be lower than the number of backup codes per set."}
+            )
+        if self.issuer_name and (":" in self.issuer_name or not self.issuer_name.isprintable()):
+            raise ValidationError(
+                {"issuer_name": "Use printable characters without a colon (':')."}
+            )
+
+
+class Authenticator(models.Model):
+    """A user's TOTP authenticator: Pending until confirmed, then Enrolled. No row: Not Started."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authenticator"
+    )
+    encrypted_secret = models.TextField()
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Replay guard: the newest accepted time step; a code for this step or older is refused.
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+    # Denormalised, updated in the same transaction as the codes: Backup Codes Health is then one
+    # indexed query. backup_codes_issued distinguishes "used them all" from "never had any".
+    backup_codes_remaining = models.PositiveSmallIntegerField(default=0)
+    backup_codes_issued = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-confirmed_at"], name="auth_confirmed_idx"),
+            models.Index(
+                fields=["backup_codes_remaining"],
+                name="auth_codes_left_idx",
+                condition=models.Q(confirmed_at__isnull=False),
+            ),
+        ]
+
+    @property
+    def state(self) -> EnrollmentState:
+        return EnrollmentState.ENROLLED if self.confirmed_at else EnrollmentState.PENDING
+
+
+class BackupCode(models.Model):
+    authenticator = models.ForeignKey(
+        Authenticator, on_delete=models.CASCADE, related_name="backup_codes"
+    )
+    digest = models.CharField(max_length=64)  # HMAC-SHA256 of the normalised code
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["authenticator", "digest"], name="backup_code_unique")
+        ]
+
+
+class SignInChallenge(models.Model):
+    """The security token issued by each password success (SPEC §6.3)."""
+
+    token_digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="challenges"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # Snapshot of the policy at issue: a settings change applies from the next sign-in.
+    max_attempts = models.PositiveSmallIntegerField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="challenge_user_idx")]
+
+    @property
+    def locked(self) -> bool:
+        return self.failed_attempts >= self.max_attempts
+
+
+class ThrottleEvent(models.Model):
+    """One failure counted against a key (an account, a client address) in a sliding window."""
+
+    key = models.CharField(max_length=200)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="throttle_key_at_idx")]

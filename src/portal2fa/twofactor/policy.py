@@ -1,0 +1,43 @@
+"""Reads of the 2FA policy and of a user's enrollment state, and the sign-in decision they drive."""
+
+import enum
+
+from django.conf import settings as django_settings
+
+from .models import Authenticator, EnrollmentState, TwoFactorSettings
+
+
+def get_settings() -> TwoFactorSettings:
+    policy, _ = TwoFactorSettings.objects.get_or_create(pk=1)
+    return policy
+
+
+def issuer(policy: TwoFactorSettings) -> str:
+    return policy.issuer_name or django_settings.PORTAL2FA_SITE_NAME
+
+
+def authenticator_of(user) -> Authenticator | None:
+    return Authenticator.objects.filter(user=user).first()
+
+
+def state_of(authenticator: Authenticator | None) -> EnrollmentState:
+    return authenticator.state if authenticator else EnrollmentState.NOT_STARTED
+
+
+class NextStep(enum.Enum):
+    SIGNED_IN = "signed_in"  # 2FA does not apply
+    VERIFY = "verify"  # enrolled: enter a code
+    ENROLL = "enroll"  # must enroll now
+    ENROLL_OPTIONAL = "enroll_optional"  # offered enrollment, may skip
+
+
+def next_step(user, policy: TwoFactorSettings) -> NextStep:
+    """SPEC §6.2: 2FA applies when the switch is on and the role requires it or the user enrolled."""
+    if not policy.enabled:
+        return NextStep.SIGNED_IN
+    state = state_of(authenticator_of(user))
+    if state == EnrollmentState.ENROLLED:
+        return NextStep.VERIFY
+    if not user.role.requires_2fa:
+        return NextStep.SIGNED_IN
+    return NextStep.ENROLL if policy.enrollment_required else NextStep.ENROLL_OPTIONAL

@@ -1,0 +1,1 @@
+"""Reads: what pages and the CLI show. No writes here."""

@@ -1,0 +1,57 @@
+"""What the enrollment and personal pages show about one user."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import segno
+
+from .. import keys, totp
+from ..models import Authenticator, EnrollmentState, TwoFactorSettings
+from ..policy import authenticator_of, issuer, state_of
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """The QR code (inline SVG, rendered here) and the manual key for a Pending authenticator."""
+
+    qr_svg: str
+    manual_key: str
+    issuer: str
+    account: str
+
+
+def pairing_for(authenticator: Authenticator, policy: TwoFactorSettings) -> Pairing:
+    secret = keys.decrypt_secret(authenticator.encrypted_secret)
+    uri = totp.provisioning_uri(secret, account=authenticator.user.email, issuer=issuer(policy))
+    qr = segno.make(uri, error="m")
+    return Pairing(
+        qr_svg=qr.svg_inline(
+            scale=5, border=4, dark="#000", light="#fff", title="QR code for your authenticator app"
+        ),
+        manual_key=totp.group_secret(secret),
+        issuer=issuer(policy),
+        account=authenticator.user.email,
+    )
+
+
+@dataclass(frozen=True)
+class Status:
+    state: EnrollmentState
+    enrolled_at: datetime | None
+    codes_remaining: int
+    running_low: bool
+    out_of_codes: bool
+
+
+def status_of(user, policy: TwoFactorSettings) -> Status:
+    authenticator = authenticator_of(user)
+    state = state_of(authenticator)
+    remaining = authenticator.backup_codes_remaining if authenticator else 0
+    enrolled = state == EnrollmentState.ENROLLED
+    return Status(
+        state=state,
+        enrolled_at=authenticator.confirmed_at if authenticator else None,
+        codes_remaining=remaining,
+        running_low=enrolled and 0 < remaining <= policy.low_codes_threshold,
+        out_of_codes=enrolled and remaining == 0,
+    )

@@ -1,0 +1,1 @@
+"""Writes. One use case per function, one transaction each, audit event included."""

@@ -1,0 +1,99 @@
+"""Checking a code against an enrolled authenticator, and issuing backup codes.
+
+Each check changes the single-use state with one conditional UPDATE whose row count decides, so two
+processes racing with the same code cannot both succeed.
+"""
+
+import enum
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+
+from .. import backup_codes, keys, totp
+from ..models import Authenticator, BackupCode
+from .throttle import throttle_exceeded, throttle_hit
+
+CODE_FAILURE_WINDOW = timedelta(hours=1)
+
+ACCOUNT_LOCKED_MESSAGE = "Too many invalid codes for this account. Try again later."
+
+
+class CodeCheck(enum.Enum):
+    TOTP = "totp"
+    BACKUP = "backup"
+    USED = "used"
+    INVALID = "invalid"
+
+    @property
+    def ok(self) -> bool:
+        return self in (CodeCheck.TOTP, CodeCheck.BACKUP)
+
+
+def _failure_key(user_id: int) -> str:
+    return keys.throttle_key("code-failures", str(user_id))
+
+
+def account_code_budget_spent(user_id: int, *, at: datetime) -> bool:
+    """Per-account budget across sign-ins, so starting new sign-ins does not buy unlimited guesses."""
+    return throttle_exceeded(
+        key=_failure_key(user_id),
+        limit=settings.PORTAL2FA_CODE_FAILURES_PER_ACCOUNT,
+        window=CODE_FAILURE_WINDOW,
+        at=at,
+    )
+
+
+def count_code_failure(user_id: int, *, at: datetime) -> None:
+    throttle_hit(key=_failure_key(user_id), window=CODE_FAILURE_WINDOW, at=at)
+
+
+def consume_totp(
+    authenticator: Authenticator, code: str, *, at: datetime, window: int
+) -> CodeCheck:
+    secret = keys.decrypt_secret(authenticator.encrypted_secret)
+    step = totp.matching_step(secret, code, at=at, window=window)
+    if step is None:
+        return CodeCheck.INVALID
+    newer = Q(last_used_step__isnull=True) | Q(last_used_step__lt=step)
+    if Authenticator.objects.filter(newer, pk=authenticator.pk).update(last_used_step=step):
+        return CodeCheck.TOTP
+    return CodeCheck.USED
+
+
+def consume_backup_code(authenticator: Authenticator, raw: str, *, at: datetime) -> CodeCheck:
+    code = backup_codes.normalise(raw)
+    if code is None:
+        return CodeCheck.INVALID
+    digest = keys.backup_code_digest(code)
+    unused = BackupCode.objects.filter(authenticator=authenticator, digest=digest, used_at=None)
+    if unused.update(used_at=at):
+        Authenticator.objects.filter(pk=authenticator.pk).update(
+            backup_codes_remaining=F("backup_codes_remaining") - 1
+        )
+        return CodeCheck.BACKUP
+    if BackupCode.objects.filter(authenticator=authenticator, digest=digest).exists():
+        return CodeCheck.USED
+    return CodeCheck.INVALID
+
+
+def consume_code(authenticator: Authenticator, raw: str, *, at: datetime, window: int) -> CodeCheck:
+    """A 6-digit TOTP code or a backup code, for an enrolled authenticator."""
+    code = raw.strip().replace(" ", "")
+    if totp.looks_like_totp(code):
+        return consume_totp(authenticator, code, at=at, window=window)
+    return consume_backup_code(authenticator, raw, at=at)
+
+
+def issue_backup_codes(authenticator: Authenticator, *, count: int) -> list[str]:
+    """Replace the whole set: old codes stop working in the same transaction. Returns clear codes."""
+    codes = backup_codes.generate(count)
+    BackupCode.objects.filter(authenticator=authenticator).delete()
+    BackupCode.objects.bulk_create(
+        BackupCode(authenticator=authenticator, digest=keys.backup_code_digest(code))
+        for code in codes
+    )
+    Authenticator.objects.filter(pk=authenticator.pk).update(
+        backup_codes_remaining=count, backup_codes_issued=count
+    )
+    return codes

@@ -1,0 +1,120 @@
+"""Enrollment: begin (issue a pending secret), confirm (first valid code), reset (admin)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from ...audit.models import Action
+from ...audit.services import record
+from .. import keys, totp
+from ..models import Authenticator
+from ..policy import get_settings
+from . import codes as code_checks
+from .notices import send_reset_notice
+
+
+class EnrollmentError(Exception):
+    """A request the enrollment cannot honour; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    ok: bool
+    message: str = ""
+    backup_codes: tuple[str, ...] = ()
+
+
+def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -> Authenticator:
+    """The user's authenticator, creating a Pending one with a fresh secret when there is none.
+
+    A Pending secret is kept, so a user who scanned the QR code and abandoned can still finish.
+    """
+    existing = Authenticator.objects.filter(user=user).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            authenticator = Authenticator.objects.create(
+                user=user, encrypted_secret=keys.encrypt_secret(totp.new_secret()), created_at=at
+            )
+            record(
+                Action.ENROLLMENT_STARTED,
+                actor=user,
+                target=user,
+                client_address=client_address,
+                at=at,
+            )
+    except IntegrityError:  # a concurrent request created it first: use that one
+        return Authenticator.objects.get(user=user)
+    return authenticator
+
+
+def confirm_pending(
+    authenticator: Authenticator, code: str, *, at: datetime, client_address
+) -> Confirmation:
+    """Check the first code of a Pending authenticator; on success it becomes Enrolled with codes.
+
+    Runs inside the caller's transaction. The confirming step is stored, so that code cannot sign in.
+    """
+    policy = get_settings()
+    secret = keys.decrypt_secret(authenticator.encrypted_secret)
+    step = totp.matching_step(secret, code.strip(), at=at, window=policy.clock_skew_steps)
+    if step is None:
+        return Confirmation(False)
+    confirmed = Authenticator.objects.filter(pk=authenticator.pk, confirmed_at=None).update(
+        confirmed_at=at, last_used_step=step
+    )
+    if not confirmed:  # confirmed concurrently or reset meanwhile
+        return Confirmation(False, "This code was already used.")
+    new_codes = code_checks.issue_backup_codes(authenticator, count=policy.backup_codes_per_set)
+    user = authenticator.user
+    record(
+        Action.ENROLLMENT_COMPLETED, actor=user, target=user, client_address=client_address, at=at
+    )
+    return Confirmation(True, backup_codes=tuple(new_codes))
+
+
+def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) -> Confirmation:
+    """Confirm a Pending enrollment from the personal page (the user is already signed in)."""
+    if code_checks.account_code_budget_spent(user.pk, at=at):
+        return Confirmation(False, code_checks.ACCOUNT_LOCKED_MESSAGE)
+    with transaction.atomic():
+        authenticator = Authenticator.objects.select_for_update().filter(user=user).first()
+        if authenticator is None or authenticator.confirmed_at:
+            raise EnrollmentError("There is no pending enrollment to confirm.")
+        result = confirm_pending(authenticator, code, at=at, client_address=client_address)
+    if not result.ok and not result.message:
+        code_checks.count_code_failure(user.pk, at=at)
+        return Confirmation(False, "Invalid code. Check your device's clock and try again.")
+    return result
+
+
+class NothingToReset(EnrollmentError):
+    pass
+
+
+def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: str = "") -> None:
+    """Remove the secret, the pending state and every backup code in one transaction, audited,
+    then email the user a security notice once the transaction has committed."""
+    reason = reason.strip()
+    if len(reason) > 500 or not reason.isprintable():
+        raise EnrollmentError("The reason must be printable text of at most 500 characters.")
+    with transaction.atomic():
+        authenticator = Authenticator.objects.select_for_update().filter(user=user).first()
+        if authenticator is None:
+            raise NothingToReset(
+                f"{user.full_name} has not started enrollment: there is nothing to reset."
+            )
+        previous_state = authenticator.state.label
+        authenticator.delete()  # cascades to the backup codes
+        record(
+            Action.ENROLLMENT_RESET,
+            actor=actor,
+            target=user,
+            client_address=client_address,
+            at=at,
+            previous_state=previous_state,
+            reason=reason,
+        )
+        transaction.on_commit(lambda: send_reset_notice(user=user, at=at))

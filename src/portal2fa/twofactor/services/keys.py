@@ -1,0 +1,27 @@
+"""Key rotation: re-encrypt every stored TOTP secret under the newest encryption key."""
+
+from django.db import transaction
+
+from .. import keys
+from ..models import Authenticator
+
+
+def secrets_rotate(batch_size: int = 1000) -> int:
+    """Re-encrypt all secrets (old keys must still be configured after the new first one)."""
+    count = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Authenticator.objects.select_for_update()
+                .filter(pk__gt=last_id)
+                .order_by("pk")
+                .only("pk", "encrypted_secret")[:batch_size]
+            )
+            if not batch:
+                return count
+            for authenticator in batch:
+                authenticator.encrypted_secret = keys.rotate_secret(authenticator.encrypted_secret)
+            Authenticator.objects.bulk_update(batch, ["encrypted_secret"])
+        count += len(batch)
+        last_id = batch[-1].pk

@@ -1,0 +1,81 @@
+"""Changes to the admin-editable 2FA policy, validated as a whole and audited old -> new."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ...accounts.models import SecurityRole
+from ...audit.models import Action
+from ...audit.services import record
+from ..models import TwoFactorSettings
+
+EDITABLE_FIELDS = (
+    "enabled",
+    "enrollment_required",
+    "max_invalid_attempts",
+    "clock_skew_steps",
+    "backup_codes_per_set",
+    "low_codes_threshold",
+    "issuer_name",
+)
+
+
+class SettingsError(ValueError):
+    """Invalid values; `errors` maps field name -> list of messages. Nothing was saved."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()))
+
+
+def settings_update(
+    *, actor, changes: dict, at: datetime, client_address=None, roles_requiring_2fa=None
+) -> dict:
+    """Apply `changes` (field -> value) and, if given, the set of role ids requiring 2FA.
+
+    Returns the applied changes as {name: [old, new]}; empty when nothing differed.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise SettingsError({name: ["Unknown setting."] for name in sorted(unknown)})
+    with transaction.atomic():
+        policy, _ = TwoFactorSettings.objects.select_for_update().get_or_create(pk=1)
+        diff = {}
+        for name, value in changes.items():
+            old = getattr(policy, name)
+            if old != value:
+                diff[name] = [old, value]
+                setattr(policy, name, value)
+        try:
+            policy.full_clean()
+        except ValidationError as error:
+            transaction.set_rollback(True)
+            raise SettingsError(error.message_dict) from None
+        if diff:
+            policy.save()
+        if roles_requiring_2fa is not None:
+            diff.update(_set_roles_requiring_2fa(set(roles_requiring_2fa)))
+        if diff:
+            record(
+                Action.SETTINGS_CHANGED,
+                actor=actor,
+                client_address=client_address,
+                at=at,
+                changes=diff,
+            )
+    return diff
+
+
+def _set_roles_requiring_2fa(role_ids: set[int]) -> dict:
+    diff = {}
+    for role in SecurityRole.objects.select_for_update().order_by("name"):
+        wanted = role.pk in role_ids
+        if role.requires_2fa != wanted:
+            diff[f"role:{role.name}"] = [
+                "required" if role.requires_2fa else "not required",
+                "required" if wanted else "not required",
+            ]
+            role.requires_2fa = wanted
+            role.save(update_fields=["requires_2fa"])
+    return diff

@@ -1,0 +1,114 @@
+"""The user's personal two-factor page (SPEC §7): status, voluntary enrollment, regenerate codes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ...accounts.http import client_address
+from ..forms import TotpForm
+from ..models import EnrollmentState
+from ..policy import get_settings
+from ..selectors.enrollment import pairing_for, status_of
+from ..services.backup_codes import backup_codes_regenerate
+from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
+
+
+@login_required
+@never_cache
+def overview(request):
+    policy = get_settings()
+    return render(
+        request,
+        "twofactor/account.html",
+        {
+            "status": status_of(request.user, policy),
+            "policy": policy,
+            "regenerate_form": TotpForm(),
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enroll(request):
+    policy = get_settings()
+    if status_of(request.user, policy).state == EnrollmentState.ENROLLED:
+        messages.info(request, "Your authenticator app is already set up.")
+        return redirect("twofactor:account")
+    now, address = timezone.now(), client_address(request)
+    authenticator = enrollment_begin(user=request.user, at=now, client_address=address)
+    form = TotpForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                result = enrollment_confirm(
+                    user=request.user,
+                    code=form.cleaned_data["code"],
+                    at=now,
+                    client_address=address,
+                )
+            except EnrollmentError as error:
+                messages.error(request, str(error))
+                return redirect("twofactor:account")
+            if result.ok:
+                return render(
+                    request,
+                    "twofactor/backup_codes.html",
+                    {
+                        "codes": result.backup_codes,
+                        "just_enrolled": True,
+                        "continue_url": "/account/two-factor/",
+                    },
+                )
+            form.add_error("code", result.message)
+    return render(
+        request,
+        "twofactor/account_enroll.html",
+        {
+            "form": form,
+            "pairing": pairing_for(authenticator, policy),
+        },
+        status=status,
+    )
+
+
+@login_required
+@never_cache
+@require_POST
+def regenerate(request):
+    form = TotpForm(request.POST)
+    if form.is_valid():
+        result = backup_codes_regenerate(
+            user=request.user,
+            code=form.cleaned_data["code"],
+            at=timezone.now(),
+            client_address=client_address(request),
+        )
+        if result.ok:
+            return render(
+                request,
+                "twofactor/backup_codes.html",
+                {
+                    "codes": result.backup_codes,
+                    "just_enrolled": False,
+                    "continue_url": "/account/two-factor/",
+                },
+            )
+        form.add_error("code", result.message)
+    policy = get_settings()
+    return render(
+        request,
+        "twofactor/account.html",
+        {
+            "status": status_of(request.user, policy),
+            "policy": policy,
+            "regenerate_form": form,
+        },
+        status=400,
+    )

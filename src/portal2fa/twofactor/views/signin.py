@@ -1,0 +1,198 @@
+"""Sign-in: password, then the second factor. Thin: parse, call one service, render.
+
+The session holds only the clear security token between the steps; the user is logged in (and the
+session key rotated by django.contrib.auth.login) only after the second factor passes.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, logout
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ...accounts.http import client_address
+from ...accounts.services import SignInRefused, password_authenticate
+from ..forms import CodeForm, SignInForm, TotpForm
+from ..policy import NextStep, authenticator_of, get_settings, next_step
+from ..selectors.enrollment import pairing_for
+from ..services.challenge import (
+    EXPIRED,
+    challenge_attempt,
+    challenge_issue,
+    challenge_load,
+    challenge_skip_enrollment,
+)
+from ..services.enrollment import enrollment_begin
+
+TOKEN_KEY = "portal2fa_signin_token"
+NEXT_KEY = "portal2fa_signin_next"
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _safe_next(request, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return "/"
+
+
+def _finish(request, user_id: int):
+    """Log the user in: rotates the session key and drops the pre-authentication state."""
+    target = request.session.pop(NEXT_KEY, "/")
+    user = get_user_model().objects.get(pk=user_id)
+    request.session.pop(TOKEN_KEY, None)
+    login(request, user, backend=BACKEND)
+    return target
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    form = SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            now = timezone.now()
+            try:
+                user = password_authenticate(
+                    request,
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    at=now,
+                    client_address=client_address(request),
+                )
+            except SignInRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                return _after_password(request, user, now)
+        status = 400
+    return render(request, "twofactor/signin.html", {"form": form}, status=status)
+
+
+def _after_password(request, user, now):
+    request.session[NEXT_KEY] = _safe_next(request, request.GET.get("next"))
+    step = next_step(user, get_settings())
+    if step is NextStep.SIGNED_IN:
+        return redirect(_finish(request, user.pk))
+    request.session.cycle_key()  # a new session id for the pre-authentication state, too
+    request.session[TOKEN_KEY] = challenge_issue(
+        user=user, at=now, client_address=client_address(request)
+    )
+    return redirect(
+        "twofactor:signin-verify" if step is NextStep.VERIFY else "twofactor:signin-enroll"
+    )
+
+
+def _live_challenge_or_restart(request):
+    token = request.session.get(TOKEN_KEY)
+    challenge = challenge_load(token, at=timezone.now())
+    if challenge is None:
+        request.session.pop(TOKEN_KEY, None)
+        messages.error(request, EXPIRED if token else "Sign in with your email and password first.")
+    return challenge
+
+
+def _attempt(request, form):
+    return challenge_attempt(
+        token=request.session.get(TOKEN_KEY),
+        code=form.cleaned_data["code"],
+        at=timezone.now(),
+        client_address=client_address(request),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    challenge = _live_challenge_or_restart(request)
+    if challenge is None:
+        return redirect("twofactor:signin")
+    form = CodeForm(request.POST or None)
+    status, locked = 200, challenge.locked
+    if request.method == "POST" and not locked:
+        status = 400
+        if form.is_valid():
+            attempt = _attempt(request, form)
+            if attempt.ok:
+                target = _finish(request, attempt.user_id)
+                if attempt.used_backup_code:
+                    messages.warning(
+                        request, "You signed in with a backup code. It cannot be used again."
+                    )
+                return redirect(target)
+            form.add_error("code", attempt.message)
+            locked = attempt.locked
+    return render(
+        request, "twofactor/signin_verify.html", {"form": form, "locked": locked}, status=status
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enroll(request):
+    challenge = _live_challenge_or_restart(request)
+    if challenge is None:
+        return redirect("twofactor:signin")
+    user, policy = challenge.user, get_settings()
+    authenticator = authenticator_of(user)
+    if authenticator and authenticator.confirmed_at:
+        return redirect("twofactor:signin-verify")
+    authenticator = enrollment_begin(
+        user=user, at=timezone.now(), client_address=client_address(request)
+    )
+    form = TotpForm(request.POST or None)
+    status, locked = 200, challenge.locked
+    if request.method == "POST" and not locked:
+        status = 400
+        if form.is_valid():
+            attempt = _attempt(request, form)
+            if attempt.ok:
+                target = _finish(request, attempt.user_id)
+                return render(
+                    request,
+                    "twofactor/backup_codes.html",
+                    {
+                        "codes": attempt.backup_codes,
+                        "just_enrolled": True,
+                        "continue_url": target,
+                    },
+                )
+            form.add_error("code", attempt.message)
+            locked = attempt.locked
+    return render(
+        request,
+        "twofactor/signin_enroll.html",
+        {
+            "form": form,
+            "locked": locked,
+            "pairing": pairing_for(authenticator, policy),
+            "can_skip": not policy.enrollment_required,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_POST
+def skip_enrollment(request):
+    attempt = challenge_skip_enrollment(
+        token=request.session.get(TOKEN_KEY),
+        at=timezone.now(),
+        client_address=client_address(request),
+    )
+    if not attempt.ok:
+        messages.error(request, attempt.message)
+        return redirect("twofactor:signin")
+    return redirect(_finish(request, attempt.user_id))
+
+
+@require_POST
+def signout(request):
+    logout(request)
+    messages.info(request, "You have signed out.")
+    return redirect("twofactor:signin")

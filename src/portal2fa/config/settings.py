@@ -119,7 +119,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = None  # no collectstatic: WhiteNoise serves from the app folders
 WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
 
 EMAIL_BACKEND = env.get("PORTAL2FA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

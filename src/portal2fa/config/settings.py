@@ -120,6 +120,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = None  # no collectstatic: WhiteNoise serves from the app folders
+STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
 
 EMAIL_BACKEND = env.get("PORTAL2FA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

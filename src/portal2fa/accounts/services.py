@@ -136,3 +136,94 @@ def user_create(
             active=is_active,
         )
     return user
+
+
+def _would_remove_last_administrator(user: User, *, role: SecurityRole, is_active: bool) -> bool:
+    if not (user.role.grants_setup and user.is_active) or (role.grants_setup and is_active):
+        return False
+    others = User.objects.filter(role__grants_setup=True, is_active=True).exclude(pk=user.pk)
+    return not others.exists()
+
+
+def user_update(
+    *,
+    actor,
+    user: User,
+    email: str,
+    full_name: str,
+    role: SecurityRole,
+    is_active: bool,
+    at: datetime,
+    client_address=None,
+) -> dict:
+    """Edit a user; refuses to remove the last active administrator. Returns {field: [old, new]}."""
+    email = User.objects.normalize_email(email.strip())
+    full_name = full_name.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise AccountError(f"{email!r} is not a valid email address.") from None
+    if not full_name or len(full_name) > 150 or not full_name.isprintable():
+        raise AccountError("A name is 1 to 150 printable characters.")
+    if actor is not None and actor.pk == user.pk and not (role.grants_setup and is_active):
+        raise AccountError("You cannot remove your own administrator access.")
+    with transaction.atomic():
+        user = User.objects.select_for_update().select_related("role").get(pk=user.pk)
+        if _would_remove_last_administrator(user, role=role, is_active=is_active):
+            raise AccountError("This is the last active administrator: keep at least one.")
+        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise AccountError(f"A user with email {email} already exists.")
+        diff = {}
+        for field, new in (
+            ("email", email),
+            ("full_name", full_name),
+            ("role", role),
+            ("is_active", is_active),
+        ):
+            old = getattr(user, field)
+            if old != new:
+                diff[field] = [str(old), str(new)]
+                setattr(user, field, new)
+        if diff:
+            user.save()
+            record(
+                Action.USER_CHANGED,
+                actor=actor,
+                target=user,
+                client_address=client_address,
+                at=at,
+                changes=diff,
+            )
+    return diff
+
+
+def role_update(
+    *, actor, role: SecurityRole, name: str, type: str, at: datetime, client_address=None
+) -> dict:
+    name = name.strip()
+    if not name or len(name) > 100 or not name.isprintable():
+        raise AccountError("A role name is 1 to 100 printable characters.")
+    if type not in RoleType.values:
+        raise AccountError(f"Type must be one of: {', '.join(RoleType.values)}.")
+    if role.grants_setup and (name != role.name or type != role.type):
+        raise AccountError("The built-in Administrator role cannot be renamed or retyped.")
+    with transaction.atomic():
+        if SecurityRole.objects.filter(name__iexact=name).exclude(pk=role.pk).exists():
+            raise AccountError(f"A role named {name!r} already exists.")
+        diff = {
+            f: [getattr(role, f), v]
+            for f, v in (("name", name), ("type", type))
+            if getattr(role, f) != v
+        }
+        if diff:
+            role.name, role.type = name, type
+            role.save(update_fields=["name", "type"])
+            record(
+                Action.ROLE_CHANGED,
+                actor=actor,
+                client_address=client_address,
+                at=at,
+                role=name,
+                changes=diff,
+            )
+    return diff

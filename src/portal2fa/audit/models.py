@@ -42,3 +42,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    @property
+    def detail_text(self) -> str:
+        """The detail as one readable line: 'changes: max_invalid_attempts 5 -> 3; reason: lost phone'."""
+        parts = []
+        for key, value in sorted(self.detail.items()):
+            if key == "changes" and isinstance(value, dict):
+                value = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in value.items())
+            if value not in ("", None):
+                parts.append(f"{key.replace('_', ' ')}: {value}")
+        return "; ".join(parts)

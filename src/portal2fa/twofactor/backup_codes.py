@@ -29,7 +29,10 @@ def display(code: str) -> str:
 
 def normalise(raw: str) -> str | None:
     """The canonical code for user input ignoring case, spaces and dashes; None if it cannot be one."""
-    code = raw.translate(_IGNORED).upper()
+    code = raw.translate(_IGNORED)
+    if not code.isascii():  # before upper(): "ß".upper() == "SS", "ﬀ".upper() == "FF"
+        return None
+    code = code.upper()
     if len(code) != LENGTH or not set(code) <= _ALLOWED:
         return None
     return code

@@ -1,5 +1,8 @@
 from django import forms
 
+from ..accounts.models import SecurityRole
+from .models import TwoFactorSettings
+
 
 class SignInForm(forms.Form):
     email = forms.EmailField(
@@ -41,3 +44,69 @@ class TotpForm(CodeForm):
         super().__init__(*args, **kwargs)
         self.fields["code"].label = "Authenticator code"
         self.fields["code"].widget.attrs.update({"inputmode": "numeric", "pattern": "[0-9 ]*"})
+
+
+class RoleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, role):
+        return f"{role.name} ({role.type})"
+
+
+class SettingsForm(forms.ModelForm):
+    """The Settings tab. Range checks come from the model's validators; the service saves."""
+
+    enrollment_required = forms.TypedChoiceField(
+        label="Authenticator Enrollment",
+        choices=[("required", "Required"), ("optional", "Optional")],
+        coerce=lambda value: value == "required",
+        widget=forms.RadioSelect,
+        help_text="Required: users who must use 2FA enroll during sign-in. Optional: they may skip.",
+    )
+    roles_requiring_2fa = RoleChoiceField(
+        label="Require two-factor authentication",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = TwoFactorSettings
+        fields = [
+            "enabled",
+            "enrollment_required",
+            "max_invalid_attempts",
+            "clock_skew_steps",
+            "backup_codes_per_set",
+            "low_codes_threshold",
+            "issuer_name",
+        ]
+        widgets = {
+            name: forms.NumberInput(attrs={"min": low, "max": high})
+            for name, low, high in [
+                ("max_invalid_attempts", 1, 10),
+                ("clock_skew_steps", 0, 5),
+                ("backup_codes_per_set", 5, 20),
+                ("low_codes_threshold", 1, 19),
+            ]
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = SecurityRole.objects.order_by("name")
+        self.fields["roles_requiring_2fa"].queryset = roles
+        self.initial.setdefault("roles_requiring_2fa", [r.pk for r in roles if r.requires_2fa])
+        self.initial["enrollment_required"] = (
+            "required" if self.instance.enrollment_required else "optional"
+        )
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label="User", max_length=200, required=False, strip=True)
+
+
+class ResetForm(forms.Form):
+    user = forms.IntegerField(min_value=1, error_messages={"required": "Select a user first."})
+    reason = forms.CharField(label="Reason (optional)", max_length=500, required=False)
+    confirmed = forms.BooleanField(required=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, signin
+from .views import account, setup, signin
 
 app_name = "twofactor"
 
@@ -13,4 +13,10 @@ urlpatterns = [
     path("account/two-factor/", account.overview, name="account"),
     path("account/two-factor/enroll/", account.enroll, name="account-enroll"),
     path("account/two-factor/backup-codes/", account.regenerate, name="account-regenerate"),
+    path("setup/two-factor/", setup.settings_tab, name="setup-settings"),
+    path("setup/two-factor/overview/", setup.overview_tab, name="setup-overview"),
+    path("setup/two-factor/overview.json", setup.overview_json, name="setup-overview-json"),
+    path("setup/two-factor/overview/<slug:name>.csv", setup.export, name="setup-export"),
+    path("setup/two-factor/reset/", setup.reset_tab, name="setup-reset"),
+    path("setup/two-factor/users/search", setup.user_search, name="setup-user-search"),
 ]

@@ -25,8 +25,15 @@ def pairing_for(authenticator: Authenticator, policy: TwoFactorSettings) -> Pair
     uri = totp.provisioning_uri(secret, account=authenticator.user.email, issuer=issuer(policy))
     qr = segno.make(uri, error="m")
     return Pairing(
+        # omitsize: a viewBox instead of a fixed width/height, so the stylesheet's size scales the
+        # code instead of cropping it (a cropped code cannot be scanned).
         qr_svg=qr.svg_inline(
-            scale=5, border=4, dark="#000", light="#fff", title="QR code for your authenticator app"
+            scale=5,
+            border=4,
+            dark="#000",
+            light="#fff",
+            title="QR code for your authenticator app",
+            omitsize=True,
         ),
         manual_key=totp.group_secret(secret),
         issuer=issuer(policy),

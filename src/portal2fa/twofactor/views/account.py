@@ -41,7 +41,7 @@ def enroll(request):
         return redirect("twofactor:account")
     now, address = timezone.now(), client_address(request)
     authenticator = enrollment_begin(user=request.user, at=now, client_address=address)
-    form = TotpForm(request.POST or None)
+    form = TotpForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400

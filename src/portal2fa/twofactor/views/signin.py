@@ -53,7 +53,7 @@ def _finish(request, user_id: int):
 def signin(request):
     if request.user.is_authenticated:
         return redirect("accounts:home")
-    form = SignInForm(request.POST or None)
+    form = SignInForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -112,7 +112,7 @@ def verify(request):
     challenge = _live_challenge_or_restart(request)
     if challenge is None:
         return redirect("twofactor:signin")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     status, locked = 200, challenge.locked
     if request.method == "POST" and not locked:
         status = 400
@@ -145,7 +145,7 @@ def enroll(request):
     authenticator = enrollment_begin(
         user=user, at=timezone.now(), client_address=client_address(request)
     )
-    form = TotpForm(request.POST or None)
+    form = TotpForm(request.POST if request.method == "POST" else None)
     status, locked = 200, challenge.locked
     if request.method == "POST" and not locked:
         status = 400
@@ -180,6 +180,8 @@ def enroll(request):
 @never_cache
 @require_POST
 def skip_enrollment(request):
+    if _live_challenge_or_restart(request) is None:
+        return redirect("twofactor:signin")
     attempt = challenge_skip_enrollment(
         token=request.session.get(TOKEN_KEY),
         at=timezone.now(),

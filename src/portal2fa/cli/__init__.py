@@ -20,11 +20,11 @@ def _setup_django() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import accounts, policy, run
+    from . import accounts, admin, policy, run
 
     parser = argparse.ArgumentParser(prog="portal2fa", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, accounts, policy):
+    for module in (run, accounts, policy, admin):
         module.register(commands)
     return parser
 
@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as error:
         print(f"portal2fa: {error}", file=sys.stderr)
         return USER_ERROR
+    except BrokenPipeError:  # the reader (e.g. `head`) went away: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ class TotpForm(CodeForm):
 
 class RoleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, role):
-        return f"{role.name} ({role.type})"
+        return role.name  # the Type has its own column
 
 
 class SettingsForm(forms.ModelForm):

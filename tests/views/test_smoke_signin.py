@@ -7,11 +7,15 @@ from tests.conftest import PASSWORD
 
 
 def test_enrolled_user_signs_in_with_totp(client, enrolled):
-    response = client.post(reverse("twofactor:signin"), {"email": enrolled.user.email, "password": PASSWORD})
+    response = client.post(
+        reverse("twofactor:signin"), {"email": enrolled.user.email, "password": PASSWORD}
+    )
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == reverse("twofactor:signin-verify")
     response = client.get(response.url)
     assert response.status_code == HTTPStatus.OK
-    response = client.post(reverse("twofactor:signin-verify"), {"code": enrolled.code(timezone.now())})
+    response = client.post(
+        reverse("twofactor:signin-verify"), {"code": enrolled.code(timezone.now())}
+    )
     assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
     assert client.get("/").status_code == HTTPStatus.OK

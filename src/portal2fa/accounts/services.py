@@ -59,7 +59,8 @@ def password_authenticate(request, *, email: str, password: str, at: datetime, c
     if user is None:
         throttle_hit(key=limits.account_key, window=window, at=at)
         throttle_hit(key=limits.address_key, window=window, at=at)
-        record(Action.SIGNIN_PASSWORD_FAILED, client_address=client_address, at=at)
+        known = User.objects.filter(email__iexact=email.strip()).first()  # for the audit filter
+        record(Action.SIGNIN_PASSWORD_FAILED, target=known, client_address=client_address, at=at)
         raise SignInRefused(INVALID_CREDENTIALS)
     return user
 

@@ -44,6 +44,8 @@ def _invalid_message(remaining: int) -> str:
 def challenge_issue(*, user, at: datetime, client_address: str | None = None) -> str:
     """A new token with its counter at zero. Returns the clear token for the session."""
     token = crypto.new_token()
+    # Spent and expired tokens of this user are of no further use (the audit log keeps the story).
+    SignInChallenge.objects.filter(user=user, expires_at__lte=at).delete()
     SignInChallenge.objects.create(
         token_digest=keys.token_digest(token),
         user=user,

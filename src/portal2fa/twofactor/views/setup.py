@@ -123,9 +123,11 @@ def user_search(request):
 
 
 def _selected(user_id) -> User | None:
-    if not user_id or not str(user_id).isdigit():
+    text = str(user_id or "")
+    # ASCII digits only, and short: int() refuses "²" and strings of more than 4300 digits.
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         return None
-    return users_with_state().filter(pk=int(user_id)).first()
+    return users_with_state().filter(pk=int(text)).first()
 
 
 @administrator_required
@@ -158,9 +160,12 @@ def reset_tab(request):
 def _reset_post(request):
     form = ResetForm(request.POST)
     selected = _selected(request.POST.get("user"))
-    if not form.is_valid() or selected is None:
+    if selected is None:
         messages.error(request, "Select a user first.")
         return redirect("twofactor:setup-reset")
+    if not form.is_valid():  # the user is fine, so the reason is not: say so, keep the selection
+        messages.error(request, "The reason must be printable text of at most 500 characters.")
+        return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
     if selected.state_label == "Not Started":
         messages.info(request, f"{selected.full_name} has not enrolled: there is nothing to reset.")
         return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")

@@ -1,0 +1,95 @@
+"""Races on PostgreSQL with real threads (one connection each): single use and lockout hold.
+
+Each thread waits on a barrier, then calls the service at the same instant; the database's
+conditional UPDATEs must decide. Runs only on PostgreSQL (see tests/conftest.py).
+"""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from portal2fa.twofactor.models import Authenticator, BackupCode, SignInChallenge
+from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
+
+from .helpers import T0, later, wrong_code
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+USED = "This code was already used."
+LOCKED = "Too many invalid attempts. Start a new sign-in."
+
+
+def run_together(calls):
+    """Run each zero-argument callable in its own thread, all released at once; their results."""
+    barrier = threading.Barrier(len(calls))
+    results, errors = [None] * len(calls), []
+
+    def worker(index, call):
+        try:
+            connection.ensure_connection()  # connect before the barrier: start truly together
+            barrier.wait(timeout=30)
+            results[index] = call()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    assert errors == []
+    return results
+
+
+@pytest.fixture
+def alice(user, enroll, policy):
+    return enroll(user, at=T0)
+
+
+def attempt(token, code, at):
+    return lambda: challenge_attempt(token=token, code=code, at=at)
+
+
+def test_same_totp_code_on_eight_tokens_succeeds_once(alice):
+    t = later(minutes=1)
+    code = alice.code(t)
+    tokens = [challenge_issue(user=alice.user, at=t) for _ in range(8)]
+    results = run_together([attempt(token, code, t) for token in tokens])
+    assert sum(r.ok for r in results) == 1
+    assert Counter(r.message for r in results if not r.ok) == {USED: 7}
+    assert SignInChallenge.objects.filter(completed_at__isnull=False).count() == 1
+    assert Authenticator.objects.get().last_used_step == int(t.timestamp()) // 30
+
+
+def test_same_backup_code_on_eight_tokens_succeeds_once(alice):
+    t = later(minutes=1)
+    code = alice.backup_codes[0]
+    before = Authenticator.objects.get().backup_codes_remaining
+    tokens = [challenge_issue(user=alice.user, at=t) for _ in range(8)]
+    results = run_together([attempt(token, code, t) for token in tokens])
+    assert sum(r.ok for r in results) == 1
+    assert [r.used_backup_code for r in results if r.ok] == [True]
+    assert Counter(r.message for r in results if not r.ok) == {USED: 7}
+    assert Authenticator.objects.get().backup_codes_remaining == before - 1
+    assert BackupCode.objects.filter(used_at__isnull=False).count() == 1
+
+
+def test_wrong_codes_in_parallel_stop_exactly_at_the_maximum(alice, set_policy):
+    set_policy(max_invalid_attempts=5)
+    t = later(minutes=1)
+    token = challenge_issue(user=alice.user, at=t)
+    bad = wrong_code(alice.secret, t)
+    results = run_together([attempt(token, bad, t) for _ in range(10)])
+    assert not any(r.ok for r in results)
+    assert SignInChallenge.objects.get().failed_attempts == 5
+    assert LOCKED in {r.message for r in results}
+    refused = challenge_attempt(token=token, code=alice.code(t), at=t)
+    assert not refused.ok and refused.message == LOCKED
+    # the correct code was refused without being spent: a new sign-in accepts it
+    fresh = challenge_issue(user=alice.user, at=t)
+    assert challenge_attempt(token=fresh, code=alice.code(t), at=t).ok

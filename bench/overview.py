@@ -59,8 +59,13 @@ def seed(n: int) -> float:
     for offset in range(0, n, batch):
         with transaction.atomic():
             users = User.objects.bulk_create(
-                User(email=f"user{i}@bench.example", full_name=f"Bench User {i}", role=role,
-                     is_active=rng.random() > 0.05, password="!")
+                User(
+                    email=f"user{i}@bench.example",
+                    full_name=f"Bench User {i}",
+                    role=role,
+                    is_active=rng.random() > 0.05,
+                    password="!",
+                )
                 for i in range(offset, min(offset + batch, n))
             )
             authenticators = []
@@ -70,11 +75,17 @@ def seed(n: int) -> float:
                     continue
                 confirmed = None if roll < 0.45 else now - timedelta(days=rng.uniform(0, 90))
                 remaining = rng.choice([0, 1, 2, 3, 10, 10, 10, 10]) if confirmed else 0
-                authenticators.append(Authenticator(
-                    user=user, encrypted_secret="bench-not-a-secret", created_at=now,
-                    confirmed_at=confirmed, backup_codes_remaining=remaining,
-                    backup_codes_issued=10 if confirmed else 0,
-                ))
+                authenticators.append(
+                    Authenticator(
+                        user=user,
+                        encrypted_secret="bench-not-a-secret",
+                        created_at=now,
+                        user_active=user.is_active,
+                        confirmed_at=confirmed,
+                        backup_codes_remaining=remaining,
+                        backup_codes_issued=10 if confirmed else 0,
+                    )
+                )
             Authenticator.objects.bulk_create(authenticators)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh planner statistics, as a live database would have
@@ -87,8 +98,10 @@ def timed(label: str, fn) -> None:
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
-    print(f"  {label:<34} min {min(samples):8.1f} ms   median {statistics.median(samples):8.1f} ms   "
-          f"max {max(samples):8.1f} ms")
+    print(
+        f"  {label:<34} min {min(samples):8.1f} ms   median {statistics.median(samples):8.1f} ms   "
+        f"max {max(samples):8.1f} ms"
+    )
 
 
 print(f"database: {connection.vendor}; users: {args.users:,}; runs: {args.runs}")
@@ -99,10 +112,19 @@ with CaptureQueriesContext(connection) as queries:
     overview.overview_data(policy, now=now, limit=10)
 print(f"queries per overview: {len(queries)}")
 timed("Enrollment Rate + Status Breakdown", overview.enrollment_counts)
-timed("no backup codes (count + page)", lambda: (overview.users_without_codes().count(),
-                                                 list(overview.users_without_codes()[:10])))
-timed("low on codes (count + page)", lambda: (overview.users_low_on_codes(2).count(),
-                                              list(overview.users_low_on_codes(2)[:10])))
-timed("recent enrollments (count + page)", lambda: (overview.recent_enrollments(now=now).count(),
-                                                    list(overview.recent_enrollments(now=now)[:10])))
+timed(
+    "no backup codes (count + page)",
+    lambda: (overview.users_without_codes().count(), list(overview.users_without_codes()[:10])),
+)
+timed(
+    "low on codes (count + page)",
+    lambda: (overview.users_low_on_codes(2).count(), list(overview.users_low_on_codes(2)[:10])),
+)
+timed(
+    "recent enrollments (count + page)",
+    lambda: (
+        overview.recent_enrollments(now=now).count(),
+        list(overview.recent_enrollments(now=now)[:10]),
+    ),
+)
 timed("whole overview (JSON data)", lambda: overview.overview_data(policy, now=now, limit=10))

@@ -126,7 +126,10 @@ def _demo_enrollment(rng, user, now) -> None:
         return  # Not Started
     created = now - timedelta(days=rng.uniform(0, 60))
     authenticator = Authenticator.objects.create(
-        user=user, encrypted_secret=keys.encrypt_secret(totp.new_secret()), created_at=created
+        user=user,
+        encrypted_secret=keys.encrypt_secret(totp.new_secret()),
+        created_at=created,
+        user_active=user.is_active,
     )
     if roll < 0.45:
         return  # Pending

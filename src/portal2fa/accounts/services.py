@@ -14,6 +14,7 @@ from django.db import transaction
 from ..audit.models import Action
 from ..audit.services import record
 from ..twofactor import keys
+from ..twofactor.models import Authenticator
 from ..twofactor.services.throttle import throttle_exceeded, throttle_hit
 from .models import RoleType, SecurityRole, User
 
@@ -187,6 +188,8 @@ def user_update(
                 setattr(user, field, new)
         if diff:
             user.save()
+            if "is_active" in diff:
+                Authenticator.objects.filter(user=user).update(user_active=is_active)
             record(
                 Action.USER_CHANGED,
                 actor=actor,

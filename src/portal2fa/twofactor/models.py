@@ -73,14 +73,20 @@ class Authenticator(models.Model):
     # indexed query. backup_codes_issued distinguishes "used them all" from "never had any".
     backup_codes_remaining = models.PositiveSmallIntegerField(default=0)
     backup_codes_issued = models.PositiveSmallIntegerField(default=0)
+    # Copy of user.is_active, kept in sync by accounts.services.user_update in the same
+    # transaction: the Overview then never joins the users table to leave inactive users out.
+    user_active = models.BooleanField(default=True)
 
     class Meta:
+        _enrolled_active = models.Q(confirmed_at__isnull=False, user_active=True)
         indexes = [
-            models.Index(fields=["-confirmed_at"], name="auth_confirmed_idx"),
             models.Index(
-                fields=["backup_codes_remaining"],
-                name="auth_codes_left_idx",
-                condition=models.Q(confirmed_at__isnull=False),
+                fields=["-confirmed_at"], name="auth_recent_idx", condition=_enrolled_active
+            ),
+            models.Index(
+                fields=["backup_codes_remaining", "id"],
+                name="auth_health_idx",
+                condition=_enrolled_active,
             ),
         ]
 

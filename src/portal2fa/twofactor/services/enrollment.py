@@ -36,7 +36,10 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
     try:
         with transaction.atomic():
             authenticator = Authenticator.objects.create(
-                user=user, encrypted_secret=keys.encrypt_secret(totp.new_secret()), created_at=at
+                user=user,
+                encrypted_secret=keys.encrypt_secret(totp.new_secret()),
+                created_at=at,
+                user_active=user.is_active,
             )
             record(
                 Action.ENROLLMENT_STARTED,

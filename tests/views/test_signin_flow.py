@@ -153,7 +153,7 @@ def test_lockout_refuses_even_the_right_code_until_a_fresh_sign_in(client, enrol
     response = client.post(verify, {"code": bad})
     assert LOCKED in text(response)
     response = client.post(verify, {"code": enrolled.code(timezone.now())})
-    assert response.status_code != HTTPStatus.FOUND
+    assert response.status_code == HTTPStatus.FORBIDDEN  # refused on the locked token
     assert LOCKED in text(response)
     assert LOCKED in text(client.get(verify))
     assert not is_signed_in(client)

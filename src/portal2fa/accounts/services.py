@@ -70,14 +70,31 @@ class AccountError(ValueError):
     """A user or role change that cannot be made; the message is safe to show."""
 
 
-def role_create(
-    *, actor, name: str, type: str, requires_2fa: bool = False, at: datetime, client_address=None
-) -> SecurityRole:
+def _clean_identity(email: str, full_name: str) -> tuple[str, str]:
+    email = User.objects.normalize_email(email.strip())
+    full_name = full_name.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise AccountError(f"{email!r} is not a valid email address.") from None
+    if not full_name or len(full_name) > 150 or not full_name.isprintable():
+        raise AccountError("A name is 1 to 150 printable characters.")
+    return email, full_name
+
+
+def _clean_role(name: str, type: str) -> str:
     name = name.strip()
     if not name or len(name) > 100 or not name.isprintable():
         raise AccountError("A role name is 1 to 100 printable characters.")
     if type not in RoleType.values:
         raise AccountError(f"Type must be one of: {', '.join(RoleType.values)}.")
+    return name
+
+
+def role_create(
+    *, actor, name: str, type: str, requires_2fa: bool = False, at: datetime, client_address=None
+) -> SecurityRole:
+    name = _clean_role(name, type)
     with transaction.atomic():
         if SecurityRole.objects.filter(name__iexact=name).exists():
             raise AccountError(f"A role named {name!r} already exists.")
@@ -106,14 +123,7 @@ def user_create(
     at: datetime,
     client_address=None,
 ) -> User:
-    email = User.objects.normalize_email(email.strip())
-    full_name = full_name.strip()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise AccountError(f"{email!r} is not a valid email address.") from None
-    if not full_name or len(full_name) > 150 or not full_name.isprintable():
-        raise AccountError("A name is 1 to 150 printable characters.")
+    email, full_name = _clean_identity(email, full_name)
     user = User(email=email, full_name=full_name, role=role, is_active=is_active)
     if password:
         try:
@@ -159,14 +169,7 @@ def user_update(
     client_address=None,
 ) -> dict:
     """Edit a user; refuses to remove the last active administrator. Returns {field: [old, new]}."""
-    email = User.objects.normalize_email(email.strip())
-    full_name = full_name.strip()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise AccountError(f"{email!r} is not a valid email address.") from None
-    if not full_name or len(full_name) > 150 or not full_name.isprintable():
-        raise AccountError("A name is 1 to 150 printable characters.")
+    email, full_name = _clean_identity(email, full_name)
     if actor is not None and actor.pk == user.pk and not (role.grants_setup and is_active):
         raise AccountError("You cannot remove your own administrator access.")
     with transaction.atomic():
@@ -204,11 +207,7 @@ def user_update(
 def role_update(
     *, actor, role: SecurityRole, name: str, type: str, at: datetime, client_address=None
 ) -> dict:
-    name = name.strip()
-    if not name or len(name) > 100 or not name.isprintable():
-        raise AccountError("A role name is 1 to 100 printable characters.")
-    if type not in RoleType.values:
-        raise AccountError(f"Type must be one of: {', '.join(RoleType.values)}.")
+    name = _clean_role(name, type)
     if role.grants_setup and (name != role.name or type != role.type):
         raise AccountError("The built-in Administrator role cannot be renamed or retyped.")
     with transaction.atomic():

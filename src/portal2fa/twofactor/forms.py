@@ -2,6 +2,7 @@ from django import forms
 
 from ..accounts.models import SecurityRole
 from .models import TwoFactorSettings
+from .services.settings import EDITABLE_FIELDS
 
 
 class SignInForm(forms.Form):
@@ -70,15 +71,7 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = TwoFactorSettings
-        fields = [
-            "enabled",
-            "enrollment_required",
-            "max_invalid_attempts",
-            "clock_skew_steps",
-            "backup_codes_per_set",
-            "low_codes_threshold",
-            "issuer_name",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             name: forms.NumberInput(attrs={"min": low, "max": high})
             for name, low, high in [

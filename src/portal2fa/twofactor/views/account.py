@@ -19,16 +19,17 @@ from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_
 @login_required
 @never_cache
 def overview(request):
+    return _account_page(request, TotpForm())
+
+
+def _account_page(request, regenerate_form, status: int = 200):
     policy = get_settings()
-    return render(
-        request,
-        "twofactor/account.html",
-        {
-            "status": status_of(request.user, policy),
-            "policy": policy,
-            "regenerate_form": TotpForm(),
-        },
-    )
+    context = {
+        "status": status_of(request.user, policy),
+        "policy": policy,
+        "regenerate_form": regenerate_form,
+    }
+    return render(request, "twofactor/account.html", context, status=status)
 
 
 @login_required
@@ -101,14 +102,4 @@ def regenerate(request):
                 },
             )
         form.add_error("code", result.message)
-    policy = get_settings()
-    return render(
-        request,
-        "twofactor/account.html",
-        {
-            "status": status_of(request.user, policy),
-            "policy": policy,
-            "regenerate_form": form,
-        },
-        status=400,
-    )
+    return _account_page(request, form, status=400)

@@ -97,13 +97,24 @@ def _live_challenge_or_restart(request):
     return challenge
 
 
-def _attempt(request, form):
-    return challenge_attempt(
+def _submit_code(request, challenge, form):
+    """The code form of both sign-in pages: (passed attempt or None, HTTP status, locked)."""
+    if request.method != "POST":
+        return None, 200, challenge.locked
+    if challenge.locked:
+        return None, 403, True
+    if not form.is_valid():
+        return None, 400, False
+    attempt = challenge_attempt(
         token=request.session.get(TOKEN_KEY),
         code=form.cleaned_data["code"],
         at=timezone.now(),
         client_address=client_address(request),
     )
+    if attempt.ok:
+        return attempt, 200, False
+    form.add_error("code", attempt.message)
+    return None, 400, attempt.locked
 
 
 @never_cache
@@ -113,20 +124,12 @@ def verify(request):
     if challenge is None:
         return redirect("twofactor:signin")
     form = CodeForm(request.POST if request.method == "POST" else None)
-    status, locked = 200, challenge.locked
-    if request.method == "POST" and not locked:
-        status = 400
-        if form.is_valid():
-            attempt = _attempt(request, form)
-            if attempt.ok:
-                target = _finish(request, attempt.user_id)
-                if attempt.used_backup_code:
-                    messages.warning(
-                        request, "You signed in with a backup code. It cannot be used again."
-                    )
-                return redirect(target)
-            form.add_error("code", attempt.message)
-            locked = attempt.locked
+    attempt, status, locked = _submit_code(request, challenge, form)
+    if attempt:
+        target = _finish(request, attempt.user_id)
+        if attempt.used_backup_code:
+            messages.warning(request, "You signed in with a backup code. It cannot be used again.")
+        return redirect(target)
     return render(
         request, "twofactor/signin_verify.html", {"form": form, "locked": locked}, status=status
     )
@@ -146,24 +149,11 @@ def enroll(request):
         user=user, at=timezone.now(), client_address=client_address(request)
     )
     form = TotpForm(request.POST if request.method == "POST" else None)
-    status, locked = 200, challenge.locked
-    if request.method == "POST" and not locked:
-        status = 400
-        if form.is_valid():
-            attempt = _attempt(request, form)
-            if attempt.ok:
-                target = _finish(request, attempt.user_id)
-                return render(
-                    request,
-                    "twofactor/backup_codes.html",
-                    {
-                        "codes": attempt.backup_codes,
-                        "just_enrolled": True,
-                        "continue_url": target,
-                    },
-                )
-            form.add_error("code", attempt.message)
-            locked = attempt.locked
+    attempt, status, locked = _submit_code(request, challenge, form)
+    if attempt:
+        target = _finish(request, attempt.user_id)
+        context = {"codes": attempt.backup_codes, "just_enrolled": True, "continue_url": target}
+        return render(request, "twofactor/backup_codes.html", context)
     return render(
         request,
         "twofactor/signin_enroll.html",

@@ -269,7 +269,7 @@ def test_low_codes_list_is_paginated(policy, admin_client, make_user):
             user=person,
             encrypted_secret="unused",
             created_at=now,
-            confirmed_at=now,
+            confirmed_at=now - timedelta(minutes=n),  # the list shows the newest enrollment first
             backup_codes_remaining=1,
             backup_codes_issued=10,
         )

@@ -45,25 +45,28 @@ def _enrolled_active() -> QuerySet[Authenticator]:
 
 
 def users_without_codes() -> QuerySet:
-    """Enrolled active users who had backup codes and have used them all (never had: not listed)."""
+    """Enrolled active users who had backup codes and have used them all (never had: not listed).
+
+    Most recently enrolled first: the order of an index, so a page costs the same at any size.
+    """
     return (
         _enrolled_active()
         .filter(backup_codes_remaining=0, backup_codes_issued__gt=0)
         .annotate(name=F("user__full_name"), email=F("user__email"))
-        .order_by("user__full_name", "user__email")
+        .order_by("-confirmed_at", "-id")
         .values("name", "email")
     )
 
 
 def users_low_on_codes(threshold: int) -> QuerySet:
-    """Enrolled active users with 1..threshold backup codes left, fewest first."""
+    """Enrolled active users with 1..threshold backup codes left: fewest first, then newest."""
     return (
         _enrolled_active()
         .filter(backup_codes_remaining__gte=1, backup_codes_remaining__lte=threshold)
         .annotate(
             name=F("user__full_name"), email=F("user__email"), remaining=F("backup_codes_remaining")
         )
-        .order_by("backup_codes_remaining", "user__full_name", "user__email")
+        .order_by("backup_codes_remaining", "-confirmed_at", "-id")
         .values("name", "email", "remaining")
     )
 

@@ -88,8 +88,8 @@ def seed(n: int) -> float:
                     )
                 )
             Authenticator.objects.bulk_create(authenticators)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh planner statistics, as a live database would have
+    with connection.cursor() as cursor:  # what autovacuum does to a live database
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return time.perf_counter() - started
 
 

@@ -93,3 +93,19 @@ def test_wrong_codes_in_parallel_stop_exactly_at_the_maximum(alice, set_policy):
     # the correct code was refused without being spent: a new sign-in accepts it
     fresh = challenge_issue(user=alice.user, at=t)
     assert challenge_attempt(token=fresh, code=alice.code(t), at=t).ok
+
+
+def test_account_budget_holds_against_parallel_sign_ins(alice, settings):
+    """Wrong codes sent at once on many fresh tokens: the account-wide budget is not overrun."""
+    from portal2fa.twofactor.models import ThrottleEvent
+    from portal2fa.twofactor.services.codes import ACCOUNT_LOCKED_MESSAGE
+
+    settings.PORTAL2FA_CODE_FAILURES_PER_ACCOUNT = 3
+    t = later(minutes=1)
+    tokens = [challenge_issue(user=alice.user, at=t) for _ in range(8)]
+    bad = wrong_code(alice.secret, t)
+    results = run_together([attempt(token, bad, t) for token in tokens])
+    messages = Counter(result.message for result in results)
+    assert messages[ACCOUNT_LOCKED_MESSAGE] == 5
+    assert sum(n for m, n in messages.items() if m.startswith("Invalid code.")) == 3
+    assert ThrottleEvent.objects.count() == 3

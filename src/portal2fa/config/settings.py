@@ -16,8 +16,9 @@ CSRF_TRUSTED_ORIGINS = env.get_list("PORTAL2FA_CSRF_TRUSTED_ORIGINS")
 # and the HMAC key for backup codes and security tokens.
 PORTAL2FA_ENCRYPTION_KEYS = env.get_list("PORTAL2FA_ENCRYPTION_KEYS")
 PORTAL2FA_HASH_KEY = env.get("PORTAL2FA_HASH_KEY")
-# Use X-Forwarded-For for the client address only behind a proxy you trust to set it.
-PORTAL2FA_TRUST_X_FORWARDED_FOR = env.get_bool("PORTAL2FA_TRUST_X_FORWARDED_FOR")
+# How many reverse proxies you run in front of the app. 0: use the socket's address. N: take the
+# Nth address from the right of X-Forwarded-For (entries further left are client-controlled).
+PORTAL2FA_TRUSTED_PROXY_COUNT = int(env.get("PORTAL2FA_TRUSTED_PROXY_COUNT", "0"))
 PORTAL2FA_SITE_NAME = env.get("PORTAL2FA_SITE_NAME", "Portal")
 
 INSTALLED_APPS = [

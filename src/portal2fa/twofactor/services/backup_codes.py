@@ -21,17 +21,14 @@ class Regeneration:
 
 
 def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=None) -> Regeneration:
-    if code_checks.account_code_budget_spent(user.pk, at=at):
-        return Regeneration(False, code_checks.ACCOUNT_LOCKED_MESSAGE)
     code = code.strip().replace(" ", "")
     if not totp.looks_like_totp(code):
         return Regeneration(False, "Enter the 6-digit code from your authenticator app.")
-    with transaction.atomic():
-        authenticator = (
-            Authenticator.objects.select_for_update()
-            .filter(user=user, confirmed_at__isnull=False)
-            .first()
-        )
+    with transaction.atomic():  # under the per-user lock, failure counted in the same transaction
+        code_checks.serialize_code_checks(user.pk)
+        if code_checks.account_code_budget_spent(user.pk, at=at):
+            return Regeneration(False, code_checks.ACCOUNT_LOCKED_MESSAGE)
+        authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
         if authenticator is None:
             return Regeneration(False, "Set up your authenticator app first.")
         policy = get_settings()
@@ -49,7 +46,7 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
                 count=len(new_codes),
             )
             return Regeneration(True, backup_codes=tuple(new_codes))
-    code_checks.count_code_failure(user.pk, at=at)
+        code_checks.count_code_failure(user.pk, at=at)
     if check is code_checks.CodeCheck.USED:
         return Regeneration(False, "This code was already used.")
     return Regeneration(False, "Invalid code.")

@@ -63,7 +63,12 @@ def challenge_load(token: str | None, *, at: datetime) -> SignInChallenge | None
         return None
     return (
         SignInChallenge.objects.select_related("user__role")
-        .filter(token_digest=keys.token_digest(token), completed_at=None, expires_at__gt=at)
+        .filter(
+            token_digest=keys.token_digest(token),
+            completed_at=None,
+            expires_at__gt=at,
+            user__is_active=True,  # deactivated mid-sign-in: the token dies with the account
+        )
         .first()
     )
 
@@ -106,58 +111,58 @@ def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) 
 def challenge_attempt(
     *, token: str | None, code: str, at: datetime, client_address=None
 ) -> Attempt:
-    """Check a code (TOTP or backup; or the confirming code of an enrollment) against a token."""
+    """Check a code (TOTP or backup; or the confirming code of an enrollment) against a token.
+
+    One transaction under a per-user lock: the checks, the code's consumption and the failure
+    counters commit together, so neither the token's limit nor the account's can be raced.
+    """
     challenge = challenge_load(token, at=at)
     if challenge is None:
         return Attempt(False, EXPIRED)
-    if challenge.locked:
-        return Attempt(False, LOCKED, locked=True)
-    if code_checks.account_code_budget_spent(challenge.user_id, at=at):
-        return Attempt(False, code_checks.ACCOUNT_LOCKED_MESSAGE, locked=True)
     with transaction.atomic():
+        code_checks.serialize_code_checks(challenge.user_id)
+        challenge.refresh_from_db(fields=["failed_attempts", "completed_at"])
+        if challenge.completed_at:
+            return Attempt(False, EXPIRED)
+        if challenge.locked:
+            return Attempt(False, LOCKED, locked=True)
+        if code_checks.account_code_budget_spent(challenge.user_id, at=at):
+            return Attempt(False, code_checks.ACCOUNT_LOCKED_MESSAGE, locked=True)
         authenticator = Authenticator.objects.filter(user_id=challenge.user_id).first()
         if authenticator is None:  # reset by an administrator during this sign-in
             return Attempt(False, EXPIRED)
-        window = get_settings().clock_skew_steps
+        confirmation = None
         if authenticator.confirmed_at is None:
             confirmation = confirm_pending(
                 authenticator, code, at=at, client_address=client_address
             )
             check = code_checks.CodeCheck.TOTP if confirmation.ok else code_checks.CodeCheck.INVALID
         else:
-            confirmation = None
+            window = get_settings().clock_skew_steps
             check = code_checks.consume_code(authenticator, code, at=at, window=window)
-        if check.ok and _complete(challenge, at=at):
-            user = challenge.user
-            record(
-                Action.SIGNIN_SUCCEEDED,
-                actor=user,
-                target=user,
-                client_address=client_address,
-                at=at,
-                factor=check.value,
-            )
-            if check is code_checks.CodeCheck.BACKUP:
-                record(
-                    Action.BACKUP_CODE_USED,
-                    actor=user,
-                    target=user,
-                    client_address=client_address,
-                    at=at,
-                )
-            return Attempt(
-                True,
-                user_id=challenge.user_id,
-                backup_codes=confirmation.backup_codes if confirmation else (),
-                used_backup_code=check is code_checks.CodeCheck.BACKUP,
-            )
-        if check.ok:  # locked or completed concurrently: undo the code's consumption
-            transaction.set_rollback(True)
-            return Attempt(False, LOCKED, locked=True)
-    failure = _count_failure(challenge, at=at, client_address=client_address)
+        if check.ok:
+            if not _complete(challenge, at=at):  # completed concurrently: undo the consumption
+                transaction.set_rollback(True)
+                return Attempt(False, EXPIRED)
+            return _succeeded(challenge, check, confirmation, at=at, client_address=client_address)
+        failure = _count_failure(challenge, at=at, client_address=client_address)
     if check is code_checks.CodeCheck.USED and not failure.locked:
         return Attempt(False, USED)
     return failure
+
+
+def _succeeded(challenge, check, confirmation, *, at, client_address) -> Attempt:
+    user = challenge.user
+    where = {"actor": user, "target": user, "client_address": client_address, "at": at}
+    record(Action.SIGNIN_SUCCEEDED, factor=check.value, **where)
+    if check is code_checks.CodeCheck.BACKUP:
+        record(Action.BACKUP_CODE_USED, **where)
+    return Attempt(
+        True,
+        user_id=challenge.user_id,
+        backup_codes=confirmation.backup_codes if confirmation else (),
+        used_backup_code=check is code_checks.CodeCheck.BACKUP,
+    )
 
 
 def challenge_skip_enrollment(*, token: str | None, at: datetime, client_address=None) -> Attempt:

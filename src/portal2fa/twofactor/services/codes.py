@@ -8,6 +8,7 @@ import enum
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 
 from .. import backup_codes, keys, totp
@@ -32,6 +33,13 @@ class CodeCheck(enum.Enum):
 
 def _failure_key(user_id: int) -> str:
     return keys.throttle_key("code-failures", str(user_id))
+
+
+def serialize_code_checks(user_id: int) -> None:
+    """Lock the user's row for the rest of the transaction: one code check per user at a time, so
+    parallel guesses cannot all read the account budget before any of them records a failure.
+    (SQLite needs no row lock: our transactions there are IMMEDIATE, one writer at a time.)"""
+    get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk").first()
 
 
 def account_code_budget_spent(user_id: int, *, at: datetime) -> bool:

@@ -62,7 +62,8 @@ def confirm_pending(
     """
     policy = get_settings()
     secret = keys.decrypt_secret(authenticator.encrypted_secret)
-    step = totp.matching_step(secret, code.strip(), at=at, window=policy.clock_skew_steps)
+    code = code.strip().replace(" ", "")  # "123 456" as apps display it
+    step = totp.matching_step(secret, code, at=at, window=policy.clock_skew_steps)
     if step is None:
         return Confirmation(False)
     confirmed = Authenticator.objects.filter(pk=authenticator.pk, confirmed_at=None).update(
@@ -80,16 +81,17 @@ def confirm_pending(
 
 def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) -> Confirmation:
     """Confirm a Pending enrollment from the personal page (the user is already signed in)."""
-    if code_checks.account_code_budget_spent(user.pk, at=at):
-        return Confirmation(False, code_checks.ACCOUNT_LOCKED_MESSAGE)
-    with transaction.atomic():
-        authenticator = Authenticator.objects.select_for_update().filter(user=user).first()
+    with transaction.atomic():  # under the per-user lock, failure counted in the same transaction
+        code_checks.serialize_code_checks(user.pk)
+        if code_checks.account_code_budget_spent(user.pk, at=at):
+            return Confirmation(False, code_checks.ACCOUNT_LOCKED_MESSAGE)
+        authenticator = Authenticator.objects.filter(user=user).first()
         if authenticator is None or authenticator.confirmed_at:
             raise EnrollmentError("There is no pending enrollment to confirm.")
         result = confirm_pending(authenticator, code, at=at, client_address=client_address)
-    if not result.ok and not result.message:
-        code_checks.count_code_failure(user.pk, at=at)
-        return Confirmation(False, "Invalid code. Check your device's clock and try again.")
+        if not result.ok and not result.message:
+            code_checks.count_code_failure(user.pk, at=at)
+            return Confirmation(False, "Invalid code. Check your device's clock and try again.")
     return result
 
 

@@ -182,7 +182,7 @@ def test_threshold_equal_to_a_lowered_set_size_is_refused(admin_client, policy, 
         ("low_codes_threshold", "1" * 10240, "Enter a whole number."),
         ("issuer_name", "x" * 10240, "Ensure this value has at most 64 characters"),
         ("enrollment_required", "r" * 10240, "Select a valid choice."),
-        ("roles_requiring_2fa", ["x" * 10240], "is not a valid value."),
+        ("roles_requiring_2fa", ["x" * 10240], "Select valid Security Roles."),
         ("roles_requiring_2fa", ["999999"], "Select a valid choice. 999999 is not one of"),
     ],
 )
@@ -253,3 +253,45 @@ def test_a_token_issued_before_the_change_keeps_its_limit(admin_client, enrolled
     assert "Invalid code. 3 attempts remaining." in second
     response = _enter(browser, totp(enrolled.secret, timezone.now().timestamp()))
     assert response.status_code == HTTPStatus.FOUND
+
+
+def test_a_role_created_after_the_form_was_loaded_keeps_its_requirement(admin_client, make_role):
+    """A stale Settings form must not switch off 2FA for a role it never showed."""
+    make_role("Staff", requires_2fa=True)
+    page = admin_client.get(reverse("twofactor:setup-settings")).content.decode()
+    shown = re.search(r'name="roles_shown" value="([0-9,]+)"', page).group(1)
+    newcomer = make_role("Contractors", requires_2fa=True)  # created while the form is open
+    form = {
+        "enabled": "on",
+        "enrollment_required": "required",
+        "max_invalid_attempts": 5,
+        "clock_skew_steps": 3,
+        "backup_codes_per_set": 10,
+        "low_codes_threshold": 2,
+        "issuer_name": "",
+        "roles_shown": shown,
+        "roles_requiring_2fa": [],
+    }
+    response = admin_client.post(reverse("twofactor:setup-settings"), form)
+    assert response.status_code == HTTPStatus.FOUND
+    assert SecurityRole.objects.get(pk=newcomer.pk).requires_2fa is True
+    assert SecurityRole.objects.get(name="Staff").requires_2fa is False
+
+
+@pytest.mark.parametrize("junk", ["99999999999999999999999", "²", "-1", "abc"])
+def test_junk_role_ids_are_a_message_not_a_500(admin_client, junk):
+    form = {
+        "enabled": "on",
+        "enrollment_required": "required",
+        "max_invalid_attempts": 5,
+        "clock_skew_steps": 3,
+        "backup_codes_per_set": 10,
+        "low_codes_threshold": 2,
+        "roles_requiring_2fa": [junk],
+    }
+    response = admin_client.post(reverse("twofactor:setup-settings"), form)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert (
+        "Select valid Security Roles." in response.content.decode()
+        or "valid choice" in response.content.decode()
+    )

@@ -47,9 +47,24 @@ class TotpForm(CodeForm):
         self.fields["code"].widget.attrs.update({"inputmode": "numeric", "pattern": "[0-9 ]*"})
 
 
+def _role_ids(values) -> list[int]:
+    """Role ids from a form; anything but short ASCII digit strings is refused (no 500 on junk)."""
+    ids = []
+    for value in values:
+        text = str(value)
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            raise forms.ValidationError("Select valid Security Roles.")
+        ids.append(int(text))
+    return ids
+
+
 class RoleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, role):
         return role.name  # the Type has its own column
+
+    def clean(self, value):
+        _role_ids(value or [])
+        return super().clean(value)
 
 
 class SettingsForm(forms.ModelForm):
@@ -82,11 +97,25 @@ class SettingsForm(forms.ModelForm):
             ]
         }
 
+    # The roles the page showed: only those are changed, so a role created meanwhile is untouched.
+    roles_shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=10000)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        roles = SecurityRole.objects.order_by("name")
-        self.fields["roles_requiring_2fa"].queryset = roles
+        roles = list(SecurityRole.objects.order_by("name"))
+        self.fields["roles_requiring_2fa"].queryset = SecurityRole.objects.order_by("name")
         self.initial.setdefault("roles_requiring_2fa", [r.pk for r in roles if r.requires_2fa])
+        self.initial.setdefault("roles_shown", ",".join(str(r.pk) for r in roles))
+
+    def clean_roles_shown(self) -> list[int]:
+        shown = self.cleaned_data["roles_shown"]
+        if not shown:  # a client that does not send it (a script): every role it could see
+            return [role.pk for role in self.fields["roles_requiring_2fa"].queryset]
+        return _role_ids(part for part in shown.split(",") if part)
+
+    def role_requirements(self) -> dict[int, bool]:
+        required = {role.pk for role in self.cleaned_data["roles_requiring_2fa"]}
+        return {pk: pk in required for pk in self.cleaned_data["roles_shown"]}
         self.initial["enrollment_required"] = (
             "required" if self.instance.enrollment_required else "optional"
         )

@@ -30,11 +30,12 @@ class SettingsError(ValueError):
 
 
 def settings_update(
-    *, actor, changes: dict, at: datetime, client_address=None, roles_requiring_2fa=None
+    *, actor, changes: dict, at: datetime, client_address=None, role_requirements=None
 ) -> dict:
-    """Apply `changes` (field -> value) and, if given, the set of role ids requiring 2FA.
+    """Apply `changes` (field -> value) and `role_requirements` ({role id: requires 2FA}).
 
-    Returns the applied changes as {name: [old, new]}; empty when nothing differed.
+    Only the roles named in `role_requirements` change: a role created after the Settings form was
+    loaded keeps its requirement. Returns the changes as {name: [old, new]}; empty when none.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -54,8 +55,8 @@ def settings_update(
             raise SettingsError(error.message_dict) from None
         if diff:
             policy.save()
-        if roles_requiring_2fa is not None:
-            diff.update(_set_roles_requiring_2fa(set(roles_requiring_2fa)))
+        if role_requirements:
+            diff.update(_set_role_requirements(role_requirements))
         if diff:
             record(
                 Action.SETTINGS_CHANGED,
@@ -67,10 +68,11 @@ def settings_update(
     return diff
 
 
-def _set_roles_requiring_2fa(role_ids: set[int]) -> dict:
+def _set_role_requirements(requirements: dict[int, bool]) -> dict:
     diff = {}
-    for role in SecurityRole.objects.select_for_update().order_by("name"):
-        wanted = role.pk in role_ids
+    roles = SecurityRole.objects.select_for_update().filter(pk__in=requirements).order_by("name")
+    for role in roles:
+        wanted = requirements[role.pk]
         if role.requires_2fa != wanted:
             diff[f"role:{role.name}"] = [
                 "required" if role.requires_2fa else "not required",

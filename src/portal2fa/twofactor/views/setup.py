@@ -45,9 +45,7 @@ def settings_tab(request):
                     changes=form.changes(),
                     at=timezone.now(),
                     client_address=client_address(request),
-                    roles_requiring_2fa=[
-                        role.pk for role in form.cleaned_data["roles_requiring_2fa"]
-                    ],
+                    role_requirements=form.role_requirements(),
                 )
             except SettingsError as error:
                 for field, field_errors in error.errors.items():

@@ -297,3 +297,13 @@ def test_no_secret_or_backup_code_reaches_the_audit_trail(admin_client, enrolled
     assert enrolled.secret not in squashed
     for code in enrolled.backup_codes:
         assert code not in squashed
+
+
+@pytest.mark.parametrize("field", ["date_from", "date_to"])
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
+def test_audit_dates_at_the_calendar_edges_are_a_message_not_a_500(admin_client, field, value):
+    for name in ("audit:log", "audit:export"):
+        response = admin_client.get(reverse(name), {field: value})
+        assert response.status_code in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
+    page = admin_client.get(reverse("audit:log"), {field: value})
+    assert "Enter a date between 1970 and 9998." in page.content.decode()

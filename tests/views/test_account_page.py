@@ -89,7 +89,7 @@ def test_backup_code_warnings(client, enrolled, used, warning, absent):
 def test_voluntary_enrollment_from_the_page(client, make_user, make_role, policy):
     voluntary = make_user(role=make_role("Customers", requires_2fa=False))
     client.force_login(voluntary)
-    page = client.get(reverse("twofactor:account-enroll"))
+    page = client.post(reverse("twofactor:account-enroll"), {"start": "1"}, follow=True)
     assert page.status_code == HTTPStatus.OK
     assert "<svg" in page.content.decode()
     key = manual_key(page)
@@ -112,7 +112,7 @@ def test_voluntary_enrollment_from_the_page(client, make_user, make_role, policy
 def test_voluntary_enrollment_with_wrong_code_stays_pending(client, make_user, make_role, policy):
     voluntary = make_user(role=make_role("Customers", requires_2fa=False))
     client.force_login(voluntary)
-    key = manual_key(client.get(reverse("twofactor:account-enroll")))
+    key = manual_key(client.post(reverse("twofactor:account-enroll"), {"start": "1"}, follow=True))
     response = client.post(reverse("twofactor:account-enroll"), {"code": wrong_code(key)})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Invalid code." in text(response)
@@ -175,3 +175,15 @@ def test_regenerate_before_enrolling_is_refused(client, user, policy):
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Set up your authenticator app first." in text(response)
     assert not Authenticator.objects.filter(user=user).exists()
+
+
+def test_opening_the_enrollment_page_does_not_start_an_enrollment(client, user):
+    """A GET (e.g. a link on another site) must not change state; starting takes a POST."""
+    from portal2fa.twofactor.models import Authenticator
+
+    client.force_login(user)
+    response = client.get(reverse("twofactor:account-enroll"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert not Authenticator.objects.filter(user=user).exists()
+    client.post(reverse("twofactor:account-enroll"), {"start": "1"})
+    assert Authenticator.objects.filter(user=user, confirmed_at=None).exists()

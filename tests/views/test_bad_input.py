@@ -116,7 +116,7 @@ def test_signin_enroll_form_rejects_malformed_code(client, user, policy, value, 
 @pytest.mark.parametrize("value,message", BAD_CODES)
 def test_account_enroll_form_rejects_malformed_code(client, user, policy, value, message):
     client.force_login(user)
-    client.get(reverse("twofactor:account-enroll"))
+    client.post(reverse("twofactor:account-enroll"), {"start": "1"}, follow=True)
     before = _state(user)
     response = client.post(reverse("twofactor:account-enroll"), _code_data(value))
     assert response.status_code == HTTPStatus.BAD_REQUEST

@@ -184,3 +184,36 @@ def test_every_page_of_the_flow_has_a_strict_csp_and_no_inline_script(client, us
     for page in pages:
         assert page.status_code in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
         _assert_strict_csp(page)
+
+
+def test_the_code_page_cannot_finish_an_enrollment_without_showing_the_codes(client, user, policy):
+    """Posting the confirming code to /signin/verify/ would enroll the user with unseen codes."""
+    sign_in(client, user.email)
+    key = manual_key(client.get(reverse("twofactor:signin-enroll")))
+    response = client.post(reverse("twofactor:signin-verify"), {"code": current_code(key)})
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("twofactor:signin-enroll")
+    assert Authenticator.objects.get(user=user).state == EnrollmentState.PENDING
+    assert not is_signed_in(client)
+
+
+def test_codes_typed_with_a_space_confirm_enrollment(client, user, policy):
+    sign_in(client, user.email)
+    key = manual_key(client.get(reverse("twofactor:signin-enroll")))
+    code = current_code(key)
+    response = client.post(reverse("twofactor:signin-enroll"), {"code": f"{code[:3]} {code[3:]}"})
+    assert response.status_code == HTTPStatus.OK
+    assert len(backup_codes(response)) == policy.backup_codes_per_set
+
+
+def test_a_user_deactivated_during_sign_in_is_not_signed_in(client, enrolled):
+    from django.utils import timezone
+
+    sign_in(client, enrolled.user.email)
+    enrolled.user.is_active = False
+    enrolled.user.save()
+    response = client.post(
+        reverse("twofactor:signin-verify"), {"code": enrolled.code(timezone.now())}
+    )
+    assert response.status_code == HTTPStatus.FOUND and response.url == reverse("twofactor:signin")
+    assert not is_signed_in(client)

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from .decorators import administrator_required
@@ -46,6 +47,7 @@ def _save(request, form, action, success: str, redirect_to: str, template: str, 
 
 
 @administrator_required
+@sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def user_new(request):
     form = NewUserForm(request.POST if request.method == "POST" else None)

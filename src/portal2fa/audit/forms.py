@@ -17,6 +17,9 @@ class AuditFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("date_from", "date_to"):
+            if data.get(name) and not 1970 <= data[name].year <= 9998:
+                self.add_error(name, "Enter a date between 1970 and 9998.")  # drops it from data
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError("'From' must not be after 'To'.")
         return data

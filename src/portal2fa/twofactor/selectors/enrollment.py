@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import segno
+from django.views.decorators.debug import sensitive_variables
 
 from .. import keys, totp
 from ..models import Authenticator, EnrollmentState, TwoFactorSettings
@@ -20,6 +21,7 @@ class Pairing:
     account: str
 
 
+@sensitive_variables("secret", "code", "raw", "uri")
 def pairing_for(authenticator: Authenticator, policy: TwoFactorSettings) -> Pairing:
     secret = keys.decrypt_secret(authenticator.encrypted_secret)
     uri = totp.provisioning_uri(secret, account=authenticator.user.email, issuer=issuer(policy))

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
+from django.views.decorators.debug import sensitive_variables
 
 from .. import backup_codes, keys, totp
 from ..models import Authenticator, BackupCode
@@ -56,6 +57,7 @@ def count_code_failure(user_id: int, *, at: datetime) -> None:
     throttle_hit(key=_failure_key(user_id), window=CODE_FAILURE_WINDOW, at=at)
 
 
+@sensitive_variables("secret", "code", "raw", "uri")
 def consume_totp(
     authenticator: Authenticator, code: str, *, at: datetime, window: int
 ) -> CodeCheck:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
 from ...audit.services import record
@@ -53,6 +54,7 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
     return authenticator
 
 
+@sensitive_variables("secret", "code", "raw", "uri")
 def confirm_pending(
     authenticator: Authenticator, code: str, *, at: datetime, client_address
 ) -> Confirmation:

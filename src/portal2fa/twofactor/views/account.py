@@ -5,12 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ...accounts.http import client_address
 from ..forms import TotpForm
-from ..models import EnrollmentState
-from ..policy import get_settings
+from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_for, status_of
 from ..services.backup_codes import backup_codes_regenerate
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
@@ -34,14 +34,21 @@ def _account_page(request, regenerate_form, status: int = 200):
 
 @login_required
 @never_cache
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def enroll(request):
+    """POST start: issue a Pending secret (a GET never changes state). GET: show it. POST code: confirm."""
     policy = get_settings()
-    if status_of(request.user, policy).state == EnrollmentState.ENROLLED:
+    authenticator = authenticator_of(request.user)
+    if authenticator and authenticator.confirmed_at:
         messages.info(request, "Your authenticator app is already set up.")
         return redirect("twofactor:account")
     now, address = timezone.now(), client_address(request)
-    authenticator = enrollment_begin(user=request.user, at=now, client_address=address)
+    if request.method == "POST" and "start" in request.POST:
+        enrollment_begin(user=request.user, at=now, client_address=address)
+        return redirect("twofactor:account-enroll")
+    if authenticator is None:
+        return redirect("twofactor:account")
     form = TotpForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -81,6 +88,7 @@ def enroll(request):
 
 @login_required
 @never_cache
+@sensitive_post_parameters("code")
 @require_POST
 def regenerate(request):
     form = TotpForm(request.POST)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ...accounts.http import client_address
@@ -49,6 +50,7 @@ def _finish(request, user_id: int):
 
 
 @never_cache
+@sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def signin(request):
     if request.user.is_authenticated:
@@ -118,11 +120,15 @@ def _submit_code(request, challenge, form):
 
 
 @never_cache
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def verify(request):
     challenge = _live_challenge_or_restart(request)
     if challenge is None:
         return redirect("twofactor:signin")
+    authenticator = authenticator_of(challenge.user)
+    if not (authenticator and authenticator.confirmed_at):  # enrollment has its own page
+        return redirect("twofactor:signin-enroll")
     form = CodeForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form)
     if attempt:
@@ -136,6 +142,7 @@ def verify(request):
 
 
 @never_cache
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def enroll(request):
     challenge = _live_challenge_or_restart(request)

@@ -163,7 +163,7 @@ def test_overview_page_recent_and_roles(population, admin_client):
     recent = table_rows(response, "list-recent")
     assert [row[1] for row in recent] == RECENT
     zero = Authenticator.objects.get(user=population.zero)
-    assert recent[0][2] == timezone.localtime(zero.confirmed_at).strftime("%Y-%m-%d %H:%M")
+    assert recent[0][2] == timezone.localtime(zero.confirmed_at).strftime("%Y-%m-%d %H:%M %Z")
     assert table_rows(response, "list-roles") == [
         ["Administrator", "System"],
         ["Customers", "Customer"],

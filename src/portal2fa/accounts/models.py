@@ -25,6 +25,7 @@ class SecurityRole(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="role_name_ci_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -52,8 +53,9 @@ class User(AbstractBaseUser):
 
     class Meta:
         ordering = ["full_name", "email"]
+        # Sign-in looks emails up ignoring case: the database must not hold two that differ in case.
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
         indexes = [
-            models.Index(Lower("email"), name="user_email_lower_idx"),
             models.Index(Lower("full_name"), name="user_name_lower_idx"),
             models.Index(fields=["is_active", "role"], name="user_active_role_idx"),
         ]

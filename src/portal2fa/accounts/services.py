@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from ..audit.models import Action
 from ..audit.services import record
@@ -70,6 +70,15 @@ class AccountError(ValueError):
     """A user or role change that cannot be made; the message is safe to show."""
 
 
+def _save_unique(instance, message: str) -> None:
+    """Save; a concurrent insert of the same email or role name (any case) becomes AccountError."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise AccountError(message) from None
+
+
 def _clean_identity(email: str, full_name: str) -> tuple[str, str]:
     email = User.objects.normalize_email(email.strip())
     full_name = full_name.strip()
@@ -98,7 +107,8 @@ def role_create(
     with transaction.atomic():
         if SecurityRole.objects.filter(name__iexact=name).exists():
             raise AccountError(f"A role named {name!r} already exists.")
-        role = SecurityRole.objects.create(name=name, type=type, requires_2fa=requires_2fa)
+        role = SecurityRole(name=name, type=type, requires_2fa=requires_2fa)
+        _save_unique(role, f"A role named {name!r} already exists.")
         record(
             Action.ROLE_CHANGED,
             actor=actor,
@@ -136,7 +146,7 @@ def user_create(
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists():
             raise AccountError(f"A user with email {email} already exists.")
-        user.save()
+        _save_unique(user, f"A user with email {email} already exists.")
         record(
             Action.USER_CHANGED,
             actor=actor,
@@ -190,7 +200,7 @@ def user_update(
                 diff[field] = [str(old), str(new)]
                 setattr(user, field, new)
         if diff:
-            user.save()
+            _save_unique(user, f"A user with email {email} already exists.")
             if "is_active" in diff:
                 Authenticator.objects.filter(user=user).update(user_active=is_active)
             record(
@@ -220,7 +230,7 @@ def role_update(
         }
         if diff:
             role.name, role.type = name, type
-            role.save(update_fields=["name", "type"])
+            _save_unique(role, f"A role named {name!r} already exists.")
             record(
                 Action.ROLE_CHANGED,
                 actor=actor,

@@ -96,7 +96,7 @@ if (searchForm && resetForm && dialog) {
   };
 
   input.addEventListener("input", () => {
-    if (selected) select(null);
+    if (userField.value) select(null);  // also a user pre-selected by the server (?user=)
     clearTimeout(timer);
     timer = setTimeout(search, 150);
   });

@@ -16,6 +16,10 @@ def register(commands) -> None:
     add.add_argument("--require-2fa", action="store_true", help="users of this role must use 2FA")
     add.set_defaults(handler=role_add)
     role_sub.add_parser("list", help="list Security Roles").set_defaults(handler=role_list)
+    require = role_sub.add_parser("require-2fa", help="whether users of a role must use 2FA")
+    require.add_argument("name")
+    require.add_argument("required", metavar="true|false")
+    require.set_defaults(handler=role_require_2fa)
 
     user = commands.add_parser("user", help="manage users")
     user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
@@ -30,6 +34,15 @@ def register(commands) -> None:
     )
     add.add_argument("--inactive", action="store_true")
     add.set_defaults(handler=user_add)
+    change = user_sub.add_parser("set", help="change a user's name, email, role or active flag")
+    change.add_argument("email")
+    change.add_argument("--name", help="new full name")
+    change.add_argument("--new-email", help="new email (the sign-in name)")
+    change.add_argument("--role", help="new Security Role name")
+    active = change.add_mutually_exclusive_group()
+    active.add_argument("--active", dest="active", action="store_true", default=None)
+    active.add_argument("--inactive", dest="active", action="store_false")
+    change.set_defaults(handler=user_set)
     listing = user_sub.add_parser("list", help="list users with their 2FA state")
     listing.add_argument("--search", default="", help="part of a name or email")
     listing.add_argument("--limit", type=int, default=1000)
@@ -108,4 +121,43 @@ def user_list(args) -> int:
         print(
             f"{row.email:<40} {row.full_name:<30} {row.role.name:<20} {'yes' if row.is_active else 'no':<6} {row.state_label}"
         )
+    return 0
+
+
+def role_require_2fa(args) -> int:
+    from ..twofactor.services.settings import settings_update
+    from .parsing import parse_bool
+
+    role, required = find_role(args.name), parse_bool(args.required)
+    changed = settings_update(
+        actor=None, changes={}, at=_now(), role_requirements={role.pk: required}
+    )
+    state = "requires" if required else "does not require"
+    print(f"{role.name} {state} 2FA{'' if changed else ' (unchanged)'}.")
+    return 0
+
+
+def user_set(args) -> int:
+    from ..accounts.models import User
+    from ..accounts.services import AccountError, user_update
+
+    user = User.objects.select_related("role").filter(email__iexact=args.email.strip()).first()
+    if user is None:
+        raise CommandError(f"no user with email {args.email!r}")
+    try:
+        changed = user_update(
+            actor=None,
+            user=user,
+            email=args.new_email if args.new_email is not None else user.email,
+            full_name=args.name if args.name is not None else user.full_name,
+            role=find_role(args.role) if args.role is not None else user.role,
+            is_active=args.active if args.active is not None else user.is_active,
+            at=_now(),
+        )
+    except AccountError as error:
+        raise CommandError(str(error)) from None
+    if not changed:
+        print(f"{user.email}: nothing to change.")
+    for field, (old, new) in changed.items():
+        print(f"{field}: {old} -> {new}")
     return 0

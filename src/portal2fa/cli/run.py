@@ -60,9 +60,14 @@ def keys_new(args) -> int:
 
 
 def keys_rotate(args) -> int:
+    from ..twofactor.crypto import CryptoConfigError
     from ..twofactor.services.keys import secrets_rotate
 
-    print(f"Re-encrypted {secrets_rotate()} authenticator secrets under the first key.")
+    try:
+        count = secrets_rotate()
+    except CryptoConfigError as error:
+        raise CommandError(f"{error}: keep the old key listed after the new one") from None
+    print(f"Re-encrypted {count} authenticator secrets under the first key.")
     return 0
 
 

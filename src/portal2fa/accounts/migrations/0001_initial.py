@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import portal2fa.accounts.models
 from django.db import migrations, models
+
+import portal2fa.accounts.models
 
 
 class Migration(migrations.Migration):

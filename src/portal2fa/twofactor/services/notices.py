@@ -1,7 +1,7 @@
 """Security notices sent to users by email (Django's email backend: console in the demo)."""
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -13,7 +13,7 @@ def send_reset_notice(*, user, at: datetime) -> None:
     body = (
         f"Hello {user.full_name},\n\n"
         f"An administrator of {settings.PORTAL2FA_SITE_NAME} reset your two-factor authentication "
-        f"on {at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC. Your authenticator app pairing and all your backup codes "
+        f"on {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC. Your authenticator app pairing and all your backup codes "
         "no longer work. The next time you sign in you will be asked to set up your authenticator "
         "app again and will receive new backup codes.\n\n"
         "If you did not ask for this, contact your administrator immediately.\n"

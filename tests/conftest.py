@@ -49,7 +49,9 @@ def policy(db) -> TwoFactorSettings:
 @pytest.fixture
 def make_role(db):
     def make(name="Staff", type=RoleType.EMPLOYEE, requires_2fa=True):
-        role, _ = SecurityRole.objects.get_or_create(name=name, defaults={"type": type, "requires_2fa": requires_2fa})
+        role, _ = SecurityRole.objects.get_or_create(
+            name=name, defaults={"type": type, "requires_2fa": requires_2fa}
+        )
         return role
 
     return make
@@ -101,7 +103,9 @@ def enroll():
         at = at or timezone.now() - timezone.timedelta(minutes=10)
         authenticator = enrollment_begin(user=user, at=at)
         secret = keys.decrypt_secret(authenticator.encrypted_secret)
-        result = confirm_pending(authenticator, totp(secret, at.timestamp()), at=at, client_address=None)
+        result = confirm_pending(
+            authenticator, totp(secret, at.timestamp()), at=at, client_address=None
+        )
         assert result.ok
         return Enrolled(user=user, secret=secret, backup_codes=result.backup_codes)
 

@@ -27,7 +27,9 @@ def test_without_trusted_proxies_the_header_is_ignored(settings):
         (2, "198.51.100.1", "10.0.0.9"),
     ],
 )
-def test_trusted_proxies_take_the_nth_address_from_the_right(settings, proxies, forwarded, expected):
+def test_trusted_proxies_take_the_nth_address_from_the_right(
+    settings, proxies, forwarded, expected
+):
     settings.PORTAL2FA_TRUSTED_PROXY_COUNT = proxies
     assert client_address(request(forwarded)) == expected
 

@@ -104,6 +104,14 @@ def test_a_non_administrator_cannot_reset_anyone(client, enrolled, make_user):
     assert Authenticator.objects.filter(user=enrolled.user).exists()
 
 
+def test_a_non_administrator_cannot_deactivate_anyone(client, enrolled, make_user):
+    client.force_login(make_user("mallory@example.com"))
+    url = reverse("accounts:setup-user-active", args=[enrolled.user.pk])
+    assert client.post(url, {"active": "0"}).status_code == HTTPStatus.FORBIDDEN
+    enrolled.user.refresh_from_db()
+    assert enrolled.user.is_active is True
+
+
 # --- CSRF ---------------------------------------------------------------------------------
 
 

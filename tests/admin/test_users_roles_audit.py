@@ -307,3 +307,34 @@ def test_audit_dates_at_the_calendar_edges_are_a_message_not_a_500(admin_client,
         assert response.status_code in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
     page = admin_client.get(reverse("audit:log"), {field: value})
     assert "Enter a date between 1970 and 9998." in page.content.decode()
+
+
+def test_deactivate_and_reactivate_buttons(admin_client, make_user):
+    person = make_user("dee@example.com", name="Dee Active")
+    url = reverse("accounts:setup-user-active", args=[person.pk])
+    page = admin_client.get(reverse("accounts:setup-user-edit", args=[person.pk])).content.decode()
+    assert "Deactivate user" in page
+    assert admin_client.post(url, {"active": "0"}).status_code == HTTPStatus.FOUND
+    person.refresh_from_db()
+    assert person.is_active is False
+    page = admin_client.get(reverse("accounts:setup-user-edit", args=[person.pk])).content.decode()
+    assert "Reactivate user" in page
+    admin_client.post(url, {"active": "1"})
+    person.refresh_from_db()
+    assert person.is_active is True
+    assert admin_client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_an_admin_cannot_deactivate_themselves_with_the_button(admin_client, admin_user):
+    url = reverse("accounts:setup-user-active", args=[admin_user.pk])
+    response = admin_client.post(url, {"active": "0"}, follow=True)
+    assert "You cannot remove your own administrator access." in response.content.decode()
+    admin_user.refresh_from_db()
+    assert admin_user.is_active is True
+
+
+def test_roles_list_search(admin_client, make_role):
+    make_role("Field Engineers")
+    make_role("Customers", type=RoleType.CUSTOMER, requires_2fa=False)
+    page = admin_client.get(reverse("accounts:setup-roles"), {"q": "field"}).content.decode()
+    assert "Field Engineers" in page and "Customers" not in page

@@ -6,12 +6,12 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .decorators import administrator_required
 from .forms import ListSearchForm, NewRoleForm, NewUserForm, RoleForm, UserForm
 from .http import client_address
-from .models import SecurityRole
+from .models import SecurityRole, User
 from .selectors import users_with_state
 from .services import AccountError, role_create, role_update, user_create, user_update
 
@@ -75,6 +75,30 @@ def user_new(request):
 
 
 @administrator_required
+@require_POST
+def user_set_active(request, pk: int):
+    """The Deactivate / Reactivate button of the user page."""
+    user = get_object_or_404(User.objects.select_related("role"), pk=pk)
+    wanted = request.POST.get("active") == "1"
+    try:
+        user_update(
+            actor=request.user,
+            user=user,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role,
+            is_active=wanted,
+            at=timezone.now(),
+            client_address=client_address(request),
+        )
+    except AccountError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{user.full_name} {'reactivated' if wanted else 'deactivated'}.")
+    return redirect("accounts:setup-user-edit", pk=user.pk)
+
+
+@administrator_required
 @require_http_methods(["GET", "POST"])
 def user_edit(request, pk: int):
     user = get_object_or_404(users_with_state(), pk=pk)
@@ -110,9 +134,13 @@ def user_edit(request, pk: int):
 
 @administrator_required
 def role_list(request):
+    form, query = _search_term(request)
     roles = SecurityRole.objects.annotate(user_count=Count("users")).order_by("name")
+    if query:
+        roles = roles.filter(name__icontains=query)
     page = Paginator(roles, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "accounts/setup/role_list.html", {"page": page})
+    context = {"form": form, "query": query, "page": page}
+    return render(request, "accounts/setup/role_list.html", context)
 
 
 @administrator_required

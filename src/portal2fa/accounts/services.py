@@ -71,7 +71,8 @@ class AccountError(ValueError):
 
 
 def _save_unique(instance, message: str) -> None:
-    """Save; a concurrent insert of the same email or role name (any case) becomes AccountError."""
+    """Save; the database's case-insensitive unique constraints turn a duplicate email or role name
+    (even one inserted concurrently) into AccountError."""
     try:
         with transaction.atomic():
             instance.save()
@@ -105,8 +106,6 @@ def role_create(
 ) -> SecurityRole:
     name = _clean_role(name, type)
     with transaction.atomic():
-        if SecurityRole.objects.filter(name__iexact=name).exists():
-            raise AccountError(f"A role named {name!r} already exists.")
         role = SecurityRole(name=name, type=type, requires_2fa=requires_2fa)
         _save_unique(role, f"A role named {name!r} already exists.")
         record(
@@ -144,8 +143,6 @@ def user_create(
     else:
         user.set_unusable_password()
     with transaction.atomic():
-        if User.objects.filter(email__iexact=email).exists():
-            raise AccountError(f"A user with email {email} already exists.")
         _save_unique(user, f"A user with email {email} already exists.")
         record(
             Action.USER_CHANGED,
@@ -186,8 +183,6 @@ def user_update(
         user = User.objects.select_for_update().select_related("role").get(pk=user.pk)
         if _would_remove_last_administrator(user, role=role, is_active=is_active):
             raise AccountError("This is the last active administrator: keep at least one.")
-        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-            raise AccountError(f"A user with email {email} already exists.")
         diff = {}
         for field, new in (
             ("email", email),
@@ -221,8 +216,6 @@ def role_update(
     if role.grants_setup and (name != role.name or type != role.type):
         raise AccountError("The built-in Administrator role cannot be renamed or retyped.")
     with transaction.atomic():
-        if SecurityRole.objects.filter(name__iexact=name).exclude(pk=role.pk).exists():
-            raise AccountError(f"A role named {name!r} already exists.")
         diff = {
             f: [getattr(role, f), v]
             for f, v in (("name", name), ("type", type))

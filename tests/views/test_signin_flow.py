@@ -8,6 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.models import SignInChallenge, TwoFactorSettings
 
 from .helpers import is_signed_in, sign_in, text, wrong_code
@@ -69,6 +70,8 @@ def test_2fa_off_signs_in_after_password(client, user):
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == "/"
     assert is_signed_in(client)
+    event = AuditEvent.objects.get(action=Action.SIGNIN_SUCCEEDED)  # every sign-in is audited
+    assert (event.target, event.detail["factor"]) == (user, "password only")
 
 
 def test_2fa_switched_off_signs_enrolled_user_in_after_password(client, enrolled, policy):

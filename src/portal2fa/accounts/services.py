@@ -66,6 +66,19 @@ def password_authenticate(request, *, email: str, password: str, at: datetime, c
     return user
 
 
+def signin_without_second_factor(*, user, at: datetime, client_address=None) -> None:
+    """Audit a sign-in to which 2FA does not apply (switch off, or role without 2FA and not
+    enrolled), so the Audit Log shows every sign-in, not only the two-factor ones."""
+    record(
+        Action.SIGNIN_SUCCEEDED,
+        actor=user,
+        target=user,
+        client_address=client_address,
+        at=at,
+        factor="password only",
+    )
+
+
 class AccountError(ValueError):
     """A user or role change that cannot be made; the message is safe to show."""
 

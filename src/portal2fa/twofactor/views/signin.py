@@ -14,7 +14,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ...accounts.http import client_address
-from ...accounts.services import SignInRefused, password_authenticate
+from ...accounts.services import (
+    SignInRefused,
+    password_authenticate,
+    signin_without_second_factor,
+)
 from ..forms import CodeForm, SignInForm, TotpForm
 from ..policy import NextStep, authenticator_of, get_settings, next_step
 from ..selectors.enrollment import pairing_for
@@ -80,6 +84,7 @@ def _after_password(request, user, now):
     request.session[NEXT_KEY] = _safe_next(request, request.GET.get("next"))
     step = next_step(user, get_settings())
     if step is NextStep.SIGNED_IN:
+        signin_without_second_factor(user=user, at=now, client_address=client_address(request))
         return redirect(_finish(request, user.pk))
     request.session.cycle_key()  # a new session id for the pre-authentication state, too
     request.session[TOKEN_KEY] = challenge_issue(

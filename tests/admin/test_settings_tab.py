@@ -295,3 +295,35 @@ def test_junk_role_ids_are_a_message_not_a_500(admin_client, junk):
         "Select valid Security Roles." in response.content.decode()
         or "valid choice" in response.content.decode()
     )
+
+
+@pytest.mark.parametrize("required,checked", [(True, "required"), (False, "optional")])
+def test_the_form_shows_the_current_enrollment_choice(admin_client, required, checked):
+    TwoFactorSettings.objects.update_or_create(pk=1, defaults={"enrollment_required": required})
+    page = admin_client.get(reverse("twofactor:setup-settings")).content.decode()
+    radios = re.findall(r'<input type="radio" name="enrollment_required" value="(\w+)"[^>]*>', page)
+    assert sorted(radios) == ["optional", "required"]
+    checked_values = re.findall(
+        r'<input type="radio" name="enrollment_required" value="(\w+)"[^>]*\bchecked\b', page
+    )
+    assert checked_values == [checked]
+
+
+def test_saving_the_form_unchanged_changes_nothing(admin_client, admin_role):
+    """What a browser posts back from an untouched form is valid and changes nothing."""
+    page = admin_client.get(reverse("twofactor:setup-settings")).content.decode()
+    data = {}
+    for tag in re.findall(r"<input[^>]+>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if not name or name.group(1) == "csrfmiddlewaretoken":
+            continue
+        kind = re.search(r'type="(\w+)"', tag).group(1)
+        if kind in ("checkbox", "radio") and "checked" not in tag:
+            continue
+        default = "on" if kind == "checkbox" else ""
+        data.setdefault(name.group(1), []).append(value.group(1) if value else default)
+    before = AuditEvent.objects.count()
+    response = admin_client.post(reverse("twofactor:setup-settings"), data)
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
+    assert AuditEvent.objects.count() == before

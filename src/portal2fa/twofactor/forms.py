@@ -106,6 +106,9 @@ class SettingsForm(forms.ModelForm):
         self.fields["roles_requiring_2fa"].queryset = SecurityRole.objects.order_by("name")
         self.initial.setdefault("roles_requiring_2fa", [r.pk for r in roles if r.requires_2fa])
         self.initial.setdefault("roles_shown", ",".join(str(r.pk) for r in roles))
+        self.initial["enrollment_required"] = (
+            "required" if self.instance.enrollment_required else "optional"
+        )
 
     def clean_roles_shown(self) -> list[int]:
         shown = self.cleaned_data["roles_shown"]
@@ -116,9 +119,6 @@ class SettingsForm(forms.ModelForm):
     def role_requirements(self) -> dict[int, bool]:
         required = {role.pk for role in self.cleaned_data["roles_requiring_2fa"]}
         return {pk: pk in required for pk in self.cleaned_data["roles_shown"]}
-        self.initial["enrollment_required"] = (
-            "required" if self.instance.enrollment_required else "optional"
-        )
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -10,8 +10,10 @@ and of the whole overview over --runs runs.
 """
 
 import argparse
+import atexit
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -24,6 +26,7 @@ parser.add_argument("--runs", type=int, default=7)
 args = parser.parse_args()
 
 tmp = tempfile.mkdtemp(prefix="portal2fa-bench-")
+atexit.register(shutil.rmtree, tmp, ignore_errors=True)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
 os.environ["PORTAL2FA_DATA_DIR"] = tmp
 os.environ["DJANGO_SETTINGS_MODULE"] = "portal2fa.config.test_settings"

@@ -201,3 +201,10 @@ def test_edit_posts_without_a_csrf_token_are_refused(csrf_client, enrolled, admi
     )
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert _snapshot() == before
+
+
+def test_the_403_page_is_the_portals_own(client, make_user):
+    client.force_login(make_user("mallory@example.com"))
+    response = client.get(reverse("accounts:setup"))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "This page is for administrators only." in response.content.decode()

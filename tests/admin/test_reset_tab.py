@@ -104,8 +104,9 @@ def test_no_js_flow_confirms_then_resets(
         )
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == reverse(URL)
-    assert "Two-factor enrollment for Alice Example has been reset." in messages_of(
-        admin_client.get(response.url)
+    assert (
+        "Two-factor enrollment for Alice Example <alice@example.com> has been reset."
+        in messages_of(admin_client.get(response.url))
     )
     assert not Authenticator.objects.filter(user=user).exists()
     assert not BackupCode.objects.filter(authenticator_id=authenticator.pk).exists()

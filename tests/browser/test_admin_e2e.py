@@ -43,7 +43,7 @@ DIALOG_MESSAGE = (
     "This will remove the user's authenticator app enrollment and all backup codes. "
     "The user will need to enroll again."
 )
-ZED_RESET = "Two-factor enrollment for Zed Target has been reset."
+ZED_RESET = "Two-factor enrollment for Zed Target <zed.target@example.com> has been reset."
 NORA_NOTHING = "Nora Notstarted has not enrolled: there is nothing to reset."
 
 
@@ -169,7 +169,10 @@ def choose_with_keyboard(page: Page, typed: str, option: str) -> None:
     expect(field).to_have_attribute("aria-expanded", "true")
     options = listbox.get_by_role("option")
     expect(options).to_have_text([option])
-    field.press("ArrowDown")  # one match: the active option wraps onto itself
+    expect(options.first).to_have_attribute("aria-selected", "false")  # nothing active yet
+    field.press("Enter")  # Enter with no active option chooses nothing
+    expect(listbox).to_be_visible()
+    field.press("ArrowDown")  # moves onto the first option
     expect(options.first).to_have_attribute("aria-selected", "true")
     expect(field).to_have_attribute("aria-activedescendant", "user-option-0")
     field.press("Enter")

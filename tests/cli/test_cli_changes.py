@@ -99,3 +99,62 @@ def test_console_script_on_an_unmigrated_database_says_so(tmp_path):
         [script, "overview", "--json"], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and '"enrollment_rate"' in result.stdout
+
+
+def test_keys_rotate_without_the_old_key_is_one_line(capsys, enroll, user, settings):
+    enroll(user)
+    settings.PORTAL2FA_ENCRYPTION_KEYS = [crypto.new_fernet_key()]  # the old key was dropped
+    code, out, err = run(capsys, "keys", "rotate")
+    assert code == 2
+    assert err.strip().splitlines() == [err.strip()] and "cannot be decrypted" in err
+
+
+def test_keys_rotate_re_encrypts_under_the_new_key(capsys, enroll, user, settings):
+    from portal2fa.twofactor import keys
+    from portal2fa.twofactor.models import Authenticator
+
+    enrolled = enroll(user)
+    new = crypto.new_fernet_key()
+    settings.PORTAL2FA_ENCRYPTION_KEYS = [new, *settings.PORTAL2FA_ENCRYPTION_KEYS]
+    assert run(capsys, "keys", "rotate")[0] == 0
+    settings.PORTAL2FA_ENCRYPTION_KEYS = [new]  # the old key can now go
+    stored = Authenticator.objects.get(user=user).encrypted_secret
+    assert keys.decrypt_secret(stored) == enrolled.secret
+
+
+def test_blank_issuer_name_means_the_site_name(capsys, db):
+    from portal2fa.twofactor.policy import get_settings, issuer
+
+    assert run(capsys, "settings", "set", "issuer-name", "   ")[0] == 0
+    assert get_settings().issuer_name == ""
+    assert issuer(get_settings()) == "Portal"
+
+
+def test_user_set_password_from_stdin_lets_the_user_sign_in(capsys, bob, monkeypatch, client):
+    import io
+
+    from django.urls import reverse
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a new long passphrase 42\n"))
+    code, out, err = run(capsys, "user", "set", "bob@example.com", "--password-stdin")
+    assert (code, err) == (0, "")
+    response = client.post(
+        reverse("twofactor:signin"),
+        {"email": "bob@example.com", "password": "a new long passphrase 42"},
+    )
+    assert response.status_code == 302  # 2FA is off here: signed in
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    code, out, err = run(capsys, "user", "set", "bob@example.com", "--password-stdin")
+    assert code == 2 and "too short" in err
+
+
+def test_a_refused_password_changes_nothing_else(capsys, bob, monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    code, _, err = run(
+        capsys, "user", "set", "bob@example.com", "--name", "Robert", "--password-stdin"
+    )
+    assert code == 2 and "too short" in err
+    bob.refresh_from_db()
+    assert bob.full_name == "Bob Example"

@@ -148,10 +148,7 @@ def user_create(
     email, full_name = _clean_identity(email, full_name)
     user = User(email=email, full_name=full_name, role=role, is_active=is_active)
     if password:
-        try:
-            validate_password(password, user)
-        except ValidationError as error:
-            raise AccountError(" ".join(error.messages)) from None
+        validate_new_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -246,3 +243,28 @@ def role_update(
                 changes=diff,
             )
     return diff
+
+
+def user_set_password(
+    *, actor, user: User, password: str, at: datetime, client_address=None
+) -> None:
+    """Set a user's password (validated like a new one); audited without the password."""
+    validate_new_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record(
+            Action.USER_CHANGED,
+            actor=actor,
+            target=user,
+            client_address=client_address,
+            at=at,
+            change="password set",
+        )
+
+
+def validate_new_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise AccountError(" ".join(error.messages)) from None

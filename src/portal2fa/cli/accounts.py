@@ -39,6 +39,9 @@ def register(commands) -> None:
     change.add_argument("--name", help="new full name")
     change.add_argument("--new-email", help="new email (the sign-in name)")
     change.add_argument("--role", help="new Security Role name")
+    change.add_argument(
+        "--password-stdin", action="store_true", help="read a new password from stdin"
+    )
     active = change.add_mutually_exclusive_group()
     active.add_argument("--active", dest="active", action="store_true", default=None)
     active.add_argument("--inactive", dest="active", action="store_false")
@@ -92,11 +95,7 @@ def user_add(args) -> int:
     from ..accounts.services import AccountError, user_create
 
     role = find_role(args.role)
-    password = None
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise CommandError("no password on standard input")
+    password = _read_password() if args.password_stdin else None
     try:
         user = user_create(
             actor=None,
@@ -139,12 +138,20 @@ def role_require_2fa(args) -> int:
 
 def user_set(args) -> int:
     from ..accounts.models import User
-    from ..accounts.services import AccountError, user_update
+    from ..accounts.services import (
+        AccountError,
+        user_set_password,
+        user_update,
+        validate_new_password,
+    )
 
     user = User.objects.select_related("role").filter(email__iexact=args.email.strip()).first()
     if user is None:
         raise CommandError(f"no user with email {args.email!r}")
+    password = _read_password() if args.password_stdin else None
     try:
+        if password is not None:  # checked first: a refused password changes nothing at all
+            validate_new_password(password, user)
         changed = user_update(
             actor=None,
             user=user,
@@ -154,6 +161,9 @@ def user_set(args) -> int:
             is_active=args.active if args.active is not None else user.is_active,
             at=_now(),
         )
+        if password is not None:
+            user_set_password(actor=None, user=user, password=password, at=_now())
+            changed["password"] = ["(hidden)", "(new)"]
     except AccountError as error:
         raise CommandError(str(error)) from None
     if not changed:
@@ -161,3 +171,10 @@ def user_set(args) -> int:
     for field, (old, new) in changed.items():
         print(f"{field}: {old} -> {new}")
     return 0
+
+
+def _read_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CommandError("no password on standard input")
+    return password

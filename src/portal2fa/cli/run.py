@@ -48,7 +48,9 @@ def keys_init(args) -> int:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
-    print(f"Generated a local key file {path} (git-ignored, mode 600).")
+    print(
+        f"Generated a local key file {path} (mode 600; keep it out of version control and backups)."
+    )
     return 0
 
 
@@ -116,6 +118,7 @@ def run_serve(args) -> int:
         str(workers),
         "--access-logfile",
         "-",
+        "--no-control-socket",  # several servers on one host must not share gunicorn's socket
     ]
     os.execv(sys.executable, argv)
     return 0  # not reached

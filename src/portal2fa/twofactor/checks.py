@@ -24,7 +24,7 @@ def keys_configured(app_configs, **kwargs):
             Error(
                 f"PORTAL2FA_ENCRYPTION_KEYS: {exc}.",
                 id="portal2fa.E002",
-                hint="Comma-separated Fernet keys, newest first ('portal2fa keys new').",
+                hint="Comma-separated Fernet keys, newest first ('portal2fa keys new-encryption-key').",
             )
         )
     if len(settings.PORTAL2FA_HASH_KEY or "") < 16:

@@ -34,7 +34,10 @@ def decrypt(token: str, *, keys: list[str]) -> str:
 
 def rotate(token: str, *, keys: list[str]) -> str:
     """Re-encrypt under the first (newest) key."""
-    return cipher(keys).rotate(token.encode("ascii")).decode("ascii")
+    try:
+        return cipher(keys).rotate(token.encode("ascii")).decode("ascii")
+    except InvalidToken as exc:
+        raise CryptoConfigError("secret cannot be decrypted with the configured keys") from exc
 
 
 def new_fernet_key() -> str:

@@ -48,6 +48,7 @@ class TwoFactorSettings(models.Model):
         verbose_name_plural = "two-factor settings"
 
     def clean(self):
+        self.issuer_name = (self.issuer_name or "").strip()  # blank: the site name is used
         if self.low_codes_threshold >= self.backup_codes_per_set:
             raise ValidationError(
                 {"low_codes_threshold": "Must be lower than the number of backup codes per set."}

@@ -91,7 +91,7 @@ if (searchForm && resetForm && dialog) {
     const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (!response.ok || mine !== generation) return;
     results = (await response.json()).results;
-    active = results.length ? 0 : -1;
+    active = -1;  // nothing chosen until the arrow keys move into the list
     render();
   };
 
@@ -106,7 +106,7 @@ if (searchForm && resetForm && dialog) {
       event.preventDefault();
       if (!open) { search(); return; }
       const step = event.key === "ArrowDown" ? 1 : -1;
-      active = (active + step + results.length) % results.length;
+      active = active < 0 ? (step > 0 ? 0 : results.length - 1) : (active + step + results.length) % results.length;
       render();
     } else if (event.key === "Enter") {
       event.preventDefault();

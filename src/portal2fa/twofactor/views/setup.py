@@ -187,5 +187,8 @@ def _reset_post(request):
     except EnrollmentError as error:
         messages.error(request, str(error))
         return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
-    messages.success(request, f"Two-factor enrollment for {selected.full_name} has been reset.")
+    messages.success(
+        request,
+        f"Two-factor enrollment for {selected.full_name} <{selected.email}> has been reset.",
+    )
     return redirect("twofactor:setup-reset")

@@ -42,6 +42,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from portal2fa.accounts.models import SecurityRole, User  # noqa: E402
+from portal2fa.accounts.selectors import users_with_state  # noqa: E402
 from portal2fa.twofactor.models import Authenticator, TwoFactorSettings  # noqa: E402
 from portal2fa.twofactor.selectors import overview  # noqa: E402
 
@@ -132,3 +133,8 @@ timed(
     ),
 )
 timed("whole overview (JSON data)", lambda: overview.overview_data(policy, now=now, limit=10))
+for term in ("user 12345", "nomatch"):  # the Reset Enrollment typeahead: 10 active matches
+    timed(
+        f"user search {term!r}",
+        lambda t=term: list(users_with_state(search=t).filter(is_active=True)[:10]),
+    )

@@ -109,3 +109,11 @@ def test_account_budget_holds_against_parallel_sign_ins(alice, settings):
     assert messages[ACCOUNT_LOCKED_MESSAGE] == 5
     assert sum(n for m, n in messages.items() if m.startswith("Invalid code.")) == 3
     assert ThrottleEvent.objects.count() == 3
+
+
+def test_user_search_has_its_trigram_index():
+    """The migration created the index the typeahead relies on at a million users."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'user_search_trgm'")
+        row = cursor.fetchone()
+    assert row is not None and "gin_trgm_ops" in row[0]

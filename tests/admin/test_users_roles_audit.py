@@ -338,3 +338,23 @@ def test_roles_list_search(admin_client, make_role):
     make_role("Customers", type=RoleType.CUSTOMER, requires_2fa=False)
     page = admin_client.get(reverse("accounts:setup-roles"), {"q": "field"}).content.decode()
     assert "Field Engineers" in page and "Customers" not in page
+
+
+def test_renaming_a_role_does_not_revert_a_concurrent_2fa_change(make_role):
+    from portal2fa.accounts.services import role_update
+
+    stale = make_role("Alpha", requires_2fa=False)
+    SecurityRole.objects.filter(pk=stale.pk).update(requires_2fa=True)  # Settings, meanwhile
+    role_update(actor=None, role=stale, name="Alpha Team", type=stale.type, at=timezone.now())
+    fresh = SecurityRole.objects.get(pk=stale.pk)
+    assert (fresh.name, fresh.requires_2fa) == ("Alpha Team", True)
+
+
+def test_a_refused_rename_leaves_the_role_as_it_was(admin_client, make_role):
+    alpha, _ = make_role("Alpha"), make_role("Beta")
+    url = reverse("accounts:setup-role-edit", args=[alpha.pk])
+    response = admin_client.post(url, {"name": "beta", "type": alpha.type})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "A role named &#x27;beta&#x27; already exists." in response.content.decode()
+    assert "<h1>Alpha</h1>" in response.content.decode()
+    assert SecurityRole.objects.get(pk=alpha.pk).name == "Alpha"

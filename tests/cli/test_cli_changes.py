@@ -158,3 +158,30 @@ def test_a_refused_password_changes_nothing_else(capsys, bob, monkeypatch):
     assert code == 2 and "too short" in err
     bob.refresh_from_db()
     assert bob.full_name == "Bob Example"
+
+
+def test_blank_issuer_name_is_not_a_change(capsys, db):
+    from portal2fa.audit.models import AuditEvent
+
+    run(capsys, "settings", "set", "issuer-name", "   ")
+    assert AuditEvent.objects.count() == 0
+    assert "was already" in run(capsys, "settings", "set", "issuer-name", " ")[1]
+
+
+def test_migrate_creates_the_data_folder(tmp_path):
+    script = Path(sys.executable).with_name("portal2fa")
+    data = tmp_path / "not" / "yet"
+    env = {
+        **os.environ,
+        "PORTAL2FA_DATA_DIR": str(data),
+        "PORTAL2FA_SECRET_KEY": "s" * 40,
+        "PORTAL2FA_ENCRYPTION_KEYS": crypto.new_fernet_key(),
+        "PORTAL2FA_HASH_KEY": "h" * 32,
+        "DJANGO_SETTINGS_MODULE": "portal2fa.config.settings",
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [script, "migrate"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert (data / "portal2fa.sqlite3").exists()

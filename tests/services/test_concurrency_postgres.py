@@ -6,6 +6,8 @@ conditional UPDATEs must decide. Runs only on PostgreSQL (see tests/conftest.py)
 
 import threading
 from collections import Counter
+from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -117,3 +119,66 @@ def test_user_search_has_its_trigram_index():
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'user_search_trgm'")
         row = cursor.fetchone()
     assert row is not None and "gin_trgm_ops" in row[0]
+
+
+@pytest.fixture
+def admins(db):
+    """The Administrator role (transactional tests flush the migration's row) and two admins."""
+    from portal2fa.accounts.models import SecurityRole, User
+
+    role, _ = SecurityRole.objects.get_or_create(
+        name="Administrator", defaults={"type": "System", "grants_setup": True}
+    )
+    return [
+        User.objects.create(email=f"admin{n}@example.com", full_name=f"Admin {n}", role=role)
+        for n in (1, 2)
+    ]
+
+
+def test_reset_racing_code_checks_never_deadlocks(user, enroll, policy, admins):
+    """An admin's reset at the same instant as the user's sign-in and regeneration: all finish."""
+    from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate
+    from portal2fa.twofactor.services.enrollment import enrollment_reset
+
+    for round_ in range(5):
+        t = later(minutes=10 * round_)
+        enrolled = enroll(user, at=t)
+        token = challenge_issue(user=user, at=t)
+        code = enrolled.code(t + timedelta(seconds=30))
+        results = run_together(
+            [
+                partial(enrollment_reset, actor=admins[0], user=user, at=t),
+                attempt(token, code, t),
+                partial(backup_codes_regenerate, user=user, code=code, at=t),
+            ]
+        )  # run_together fails the test if any thread raised (a deadlock raises)
+        assert results[0] is None
+        assert not Authenticator.objects.filter(user=user).exists()
+
+
+def test_two_admins_cannot_deactivate_each_other_at_once(admins):
+    from portal2fa.accounts.models import User
+    from portal2fa.accounts.services import AccountError, user_update
+
+    def deactivate(actor, target):
+        def call():
+            try:
+                user_update(
+                    actor=actor,
+                    user=target,
+                    email=target.email,
+                    full_name=target.full_name,
+                    role=target.role,
+                    is_active=False,
+                    at=T0,
+                )
+            except AccountError as error:
+                return str(error)
+            return "done"
+
+        return call
+
+    one, two = admins
+    results = run_together([deactivate(one, two), deactivate(two, one)])
+    assert sorted(results) == ["This is the last active administrator: keep at least one.", "done"]
+    assert User.objects.filter(role__grants_setup=True, is_active=True).count() == 1

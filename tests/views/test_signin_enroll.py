@@ -217,3 +217,23 @@ def test_a_user_deactivated_during_sign_in_is_not_signed_in(client, enrolled):
     )
     assert response.status_code == HTTPStatus.FOUND and response.url == reverse("twofactor:signin")
     assert not is_signed_in(client)
+
+
+def test_a_voluntary_user_reset_mid_sign_in_is_not_forced_to_enroll(
+    client, make_user, make_role, enroll, policy
+):
+    """2FA applied only because they had enrolled; after a reset it no longer applies."""
+    from django.utils import timezone
+
+    from portal2fa.twofactor.services.enrollment import enrollment_reset
+
+    relaxed = make_user(role=make_role("Customers", requires_2fa=False))
+    enroll(relaxed)
+    sign_in(client, relaxed.email)
+    enrollment_reset(actor=None, user=relaxed, at=timezone.now())
+    for page in ("twofactor:signin-verify", "twofactor:signin-enroll"):
+        response = client.get(reverse(page))
+        assert response.status_code == HTTPStatus.FOUND
+        assert response.url == reverse("twofactor:signin")
+    assert not Authenticator.objects.filter(user=relaxed).exists()
+    assert not is_signed_in(client)

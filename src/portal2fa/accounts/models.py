@@ -2,7 +2,7 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Upper
 
 ADMINISTRATOR_ROLE = "Administrator"
 
@@ -25,7 +25,7 @@ class SecurityRole(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="role_name_ci_unique")]
+        constraints = [models.UniqueConstraint(Upper("name"), name="role_name_ci_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -54,9 +54,9 @@ class User(AbstractBaseUser):
     class Meta:
         ordering = ["full_name", "email"]
         # Sign-in looks emails up ignoring case: the database must not hold two that differ in case.
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        # UPPER, as Django's email__iexact compiles to UPPER(email) = UPPER(%s): this index serves it.
+        constraints = [models.UniqueConstraint(Upper("email"), name="user_email_ci_unique")]
         indexes = [
-            models.Index(Lower("full_name"), name="user_name_lower_idx"),
             models.Index(fields=["is_active", "role"], name="user_active_role_idx"),
         ]
 

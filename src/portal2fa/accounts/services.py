@@ -83,12 +83,12 @@ class AccountError(ValueError):
     """A user or role change that cannot be made; the message is safe to show."""
 
 
-def _save_unique(instance, message: str) -> None:
+def _save_unique(instance, message: str, update_fields=None) -> None:
     """Save; the database's case-insensitive unique constraints turn a duplicate email or role name
     (even one inserted concurrently) into AccountError."""
     try:
         with transaction.atomic():
-            instance.save()
+            instance.save(update_fields=update_fields)
     except IntegrityError:
         raise AccountError(message) from None
 
@@ -190,7 +190,11 @@ def user_update(
     if actor is not None and actor.pk == user.pk and not (role.grants_setup and is_active):
         raise AccountError("You cannot remove your own administrator access.")
     with transaction.atomic():
-        user = User.objects.select_for_update().select_related("role").get(pk=user.pk)
+        # Lock every active administrator first (always in id order), then the target: two admins
+        # deactivating each other at once cannot both pass the last-administrator check.
+        locked = User.objects.select_for_update(no_key=True, of=("self",)).order_by("pk")
+        list(locked.filter(role__grants_setup=True, is_active=True).values_list("pk"))
+        user = locked.select_related("role").get(pk=user.pk)
         if _would_remove_last_administrator(user, role=role, is_active=is_active):
             raise AccountError("This is the last active administrator: keep at least one.")
         diff = {}
@@ -205,7 +209,9 @@ def user_update(
                 diff[field] = [str(old), str(new)]
                 setattr(user, field, new)
         if diff:
-            _save_unique(user, f"A user with email {email} already exists.")
+            _save_unique(
+                user, f"A user with email {email} already exists.", update_fields=list(diff)
+            )
             if "is_active" in diff:
                 Authenticator.objects.filter(user=user).update(user_active=is_active)
             record(
@@ -232,8 +238,13 @@ def role_update(
             if getattr(role, f) != v
         }
         if diff:
+            old_name, old_type = role.name, role.type
             role.name, role.type = name, type
-            _save_unique(role, f"A role named {name!r} already exists.")
+            try:
+                _save_unique(role, f"A role named {name!r} already exists.", ["name", "type"])
+            except AccountError:
+                role.name, role.type = old_name, old_type  # the page shows the role as it is
+                raise
             record(
                 Action.ROLE_CHANGED,
                 actor=actor,

@@ -49,21 +49,17 @@ def main(argv: list[str] | None = None) -> int:
             for error in errors:
                 print(f"portal2fa: {error.msg} {error.hint or ''}".rstrip(), file=sys.stderr)
             return USER_ERROR
-    from django.db import DatabaseError
+    from django.db import OperationalError, ProgrammingError
 
     try:
         return args.handler(args) or 0
     except CommandError as error:
         print(f"portal2fa: {error}", file=sys.stderr)
         return USER_ERROR
-    except DatabaseError as error:  # e.g. no tables yet: one line, not a traceback
-        first_line = (
-            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        )
-        print(
-            f"portal2fa: database error ({first_line}); is it migrated? run 'portal2fa migrate'",
-            file=sys.stderr,
-        )
+    except (OperationalError, ProgrammingError) as error:  # e.g. no tables yet: one line
+        first_line = (str(error).strip() or type(error).__name__).splitlines()[0]
+        hint = "" if args.command == "migrate" else "; is it migrated? run 'portal2fa migrate'"
+        print(f"portal2fa: database error ({first_line}){hint}", file=sys.stderr)
         return USER_ERROR
     except BrokenPipeError:  # the reader (e.g. `head`) went away: stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

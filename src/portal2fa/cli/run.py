@@ -2,6 +2,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 from .parsing import CommandError, parse_int
 
@@ -76,8 +77,16 @@ def keys_rotate(args) -> int:
 def run_migrate(args) -> int:
     from django.core.management import call_command
 
+    _ensure_sqlite_folder()
     call_command("migrate", interactive=False, verbosity=1)
     return 0
+
+
+def _ensure_sqlite_folder() -> None:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        Path(connection.settings_dict["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 
 def run_demo(args) -> int:
@@ -85,6 +94,7 @@ def run_demo(args) -> int:
 
     from ..demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, seed_demo
 
+    _ensure_sqlite_folder()
     call_command("migrate", interactive=False, verbosity=0)
     created = seed_demo()
     print("Demo portal seeded." if created else "Demo portal already seeded; data left as it is.")

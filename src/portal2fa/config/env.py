@@ -45,6 +45,20 @@ def get(name: str, default: str = "") -> str:
     return os.environ.get(name) or _file_keys().get(name) or default
 
 
+INVALID: dict[str, str] = {}  # variable -> what is wrong; reported by a system check at start-up
+
+
+def get_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole number >= minimum; an invalid value is recorded (the server refuses to start)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
+        INVALID[name] = f"must be a whole number of at least {minimum}, got {raw!r}"
+        return default
+    return int(raw)
+
+
 def get_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":

@@ -18,7 +18,7 @@ PORTAL2FA_ENCRYPTION_KEYS = env.get_list("PORTAL2FA_ENCRYPTION_KEYS")
 PORTAL2FA_HASH_KEY = env.get("PORTAL2FA_HASH_KEY")
 # How many reverse proxies you run in front of the app. 0: use the socket's address. N: take the
 # Nth address from the right of X-Forwarded-For (entries further left are client-controlled).
-PORTAL2FA_TRUSTED_PROXY_COUNT = int(env.get("PORTAL2FA_TRUSTED_PROXY_COUNT", "0"))
+PORTAL2FA_TRUSTED_PROXY_COUNT = env.get_int("PORTAL2FA_TRUSTED_PROXY_COUNT", 0)
 PORTAL2FA_SITE_NAME = env.get("PORTAL2FA_SITE_NAME", "Portal")
 
 INSTALLED_APPS = [
@@ -67,7 +67,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal2fa.sqlite3'}"),
-        conn_max_age=int(env.get("PORTAL2FA_DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env.get_int("PORTAL2FA_DB_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -90,7 +90,7 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = int(env.get("PORTAL2FA_SESSION_AGE_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_AGE = env.get_int("PORTAL2FA_SESSION_AGE_SECONDS", 8 * 3600, minimum=60)
 CSRF_COOKIE_SAMESITE = "Lax"
 HTTPS = env.get_bool("PORTAL2FA_HTTPS")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
@@ -126,7 +126,7 @@ WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic 
 
 EMAIL_BACKEND = env.get("PORTAL2FA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.get("PORTAL2FA_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env.get("PORTAL2FA_EMAIL_PORT", "25"))
+EMAIL_PORT = env.get_int("PORTAL2FA_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env.get("PORTAL2FA_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env.get("PORTAL2FA_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.get_bool("PORTAL2FA_EMAIL_USE_TLS")
@@ -140,10 +140,12 @@ LOGGING = {
 }
 
 # Throttles (failures in a sliding window), all kept in the database.
-PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT = int(
-    env.get("PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT", "10")
+PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT = env.get_int(
+    "PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT", 10, minimum=1
 )
-PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS = int(
-    env.get("PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS", "50")
+PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS = env.get_int(
+    "PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS", 50, minimum=1
 )
-PORTAL2FA_CODE_FAILURES_PER_ACCOUNT = int(env.get("PORTAL2FA_CODE_FAILURES_PER_ACCOUNT", "20"))
+PORTAL2FA_CODE_FAILURES_PER_ACCOUNT = env.get_int(
+    "PORTAL2FA_CODE_FAILURES_PER_ACCOUNT", 20, minimum=1
+)

@@ -33,4 +33,8 @@ def keys_configured(app_configs, **kwargs):
                 "PORTAL2FA_HASH_KEY is missing or shorter than 16 characters.", id="portal2fa.E003"
             )
         )
+    from ..config import env
+
+    for name, problem in env.INVALID.items():
+        errors.append(Error(f"{name} {problem}.", id="portal2fa.E004"))
     return errors

@@ -98,7 +98,7 @@ class SettingsForm(forms.ModelForm):
         }
 
     # The roles the page showed: only those are changed, so a role created meanwhile is untouched.
-    roles_shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=10000)
+    roles_shown = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -39,8 +39,12 @@ def _failure_key(user_id: int) -> str:
 def serialize_code_checks(user_id: int) -> None:
     """Lock the user's row for the rest of the transaction: one code check per user at a time, so
     parallel guesses cannot all read the account budget before any of them records a failure.
+    Every transaction that changes a user's 2FA state takes this lock first (one lock order).
     (SQLite needs no row lock: our transactions there are IMMEDIATE, one writer at a time.)"""
-    get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk").first()
+    # NO KEY UPDATE: does not block the KEY SHARE locks that inserting an audit row (a foreign key
+    # to the user) takes, so other transactions writing audit events cannot deadlock with us.
+    users = get_user_model().objects.select_for_update(no_key=True)
+    users.filter(pk=user_id).values_list("pk").first()
 
 
 def account_code_budget_spent(user_id: int, *, at: datetime) -> bool:

@@ -108,6 +108,7 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
     if len(reason) > 500 or not reason.isprintable():
         raise EnrollmentError("The reason must be printable text of at most 500 characters.")
     with transaction.atomic():
+        code_checks.serialize_code_checks(user.pk)  # same lock order as the code checks
         authenticator = Authenticator.objects.select_for_update().filter(user=user).first()
         if authenticator is None:
             raise NothingToReset(

@@ -44,6 +44,8 @@ def settings_update(
         policy, _ = TwoFactorSettings.objects.select_for_update().get_or_create(pk=1)
         diff = {}
         for name, value in changes.items():
+            if isinstance(value, str):
+                value = value.strip()  # what clean() would store: compare that
             old = getattr(policy, name)
             if old != value:
                 diff[name] = [old, value]

@@ -20,7 +20,7 @@ from ...accounts.services import (
     signin_without_second_factor,
 )
 from ..forms import CodeForm, SignInForm, TotpForm
-from ..policy import NextStep, authenticator_of, get_settings, next_step
+from ..policy import NextStep, get_settings, next_step
 from ..selectors.enrollment import pairing_for
 from ..services.challenge import (
     EXPIRED,
@@ -104,6 +104,24 @@ def _live_challenge_or_restart(request):
     return challenge
 
 
+def _step_or_redirect(request, challenge, *, here: NextStep):
+    """(the user's step now, or a redirect when it is another page's).
+
+    The state can change during a sign-in (an administrator resets the enrollment, a policy
+    change): the pages follow it instead of trusting what the password step decided.
+    """
+    step = next_step(challenge.user, get_settings())
+    if step is NextStep.SIGNED_IN:  # 2FA no longer applies: this token is of no use
+        request.session.pop(TOKEN_KEY, None)
+        messages.info(request, "Your sign-in settings changed. Please sign in again.")
+        return step, redirect("twofactor:signin")
+    if step is NextStep.VERIFY and here is not NextStep.VERIFY:
+        return step, redirect("twofactor:signin-verify")
+    if step is not NextStep.VERIFY and here is NextStep.VERIFY:
+        return step, redirect("twofactor:signin-enroll")
+    return step, None
+
+
 def _submit_code(request, challenge, form):
     """The code form of both sign-in pages: (passed attempt or None, HTTP status, locked)."""
     if request.method != "POST":
@@ -131,9 +149,9 @@ def verify(request):
     challenge = _live_challenge_or_restart(request)
     if challenge is None:
         return redirect("twofactor:signin")
-    authenticator = authenticator_of(challenge.user)
-    if not (authenticator and authenticator.confirmed_at):  # enrollment has its own page
-        return redirect("twofactor:signin-enroll")
+    step, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY)
+    if elsewhere:
+        return elsewhere
     form = CodeForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form)
     if attempt:
@@ -153,12 +171,12 @@ def enroll(request):
     challenge = _live_challenge_or_restart(request)
     if challenge is None:
         return redirect("twofactor:signin")
-    user, policy = challenge.user, get_settings()
-    authenticator = authenticator_of(user)
-    if authenticator and authenticator.confirmed_at:
-        return redirect("twofactor:signin-verify")
+    step, elsewhere = _step_or_redirect(request, challenge, here=NextStep.ENROLL)
+    if elsewhere:
+        return elsewhere
+    policy = get_settings()
     authenticator = enrollment_begin(
-        user=user, at=timezone.now(), client_address=client_address(request)
+        user=challenge.user, at=timezone.now(), client_address=client_address(request)
     )
     form = TotpForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form)
@@ -173,7 +191,7 @@ def enroll(request):
             "form": form,
             "locked": locked,
             "pairing": pairing_for(authenticator, policy),
-            "can_skip": not policy.enrollment_required,
+            "can_skip": step is NextStep.ENROLL_OPTIONAL,
         },
         status=status,
     )

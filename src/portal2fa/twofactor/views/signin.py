@@ -6,6 +6,7 @@ session key rotated by django.contrib.auth.login) only after the second factor p
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,8 +38,14 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _safe_next(request, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """A local path to go to after sign-in. Only "/..." paths: redirect() would take any other
+    string for a URL pattern name (and fail), and other hosts are an open redirect."""
+    if (
+        candidate
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return "/"
@@ -85,7 +92,7 @@ def _after_password(request, user, now):
     step = next_step(user, get_settings())
     if step is NextStep.SIGNED_IN:
         signin_without_second_factor(user=user, at=now, client_address=client_address(request))
-        return redirect(_finish(request, user.pk))
+        return HttpResponseRedirect(_finish(request, user.pk))
     request.session.cycle_key()  # a new session id for the pre-authentication state, too
     request.session[TOKEN_KEY] = challenge_issue(
         user=user, at=now, client_address=client_address(request)
@@ -158,7 +165,7 @@ def verify(request):
         target = _finish(request, attempt.user_id)
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return render(
         request, "twofactor/signin_verify.html", {"form": form, "locked": locked}, status=status
     )
@@ -210,7 +217,7 @@ def skip_enrollment(request):
     if not attempt.ok:
         messages.error(request, attempt.message)
         return redirect("twofactor:signin")
-    return redirect(_finish(request, attempt.user_id))
+    return HttpResponseRedirect(_finish(request, attempt.user_id))
 
 
 @require_POST

@@ -255,23 +255,15 @@ def test_a_token_issued_before_the_change_keeps_its_limit(admin_client, enrolled
     assert response.status_code == HTTPStatus.FOUND
 
 
-def test_a_role_created_after_the_form_was_loaded_keeps_its_requirement(admin_client, make_role):
+def test_a_role_created_after_the_form_was_loaded_keeps_its_requirement(
+    admin_client, policy, make_role
+):
     """A stale Settings form must not switch off 2FA for a role it never showed."""
     make_role("Staff", requires_2fa=True)
     page = admin_client.get(reverse("twofactor:setup-settings")).content.decode()
     shown = re.search(r'name="roles_shown" value="([0-9,]+)"', page).group(1)
     newcomer = make_role("Contractors", requires_2fa=True)  # created while the form is open
-    form = {
-        "enabled": "on",
-        "enrollment_required": "required",
-        "max_invalid_attempts": 5,
-        "clock_skew_steps": 3,
-        "backup_codes_per_set": 10,
-        "low_codes_threshold": 2,
-        "issuer_name": "",
-        "roles_shown": shown,
-        "roles_requiring_2fa": [],
-    }
+    form = form_data(roles_shown=shown, roles_requiring_2fa=[])
     response = admin_client.post(reverse("twofactor:setup-settings"), form)
     assert response.status_code == HTTPStatus.FOUND
     assert SecurityRole.objects.get(pk=newcomer.pk).requires_2fa is True
@@ -279,16 +271,8 @@ def test_a_role_created_after_the_form_was_loaded_keeps_its_requirement(admin_cl
 
 
 @pytest.mark.parametrize("junk", ["99999999999999999999999", "²", "-1", "abc"])
-def test_junk_role_ids_are_a_message_not_a_500(admin_client, junk):
-    form = {
-        "enabled": "on",
-        "enrollment_required": "required",
-        "max_invalid_attempts": 5,
-        "clock_skew_steps": 3,
-        "backup_codes_per_set": 10,
-        "low_codes_threshold": 2,
-        "roles_requiring_2fa": [junk],
-    }
+def test_junk_role_ids_are_a_message_not_a_500(admin_client, policy, junk):
+    form = form_data(roles_requiring_2fa=[junk])
     response = admin_client.post(reverse("twofactor:setup-settings"), form)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert (

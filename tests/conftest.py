@@ -39,6 +39,28 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def force_login_passes_second_factor(monkeypatch):
+    """In these tests client.force_login(user) means "signed in, second factor passed", as the
+    tests written before the middleware meant it. Tests of a session held at the second factor
+    sign in through the pages, or call client.force_login_held(user)."""
+    from django.contrib.auth import SESSION_KEY
+    from django.test import Client
+
+    from portal2fa.twofactor.web.session import VERIFIED_KEY
+
+    held = Client.force_login
+
+    def force_login(self, user, backend=None):
+        held(self, user, backend)
+        session = self.session
+        session[VERIFIED_KEY] = session[SESSION_KEY]
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login_held", held, raising=False)
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def policy(db) -> TwoFactorSettings:
     """2FA switched on, defaults otherwise."""

@@ -30,8 +30,8 @@ SETUP_URLS = {
     "twofactor:setup-export/recent": lambda s: {"name": "recent"},
     "twofactor:setup-export/roles-without-2fa": lambda s: {"name": "roles-without-2fa"},
     "twofactor:setup-user-search": None,
-    "audit:log": None,
-    "audit:export": None,
+    "twofactor:audit-log": None,
+    "twofactor:audit-export": None,
 }
 
 

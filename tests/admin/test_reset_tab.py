@@ -198,11 +198,19 @@ def test_search_needs_two_characters(admin_client, people, q):
 
 def test_search_matches_name_or_email_parts_case_insensitively(admin_client, people, user):
     assert search(admin_client, "ALI") == [
-        {"id": user.pk, "name": "Alice Example", "email": "alice@example.com", "state": "Enrolled"}
+        {
+            "id": user.pk,
+            "name": "Alice Example",
+            "email": "alice@example.com",
+            "state": "Enrolled",
+            "resettable": True,
+        }
     ]  # Alina is inactive: not offered
     assert [r["name"] for r in search(admin_client, "buiLD")] == ["Bob Builder"]
     assert [r["email"] for r in search(admin_client, "BUILDERS.org")] == ["bob@builders.org"]
-    assert [r["state"] for r in search(admin_client, "bob@")] == ["Not Started"]
+    assert [(r["state"], r["resettable"]) for r in search(admin_client, "bob@")] == [
+        ("Not Started", False)
+    ]
     assert [r["name"] for r in search(admin_client, "ICE ex")] == ["Alice Example"]
     assert [r["name"] for r in search(admin_client, "LICE@")] == ["Alice Example"]
     assert search(admin_client, "zzz") == []
@@ -210,4 +218,4 @@ def test_search_matches_name_or_email_parts_case_insensitively(admin_client, peo
 
 def test_search_answers_carry_no_secrets(admin_client, people):
     for row in search(admin_client, "example"):
-        assert set(row) == {"id", "name", "email", "state"}
+        assert set(row) == {"id", "name", "email", "state", "resettable"}

@@ -235,7 +235,7 @@ def history(admin_user, user, make_user):
 
 
 def log(client, **params):
-    return client.get(reverse("audit:log"), params)
+    return client.get(reverse("twofactor:audit-log"), params)
 
 
 def test_audit_log_lists_events_newest_first(admin_client, history):
@@ -265,11 +265,13 @@ def test_audit_log_refuses_a_backwards_date_range(admin_client, history):
 
 def test_audit_csv_honours_the_filters(admin_client, history):
     rows = csv_of(
-        admin_client.get(reverse("audit:export"), {"user": "admin@", "date_from": "2026-03-02"})
+        admin_client.get(
+            reverse("twofactor:audit-export"), {"user": "admin@", "date_from": "2026-03-02"}
+        )
     )
     assert rows[0] == ["Time", "Action", "Actor", "Target", "Client address", "Detail"]
     assert [r[1] for r in rows[1:]] == ["Settings changed"]
-    everything = csv_of(admin_client.get(reverse("audit:export")))
+    everything = csv_of(admin_client.get(reverse("twofactor:audit-export")))
     assert len(everything) == 4
 
 
@@ -291,7 +293,7 @@ def test_no_secret_or_backup_code_reaches_the_audit_trail(admin_client, enrolled
     assert AuditEvent.objects.filter(action=Action.BACKUP_CODE_USED).exists()
     assert AuditEvent.objects.filter(action=Action.ENROLLMENT_RESET).exists()
     trail = " ".join(json.dumps(e.detail) for e in AuditEvent.objects.all())
-    trail += json.dumps(csv_of(admin_client.get(reverse("audit:export"))))
+    trail += json.dumps(csv_of(admin_client.get(reverse("twofactor:audit-export"))))
     trail += text(log(admin_client))
     squashed = trail.upper().replace("-", "").replace(" ", "")
     assert enrolled.secret not in squashed
@@ -302,10 +304,10 @@ def test_no_secret_or_backup_code_reaches_the_audit_trail(admin_client, enrolled
 @pytest.mark.parametrize("field", ["date_from", "date_to"])
 @pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
 def test_audit_dates_at_the_calendar_edges_are_a_message_not_a_500(admin_client, field, value):
-    for name in ("audit:log", "audit:export"):
+    for name in ("twofactor:audit-log", "twofactor:audit-export"):
         response = admin_client.get(reverse(name), {field: value})
         assert response.status_code in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
-    page = admin_client.get(reverse("audit:log"), {field: value})
+    page = admin_client.get(reverse("twofactor:audit-log"), {field: value})
     assert "Enter a date between 1970 and 9998." in page.content.decode()
 
 

@@ -1,7 +1,7 @@
 import pytest
 from django.test import RequestFactory
 
-from portal2fa.accounts.http import client_address
+from portal2fa.twofactor.web.http import client_address
 
 
 def request(forwarded=None, remote="10.0.0.9"):

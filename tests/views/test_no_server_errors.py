@@ -33,16 +33,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
-from portal2fa import exports
 from portal2fa.accounts import forms as account_forms
 from portal2fa.accounts.models import SecurityRole
-from portal2fa.audit import forms as audit_forms
 from portal2fa.audit.models import Action
+from portal2fa.twofactor import audit_forms, exports, keys
 from portal2fa.twofactor import forms as twofactor_forms
-from portal2fa.twofactor import keys
 from portal2fa.twofactor.models import Authenticator, TwoFactorSettings
 from portal2fa.twofactor.services.challenge import challenge_load
-from portal2fa.twofactor.views.signin import TOKEN_KEY
+from portal2fa.twofactor.web.session import TOKEN_KEY, VERIFIED_KEY
 from tests.conftest import PASSWORD
 
 from .helpers import current_code
@@ -157,6 +155,13 @@ def _quiet_request_log():
     logger.setLevel(level)
 
 
+def _signed_in_as(client) -> str | None:
+    """The user id of a session past the second factor (a held session is still signing in)."""
+    session = client.session
+    user_key = session.get("_auth_user_id")
+    return user_key if user_key and session.get(VERIFIED_KEY) == user_key else None
+
+
 @dataclass
 class Visitor:
     label: str
@@ -171,7 +176,7 @@ class Visitor:
         cookie = morsel.value if morsel else None
         if cookie is not None and cookie == self._cookie:
             return
-        signed_in_as = self.client.session.get("_auth_user_id") if cookie else None
+        signed_in_as = _signed_in_as(self.client) if cookie else None
         if self.user is None and signed_in_as:
             self.client.logout()
         elif self.user is not None and signed_in_as != str(self.user.pk):
@@ -317,7 +322,7 @@ def _urls(world: World) -> list[str]:
     objects = (world.victim, world.admin.user, world.victim_role, world.admin_role)
     values = {
         "int": sorted({str(o.pk) for o in objects}) + JUNK_INTS,
-        "slug": list(exports.EXPORTS) + JUNK_SLUGS,
+        "slug": list(exports.EXPORT_NAMES) + JUNK_SLUGS,
         "str": ["x", "bogus"],
     }
     urls = []
@@ -342,7 +347,7 @@ def _every_value_at_once(names) -> dict:
 def test_every_route_is_enumerated(world):
     urls = _urls(world)
     named = {resolve(url).view_name for url in urls}
-    for name in ("twofactor:setup-export", "accounts:setup-user-edit", "audit:export"):
+    for name in ("twofactor:setup-export", "accounts:setup-user-edit", "twofactor:audit-export"):
         assert name in named
     assert len(named) == len(_routes())  # every route, each with at least one URL
 
@@ -460,8 +465,8 @@ def _valid_requests(world: World, pending: Visitor) -> list[Case]:
         ),
         Case(admin, "get", reverse("accounts:setup-users"), {}, {"q": "vic", "page": "1"}),
         Case(admin, "get", reverse("accounts:setup-roles"), {}, {"q": "vic", "page": "1"}),
-        Case(admin, "get", reverse("audit:log"), {}, audit_filters),
-        Case(admin, "get", reverse("audit:export"), {}, audit_filters),
+        Case(admin, "get", reverse("twofactor:audit-log"), {}, audit_filters),
+        Case(admin, "get", reverse("twofactor:audit-export"), {}, audit_filters),
         Case(
             admin,
             "post",
@@ -635,7 +640,7 @@ def test_signin_finishes_with_junk_next(world, make_user, enroll, finish):
         elif response is not None and finish == "skip":
             response = checker.send(visitor, "post", skip, {})
         if response is not None:  # no 500: then the sign-in must have finished
-            assert visitor.client.session.get("_auth_user_id") == str(user.pk), (
+            assert _signed_in_as(visitor.client) == str(user.pk), (
                 f"{visitor.label}: not signed in ({response.status_code})"
             )
     checker.assert_clean()

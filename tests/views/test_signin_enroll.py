@@ -131,7 +131,7 @@ def test_optional_enrollment_can_still_be_completed(client, user, optional):
 def test_required_enrollment_cannot_be_skipped(client, user, policy):
     sign_in(client, user.email)
     response = client.post(reverse("twofactor:signin-skip"), follow=True)
-    assert response.redirect_chain[0][0] == reverse("twofactor:signin")
+    assert response.redirect_chain[0][0] == reverse("twofactor:signin-enroll")
     assert "Enrollment cannot be skipped." in text(response)
     assert not is_signed_in(client)
 

@@ -4,14 +4,10 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Upper
 
+from ..twofactor.models import MANAGE_PERMISSION, EnrollmentState, RoleType
+
 ADMINISTRATOR_ROLE = "Administrator"
-
-
-class RoleType(models.TextChoices):
-    SYSTEM = "System"
-    EMPLOYEE = "Employee"
-    PARTNER = "Partner"
-    CUSTOMER = "Customer"
+__all__ = ["ADMINISTRATOR_ROLE", "RoleType", "SecurityRole", "User"]
 
 
 class SecurityRole(models.Model):
@@ -66,6 +62,19 @@ class User(AbstractBaseUser):
     @property
     def is_administrator(self) -> bool:
         return self.is_active and self.role.grants_setup
+
+    @property
+    def state_label(self) -> str:
+        """The enrollment state of a user read through users_with_state()."""
+        return EnrollmentState(self.enrollment_state).label
+
+    @property
+    def resettable(self) -> bool:
+        return EnrollmentState(self.enrollment_state) is not EnrollmentState.NOT_STARTED
+
+    def has_perm(self, perm, obj=None) -> bool:
+        """The demo grants Portal 2FA's administration to its Administrator role."""
+        return perm == MANAGE_PERMISSION and self.is_administrator
 
     def get_full_name(self) -> str:
         return self.full_name

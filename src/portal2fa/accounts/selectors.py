@@ -1,20 +1,14 @@
-"""Reads about users for lists and search."""
+"""Reads about the demo portal's users for its Users page."""
 
-from django.db.models import Case, CharField, Q, Value, When
+from django.db.models import Q
 
+from ..twofactor.selectors.users import with_state
 from .models import User
 
 
 def users_with_state(*, search: str = ""):
-    """Users with their Security Role and an annotated `state_label` (one query)."""
-    queryset = User.objects.select_related("role").annotate(
-        state_label=Case(
-            When(authenticator__confirmed_at__isnull=False, then=Value("Enrolled")),
-            When(authenticator__isnull=False, then=Value("Pending")),
-            default=Value("Not Started"),
-            output_field=CharField(),
-        )
-    )
+    """Users with their Security Role and an annotated `enrollment_state` (one query)."""
+    queryset = with_state(User.objects.select_related("role"))
     search = search.strip()
     if search:
         queryset = queryset.filter(Q(full_name__icontains=search) | Q(email__icontains=search))

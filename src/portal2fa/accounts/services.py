@@ -1,11 +1,7 @@
-"""Password sign-in with throttling per account and per client address, kept apart from the
-second-factor counters so a password guesser cannot lock a user out of their codes."""
+"""Changes to the demo portal's users and Security Roles, each audited in its transaction."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -13,70 +9,7 @@ from django.db import IntegrityError, transaction
 
 from ..audit.models import Action
 from ..audit.services import record
-from ..twofactor import keys
-from ..twofactor.models import Authenticator
-from ..twofactor.services.throttle import throttle_exceeded, throttle_hit
 from .models import RoleType, SecurityRole, User
-
-PASSWORD_FAILURE_WINDOW = timedelta(minutes=15)
-INVALID_CREDENTIALS = "The email or password is incorrect."
-THROTTLED = "Too many failed sign-in attempts. Wait a few minutes and try again."
-
-
-class SignInRefused(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class _Limits:
-    account_key: str
-    address_key: str
-
-
-def _limits(email: str, client_address: str | None) -> _Limits:
-    return _Limits(
-        account_key=keys.throttle_key("password-account", email.strip().lower()),
-        address_key=keys.throttle_key("password-address", client_address or "unknown"),
-    )
-
-
-def password_authenticate(request, *, email: str, password: str, at: datetime, client_address=None):
-    """The active user for these credentials, or SignInRefused with a message safe to show."""
-    limits = _limits(email, client_address)
-    window = PASSWORD_FAILURE_WINDOW
-    if throttle_exceeded(
-        key=limits.account_key,
-        limit=settings.PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT,
-        window=window,
-        at=at,
-    ) or throttle_exceeded(
-        key=limits.address_key,
-        limit=settings.PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS,
-        window=window,
-        at=at,
-    ):
-        raise SignInRefused(THROTTLED)
-    user = authenticate(request, username=email.strip(), password=password)
-    if user is None:
-        throttle_hit(key=limits.account_key, window=window, at=at)
-        throttle_hit(key=limits.address_key, window=window, at=at)
-        known = User.objects.filter(email__iexact=email.strip()).first()  # for the audit filter
-        record(Action.SIGNIN_PASSWORD_FAILED, target=known, client_address=client_address, at=at)
-        raise SignInRefused(INVALID_CREDENTIALS)
-    return user
-
-
-def signin_without_second_factor(*, user, at: datetime, client_address=None) -> None:
-    """Audit a sign-in to which 2FA does not apply (switch off, or role without 2FA and not
-    enrolled), so the Audit Log shows every sign-in, not only the two-factor ones."""
-    record(
-        Action.SIGNIN_SUCCEEDED,
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
-        factor="password only",
-    )
 
 
 class AccountError(ValueError):
@@ -212,8 +145,6 @@ def user_update(
             _save_unique(
                 user, f"A user with email {email} already exists.", update_fields=list(diff)
             )
-            if "is_active" in diff:
-                Authenticator.objects.filter(user=user).update(user_active=is_active)
             record(
                 Action.USER_CHANGED,
                 actor=actor,

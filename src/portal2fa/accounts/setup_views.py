@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .decorators import administrator_required
+from ..twofactor.web.decorators import administrator_required
+from ..twofactor.web.http import client_address
 from .forms import ListSearchForm, NewRoleForm, NewUserForm, RoleForm, UserForm
-from .http import client_address
 from .models import SecurityRole, User
 from .selectors import users_with_state
 from .services import AccountError, role_create, role_update, user_create, user_update

@@ -3,7 +3,7 @@ from django.shortcuts import render
 
 from ..twofactor.policy import get_settings
 from ..twofactor.selectors.enrollment import status_of
-from .decorators import administrator_required
+from ..twofactor.web.decorators import administrator_required
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""Reads of the audit trail, filtered by user (name or email of actor or target), action and date."""
+"""Reads of the audit trail, filtered by user (as actor or target), action and date."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -13,17 +13,17 @@ def _start_of(day: date) -> datetime:
 
 
 def audit_events(
-    *, user: str = "", action: str = "", date_from: date | None = None, date_to: date | None = None
+    *,
+    users: QuerySet | None = None,
+    action: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
 ) -> QuerySet[AuditEvent]:
+    """`users`: a queryset of users (say, a search); events whose actor or target is one of them."""
     events = AuditEvent.objects.select_related("actor", "target")
-    user = user.strip()
-    if user:
-        events = events.filter(
-            Q(actor__email__icontains=user)
-            | Q(actor__full_name__icontains=user)
-            | Q(target__email__icontains=user)
-            | Q(target__full_name__icontains=user)
-        )
+    if users is not None:
+        ids = users.values("pk")
+        events = events.filter(Q(actor__in=ids) | Q(target__in=ids))
     if action:
         events = events.filter(action=action)
     if date_from:

@@ -2,27 +2,20 @@
 
 import sys
 
-from .parsing import CommandError
+from ..twofactor.cli.parsing import CommandError
 
-ROLE_TYPES = ("System", "Employee", "Partner", "Customer")
+ROLE_TYPES = ("System", "Employee", "Partner", "Customer")  # twofactor.models.RoleType
 
 
-def register(commands) -> None:
-    role = commands.add_parser("role", help="manage Security Roles")
-    role_sub = role.add_subparsers(dest="role_command", required=True, metavar="ACTION")
-    add = role_sub.add_parser("add", help="create a Security Role")
+def register(commands, subparsers) -> None:
+    """The demo portal's own user and role commands, beside the library's list commands."""
+    add = subparsers["role"].add_parser("add", help="create a Security Role")
     add.add_argument("name")
     add.add_argument("--type", required=True, choices=ROLE_TYPES)
     add.add_argument("--require-2fa", action="store_true", help="users of this role must use 2FA")
     add.set_defaults(handler=role_add)
-    role_sub.add_parser("list", help="list Security Roles").set_defaults(handler=role_list)
-    require = role_sub.add_parser("require-2fa", help="whether users of a role must use 2FA")
-    require.add_argument("name")
-    require.add_argument("required", metavar="true|false")
-    require.set_defaults(handler=role_require_2fa)
 
-    user = commands.add_parser("user", help="manage users")
-    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    user_sub = subparsers["user"]
     add = user_sub.add_parser("add", help="create a user")
     add.add_argument("email")
     add.add_argument("--name", required=True, help="full name")
@@ -46,10 +39,6 @@ def register(commands) -> None:
     active.add_argument("--active", dest="active", action="store_true", default=None)
     active.add_argument("--inactive", dest="active", action="store_false")
     change.set_defaults(handler=user_set)
-    listing = user_sub.add_parser("list", help="list users with their 2FA state")
-    listing.add_argument("--search", default="", help="part of a name or email")
-    listing.add_argument("--limit", type=int, default=1000)
-    listing.set_defaults(handler=user_list)
 
 
 def _now():
@@ -68,17 +57,6 @@ def role_add(args) -> int:
     except AccountError as error:
         raise CommandError(str(error)) from None
     print(f"Created role {role.name} ({role.type}){' requiring 2FA' if role.requires_2fa else ''}.")
-    return 0
-
-
-def role_list(args) -> int:
-    from ..accounts.models import SecurityRole
-
-    print(f"{'Role Name':<30} {'Type':<10} 2FA")
-    for role in SecurityRole.objects.all():
-        print(
-            f"{role.name:<30} {role.type:<10} {'required' if role.requires_2fa else 'not required'}"
-        )
     return 0
 
 
@@ -109,30 +87,6 @@ def user_add(args) -> int:
     except AccountError as error:
         raise CommandError(str(error)) from None
     print(f"Created user {user.email} ({role.name}){'' if user.is_active else ', inactive'}.")
-    return 0
-
-
-def user_list(args) -> int:
-    from ..accounts.selectors import users_with_state
-
-    print(f"{'Email':<40} {'Name':<30} {'Role':<20} {'Active':<6} 2FA")
-    for row in users_with_state(search=args.search)[: max(args.limit, 0)]:
-        print(
-            f"{row.email:<40} {row.full_name:<30} {row.role.name:<20} {'yes' if row.is_active else 'no':<6} {row.state_label}"
-        )
-    return 0
-
-
-def role_require_2fa(args) -> int:
-    from ..twofactor.services.settings import settings_update
-    from .parsing import parse_bool
-
-    role, required = find_role(args.name), parse_bool(args.required)
-    changed = settings_update(
-        actor=None, changes={}, at=_now(), role_requirements={role.pk: required}
-    )
-    state = "requires" if required else "does not require"
-    print(f"{role.name} {state} 2FA{'' if changed else ' (unchanged)'}.")
     return 0
 
 

@@ -4,18 +4,12 @@ import os
 import sys
 from pathlib import Path
 
-from .parsing import CommandError, parse_int
+from ..twofactor.cli.parsing import CommandError, parse_int
 
 
-def register(commands) -> None:
-    keys = commands.add_parser("keys", help="create or print keys (outside the database)")
-    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    init = keys_sub.add_parser("init", help="write a local key file if there is none")
+def register(commands, subparsers) -> None:
+    init = subparsers["keys"].add_parser("init", help="write a local key file if there is none")
     init.set_defaults(handler=keys_init, needs_django=False)
-    new = keys_sub.add_parser("new-encryption-key", help="print a new Fernet key (for rotation)")
-    new.set_defaults(handler=keys_new, needs_django=False)
-    rotate = keys_sub.add_parser("rotate", help="re-encrypt every TOTP secret under the first key")
-    rotate.set_defaults(handler=keys_rotate)
 
     migrate = commands.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(handler=run_migrate)
@@ -52,25 +46,6 @@ def keys_init(args) -> int:
     print(
         f"Generated a local key file {path} (mode 600; keep it out of version control and backups)."
     )
-    return 0
-
-
-def keys_new(args) -> int:
-    from ..twofactor import crypto
-
-    print(crypto.new_fernet_key())
-    return 0
-
-
-def keys_rotate(args) -> int:
-    from ..twofactor.crypto import CryptoConfigError
-    from ..twofactor.services.keys import secrets_rotate
-
-    try:
-        count = secrets_rotate()
-    except CryptoConfigError as error:
-        raise CommandError(f"{error}: keep the old key listed after the new one") from None
-    print(f"Re-encrypted {count} authenticator secrets under the first key.")
     return 0
 
 

@@ -20,6 +20,10 @@ PORTAL2FA_HASH_KEY = env.get("PORTAL2FA_HASH_KEY")
 # Nth address from the right of X-Forwarded-For (entries further left are client-controlled).
 PORTAL2FA_TRUSTED_PROXY_COUNT = env.get_int("PORTAL2FA_TRUSTED_PROXY_COUNT", 0)
 PORTAL2FA_SITE_NAME = env.get("PORTAL2FA_SITE_NAME", "Portal")
+# The demo portal is a host of the 2FA library like any other: its adapter serves its own
+# one-role-per-user SecurityRole, and the "Setup" links lead to its Setup home.
+PORTAL2FA_ADAPTER = "portal2fa.accounts.adapter.PortalAdapter"
+PORTAL2FA_SETUP_HOME = "accounts:setup"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -40,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal2fa.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -51,14 +56,13 @@ WSGI_APPLICATION = "portal2fa.config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal2fa.accounts.context_processors.portal",
             ],
         },
     },
@@ -121,7 +125,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = None  # no collectstatic: WhiteNoise serves from the app folders
-STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
 
 EMAIL_BACKEND = env.get("PORTAL2FA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,7 +1,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("portal2fa.twofactor.urls")),
+    path("", include("portal2fa.urls")),
     path("", include("portal2fa.accounts.urls")),
-    path("", include("portal2fa.audit.urls")),
 ]

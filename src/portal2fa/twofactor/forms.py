@@ -1,11 +1,13 @@
 from django import forms
+from django.contrib.auth import get_user_model
 
-from ..accounts.models import SecurityRole
+from .adapter import get_adapter
 from .models import TwoFactorSettings
 from .services.settings import EDITABLE_FIELDS
 
 
 class SignInForm(forms.Form):
+    # "email" whatever the user model signs in with; labelled and validated after it.
     email = forms.EmailField(
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
@@ -15,6 +17,17 @@ class SignInForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        model = get_user_model()
+        if model.USERNAME_FIELD != model.get_email_field_name():  # e.g. Django's stock User
+            name = model._meta.get_field(model.USERNAME_FIELD).verbose_name
+            self.fields["email"] = forms.CharField(
+                label=name.capitalize(),
+                max_length=254,
+                widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+            )
 
 
 class CodeForm(forms.Form):
@@ -47,24 +60,21 @@ class TotpForm(CodeForm):
         self.fields["code"].widget.attrs.update({"inputmode": "numeric", "pattern": "[0-9 ]*"})
 
 
-def _role_ids(values) -> list[int]:
+def _role_ids(values) -> list[str]:
     """Role ids from a form; anything but short ASCII digit strings is refused (no 500 on junk)."""
     ids = []
     for value in values:
         text = str(value)
         if not (text.isascii() and text.isdigit() and len(text) <= 18):
             raise forms.ValidationError("Select valid Security Roles.")
-        ids.append(int(text))
+        ids.append(text)
     return ids
 
 
-class RoleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, role):
-        return role.name  # the Type has its own column
-
-    def clean(self, value):
-        _role_ids(value or [])
-        return super().clean(value)
+class RoleIdsField(forms.MultipleChoiceField):
+    def validate(self, value):
+        _role_ids(value)  # junk gets its own message before "not one of the available choices"
+        super().validate(value)
 
 
 class SettingsForm(forms.ModelForm):
@@ -77,9 +87,8 @@ class SettingsForm(forms.ModelForm):
         widget=forms.RadioSelect,
         help_text="Required: users who must use 2FA enroll during sign-in. Optional: they may skip.",
     )
-    roles_requiring_2fa = RoleChoiceField(
+    roles_requiring_2fa = RoleIdsField(
         label="Require two-factor authentication",
-        queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -102,22 +111,26 @@ class SettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        roles = list(SecurityRole.objects.order_by("name"))
-        self.fields["roles_requiring_2fa"].queryset = SecurityRole.objects.order_by("name")
-        self.initial.setdefault("roles_requiring_2fa", [r.pk for r in roles if r.requires_2fa])
-        self.initial.setdefault("roles_shown", ",".join(str(r.pk) for r in roles))
+        self.roles = get_adapter().roles()
+        self.fields["roles_requiring_2fa"].choices = [(r.id, r.name) for r in self.roles]
+        self.initial.setdefault("roles_requiring_2fa", [r.id for r in self.roles if r.requires_2fa])
+        self.initial.setdefault("roles_shown", ",".join(r.id for r in self.roles))
         self.initial["enrollment_required"] = (
             "required" if self.instance.enrollment_required else "optional"
         )
 
-    def clean_roles_shown(self) -> list[int]:
+    def role_rows(self):
+        """(checkbox, role) pairs for the table of roles."""
+        return list(zip(self["roles_requiring_2fa"], self.roles, strict=True))
+
+    def clean_roles_shown(self) -> list[str]:
         shown = self.cleaned_data["roles_shown"]
         if not shown:  # a client that does not send it (a script): every role it could see
-            return [role.pk for role in self.fields["roles_requiring_2fa"].queryset]
+            return [role.id for role in self.roles]
         return _role_ids(part for part in shown.split(",") if part)
 
-    def role_requirements(self) -> dict[int, bool]:
-        required = {role.pk for role in self.cleaned_data["roles_requiring_2fa"]}
+    def role_requirements(self) -> dict[str, bool]:
+        required = set(self.cleaned_data["roles_requiring_2fa"])
         return {pk: pk in required for pk in self.cleaned_data["roles_shown"]}
 
     def changes(self) -> dict:

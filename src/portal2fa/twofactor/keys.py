@@ -1,24 +1,27 @@
 """The deploy-time keys, bound to the pure crypto helpers. Keys live outside the database."""
 
-from django.conf import settings
-
 from . import backup_codes, crypto
+from .conf import setting
 
 
 def _hash_key() -> bytes:
-    return settings.PORTAL2FA_HASH_KEY.encode("utf-8")
+    return setting("PORTAL2FA_HASH_KEY").encode("utf-8")
+
+
+def _encryption_keys() -> list[str]:
+    return setting("PORTAL2FA_ENCRYPTION_KEYS")
 
 
 def encrypt_secret(secret: str) -> str:
-    return crypto.encrypt(secret, keys=settings.PORTAL2FA_ENCRYPTION_KEYS)
+    return crypto.encrypt(secret, keys=_encryption_keys())
 
 
 def decrypt_secret(encrypted: str) -> str:
-    return crypto.decrypt(encrypted, keys=settings.PORTAL2FA_ENCRYPTION_KEYS)
+    return crypto.decrypt(encrypted, keys=_encryption_keys())
 
 
 def rotate_secret(encrypted: str) -> str:
-    return crypto.rotate(encrypted, keys=settings.PORTAL2FA_ENCRYPTION_KEYS)
+    return crypto.rotate(encrypted, keys=_encryption_keys())
 
 
 def backup_code_digest(code: str) -> str:

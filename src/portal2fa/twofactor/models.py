@@ -5,6 +5,32 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+MANAGE_PERMISSION = "twofactor.manage_two_factor"
+
+
+class RoleType(models.TextChoices):
+    """The Type of a Security Role, as the Overview's Roles Without 2FA shows it."""
+
+    SYSTEM = "System"
+    EMPLOYEE = "Employee"
+    PARTNER = "Partner"
+    CUSTOMER = "Customer"
+
+
+class GroupRole(models.Model):
+    """What Portal 2FA keeps beside a Django Group that serves as a Security Role (the default
+    adapter): its Type and whether its users must use 2FA. The host's tables are not changed;
+    a group without this row is an Employee role that does not require 2FA."""
+
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, related_name="portal2fa_role"
+    )
+    type = models.CharField(max_length=20, choices=RoleType.choices, default=RoleType.EMPLOYEE)
+    requires_2fa = models.BooleanField("Require two-factor authentication", default=False)
+
+    def __str__(self) -> str:
+        return f"{self.group.name} ({self.type})"
+
 
 class EnrollmentState(models.TextChoices):
     NOT_STARTED = "not_started", "Not Started"
@@ -46,6 +72,8 @@ class TwoFactorSettings(models.Model):
 
     class Meta:
         verbose_name_plural = "two-factor settings"
+        # Who administers 2FA (Setup pages, CLI): users with this permission; superusers have it.
+        permissions = [("manage_two_factor", "Can manage two-factor authentication")]
 
     def clean(self):
         self.issuer_name = (self.issuer_name or "").strip()  # blank: the site name is used
@@ -74,8 +102,8 @@ class Authenticator(models.Model):
     # indexed query. backup_codes_issued distinguishes "used them all" from "never had any".
     backup_codes_remaining = models.PositiveSmallIntegerField(default=0)
     backup_codes_issued = models.PositiveSmallIntegerField(default=0)
-    # Copy of user.is_active, kept in sync by accounts.services.user_update in the same
-    # transaction: the Overview then never joins the users table to leave inactive users out.
+    # Copy of user.is_active, kept in sync by a post_save receiver on the user model (signals.py),
+    # in the saving transaction: the Overview then never joins the users table.
     user_active = models.BooleanField(default=True)
 
     class Meta:

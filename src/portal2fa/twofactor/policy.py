@@ -2,18 +2,22 @@
 
 import enum
 
-from django.conf import settings as django_settings
-
+from .adapter import get_adapter
+from .conf import setting
 from .models import Authenticator, EnrollmentState, TwoFactorSettings
 
 
 def get_settings() -> TwoFactorSettings:
-    policy, _ = TwoFactorSettings.objects.get_or_create(pk=1)
-    return policy
+    """The policy row. A migration creates it; it is recreated with the defaults only if a
+    database was emptied without migrating (a flushed test database)."""
+    try:
+        return TwoFactorSettings.objects.get(pk=1)
+    except TwoFactorSettings.DoesNotExist:
+        return TwoFactorSettings.objects.get_or_create(pk=1)[0]
 
 
 def issuer(policy: TwoFactorSettings) -> str:
-    return policy.issuer_name or django_settings.PORTAL2FA_SITE_NAME
+    return policy.issuer_name or setting("PORTAL2FA_SITE_NAME")
 
 
 def authenticator_of(user) -> Authenticator | None:
@@ -32,12 +36,13 @@ class NextStep(enum.Enum):
 
 
 def next_step(user, policy: TwoFactorSettings) -> NextStep:
-    """SPEC §6.2: 2FA applies when the switch is on and the role requires it or the user enrolled."""
+    """SPEC §6.2: 2FA applies when the switch is on and a role of the user requires it or the user
+    enrolled."""
     if not policy.enabled:
         return NextStep.SIGNED_IN
     state = state_of(authenticator_of(user))
     if state == EnrollmentState.ENROLLED:
         return NextStep.VERIFY
-    if not user.role.requires_2fa:
+    if not get_adapter().user_requires_2fa(user):
         return NextStep.SIGNED_IN
     return NextStep.ENROLL if policy.enrollment_required else NextStep.ENROLL_OPTIONAL

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, setup, signin
+from .views import account, audit_log, setup, signin
 
 app_name = "twofactor"
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("setup/two-factor/overview/<slug:name>.csv", setup.export, name="setup-export"),
     path("setup/two-factor/reset/", setup.reset_tab, name="setup-reset"),
     path("setup/two-factor/users/search", setup.user_search, name="setup-user-search"),
+    path("setup/audit/", audit_log.log, name="audit-log"),
+    path("setup/audit/export.csv", audit_log.export, name="audit-export"),
 ]

@@ -7,6 +7,7 @@ import segno
 from django.views.decorators.debug import sensitive_variables
 
 from .. import keys, totp
+from ..adapter import get_adapter
 from ..models import Authenticator, EnrollmentState, TwoFactorSettings
 from ..policy import authenticator_of, issuer, state_of
 
@@ -24,7 +25,8 @@ class Pairing:
 @sensitive_variables("secret", "code", "raw", "uri")
 def pairing_for(authenticator: Authenticator, policy: TwoFactorSettings) -> Pairing:
     secret = keys.decrypt_secret(authenticator.encrypted_secret)
-    uri = totp.provisioning_uri(secret, account=authenticator.user.email, issuer=issuer(policy))
+    account = get_adapter().account_name(authenticator.user)
+    uri = totp.provisioning_uri(secret, account=account, issuer=issuer(policy))
     qr = segno.make(uri, error="m")
     return Pairing(
         # omitsize: a viewBox instead of a fixed width/height, so the stylesheet's size scales the
@@ -39,7 +41,7 @@ def pairing_for(authenticator: Authenticator, policy: TwoFactorSettings) -> Pair
         ),
         manual_key=totp.group_secret(secret),
         issuer=issuer(policy),
-        account=authenticator.user.email,
+        account=account,
     )
 
 

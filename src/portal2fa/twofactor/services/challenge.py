@@ -61,16 +61,14 @@ def challenge_load(token: str | None, *, at: datetime) -> SignInChallenge | None
     """The live (not expired, not completed) challenge for a token, else None."""
     if not token:
         return None
-    return (
-        SignInChallenge.objects.select_related("user__role")
-        .filter(
-            token_digest=keys.token_digest(token),
-            completed_at=None,
-            expires_at__gt=at,
-            user__is_active=True,  # deactivated mid-sign-in: the token dies with the account
-        )
+    challenge = (
+        SignInChallenge.objects.select_related("user")
+        .filter(token_digest=keys.token_digest(token), completed_at=None, expires_at__gt=at)
         .first()
     )
+    if challenge is None or not getattr(challenge.user, "is_active", True):
+        return None  # deactivated mid-sign-in: the token dies with the account
+    return challenge
 
 
 def _complete(challenge: SignInChallenge, *, at: datetime) -> bool:
@@ -162,6 +160,19 @@ def _succeeded(challenge, check, confirmation, *, at, client_address) -> Attempt
         user_id=challenge.user_id,
         backup_codes=confirmation.backup_codes if confirmation else (),
         used_backup_code=check is code_checks.CodeCheck.BACKUP,
+    )
+
+
+def signin_without_second_factor(*, user, at: datetime, client_address, first_factor: str) -> None:
+    """Audit a sign-in to which 2FA does not apply (switch off, or no role requiring it and not
+    enrolled), so the Audit Log shows every sign-in, not only the two-factor ones."""
+    record(
+        Action.SIGNIN_SUCCEEDED,
+        actor=user,
+        target=user,
+        client_address=client_address,
+        at=at,
+        factor=f"{first_factor} only",
     )
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.debug import sensitive_variables
 from ...audit.models import Action
 from ...audit.services import record
 from .. import keys, totp
+from ..adapter import get_adapter
 from ..models import Authenticator
 from ..policy import get_settings
 from . import codes as code_checks
@@ -40,7 +41,7 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
                 user=user,
                 encrypted_secret=keys.encrypt_secret(totp.new_secret()),
                 created_at=at,
-                user_active=user.is_active,
+                user_active=getattr(user, "is_active", True),
             )
             record(
                 Action.ENROLLMENT_STARTED,
@@ -112,7 +113,8 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
         authenticator = Authenticator.objects.select_for_update().filter(user=user).first()
         if authenticator is None:
             raise NothingToReset(
-                f"{user.full_name} has not started enrollment: there is nothing to reset."
+                f"{get_adapter().display_name(user)} has not started enrollment: "
+                "there is nothing to reset."
             )
         previous_state = authenticator.state.label
         authenticator.delete()  # cascades to the backup codes

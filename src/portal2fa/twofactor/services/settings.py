@@ -5,10 +5,11 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ...accounts.models import SecurityRole
 from ...audit.models import Action
 from ...audit.services import record
+from ..adapter import get_adapter
 from ..models import TwoFactorSettings
+from ..policy import get_settings
 
 EDITABLE_FIELDS = (
     "enabled",
@@ -41,7 +42,8 @@ def settings_update(
     if unknown:
         raise SettingsError({name: ["Unknown setting."] for name in sorted(unknown)})
     with transaction.atomic():
-        policy, _ = TwoFactorSettings.objects.select_for_update().get_or_create(pk=1)
+        get_settings()  # the row exists from here on
+        policy = TwoFactorSettings.objects.select_for_update().get(pk=1)
         diff = {}
         for name, value in changes.items():
             if isinstance(value, str):
@@ -70,16 +72,7 @@ def settings_update(
     return diff
 
 
-def _set_role_requirements(requirements: dict[int, bool]) -> dict:
-    diff = {}
-    roles = SecurityRole.objects.select_for_update().filter(pk__in=requirements).order_by("name")
-    for role in roles:
-        wanted = requirements[role.pk]
-        if role.requires_2fa != wanted:
-            diff[f"role:{role.name}"] = [
-                "required" if role.requires_2fa else "not required",
-                "required" if wanted else "not required",
-            ]
-            role.requires_2fa = wanted
-            role.save(update_fields=["requires_2fa"])
-    return diff
+def _set_role_requirements(requirements: dict[str, bool]) -> dict:
+    changed = get_adapter().set_role_requirements(requirements)
+    label = {True: "required", False: "not required"}
+    return {f"role:{name}": [label[old], label[new]] for name, (old, new) in changed.items()}

@@ -3,17 +3,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ...accounts.http import client_address
 from ..forms import TotpForm
 from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_for, status_of
 from ..services.backup_codes import backup_codes_regenerate
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
+from ..web.http import client_address
 
 
 @login_required
@@ -29,7 +30,7 @@ def _account_page(request, regenerate_form, status: int = 200):
         "policy": policy,
         "regenerate_form": regenerate_form,
     }
-    return render(request, "twofactor/account.html", context, status=status)
+    return render(request, "portal2fa/account.html", context, status=status)
 
 
 @login_required
@@ -67,17 +68,17 @@ def enroll(request):
             if result.ok:
                 return render(
                     request,
-                    "twofactor/backup_codes.html",
+                    "portal2fa/backup_codes.html",
                     {
                         "codes": result.backup_codes,
                         "just_enrolled": True,
-                        "continue_url": "/account/two-factor/",
+                        "continue_url": reverse("twofactor:account"),
                     },
                 )
             form.add_error("code", result.message)
     return render(
         request,
-        "twofactor/account_enroll.html",
+        "portal2fa/account_enroll.html",
         {
             "form": form,
             "pairing": pairing_for(authenticator, policy),
@@ -102,11 +103,11 @@ def regenerate(request):
         if result.ok:
             return render(
                 request,
-                "twofactor/backup_codes.html",
+                "portal2fa/backup_codes.html",
                 {
                     "codes": result.backup_codes,
                     "just_enrolled": False,
-                    "continue_url": "/account/two-factor/",
+                    "continue_url": reverse("twofactor:account"),
                 },
             )
         form.add_error("code", result.message)

@@ -6,22 +6,22 @@ Administrators only (403 for anyone else). Thin: parse, call one service or sele
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ... import exports
-from ...accounts.decorators import administrator_required
-from ...accounts.http import client_address
-from ...accounts.models import User
-from ...accounts.selectors import users_with_state
+from .. import exports
+from ..adapter import get_adapter
 from ..forms import ResetForm, SettingsForm, UserSearchForm
 from ..policy import get_settings
-from ..selectors import overview as widgets
+from ..selectors import users as user_rows
+from ..selectors.overview import RECENT_DAYS, Overview
 from ..services.enrollment import EnrollmentError, enrollment_reset
 from ..services.settings import SettingsError, settings_update
+from ..web.decorators import administrator_required
+from ..web.http import client_address
 
 WIDGET_PAGE_SIZE = 10
 SEARCH_LIMIT = 10
@@ -55,47 +55,47 @@ def settings_tab(request):
                 messages.success(request, "Settings saved." if changed else "No changes to save.")
                 return redirect("twofactor:setup-settings")
         return _tab(
-            request, "twofactor/setup/settings.html", "settings", {"form": form}, status=400
+            request, "portal2fa/setup/settings.html", "settings", {"form": form}, status=400
         )
-    return _tab(request, "twofactor/setup/settings.html", "settings", {"form": form})
+    return _tab(request, "portal2fa/setup/settings.html", "settings", {"form": form})
 
 
-def _page(request, queryset, name: str):
-    return Paginator(queryset, WIDGET_PAGE_SIZE).get_page(request.GET.get(f"{name}_page"))
+def _page(request, overview: Overview, name: str, param: str):
+    """One page of an Overview list, its rows read through the adapter."""
+    page = Paginator(overview.items(name), WIDGET_PAGE_SIZE).get_page(request.GET.get(param))
+    page.object_list = overview.rows(name, page.object_list)
+    return page
 
 
 @administrator_required
 @require_GET
 def overview_tab(request):
-    policy, now = get_settings(), timezone.now()
+    overview = Overview(get_settings(), now=timezone.now())
     context = {
-        "counts": widgets.enrollment_counts(),
-        "policy": policy,
-        "recent_days": widgets.RECENT_DAYS,
-        "no_codes": _page(request, widgets.users_without_codes(), "no_codes"),
-        "low_codes": _page(
-            request, widgets.users_low_on_codes(policy.low_codes_threshold), "low_codes"
-        ),
-        "recent": _page(request, widgets.recent_enrollments(now=now), "recent"),
-        "roles": _page(request, widgets.roles_without_2fa(policy), "roles"),
+        "counts": overview.counts,
+        "policy": overview.policy,
+        "recent_days": RECENT_DAYS,
+        "no_codes": _page(request, overview, "no-codes", "no_codes_page"),
+        "low_codes": _page(request, overview, "low-codes", "low_codes_page"),
+        "recent": _page(request, overview, "recent", "recent_page"),
+        "roles": _page(request, overview, "roles-without-2fa", "roles_page"),
     }
-    return _tab(request, "twofactor/setup/overview.html", "overview", context)
+    return _tab(request, "portal2fa/setup/overview.html", "overview", context)
 
 
 @administrator_required
 @require_GET
 def overview_json(request):
-    data = widgets.overview_data(get_settings(), now=timezone.now())
-    return JsonResponse(data)
+    return JsonResponse(Overview(get_settings(), now=timezone.now()).data())
 
 
 @administrator_required
 @require_GET
 def export(request, name: str):
-    if name not in exports.EXPORTS or name == "audit":
+    if name not in exports.OVERVIEW_LISTS:
         raise Http404("No such list.")
     response = StreamingHttpResponse(
-        exports.export_csv(name), content_type="text/csv; charset=utf-8"
+        exports.overview_csv(name), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
@@ -109,23 +109,16 @@ def user_search(request):
     query = form.cleaned_data["q"] if form.is_valid() else ""
     if len(query) < 2:
         return JsonResponse({"results": []})
-    rows = users_with_state(search=query).filter(is_active=True)[:SEARCH_LIMIT]
-    return JsonResponse(
-        {
-            "results": [
-                {"id": u.pk, "name": u.full_name, "email": u.email, "state": u.state_label}
-                for u in rows
-            ]
-        }
-    )
+    matches = user_rows.search_active(query, limit=SEARCH_LIMIT)
+    return JsonResponse({"results": [row.as_json() for row in matches]})
 
 
-def _selected(user_id) -> User | None:
+def _selected(user_id) -> user_rows.UserRow | None:
     text = str(user_id or "")
     # ASCII digits only, and short: int() refuses "²" and strings of more than 4300 digits.
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         return None
-    return users_with_state().filter(pk=int(text)).first()
+    return user_rows.user_row(int(text))
 
 
 @administrator_required
@@ -136,14 +129,10 @@ def reset_tab(request):
         return _reset_post(request)
     search = UserSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    matches = (
-        users_with_state(search=query).filter(is_active=True)[:SEARCH_LIMIT]
-        if len(query) >= 2
-        else None
-    )
+    matches = user_rows.search_active(query, limit=SEARCH_LIMIT) if len(query) >= 2 else None
     return _tab(
         request,
-        "twofactor/setup/reset.html",
+        "portal2fa/setup/reset.html",
         "reset",
         {
             "search": search,
@@ -164,22 +153,22 @@ def _reset_post(request):
     if not form.is_valid():  # the user is fine, so the reason is not: say so, keep the selection
         messages.error(request, "The reason must be printable text of at most 500 characters.")
         return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
-    if selected.state_label == "Not Started":
-        messages.info(request, f"{selected.full_name} has not enrolled: there is nothing to reset.")
+    if not selected.resettable:
+        messages.info(request, f"{selected.name} has not enrolled: there is nothing to reset.")
         return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
     if not form.cleaned_data[
         "confirmed"
     ]:  # the server-rendered confirmation step (works without JS)
         return _tab(
             request,
-            "twofactor/setup/reset_confirm.html",
+            "portal2fa/setup/reset_confirm.html",
             "reset",
             {"selected": selected, "form": form},
         )
     try:
         enrollment_reset(
             actor=request.user,
-            user=get_object_or_404(User, pk=selected.pk),
+            user=get_adapter().users().get(pk=selected.pk),
             at=timezone.now(),
             client_address=client_address(request),
             reason=form.cleaned_data["reason"],
@@ -189,6 +178,6 @@ def _reset_post(request):
         return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
     messages.success(
         request,
-        f"Two-factor enrollment for {selected.full_name} <{selected.email}> has been reset.",
+        f"Two-factor enrollment for {selected.name} <{selected.email}> has been reset.",
     )
     return redirect("twofactor:setup-reset")

@@ -1,43 +1,40 @@
-"""Sign-in: password, then the second factor. Thin: parse, call one service, render.
+"""Sign-in: the password step (for hosts without a login page), then the second factor.
 
-The session holds only the clear security token between the steps; the user is logged in (and the
-session key rotated by django.contrib.auth.login) only after the second factor passes.
+Any login, this page's or the host's own, leaves a *held* session (see web/session.py): the user
+is logged in as far as Django knows, but TwoFactorMiddleware lets the session reach only these
+pages until the second factor passes; then the session key is rotated and the session let through.
+Thin: parse, call one service, render.
 """
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import login, logout
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ...accounts.http import client_address
-from ...accounts.services import (
-    SignInRefused,
-    password_authenticate,
-    signin_without_second_factor,
-)
 from ..forms import CodeForm, SignInForm, TotpForm
 from ..policy import NextStep, get_settings, next_step
 from ..selectors.enrollment import pairing_for
 from ..services.challenge import (
     EXPIRED,
     challenge_attempt,
-    challenge_issue,
     challenge_load,
     challenge_skip_enrollment,
 )
 from ..services.enrollment import enrollment_begin
+from ..services.password import SignInRefused, password_authenticate
+from ..web import session as second_factor
+from ..web.http import client_address
 
-TOKEN_KEY = "portal2fa_signin_token"
-NEXT_KEY = "portal2fa_signin_next"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+STEP_URLS = {NextStep.VERIFY: "twofactor:signin-verify"}  # every other step: enrollment
 
 
-def _safe_next(request, candidate: str | None) -> str:
+def _safe_next(request, candidate: str | None) -> str | None:
     """A local path to go to after sign-in. Only "/..." paths: redirect() would take any other
     string for a URL pattern name (and fail), and other hosts are an open redirect."""
     if (
@@ -48,24 +45,19 @@ def _safe_next(request, candidate: str | None) -> str:
         )
     ):
         return candidate
-    return "/"
+    return None
 
 
-def _finish(request, user_id: int):
-    """Log the user in: rotates the session key and drops the pre-authentication state."""
-    target = request.session.pop(NEXT_KEY, "/")
-    user = get_user_model().objects.get(pk=user_id)
-    request.session.pop(TOKEN_KEY, None)
-    login(request, user, backend=BACKEND)
-    return target
+def _login_page(request):
+    return redirect(resolve_url(settings.LOGIN_URL))
 
 
 @never_cache
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def signin(request):
-    if request.user.is_authenticated:
-        return redirect("accounts:home")
+    if request.user.is_authenticated and not second_factor.is_held(request):
+        return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
     form = SignInForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -74,7 +66,7 @@ def signin(request):
             try:
                 user = password_authenticate(
                     request,
-                    email=form.cleaned_data["email"],
+                    identifier=form.cleaned_data["email"],
                     password=form.cleaned_data["password"],
                     at=now,
                     client_address=client_address(request),
@@ -84,31 +76,45 @@ def signin(request):
             else:
                 return _after_password(request, user, now)
         status = 400
-    return render(request, "twofactor/signin.html", {"form": form}, status=status)
+    return render(request, "portal2fa/signin.html", {"form": form}, status=status)
 
 
 def _after_password(request, user, now):
-    request.session[NEXT_KEY] = _safe_next(request, request.GET.get("next"))
-    step = next_step(user, get_settings())
+    target = _safe_next(request, request.GET.get("next"))
+    login(request, user)  # a new session key; the session is held until the factor passes
+    if target:
+        second_factor.remember_next(request, target)
+    step = second_factor.begin(
+        request, user, at=now, client_address=client_address(request), first_factor="password"
+    )
     if step is NextStep.SIGNED_IN:
-        signin_without_second_factor(user=user, at=now, client_address=client_address(request))
-        return HttpResponseRedirect(_finish(request, user.pk))
-    request.session.cycle_key()  # a new session id for the pre-authentication state, too
-    request.session[TOKEN_KEY] = challenge_issue(
-        user=user, at=now, client_address=client_address(request)
-    )
-    return redirect(
-        "twofactor:signin-verify" if step is NextStep.VERIFY else "twofactor:signin-enroll"
-    )
+        return HttpResponseRedirect(second_factor.take_next(request))
+    return redirect(STEP_URLS.get(step, "twofactor:signin-enroll"))
 
 
-def _live_challenge_or_restart(request):
-    token = request.session.get(TOKEN_KEY)
-    challenge = challenge_load(token, at=timezone.now())
-    if challenge is None:
-        request.session.pop(TOKEN_KEY, None)
-        messages.error(request, EXPIRED if token else "Sign in with your email and password first.")
-    return challenge
+def _challenge_or_leave(request):
+    """(the live challenge of this held session, None) or (None, where to go instead)."""
+    if not request.user.is_authenticated:
+        messages.error(request, "Sign in with your email and password first.")
+        return None, _login_page(request)
+    if not second_factor.is_held(request):  # already through: e.g. a second click on Verify
+        return None, HttpResponseRedirect(second_factor.take_next(request))
+    if second_factor.TOKEN_KEY not in request.session:  # a login this library did not see
+        step = second_factor.begin(
+            request,
+            request.user,
+            at=timezone.now(),
+            client_address=client_address(request),
+            first_factor="login",
+        )
+        if step is NextStep.SIGNED_IN:
+            return None, HttpResponseRedirect(second_factor.take_next(request))
+    challenge = challenge_load(request.session[second_factor.TOKEN_KEY], at=timezone.now())
+    if challenge is None or challenge.user_id != request.user.pk:
+        logout(request)  # this sign-in is over: a new one starts with the password
+        messages.error(request, EXPIRED)
+        return None, _login_page(request)
+    return challenge, None
 
 
 def _step_or_redirect(request, challenge, *, here: NextStep):
@@ -119,9 +125,9 @@ def _step_or_redirect(request, challenge, *, here: NextStep):
     """
     step = next_step(challenge.user, get_settings())
     if step is NextStep.SIGNED_IN:  # 2FA no longer applies: this token is of no use
-        request.session.pop(TOKEN_KEY, None)
+        logout(request)
         messages.info(request, "Your sign-in settings changed. Please sign in again.")
-        return step, redirect("twofactor:signin")
+        return step, _login_page(request)
     if step is NextStep.VERIFY and here is not NextStep.VERIFY:
         return step, redirect("twofactor:signin-verify")
     if step is not NextStep.VERIFY and here is NextStep.VERIFY:
@@ -138,12 +144,13 @@ def _submit_code(request, challenge, form):
     if not form.is_valid():
         return None, 400, False
     attempt = challenge_attempt(
-        token=request.session.get(TOKEN_KEY),
+        token=request.session.get(second_factor.TOKEN_KEY),
         code=form.cleaned_data["code"],
         at=timezone.now(),
         client_address=client_address(request),
     )
     if attempt.ok:
+        second_factor.mark_passed(request)
         return attempt, 200, False
     form.add_error("code", attempt.message)
     return None, 400, attempt.locked
@@ -153,21 +160,20 @@ def _submit_code(request, challenge, form):
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def verify(request):
-    challenge = _live_challenge_or_restart(request)
-    if challenge is None:
-        return redirect("twofactor:signin")
+    challenge, elsewhere = _challenge_or_leave(request)
+    if elsewhere:
+        return elsewhere
     step, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY)
     if elsewhere:
         return elsewhere
     form = CodeForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form)
     if attempt:
-        target = _finish(request, attempt.user_id)
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
-        return HttpResponseRedirect(target)
+        return HttpResponseRedirect(second_factor.take_next(request))
     return render(
-        request, "twofactor/signin_verify.html", {"form": form, "locked": locked}, status=status
+        request, "portal2fa/signin_verify.html", {"form": form, "locked": locked}, status=status
     )
 
 
@@ -175,9 +181,9 @@ def verify(request):
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def enroll(request):
-    challenge = _live_challenge_or_restart(request)
-    if challenge is None:
-        return redirect("twofactor:signin")
+    challenge, elsewhere = _challenge_or_leave(request)
+    if elsewhere:
+        return elsewhere
     step, elsewhere = _step_or_redirect(request, challenge, here=NextStep.ENROLL)
     if elsewhere:
         return elsewhere
@@ -188,12 +194,15 @@ def enroll(request):
     form = TotpForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form)
     if attempt:
-        target = _finish(request, attempt.user_id)
-        context = {"codes": attempt.backup_codes, "just_enrolled": True, "continue_url": target}
-        return render(request, "twofactor/backup_codes.html", context)
+        context = {
+            "codes": attempt.backup_codes,
+            "just_enrolled": True,
+            "continue_url": second_factor.take_next(request),
+        }
+        return render(request, "portal2fa/backup_codes.html", context)
     return render(
         request,
-        "twofactor/signin_enroll.html",
+        "portal2fa/signin_enroll.html",
         {
             "form": form,
             "locked": locked,
@@ -207,21 +216,23 @@ def enroll(request):
 @never_cache
 @require_POST
 def skip_enrollment(request):
-    if _live_challenge_or_restart(request) is None:
-        return redirect("twofactor:signin")
+    challenge, elsewhere = _challenge_or_leave(request)
+    if elsewhere:
+        return elsewhere
     attempt = challenge_skip_enrollment(
-        token=request.session.get(TOKEN_KEY),
+        token=request.session.get(second_factor.TOKEN_KEY),
         at=timezone.now(),
         client_address=client_address(request),
     )
     if not attempt.ok:
         messages.error(request, attempt.message)
-        return redirect("twofactor:signin")
-    return HttpResponseRedirect(_finish(request, attempt.user_id))
+        return redirect("twofactor:signin-enroll")
+    second_factor.mark_passed(request)
+    return HttpResponseRedirect(second_factor.take_next(request))
 
 
 @require_POST
 def signout(request):
     logout(request)
     messages.info(request, "You have signed out.")
-    return redirect("twofactor:signin")
+    return _login_page(request)

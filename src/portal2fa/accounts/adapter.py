@@ -1,0 +1,50 @@
+"""The demo portal as the library sees it: one SecurityRole per user, names in `full_name`.
+
+This is the example of PORTAL2FA_ADAPTER for a host with its own role concept.
+"""
+
+from django.db.models import QuerySet
+
+from ..twofactor.adapter import DefaultAdapter, Role
+from .models import SecurityRole, User
+
+
+class PortalAdapter(DefaultAdapter):
+    def users(self) -> QuerySet:
+        return User.objects.select_related("role")
+
+    def display_name(self, user) -> str:
+        return user.full_name
+
+    def search_fields(self) -> list[str]:
+        return ["full_name", "email"]
+
+    def user_ordering(self) -> list[str]:
+        return ["full_name", "email"]
+
+    def can_administer(self, user) -> bool:
+        return bool(user.is_authenticated and user.is_administrator)
+
+    def role_names(self, user) -> list[str]:
+        return [user.role.name]
+
+    def roles(self) -> list[Role]:
+        return [_role(role) for role in SecurityRole.objects.order_by("name")]
+
+    def user_requires_2fa(self, user) -> bool:
+        return user.role.requires_2fa
+
+    def set_role_requirements(self, requirements: dict[str, bool]) -> dict[str, list[bool]]:
+        ids = [int(pk) for pk in requirements if pk.isdigit()]
+        changed = {}
+        for role in SecurityRole.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+            wanted = requirements[str(role.pk)]
+            if role.requires_2fa != wanted:
+                changed[role.name] = [role.requires_2fa, wanted]
+                role.requires_2fa = wanted
+                role.save(update_fields=["requires_2fa"])
+        return changed
+
+
+def _role(role: SecurityRole) -> Role:
+    return Role(id=str(role.pk), name=role.name, type=role.type, requires_2fa=role.requires_2fa)

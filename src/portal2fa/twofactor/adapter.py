@@ -1,0 +1,138 @@
+"""What the library must not assume about the host: its roles, its users, who administers.
+
+A host with its own role concept subclasses DefaultAdapter and names it in PORTAL2FA_ADAPTER
+(as django-allauth's adapters work). The default serves any user model with Django's Groups:
+a Group is a Security Role, with its Type and "Require two-factor authentication" kept beside it
+in GroupRole.
+"""
+
+import functools
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q, QuerySet
+from django.utils.module_loading import import_string
+
+from .conf import setting
+from .models import MANAGE_PERMISSION, GroupRole, RoleType
+
+__all__ = ["MANAGE_PERMISSION", "DefaultAdapter", "Role", "get_adapter"]
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str  # stable and short: form values and CLI output
+    name: str
+    type: str
+    requires_2fa: bool
+
+
+class DefaultAdapter:
+    # ---- users ----
+    def users(self) -> QuerySet:
+        return get_user_model()._default_manager.all()
+
+    def active_users(self) -> QuerySet:
+        return self.users().filter(is_active=True) if _has_field("is_active") else self.users()
+
+    def display_name(self, user) -> str:
+        return (user.get_full_name() if hasattr(user, "get_full_name") else "") or str(
+            user.get_username()
+        )
+
+    def email(self, user) -> str:
+        return getattr(user, get_user_model().get_email_field_name(), "") or ""
+
+    def account_name(self, user) -> str:
+        """The account an authenticator app shows beside the issuer."""
+        return self.email(user) or str(user.get_username())
+
+    def notice_recipients(self, user) -> list[str]:
+        """Where security notices about this user go (their own address by default)."""
+        address = self.email(user)
+        return [address] if address else []
+
+    def search_fields(self) -> list[str]:
+        model = get_user_model()
+        names = [model.USERNAME_FIELD, model.get_email_field_name(), "first_name", "last_name"]
+        return list(dict.fromkeys(name for name in names if _has_field(name)))
+
+    def search_users(self, query: str) -> QuerySet:
+        """Users whose name or email contains `query` (case-insensitive), in list order."""
+        matches = Q()
+        for name in self.search_fields():
+            matches |= Q(**{f"{name}__icontains": query})
+        return self.users().filter(matches).order_by(*self.user_ordering())
+
+    def user_ordering(self) -> list[str]:
+        return [*self.search_fields()[:1], "pk"]
+
+    def find_user(self, identifier: str):
+        """The user a CLI argument names: their email or username, ignoring case."""
+        model = get_user_model()
+        identifier = identifier.strip()
+        for name in dict.fromkeys([model.get_email_field_name(), model.USERNAME_FIELD]):
+            if _has_field(name):
+                found = self.users().filter(**{f"{name}__iexact": identifier}).first()
+                if found is not None:
+                    return found
+        return None
+
+    def role_names(self, user) -> list[str]:
+        return [group.name for group in user.groups.all()] if hasattr(user, "groups") else []
+
+    def can_administer(self, user) -> bool:
+        return bool(user.is_authenticated and user.is_active and user.has_perm(MANAGE_PERMISSION))
+
+    # ---- Security Roles ----
+    def roles(self) -> list[Role]:
+        groups = Group.objects.select_related("portal2fa_role").order_by("name")
+        return [_group_role(group) for group in groups]
+
+    def user_requires_2fa(self, user) -> bool:
+        """A user in several roles must use 2FA if any of them requires it."""
+        if not hasattr(user, "groups"):
+            return False
+        return GroupRole.objects.filter(group__in=user.groups.all(), requires_2fa=True).exists()
+
+    def set_role_requirements(self, requirements: dict[str, bool]) -> dict[str, list[bool]]:
+        """Set "Require 2FA" on the roles named by id (others untouched), inside the caller's
+        transaction. Returns {role name: [old, new]} for the roles that changed."""
+        ids = [int(pk) for pk in requirements if pk.isdigit()]
+        groups = Group.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        changed = {}
+        for group in groups.select_related("portal2fa_role"):
+            role, wanted = _group_role(group), requirements[str(group.pk)]
+            if role.requires_2fa != wanted:
+                GroupRole.objects.update_or_create(group=group, defaults={"requires_2fa": wanted})
+                changed[role.name] = [role.requires_2fa, wanted]
+        return changed
+
+
+def _group_role(group: Group) -> Role:
+    kept = getattr(group, "portal2fa_role", None)
+    return Role(
+        id=str(group.pk),
+        name=group.name,
+        type=kept.type if kept else RoleType.EMPLOYEE,
+        requires_2fa=kept.requires_2fa if kept else False,
+    )
+
+
+def _has_field(name: str) -> bool:
+    try:
+        get_user_model()._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+@functools.cache
+def _adapter_class(path: str) -> type:
+    return import_string(path)
+
+
+def get_adapter() -> DefaultAdapter:
+    return _adapter_class(setting("PORTAL2FA_ADAPTER"))()

@@ -1,0 +1,49 @@
+"""`portal2fa settings show|set`."""
+
+from .parsing import SETTINGS_KEYS, CommandError
+
+
+def register(commands) -> None:
+    settings = commands.add_parser("settings", help="show or change the 2FA settings")
+    sub = settings.add_subparsers(dest="settings_command", required=True, metavar="ACTION")
+    sub.add_parser("show", help="print every setting").set_defaults(handler=settings_show)
+    change = sub.add_parser("set", help="change one setting")
+    change.add_argument("key", choices=sorted(SETTINGS_KEYS))
+    change.add_argument("value")
+    change.set_defaults(handler=settings_set)
+
+
+def settings_show(args) -> int:
+    from ..adapter import get_adapter
+    from ..policy import get_settings, issuer
+
+    policy = get_settings()
+    values = {
+        "enabled": "true" if policy.enabled else "false",
+        "enrollment": "required" if policy.enrollment_required else "optional",
+        "max-invalid-attempts": policy.max_invalid_attempts,
+        "clock-skew-steps": policy.clock_skew_steps,
+        "backup-codes-per-set": policy.backup_codes_per_set,
+        "low-codes-threshold": policy.low_codes_threshold,
+        "issuer-name": issuer(policy),
+    }
+    for key, value in values.items():
+        print(f"{key:<22} {value}")
+    roles = [role.name for role in get_adapter().roles() if role.requires_2fa]
+    print(f"{'roles-requiring-2fa':<22} {', '.join(roles) or '(none)'}")
+    return 0
+
+
+def settings_set(args) -> int:
+    from django.utils import timezone
+
+    from ..services.settings import SettingsError, settings_update
+
+    field, parse = SETTINGS_KEYS[args.key]
+    try:
+        changed = settings_update(actor=None, changes={field: parse(args.value)}, at=timezone.now())
+    except SettingsError as error:
+        messages = " ".join(m for msgs in error.errors.values() for m in msgs)
+        raise CommandError(f"{args.key}: {messages}") from None
+    print(f"{args.key} = {args.value}" if changed else f"{args.key} was already {args.value}.")
+    return 0

@@ -1,0 +1,78 @@
+"""`portal2fa role list|require-2fa` and `portal2fa user list`: roles and users through the
+adapter, so they work with the host's own (Groups by default)."""
+
+from .parsing import CommandError, parse_bool
+
+
+def register(commands) -> dict:
+    role = commands.add_parser("role", help="Security Roles and whether they require 2FA")
+    role_sub = role.add_subparsers(dest="role_command", required=True, metavar="ACTION")
+    role_sub.add_parser("list", help="list Security Roles").set_defaults(handler=role_list)
+    require = role_sub.add_parser("require-2fa", help="whether users of a role must use 2FA")
+    require.add_argument("name")
+    require.add_argument("required", metavar="true|false")
+    require.set_defaults(handler=role_require_2fa)
+
+    user = commands.add_parser("user", help="users and their 2FA state")
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    listing = user_sub.add_parser("list", help="list users with their 2FA state")
+    listing.add_argument("--search", default="", help="part of a name or email")
+    listing.add_argument("--limit", type=int, default=1000, help="at most this many (1-100000)")
+    listing.set_defaults(handler=user_list)
+    return {"role": role_sub, "user": user_sub}
+
+
+def find_role(name: str):
+    from ..adapter import get_adapter
+
+    wanted = name.strip().casefold()
+    role = next((r for r in get_adapter().roles() if r.name.casefold() == wanted), None)
+    if role is None:
+        raise CommandError(f"no Security Role named {name!r} (see 'portal2fa role list')")
+    return role
+
+
+def role_list(args) -> int:
+    from ..adapter import get_adapter
+
+    print(f"{'Role Name':<30} {'Type':<10} 2FA")
+    for role in get_adapter().roles():
+        required = "required" if role.requires_2fa else "not required"
+        print(f"{role.name:<30} {role.type:<10} {required}")
+    return 0
+
+
+def role_require_2fa(args) -> int:
+    from django.utils import timezone
+
+    from ..services.settings import settings_update
+
+    role, required = find_role(args.name), parse_bool(args.required)
+    changed = settings_update(
+        actor=None, changes={}, at=timezone.now(), role_requirements={role.id: required}
+    )
+    state = "requires" if required else "does not require"
+    print(f"{role.name} {state} 2FA{'' if changed else ' (unchanged)'}.")
+    return 0
+
+
+def user_list(args) -> int:
+    from ..adapter import get_adapter
+    from ..models import EnrollmentState
+    from ..selectors.users import with_state
+
+    if not 1 <= args.limit <= 100000:
+        raise CommandError("--limit must be between 1 and 100000")
+    adapter = get_adapter()
+    users = adapter.search_users(args.search.strip()) if args.search.strip() else adapter.users()
+    users = with_state(users.order_by(*adapter.user_ordering()))
+    if hasattr(users.model, "groups"):
+        users = users.prefetch_related("groups")
+    print(f"{'Email':<40} {'Name':<30} {'Role':<20} {'Active':<6} 2FA")
+    for user in users[: args.limit]:
+        roles = ", ".join(adapter.role_names(user))
+        active = "yes" if getattr(user, "is_active", True) else "no"
+        state = EnrollmentState(user.enrollment_state).label
+        name = adapter.display_name(user)
+        print(f"{adapter.email(user):<40} {name:<30} {roles:<20} {active:<6} {state}")
+    return 0

@@ -1,0 +1,51 @@
+"""What the Setup pages and the CLI export as CSV: the Overview's lists and the Audit Log."""
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ..audit.selectors import audit_events
+from .adapter import get_adapter
+from .lists import EXPORT_NAMES, OVERVIEW_LISTS
+from .policy import get_settings
+from .selectors.overview import Overview
+from .web.csv import csv_lines
+
+__all__ = ["EXPORT_NAMES", "OVERVIEW_LISTS", "audit_csv", "export_csv", "overview_csv"]
+CHUNK = 2000
+
+
+def overview_csv(name: str) -> Iterator[str]:
+    overview = Overview(get_settings(), now=timezone.now())
+    items = overview.items(name)
+    if isinstance(items, QuerySet):
+        items = items.iterator(chunk_size=CHUNK)
+    spec = overview.lists[name]
+    return csv_lines(spec.header, (spec.row(item).values() for item in items))
+
+
+def audit_csv(filters: dict | None = None) -> Iterator[str]:
+    adapter = get_adapter()
+
+    def who(user) -> str:
+        return adapter.email(user) or str(user.get_username()) if user else ""
+
+    events = audit_events(**(filters or {})).iterator(chunk_size=CHUNK)
+    header = ("Time", "Action", "Actor", "Target", "Client address", "Detail")
+    rows = (
+        (
+            e.at,
+            e.get_action_display(),
+            who(e.actor),
+            who(e.target),
+            e.client_address,
+            e.detail_text,
+        )
+        for e in events
+    )
+    return csv_lines(header, rows)
+
+
+def export_csv(name: str, **filters) -> Iterator[str]:
+    return audit_csv(filters.get("filters")) if name == "audit" else overview_csv(name)

@@ -1,0 +1,90 @@
+"""TwoFactorMiddleware: after any login, the session reaches nothing but the second-factor step.
+
+Put it right after django.contrib.auth's AuthenticationMiddleware. A session whose user has not
+passed the second factor (see web/session.py) may reach only the sign-in pages, sign-out, the
+login page and static files; any other page answers with a redirect to the second-factor step
+(browsers) or 401 with a JSON reason (clients that ask for JSON). A passed session costs no query here.
+"""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect, resolve_url
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+
+from .policy import NextStep
+from .web import session as second_factor
+from .web.http import client_address
+
+# URL names a held session may reach: the second-factor pages and the ways out.
+HELD_VIEWS = {
+    "twofactor:signin",
+    "twofactor:signin-verify",
+    "twofactor:signin-enroll",
+    "twofactor:signin-skip",
+    "twofactor:signout",
+    "logout",
+    "admin:logout",
+}
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if second_factor.is_held(request) and not _reachable_while_held(request):
+            response = _hold(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+
+def _reachable_while_held(request) -> bool:
+    path = request.path_info
+    static = "/" + settings.STATIC_URL.lstrip("/") if settings.STATIC_URL else None
+    if static and not static.startswith("/http") and path.startswith(static):
+        return True
+    if path == resolve_url(settings.LOGIN_URL):  # "Start a new sign-in" on the host's page
+        return True
+    try:
+        return resolve(path).view_name in HELD_VIEWS
+    except Resolver404:
+        return False
+
+
+def _wants_json(request) -> bool:
+    """A script or API client rather than a browser navigating (which accepts text/html)."""
+    accept = request.headers.get("Accept", "")
+    return (
+        ("json" in accept and "text/html" not in accept)
+        or request.content_type == "application/json"
+        or request.headers.get("X-Requested-With") == "XMLHttpRequest"
+    )
+
+
+def _hold(request):
+    """The response for a held session; None when this login turns out to need no second factor."""
+    if second_factor.TOKEN_KEY not in request.session:  # a login this library did not see
+        step = second_factor.begin(
+            request,
+            request.user,
+            at=timezone.now(),
+            client_address=client_address(request),
+            first_factor="login",
+        )
+        if step is NextStep.SIGNED_IN:
+            return None
+    step_url = reverse("twofactor:signin-verify")  # it sends enrolling users on to enrollment
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "error": "second_factor_required",
+                "detail": "Complete the second factor first.",
+                "url": step_url,
+            },
+            status=401,
+        )
+    if request.method == "GET":
+        second_factor.remember_next(request, request.get_full_path())
+    return redirect(step_url)

@@ -1,0 +1,136 @@
+// Reset Enrollment tab: the User typeahead (ARIA combobox) and the confirmation dialog.
+// Without this script the same flow works through plain forms and a server-rendered confirm page.
+const searchForm = document.querySelector("form.user-search");
+const resetForm = document.getElementById("reset-form");
+const dialog = document.getElementById("reset-dialog");
+
+if (searchForm && resetForm && dialog) {
+  const input = searchForm.querySelector('[role="combobox"]');
+  const listbox = document.getElementById(input.getAttribute("aria-controls"));
+  const userField = resetForm.querySelector('input[name="user"]');
+  const card = resetForm.querySelector('[data-testid="selected-user"]');
+  const resetButton = resetForm.querySelector('[data-action="reset"]');
+  let results = [];
+  let active = -1;
+  let selected = null;
+  let timer = null;
+  let generation = 0;
+
+  const show = (open) => {
+    listbox.hidden = !open;
+    input.setAttribute("aria-expanded", String(open));
+    if (!open) input.removeAttribute("aria-activedescendant");
+  };
+
+  const render = () => {
+    listbox.replaceChildren(...results.map((user, i) => {
+      const li = document.createElement("li");
+      li.id = `user-option-${i}`;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", String(i === active));
+      li.textContent = `${user.name} <${user.email}> — ${user.state}`;
+      li.addEventListener("mousedown", (event) => { event.preventDefault(); choose(i); });
+      return li;
+    }));
+    if (results.length === 0 && input.value.trim().length >= 2) {
+      const li = document.createElement("li");
+      li.className = "empty";
+      li.textContent = "No matching active user";
+      listbox.append(li);
+    }
+    if (active >= 0) input.setAttribute("aria-activedescendant", `user-option-${active}`);
+    show(input.value.trim().length >= 2);
+  };
+
+  const line = (text, className) => {
+    const p = document.createElement("p");
+    if (className) p.className = className;
+    p.textContent = text;
+    return p;
+  };
+
+  const describe = (user) => {
+    if (!user) {
+      card.replaceChildren(line("No user selected.", "hint"));
+      return;
+    }
+    const summary = line("");
+    const name = document.createElement("strong");
+    name.textContent = user.name;
+    const state = document.createElement("span");
+    state.dataset.role = "state";
+    state.textContent = user.state;
+    summary.append(name, ` · ${user.email} · State: `, state);
+    const rows = [summary];
+    if (!user.resettable) {
+      rows.push(line(`${user.name} has not enrolled: there is nothing to reset.`, "warning"));
+    }
+    card.replaceChildren(...rows);
+  };
+
+  const select = (user) => {
+    selected = user;
+    userField.value = user ? user.id : "";
+    resetButton.disabled = !user || !user.resettable;
+    describe(user);
+  };
+
+  const choose = (index) => {
+    const user = results[index];
+    if (!user) return;
+    input.value = `${user.name} <${user.email}>`;
+    show(false);
+    select(user);
+  };
+
+  const search = async () => {
+    const query = input.value.trim();
+    const mine = ++generation;
+    if (query.length < 2) { results = []; active = -1; show(false); return; }
+    const url = `${searchForm.dataset.searchUrl}?q=${encodeURIComponent(query)}`;
+    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!response.ok || mine !== generation) return;
+    results = (await response.json()).results;
+    active = -1;  // nothing chosen until the arrow keys move into the list
+    render();
+  };
+
+  input.addEventListener("input", () => {
+    if (userField.value) select(null);  // also a user pre-selected by the server (?user=)
+    clearTimeout(timer);
+    timer = setTimeout(search, 150);
+  });
+  input.addEventListener("keydown", (event) => {
+    const open = !listbox.hidden && results.length > 0;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!open) { search(); return; }
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      active = active < 0 ? (step > 0 ? 0 : results.length - 1) : (active + step + results.length) % results.length;
+      render();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      if (open && active >= 0) choose(active);
+    } else if (event.key === "Escape") {
+      show(false);
+    }
+  });
+  input.addEventListener("blur", () => show(false));
+  searchForm.addEventListener("submit", (event) => event.preventDefault());
+
+  resetForm.addEventListener("submit", (event) => {
+    if (resetForm.querySelector('input[name="confirmed"]')) return;  // confirmed: let it go
+    event.preventDefault();
+    if (resetButton.disabled) return;
+    const who = dialog.querySelector('[data-role="dialog-user"]');
+    who.textContent = selected ? `${selected.name} <${selected.email}>` : card.textContent.trim();
+    dialog.showModal();
+  });
+  dialog.querySelector('[data-action="cancel"]').addEventListener("click", () => dialog.close());
+  dialog.querySelector('[data-action="continue"]').addEventListener("click", () => {
+    const confirmed = Object.assign(document.createElement("input"), { type: "hidden", name: "confirmed", value: "on" });
+    resetForm.append(confirmed);
+    dialog.close();
+    resetForm.requestSubmit();
+  });
+}

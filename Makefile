@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test lint fmt bench clean
+.PHONY: demo test lint fmt bench clean check-install
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -17,8 +17,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	PORT=$(PORT) $(BIN)/portal2fa demo
 
+# Two hosts of the library: the demo portal (custom user, its adapter), then a stock Django
+# project (startproject + the README snippet: auth.User, Groups, Django's LoginView and admin).
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+	cd tests/hosts/stock && ../../../$(BIN)/pytest $(PYTEST_ARGS)
+
+# Build a wheel, install it into an empty virtualenv, paste the README snippet into a fresh
+# `django-admin startproject`, migrate and check it (CI runs this).
+check-install: $(STAMP)
+	$(BIN)/python tests/hosts/check_install.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,12 +7,12 @@ processes racing with the same code cannot both succeed.
 import enum
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.views.decorators.debug import sensitive_variables
 
 from .. import backup_codes, keys, totp
+from ..conf import setting
 from ..models import Authenticator, BackupCode
 from .throttle import throttle_exceeded, throttle_hit
 
@@ -51,7 +51,7 @@ def account_code_budget_spent(user_id: int, *, at: datetime) -> bool:
     """Per-account budget across sign-ins, so starting new sign-ins does not buy unlimited guesses."""
     return throttle_exceeded(
         key=_failure_key(user_id),
-        limit=settings.PORTAL2FA_CODE_FAILURES_PER_ACCOUNT,
+        limit=setting("PORTAL2FA_CODE_FAILURES_PER_ACCOUNT"),
         window=CODE_FAILURE_WINDOW,
         at=at,
     )

@@ -1,0 +1,110 @@
+"""Install Portal 2FA as a newcomer would and prove the README's snippet works.
+
+Builds a wheel of this checkout, installs it into an empty virtualenv (dependencies from the
+package index), checks the wheel carries templates, static files and migrations, creates a fresh
+`django-admin startproject`, pastes the README's "Add Portal 2FA to your Django project" snippets
+into its settings.py and urls.py, migrates, and signs a user of a 2FA group in: the session must
+be held at enrollment, whose page renders with the library's templates.
+Run by `make check-install` (CI). Exit status 0 when everything held; prints each step.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SNIPPET = re.compile(r"<!-- snippet:(\w+) -->\s*```python\n(.*?)```", re.S)
+
+SMOKE = """
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from portal2fa.twofactor.models import GroupRole, TwoFactorSettings
+TwoFactorSettings.objects.filter(pk=1).update(enabled=True)
+group = Group.objects.create(name="Staff")
+GroupRole.objects.create(group=group, requires_2fa=True)
+user = User.objects.create_user("newcomer", "newcomer@example.org", "a long passphrase 123")
+user.groups.add(group)
+client = Client(SERVER_NAME="localhost")  # startproject allows localhost while DEBUG
+assert client.login(username="newcomer", password="a long passphrase 123")
+held = client.get("/admin/", HTTP_ACCEPT="text/html")
+assert held.status_code == 302 and held.url == "/signin/verify/", (held.status_code, held.get("Location"))
+page = client.get("/signin/enroll/")
+assert page.status_code == 200 and b'data-testid="manual-key"' in page.content, page.status_code
+assert b"portal2fa/portal.css" in page.content
+print("held at enrollment; the enrollment page renders")
+"""
+
+
+def step(message: str) -> None:
+    print(f"== {message}", flush=True)
+
+
+def run(*argv, cwd=None, env=None) -> str:
+    result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"FAILED: {' '.join(map(str, argv))}\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def snippets() -> dict[str, str]:
+    found = dict(SNIPPET.findall((ROOT / "README.md").read_text(encoding="utf-8")))
+    missing = {"settings", "urls"} - set(found)
+    if missing:
+        sys.exit(f"FAILED: README.md has no snippet marked {sorted(missing)}")
+    return found
+
+
+def main() -> None:
+    pasted = snippets()
+    with tempfile.TemporaryDirectory(prefix="portal2fa-install-") as tmp:
+        tmp = Path(tmp)
+        step("build the wheel")
+        run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", ROOT)
+        (wheel,) = (tmp / "dist").glob("portal2fa-*.whl")
+        names = zipfile.ZipFile(wheel).namelist()
+        for needed in [
+            "portal2fa/twofactor/templates/portal2fa/base.html",
+            "portal2fa/twofactor/templates/portal2fa/setup/overview.html",
+            "portal2fa/twofactor/static/portal2fa/portal.css",
+            "portal2fa/twofactor/migrations/0001_initial.py",
+            "portal2fa/audit/migrations/0001_initial.py",
+            "portal2fa/twofactor/management/commands/portal2fa.py",
+        ]:
+            if needed not in names:
+                sys.exit(f"FAILED: the wheel lacks {needed}")
+        step(f"install {wheel.name} into an empty virtualenv")
+        run(sys.executable, "-m", "venv", tmp / "venv")
+        python = tmp / "venv" / "bin" / "python"
+        run(python, "-m", "pip", "install", "-q", wheel)
+        step("django-admin startproject, README snippet pasted")
+        (tmp / "site").mkdir()
+        run(tmp / "venv" / "bin" / "django-admin", "startproject", "newsite", tmp / "site")
+        for name in ("settings", "urls"):
+            target = tmp / "site" / "newsite" / f"{name}.py"
+            target.write_text(target.read_text() + "\n" + pasted[name])
+        env = {
+            **os.environ,
+            "PORTAL2FA_ENCRYPTION_KEYS": "Z2l2ZS1tZS1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzISE=",
+            "PORTAL2FA_HASH_KEY": "install-check-hash-key-0123456789",
+        }
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        manage = [python, "manage.py"]
+        site = tmp / "site"
+        step("manage.py check, migrate")
+        run(*manage, "check", cwd=site, env=env)
+        run(*manage, "migrate", "-v", "0", cwd=site, env=env)
+        step("manage.py portal2fa overview --json; findstatic")
+        print(run(*manage, "portal2fa", "settings", "show", cwd=site, env=env), end="")
+        run(*manage, "portal2fa", "overview", "--json", cwd=site, env=env)
+        run(*manage, "findstatic", "portal2fa/portal.css", cwd=site, env=env)
+        step("a newcomer's login is held at the second factor")
+        print(run(*manage, "shell", "-c", SMOKE, cwd=site, env=env), end="")
+    step("install check passed")
+
+
+if __name__ == "__main__":
+    main()

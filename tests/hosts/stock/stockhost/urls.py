@@ -1,0 +1,19 @@
+"""URL configuration of a stock Django project (startproject) that added Portal 2FA."""
+
+from django.contrib import admin
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", views.home, name="home"),
+    path("api/me", views.me, name="api-me"),
+]
+
+# ---- Portal 2FA: the README snippet, pasted ----
+from django.urls import include
+urlpatterns += [path("", include("portal2fa.urls"))]
+# ---- end of the snippet ----
+
+urlpatterns += [path("accounts/", include("django.contrib.auth.urls"))]  # Django's own LoginView

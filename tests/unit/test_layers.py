@@ -1,0 +1,65 @@
+"""The stack runs one way: pure core <- the 2FA library (twofactor, audit) <- the demo portal.
+
+Read from the source's import statements, so a new import against the direction fails here.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "portal2fa"
+DEMO = ("portal2fa.accounts", "portal2fa.config", "portal2fa.cli", "portal2fa.demo")
+PURE_CORE = ("totp.py", "backup_codes.py", "crypto.py")
+
+
+def imports_of(path: Path) -> set[str]:
+    """Absolute names of every module the file imports (relative imports resolved)."""
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def sources(app: str) -> list[Path]:
+    return sorted((PACKAGE / app).rglob("*.py"))
+
+
+@pytest.mark.parametrize("app", ["twofactor", "audit"])
+def test_the_library_never_imports_the_demo_portal(app):
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(n for n in imports_of(path) if n.startswith(DEMO))
+        for path in sources(app)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_audit_stands_below_twofactor():
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sources("audit")
+        if any(name.startswith("portal2fa.twofactor") for name in imports_of(path))
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("name", PURE_CORE)
+def test_the_pure_core_needs_no_django(name):
+    names = imports_of(PACKAGE / "twofactor" / name)
+    assert not [n for n in names if n.startswith(("django", "portal2fa"))], names - {""}
+
+
+def test_the_checker_sees_a_relative_import_of_the_demo(tmp_path, monkeypatch):
+    fake = PACKAGE / "twofactor" / "_layer_probe.py"
+    monkeypatch.setattr(Path, "read_text", lambda self, **kw: "from ..accounts import models\n")
+    assert "portal2fa.accounts" in imports_of(fake)

@@ -35,7 +35,9 @@ def login_on_host_page(page, username):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_stock_host_user_enrolls_then_admin_resets(page, browser, live_server, policy, staff, superuser):
+def test_stock_host_user_enrolls_then_admin_resets(
+    page, browser, live_server, policy, staff, superuser
+):
     login_on_host_page(page, "sam")
     expect(page).to_have_url(re.compile(r"/signin/enroll/$"))  # held at enrollment
     page.goto("/")  # the host's own page is out of reach until the factor passes

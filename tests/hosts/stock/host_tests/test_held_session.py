@@ -92,7 +92,9 @@ def test_an_enrolled_user_signs_in_with_a_code_after_the_host_login(client, poli
     host_login(client, "sam")
     assert client.get("/").url == reverse("twofactor:signin-verify")
     time.sleep(0)  # codes are computed for the next step: no replay of the confirming one
-    response = client.post(reverse("twofactor:signin-verify"), {"code": totp(secret, time.time() + 30)})
+    response = client.post(
+        reverse("twofactor:signin-verify"), {"code": totp(secret, time.time() + 30)}
+    )
     assert response.status_code == HTTPStatus.FOUND and response.url == "/"
     assert client.get("/").status_code == HTTPStatus.OK
 

@@ -1,5 +1,7 @@
 """Setup -> Users and Security Roles. Administrators only; writes go through accounts.services."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -27,9 +29,8 @@ def _search_term(request) -> tuple[ListSearchForm, str]:
 def user_list(request):
     form, query = _search_term(request)
     page = Paginator(users_with_state(search=query), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "accounts/setup/user_list.html", {"form": form, "query": query, "page": page}
-    )
+    context = {"form": form, "query": query, "page": page, "search_query": urlencode({"q": query})}
+    return render(request, "accounts/setup/user_list.html", context)
 
 
 def _save(request, form, action, success: str, redirect_to: str, template: str, context: dict):

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import totp
+from .. import messages, totp
 from ..models import Authenticator
 from ..policy import get_settings
 from . import codes as code_checks
@@ -23,14 +23,14 @@ class Regeneration:
 def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=None) -> Regeneration:
     code = code.strip().replace(" ", "")
     if not totp.looks_like_totp(code):
-        return Regeneration(False, "Enter the 6-digit code from your authenticator app.")
+        return Regeneration(False, messages.TOTP_EXPECTED)
     with transaction.atomic():  # under the per-user lock, failure counted in the same transaction
         code_checks.serialize_code_checks(user.pk)
         if code_checks.account_code_budget_spent(user.pk, at=at):
-            return Regeneration(False, code_checks.ACCOUNT_LOCKED_MESSAGE)
+            return Regeneration(False, messages.ACCOUNT_LOCKED)
         authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
         if authenticator is None:
-            return Regeneration(False, "Set up your authenticator app first.")
+            return Regeneration(False, messages.NOT_ENROLLED)
         policy = get_settings()
         check = code_checks.consume_totp(authenticator, code, at=at, window=policy.clock_skew_steps)
         if check.ok:
@@ -48,5 +48,5 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
             return Regeneration(True, backup_codes=tuple(new_codes))
         code_checks.count_code_failure(user.pk, at=at)
     if check is code_checks.CodeCheck.USED:
-        return Regeneration(False, "This code was already used.")
-    return Regeneration(False, "Invalid code.")
+        return Regeneration(False, messages.USED)
+    return Regeneration(False, messages.INVALID)

@@ -13,7 +13,7 @@ from django.db.models import F
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import crypto, keys
+from .. import crypto, keys, messages
 from ..models import Authenticator, SignInChallenge
 from ..policy import get_settings
 from . import codes as code_checks
@@ -21,9 +21,7 @@ from .enrollment import confirm_pending
 
 TOKEN_LIFETIME = timedelta(minutes=10)
 
-EXPIRED = "This sign-in has expired."
-LOCKED = "Too many invalid attempts. Start a new sign-in."
-USED = "This code was already used."
+EXPIRED, LOCKED, USED = messages.EXPIRED, messages.LOCKED, messages.USED
 
 
 @dataclass(frozen=True)
@@ -34,11 +32,6 @@ class Attempt:
     user_id: int | None = None
     backup_codes: tuple[str, ...] = ()  # a new set, when this attempt completed an enrollment
     used_backup_code: bool = False
-
-
-def _invalid_message(remaining: int) -> str:
-    noun = "attempt" if remaining == 1 else "attempts"
-    return f"Invalid code. {remaining} {noun} remaining."
 
 
 def challenge_issue(*, user, at: datetime, client_address: str | None = None) -> str:
@@ -103,7 +96,9 @@ def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) 
             at=at,
         )
         return Attempt(False, LOCKED, locked=True)
-    return Attempt(False, _invalid_message(challenge.max_attempts - challenge.failed_attempts))
+    return Attempt(
+        False, messages.invalid_with_remaining(challenge.max_attempts - challenge.failed_attempts)
+    )
 
 
 def challenge_attempt(
@@ -125,7 +120,7 @@ def challenge_attempt(
         if challenge.locked:
             return Attempt(False, LOCKED, locked=True)
         if code_checks.account_code_budget_spent(challenge.user_id, at=at):
-            return Attempt(False, code_checks.ACCOUNT_LOCKED_MESSAGE, locked=True)
+            return Attempt(False, messages.ACCOUNT_LOCKED, locked=True)
         authenticator = Authenticator.objects.filter(user_id=challenge.user_id).first()
         if authenticator is None:  # reset by an administrator during this sign-in
             return Attempt(False, EXPIRED)
@@ -184,7 +179,7 @@ def challenge_skip_enrollment(*, token: str | None, at: datetime, client_address
     policy = get_settings()
     confirmed = Authenticator.objects.filter(user_id=challenge.user_id, confirmed_at__isnull=False)
     if policy.enrollment_required or confirmed.exists():
-        return Attempt(False, "Enrollment cannot be skipped.")
+        return Attempt(False, messages.SKIP_REFUSED)
     with transaction.atomic():
         if not _complete(challenge, at=at):
             return Attempt(False, LOCKED, locked=True)

@@ -11,14 +11,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.views.decorators.debug import sensitive_variables
 
-from .. import backup_codes, keys, totp
+from .. import backup_codes, keys, messages, totp
 from ..conf import setting
 from ..models import Authenticator, BackupCode
 from .throttle import throttle_exceeded, throttle_hit
 
 CODE_FAILURE_WINDOW = timedelta(hours=1)
 
-ACCOUNT_LOCKED_MESSAGE = "Too many invalid codes for this account. Try again later."
+ACCOUNT_LOCKED_MESSAGE = messages.ACCOUNT_LOCKED
 
 
 class CodeCheck(enum.Enum):
@@ -61,12 +61,18 @@ def count_code_failure(user_id: int, *, at: datetime) -> None:
     throttle_hit(key=_failure_key(user_id), window=CODE_FAILURE_WINDOW, at=at)
 
 
-@sensitive_variables("secret", "code", "raw", "uri")
+@sensitive_variables("secret", "code")
+def matching_step(authenticator: Authenticator, code: str, *, at: datetime, window: int):
+    """The time step `code` matches for this authenticator within ±window steps, else None.
+    "123 456", as apps display codes, is accepted. Marking the step used is the caller's."""
+    secret = keys.decrypt_secret(authenticator.encrypted_secret)
+    return totp.matching_step(secret, code.strip().replace(" ", ""), at=at, window=window)
+
+
 def consume_totp(
     authenticator: Authenticator, code: str, *, at: datetime, window: int
 ) -> CodeCheck:
-    secret = keys.decrypt_secret(authenticator.encrypted_secret)
-    step = totp.matching_step(secret, code, at=at, window=window)
+    step = matching_step(authenticator, code, at=at, window=window)
     if step is None:
         return CodeCheck.INVALID
     newer = Q(last_used_step__isnull=True) | Q(last_used_step__lt=step)

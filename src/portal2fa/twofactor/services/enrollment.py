@@ -8,7 +8,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import keys, totp
+from .. import keys, messages, totp
 from ..adapter import get_adapter
 from ..models import Authenticator
 from ..policy import get_settings
@@ -55,7 +55,7 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
     return authenticator
 
 
-@sensitive_variables("secret", "code", "raw", "uri")
+@sensitive_variables("code")
 def confirm_pending(
     authenticator: Authenticator, code: str, *, at: datetime, client_address
 ) -> Confirmation:
@@ -64,16 +64,14 @@ def confirm_pending(
     Runs inside the caller's transaction. The confirming step is stored, so that code cannot sign in.
     """
     policy = get_settings()
-    secret = keys.decrypt_secret(authenticator.encrypted_secret)
-    code = code.strip().replace(" ", "")  # "123 456" as apps display it
-    step = totp.matching_step(secret, code, at=at, window=policy.clock_skew_steps)
+    step = code_checks.matching_step(authenticator, code, at=at, window=policy.clock_skew_steps)
     if step is None:
         return Confirmation(False)
     confirmed = Authenticator.objects.filter(pk=authenticator.pk, confirmed_at=None).update(
         confirmed_at=at, last_used_step=step
     )
     if not confirmed:  # confirmed concurrently or reset meanwhile
-        return Confirmation(False, "This code was already used.")
+        return Confirmation(False, messages.USED)
     new_codes = code_checks.issue_backup_codes(authenticator, count=policy.backup_codes_per_set)
     user = authenticator.user
     record(
@@ -87,14 +85,14 @@ def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) ->
     with transaction.atomic():  # under the per-user lock, failure counted in the same transaction
         code_checks.serialize_code_checks(user.pk)
         if code_checks.account_code_budget_spent(user.pk, at=at):
-            return Confirmation(False, code_checks.ACCOUNT_LOCKED_MESSAGE)
+            return Confirmation(False, messages.ACCOUNT_LOCKED)
         authenticator = Authenticator.objects.filter(user=user).first()
         if authenticator is None or authenticator.confirmed_at:
-            raise EnrollmentError("There is no pending enrollment to confirm.")
+            raise EnrollmentError(messages.NO_PENDING_ENROLLMENT)
         result = confirm_pending(authenticator, code, at=at, client_address=client_address)
         if not result.ok and not result.message:
             code_checks.count_code_failure(user.pk, at=at)
-            return Confirmation(False, "Invalid code. Check your device's clock and try again.")
+            return Confirmation(False, messages.INVALID_AT_ENROLLMENT)
     return result
 
 

@@ -1,0 +1,18 @@
+"""What users are told about codes and sign-ins, written once (the seed's texts among them:
+keep those exactly). Services return these; views show them."""
+
+EXPIRED = "This sign-in has expired."
+LOCKED = "Too many invalid attempts. Start a new sign-in."
+USED = "This code was already used."
+INVALID = "Invalid code."
+INVALID_AT_ENROLLMENT = "Invalid code. Check your device's clock and try again."
+ACCOUNT_LOCKED = "Too many invalid codes for this account. Try again later."
+TOTP_EXPECTED = "Enter the 6-digit code from your authenticator app."
+NOT_ENROLLED = "Set up your authenticator app first."
+NO_PENDING_ENROLLMENT = "There is no pending enrollment to confirm."
+SKIP_REFUSED = "Enrollment cannot be skipped."
+
+
+def invalid_with_remaining(remaining: int) -> str:
+    noun = "attempt" if remaining == 1 else "attempts"
+    return f"Invalid code. {remaining} {noun} remaining."

@@ -101,7 +101,7 @@ class DefaultAdapter:
         """Set "Require 2FA" on the roles named by id (others untouched), inside the caller's
         transaction. Returns {role name: [old, new]} for the roles that changed."""
         ids = [int(pk) for pk in requirements if pk.isdigit()]
-        groups = Group.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        groups = Group.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
         changed = {}
         for group in groups.select_related("portal2fa_role"):
             role, wanted = _group_role(group), requirements[str(group.pk)]

@@ -1,9 +1,10 @@
 """Security notices sent to users by email (Django's email backend: console in the demo)."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.core.mail import send_mail
+from django.utils import timezone
 
 from ..adapter import get_adapter
 from ..conf import setting
@@ -20,7 +21,7 @@ def send_reset_notice(*, user, at: datetime) -> None:
     body = (
         f"Hello {adapter.display_name(user)},\n\n"
         f"An administrator of {setting('PORTAL2FA_SITE_NAME')} reset your two-factor authentication "
-        f"on {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC. Your authenticator app pairing and all your backup codes "
+        f"on {timezone.localtime(at):%Y-%m-%d %H:%M %Z}. Your authenticator app pairing and all your backup codes "
         "no longer work. The next time you sign in you will be asked to set up your authenticator "
         "app again and will receive new backup codes.\n\n"
         "If you did not ask for this, contact your administrator immediately.\n"

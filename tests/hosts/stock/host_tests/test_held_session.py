@@ -117,3 +117,11 @@ def test_any_group_requiring_2fa_is_enough(client, policy, make_user, staff_grou
 def test_switched_off_2fa_holds_no_one(client, staff, db):
     host_login(client, "sam")
     assert client.get("/").status_code == HTTPStatus.OK
+
+
+def test_the_pages_wear_the_hosts_layout(client, policy, staff):
+    host_login(client, "sam")
+    page = client.get(reverse("twofactor:signin-enroll")).content.decode()
+    assert '<header class="host-header">Stock host</header>' in page  # its portal2fa/base.html
+    assert 'class="p2fa"' in page and "portal2fa/portal.css" in page
+    assert 'data-testid="manual-key"' in page

@@ -10,11 +10,9 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
 
 from .policy import NextStep
 from .web import session as second_factor
-from .web.http import client_address
 
 # URL names a held session may reach: the second-factor pages and the ways out.
 HELD_VIEWS = {
@@ -65,16 +63,8 @@ def _wants_json(request) -> bool:
 
 def _hold(request):
     """The response for a held session; None when this login turns out to need no second factor."""
-    if second_factor.TOKEN_KEY not in request.session:  # a login this library did not see
-        step = second_factor.begin(
-            request,
-            request.user,
-            at=timezone.now(),
-            client_address=client_address(request),
-            first_factor="login",
-        )
-        if step is NextStep.SIGNED_IN:
-            return None
+    if second_factor.begin_unseen_login(request) is NextStep.SIGNED_IN:
+        return None
     step_url = reverse("twofactor:signin-verify")  # it sends enrolling users on to enrollment
     if _wants_json(request):
         return JsonResponse(

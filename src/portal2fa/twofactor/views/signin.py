@@ -99,16 +99,8 @@ def _challenge_or_leave(request):
         return None, _login_page(request)
     if not second_factor.is_held(request):  # already through: e.g. a second click on Verify
         return None, HttpResponseRedirect(second_factor.take_next(request))
-    if second_factor.TOKEN_KEY not in request.session:  # a login this library did not see
-        step = second_factor.begin(
-            request,
-            request.user,
-            at=timezone.now(),
-            client_address=client_address(request),
-            first_factor="login",
-        )
-        if step is NextStep.SIGNED_IN:
-            return None, HttpResponseRedirect(second_factor.take_next(request))
+    if second_factor.begin_unseen_login(request) is NextStep.SIGNED_IN:
+        return None, HttpResponseRedirect(second_factor.take_next(request))
     challenge = challenge_load(request.session[second_factor.TOKEN_KEY], at=timezone.now())
     if challenge is None or challenge.user_id != request.user.pk:
         logout(request)  # this sign-in is over: a new one starts with the password

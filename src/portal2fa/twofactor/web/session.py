@@ -8,9 +8,11 @@ session reach only the sign-in pages; everything here is what moves a session ou
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.shortcuts import resolve_url
+from django.utils import timezone
 
 from ..policy import NextStep, get_settings, next_step
 from ..services.challenge import challenge_issue, signin_without_second_factor
+from .http import client_address
 
 VERIFIED_KEY = "portal2fa_verified"  # the user key of SESSION_KEY, once the factor passed
 TOKEN_KEY = "portal2fa_signin_token"  # the clear security token of this sign-in
@@ -49,6 +51,20 @@ def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
             user=user, at=at, client_address=client_address
         )
     return step
+
+
+def begin_unseen_login(request) -> NextStep | None:
+    """For a held session without a token: a login this library did not see (the host's login
+    view, an SSO backend). Begins its second factor; None when a token already exists."""
+    if TOKEN_KEY in request.session:
+        return None
+    return begin(
+        request,
+        request.user,
+        at=timezone.now(),
+        client_address=client_address(request),
+        first_factor="login",
+    )
 
 
 def remember_next(request, target: str) -> None:

@@ -2,17 +2,16 @@
 
 import os
 import re
-import shutil
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
 from portal2fa.twofactor.models import GroupRole, TwoFactorSettings
+from tests.browser.conftest import browser  # noqa: F401  (the same Chromium fixture)
 from tests.reference_totp import totp
 
 PASSWORD = "correct horse battery staple"
-CHROMIUM = os.environ.get("PORTAL2FA_CHROMIUM", "/usr/bin/chromium")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in this thread
 
 
@@ -76,20 +75,3 @@ def enroll_through_pages(client) -> str:
 @pytest.fixture
 def manage_permission(db):
     return Permission.objects.get(codename="manage_two_factor", content_type__app_label="twofactor")
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("PORTAL2FA_REQUIRE_BROWSER") == "1":
-            pytest.fail(message + " and PORTAL2FA_REQUIRE_BROWSER=1", pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        yield browser
-        browser.close()

@@ -217,8 +217,8 @@ def test_enroll_at_signin_then_totp_and_backup_code_signins(
     expect(page.locator("#id_code-error")).to_have_text("This code was already used.")
     expect(page).to_have_url(re.compile(r"/signin/verify/$"))
     expect_not_signed_in(page)
-    page.goto("/")  # the session is held at the second factor: nothing else is reachable
-    expect(page).to_have_url(re.compile(r"/signin/verify/$"))
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/signin/\?next=/$"))
     expect_not_signed_in(page)
 
     assert_no_console_errors(page, console_errors, refused_codes=1)  # the reused backup code

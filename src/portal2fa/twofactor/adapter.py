@@ -70,21 +70,25 @@ class DefaultAdapter:
         return [*self.search_fields()[:1], "pk"]
 
     def find_user(self, identifier: str):
-        """The user a CLI argument names: their email or username, ignoring case."""
+        """The one user a CLI argument (or a sign-in attempt) names: their username, else their
+        email, ignoring case. None when nobody, or more than one user, answers to it."""
         model = get_user_model()
         identifier = identifier.strip()
-        for name in dict.fromkeys([model.get_email_field_name(), model.USERNAME_FIELD]):
+        for name in dict.fromkeys([model.USERNAME_FIELD, model.get_email_field_name()]):
             if _has_field(name):
-                found = self.users().filter(**{f"{name}__iexact": identifier}).first()
-                if found is not None:
-                    return found
+                found = list(self.users().filter(**{f"{name}__iexact": identifier})[:2])
+                if found:
+                    return found[0] if len(found) == 1 else None
         return None
 
     def role_names(self, user) -> list[str]:
         return [group.name for group in user.groups.all()] if hasattr(user, "groups") else []
 
     def can_administer(self, user) -> bool:
-        return bool(user.is_authenticated and user.is_active and user.has_perm(MANAGE_PERMISSION))
+        has_perm = getattr(user, "has_perm", None)  # a user model without PermissionsMixin: no
+        return bool(
+            user.is_authenticated and user.is_active and has_perm and has_perm(MANAGE_PERMISSION)
+        )
 
     # ---- Security Roles ----
     def roles(self) -> list[Role]:

@@ -142,6 +142,6 @@ class UserSearchForm(forms.Form):
 
 
 class ResetForm(forms.Form):
-    user = forms.IntegerField(min_value=1, error_messages={"required": "Select a user first."})
+    user = forms.CharField(max_length=64, error_messages={"required": "Select a user first."})
     reason = forms.CharField(label="Reason (optional)", max_length=500, required=False)
     confirmed = forms.BooleanField(required=False)

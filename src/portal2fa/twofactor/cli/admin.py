@@ -40,7 +40,7 @@ def enrollment_reset(args) -> int:
     adapter = get_adapter()
     user = adapter.find_user(args.email)
     if user is None:
-        raise CommandError(f"no user with email {args.email!r}")
+        raise CommandError(f"no user with email or username {args.email!r}, or more than one")
     if not args.yes:
         raise CommandError(
             f"this removes {args.email.strip()}'s authenticator and all backup codes; "

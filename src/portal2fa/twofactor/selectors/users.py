@@ -11,7 +11,7 @@ from ..models import EnrollmentState
 
 @dataclass(frozen=True)
 class UserRow:
-    pk: int
+    pk: object  # the user model's primary key: an integer, a UUID…
     name: str
     email: str
     state: EnrollmentState
@@ -22,7 +22,7 @@ class UserRow:
 
     def as_json(self) -> dict:
         return {
-            "id": self.pk,
+            "id": self.pk if isinstance(self.pk, int) else str(self.pk),
             "name": self.name,
             "email": self.email,
             "state": self.state.label,
@@ -62,6 +62,6 @@ def search_active(query: str, *, limit: int) -> list[UserRow]:
     return rows(with_state(active)[:limit])
 
 
-def user_row(pk: int) -> UserRow | None:
+def user_row(pk) -> UserRow | None:
     found = rows(with_state(get_adapter().users().filter(pk=pk))[:1])
     return found[0] if found else None

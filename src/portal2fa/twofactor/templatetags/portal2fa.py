@@ -2,6 +2,7 @@
 adds no context processor."""
 
 from django import template
+from django.conf import settings
 from django.shortcuts import resolve_url
 
 from ..adapter import get_adapter
@@ -14,6 +15,12 @@ register = template.Library()
 @register.simple_tag
 def site_name() -> str:
     return setting("PORTAL2FA_SITE_NAME")
+
+
+@register.simple_tag
+def login_url() -> str:
+    """The host's login page: where "Start a new sign-in" leads."""
+    return resolve_url(settings.LOGIN_URL)
 
 
 @register.simple_tag

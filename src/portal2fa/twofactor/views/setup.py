@@ -4,7 +4,10 @@ Administrators only (403 for anyone else). Thin: parse, call one service or sele
 """
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import DataError
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -115,10 +118,15 @@ def user_search(request):
 
 def _selected(user_id) -> user_rows.UserRow | None:
     text = str(user_id or "")
-    # ASCII digits only, and short: int() refuses "²" and strings of more than 4300 digits.
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+    # Printable ASCII and short, then whatever the user model's primary key accepts (an integer,
+    # a UUID…): junk selects nobody instead of raising.
+    if not text or len(text) > 64 or not (text.isascii() and text.isprintable()):
         return None
-    return user_rows.user_row(int(text))
+    try:
+        pk = get_user_model()._meta.pk.to_python(text)
+        return user_rows.user_row(pk)
+    except (ValidationError, ValueError, TypeError, OverflowError, DataError):
+        return None
 
 
 @administrator_required

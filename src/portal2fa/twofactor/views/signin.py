@@ -1,18 +1,17 @@
 """Sign-in: the password step (for hosts without a login page), then the second factor.
 
-Any login, this page's or the host's own, leaves a *held* session (see web/session.py): the user
-is logged in as far as Django knows, but TwoFactorMiddleware lets the session reach only these
-pages until the second factor passes; then the session key is rotated and the session let through.
+After this page's password step the session is anonymous and holds only the security token; the
+user is logged in once the second factor passes. After any other login (the host's) the session
+is held by TwoFactorMiddleware and comes here for its second factor. See web/session.py.
 Thin: parse, call one service, render.
 """
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,20 +31,6 @@ from ..web import session as second_factor
 from ..web.http import client_address
 
 STEP_URLS = {NextStep.VERIFY: "twofactor:signin-verify"}  # every other step: enrollment
-
-
-def _safe_next(request, candidate: str | None) -> str | None:
-    """A local path to go to after sign-in. Only "/..." paths: redirect() would take any other
-    string for a URL pattern name (and fail), and other hosts are an open redirect."""
-    if (
-        candidate
-        and candidate.startswith("/")
-        and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return candidate
-    return None
 
 
 def _login_page(request):
@@ -80,10 +65,12 @@ def signin(request):
 
 
 def _after_password(request, user, now):
-    target = _safe_next(request, request.GET.get("next"))
-    login(request, user)  # a new session key; the session is held until the factor passes
-    if target:
-        second_factor.remember_next(request, target)
+    if request.user.is_authenticated:  # a held session signing in anew (perhaps as another user)
+        logout(request)
+    request.session.cycle_key()  # a new session id for the pre-authentication state, too
+    second_factor.forget(request)
+    second_factor.remember_next(request, request.GET.get("next"))
+    request.session[second_factor.BACKEND_KEY] = user.backend
     step = second_factor.begin(
         request, user, at=now, client_address=client_address(request), first_factor="password"
     )
@@ -93,16 +80,18 @@ def _after_password(request, user, now):
 
 
 def _challenge_or_leave(request):
-    """(the live challenge of this held session, None) or (None, where to go instead)."""
-    if not request.user.is_authenticated:
+    """(the live challenge of this sign-in, None) or (None, where to go instead)."""
+    if request.user.is_authenticated:
+        if not second_factor.is_held(request):  # already through: e.g. a second click on Verify
+            return None, HttpResponseRedirect(second_factor.take_next(request))
+        if second_factor.begin_unseen_login(request) is NextStep.SIGNED_IN:
+            return None, HttpResponseRedirect(second_factor.take_next(request))
+    elif second_factor.TOKEN_KEY not in request.session:
         messages.error(request, "Sign in with your email and password first.")
         return None, _login_page(request)
-    if not second_factor.is_held(request):  # already through: e.g. a second click on Verify
-        return None, HttpResponseRedirect(second_factor.take_next(request))
-    if second_factor.begin_unseen_login(request) is NextStep.SIGNED_IN:
-        return None, HttpResponseRedirect(second_factor.take_next(request))
     challenge = challenge_load(request.session[second_factor.TOKEN_KEY], at=timezone.now())
-    if challenge is None or challenge.user_id != request.user.pk:
+    held_by = request.user.pk if request.user.is_authenticated else None
+    if challenge is None or held_by not in (None, challenge.user_id):
         logout(request)  # this sign-in is over: a new one starts with the password
         messages.error(request, EXPIRED)
         return None, _login_page(request)
@@ -117,7 +106,7 @@ def _step_or_redirect(request, challenge, *, here: NextStep):
     """
     step = next_step(challenge.user, get_settings())
     if step is NextStep.SIGNED_IN:  # 2FA no longer applies: this token is of no use
-        logout(request)
+        logout(request)  # (a held session; an anonymous one is flushed just the same)
         messages.info(request, "Your sign-in settings changed. Please sign in again.")
         return step, _login_page(request)
     if step is NextStep.VERIFY and here is not NextStep.VERIFY:
@@ -142,7 +131,7 @@ def _submit_code(request, challenge, form):
         client_address=client_address(request),
     )
     if attempt.ok:
-        second_factor.mark_passed(request)
+        second_factor.complete(request, challenge.user)
         return attempt, 200, False
     form.add_error("code", attempt.message)
     return None, 400, attempt.locked
@@ -219,7 +208,7 @@ def skip_enrollment(request):
     if not attempt.ok:
         messages.error(request, attempt.message)
         return redirect("twofactor:signin-enroll")
-    second_factor.mark_passed(request)
+    second_factor.complete(request, challenge.user)
     return HttpResponseRedirect(second_factor.take_next(request))
 
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.test import Client
 from django.urls import reverse
 
 from portal2fa.twofactor.models import GroupRole, TwoFactorSettings
@@ -13,6 +14,12 @@ from tests.reference_totp import totp
 
 PASSWORD = "correct horse battery staple"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in this thread
+
+
+@pytest.fixture
+def client():
+    """Like a browser: its requests accept HTML (a request that does not is an API call)."""
+    return Client(headers={"Accept": "text/html"})
 
 
 @pytest.fixture
@@ -30,9 +37,10 @@ def staff_group(db):
 
 @pytest.fixture
 def make_user(db):
-    def make(username, *, groups=(), superuser=False, **extra):
+    def make(username, *, groups=(), superuser=False, email=None, **extra):
         maker = User.objects.create_superuser if superuser else User.objects.create_user
-        user = maker(username=username, email=f"{username}@example.org", password=PASSWORD, **extra)
+        email = email or f"{username}@example.org"
+        user = maker(username=username, email=email, password=PASSWORD, **extra)
         user.groups.set(groups)
         return user
 

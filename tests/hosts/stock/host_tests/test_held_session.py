@@ -20,6 +20,7 @@ HELD_OK = {  # what a held session may reach: the 2FA step and the ways out
     "/signout/",
     "/accounts/login/",
     "/accounts/logout/",
+    "/admin/login/",
     "/admin/logout/",
 }
 

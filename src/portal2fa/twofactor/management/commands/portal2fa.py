@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ...cli import main
 
@@ -21,4 +21,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options):  # call_command("portal2fa", "overview", "--json")
         status = main([*args, *options["words"]])
         if status:
-            sys.exit(status)
+            raise CommandError(f"portal2fa exited with status {status}", returncode=status)

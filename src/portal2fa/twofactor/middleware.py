@@ -13,6 +13,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from .policy import NextStep
+from .web import device
 from .web import session as second_factor
 from .web.http import client_address
 
@@ -37,7 +38,9 @@ class TwoFactorMiddleware:
             response = _hold(request)
             if response is not None:
                 return response
-        return self.get_response(request)
+        response = self.get_response(request)
+        device.attach(request, response)  # a sign-in completed: the browser's device cookie
+        return response
 
 
 def _reachable_while_held(request) -> bool:

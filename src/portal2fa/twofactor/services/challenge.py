@@ -16,6 +16,7 @@ from ...audit.services import record
 from .. import crypto, keys
 from ..models import Authenticator, SignInChallenge
 from ..policy import get_settings
+from . import code_budget
 from . import codes as code_checks
 from .enrollment import confirm_pending
 
@@ -84,8 +85,8 @@ def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) 
         failed_attempts=F("failed_attempts") + 1
     )
     challenge.refresh_from_db(fields=["failed_attempts"])
-    code_checks.count_code_failure(challenge.user_id, at=at)
     user = challenge.user
+    refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
     record(
         Action.SECOND_FACTOR_FAILED,
         actor=user,
@@ -103,6 +104,8 @@ def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) 
             at=at,
         )
         return Attempt(False, LOCKED, locked=True)
+    if refusal:  # the account's budget now says wait, or is locked: say so at once
+        return Attempt(False, f"Invalid code. {refusal.message}", locked=refusal.locked)
     return Attempt(False, _invalid_message(challenge.max_attempts - challenge.failed_attempts))
 
 
@@ -124,8 +127,9 @@ def challenge_attempt(
             return Attempt(False, EXPIRED)
         if challenge.locked:
             return Attempt(False, LOCKED, locked=True)
-        if code_checks.account_code_budget_spent(challenge.user_id, at=at):
-            return Attempt(False, code_checks.ACCOUNT_LOCKED_MESSAGE, locked=True)
+        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at)
+        if refusal:  # not evaluated: the account's budget says wait, or is locked
+            return Attempt(False, refusal.message, locked=refusal.locked)
         authenticator = Authenticator.objects.filter(user_id=challenge.user_id).first()
         if authenticator is None:  # reset by an administrator during this sign-in
             return Attempt(False, EXPIRED)
@@ -151,6 +155,7 @@ def challenge_attempt(
 
 def _succeeded(challenge, check, confirmation, *, at, client_address) -> Attempt:
     user = challenge.user
+    code_budget.code_success(user.pk)
     where = {"actor": user, "target": user, "client_address": client_address, "at": at}
     record(Action.SIGNIN_SUCCEEDED, factor=check.value, **where)
     if check is code_checks.CodeCheck.BACKUP:

@@ -11,6 +11,7 @@ from django.shortcuts import resolve_url
 
 from ..policy import NextStep, get_settings, next_step
 from ..services.challenge import challenge_issue, signin_without_second_factor
+from . import device
 
 VERIFIED_KEY = "portal2fa_verified"  # the user key of SESSION_KEY, once the factor passed
 TOKEN_KEY = "portal2fa_signin_token"  # the clear security token of this sign-in
@@ -33,6 +34,9 @@ def mark_passed(request) -> None:
     request.session.cycle_key()
     request.session.pop(TOKEN_KEY, None)
     request.session[VERIFIED_KEY] = request.session[SESSION_KEY]
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        device.remember(request, user)  # this browser is now known for the account
 
 
 def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:

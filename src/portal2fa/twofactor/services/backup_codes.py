@@ -49,7 +49,9 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
                 count=len(new_codes),
             )
             return Regeneration(True, backup_codes=tuple(new_codes))
-        refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
+        refusal = None
+        if check is not code_checks.CodeCheck.USED:  # a replayed code is no guess at the secret
+            refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
     if refusal:
         return Regeneration(False, f"Invalid code. {refusal.message}")
     if check is code_checks.CodeCheck.USED:

@@ -80,13 +80,17 @@ def _complete(challenge: SignInChallenge, *, at: datetime) -> bool:
     )
 
 
-def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) -> Attempt:
+def _count_failure(
+    challenge: SignInChallenge, check: code_checks.CodeCheck, *, at: datetime, client_address
+) -> Attempt:
     SignInChallenge.objects.filter(pk=challenge.pk, failed_attempts__lt=F("max_attempts")).update(
         failed_attempts=F("failed_attempts") + 1
     )
     challenge.refresh_from_db(fields=["failed_attempts"])
     user = challenge.user
-    refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
+    refusal = None
+    if check is not code_checks.CodeCheck.USED:  # a replayed code is no guess at the secret
+        refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
     record(
         Action.SECOND_FACTOR_FAILED,
         actor=user,
@@ -147,7 +151,7 @@ def challenge_attempt(
                 transaction.set_rollback(True)
                 return Attempt(False, EXPIRED)
             return _succeeded(challenge, check, confirmation, at=at, client_address=client_address)
-        failure = _count_failure(challenge, at=at, client_address=client_address)
+        failure = _count_failure(challenge, check, at=at, client_address=client_address)
     if check is code_checks.CodeCheck.USED and not failure.locked:
         return Attempt(False, USED)
     return failure

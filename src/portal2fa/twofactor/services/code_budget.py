@@ -4,7 +4,8 @@ Beside the per-token lockout (SPEC §6.3), which a new sign-in clears, this coun
 wrong codes per account whatever the sign-in, the page (sign-in, personal enrollment, backup code
 regeneration) or the method: after a few, every next try waits a growing delay; at the hard limit
 the second factor is locked until an administrator unlocks it (or resets the enrollment). A correct
-code sets the count back to zero. Every function here runs inside the caller's transaction, after
+code sets the count back to zero. A code that was right but is already used (a replay) is no
+guess at the secret: the token counts it, this budget does not. Every function here runs inside the caller's transaction, after
 serialize_code_checks(user): one check per user at a time, so parallel guesses cannot overshoot.
 """
 

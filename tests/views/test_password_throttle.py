@@ -165,9 +165,17 @@ def test_a_cookie_for_another_account_or_forged_is_untrusted(user, make_user, li
 
 
 @pytest.mark.django_db
+def test_the_cookie_is_secure_over_https(client, user):
+    assert sign_in(client, user.email, secure=True).status_code == HTTPStatus.FOUND
+    assert client.cookies[COOKIE]["secure"]
+
+
+@pytest.mark.django_db
 def test_the_cookie_comes_only_after_the_second_factor(client, enrolled):
     sign_in(client, enrolled.user.email)  # held at the second factor
     assert COOKIE not in client.cookies
+    client.post(reverse("twofactor:signin-verify"), {"code": enrolled.code(timezone.now())})
+    assert is_signed_in(client) and client.cookies[COOKIE].value
 
 
 # --- pruning -----------------------------------------------------------------------------------

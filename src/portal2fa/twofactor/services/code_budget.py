@@ -54,12 +54,13 @@ def delay_after(failures: int) -> timedelta | None:
 
 def delay_message(next_try_at: datetime, *, at: datetime) -> str:
     minutes = max(1, math.ceil((next_try_at - at).total_seconds() / 60))
-    local = timezone.localtime(next_try_at)
     noun = "minute" if minutes == 1 else "minutes"
-    return (
-        f"Too many invalid codes for this account. Try again after {local:%H:%M} {local:%Z} "
-        f"(in {minutes} {noun})."
-    )
+    if timezone.is_naive(next_try_at):  # a host with USE_TZ = False
+        when = f"{next_try_at:%H:%M}"
+    else:
+        local = timezone.localtime(next_try_at)
+        when = f"{local:%H:%M} {local:%Z}".strip()
+    return f"Too many invalid codes for this account. Try again after {when} (in {minutes} {noun})."
 
 
 def code_budget_refusal(user_id: int, *, at: datetime) -> Refusal | None:

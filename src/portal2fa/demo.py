@@ -72,7 +72,7 @@ LAST = [
 
 
 def seed_demo(*, seed: int = 2026) -> bool:
-    if User.objects.filter(email__iexact=DEMO_ADMIN_EMAIL).exists():
+    if User.objects.canonical(DEMO_ADMIN_EMAIL) is not None:
         return False
     rng = random.Random(seed)
     now = timezone.now()

@@ -87,6 +87,7 @@ def test_overview_json(capsys, portal):
         "backup_codes_health",
         "recent_enrollments",
         "roles_without_2fa",
+        "locked_by_invalid_codes",  # issue 8
     }
     assert set(data["enrollment_rate"]) == {"enrolled", "active", "percent"}
     assert set(data["status_breakdown"]) == {"enrolled", "pending", "not_started"}

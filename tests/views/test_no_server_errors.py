@@ -122,7 +122,9 @@ def _no_throttles(settings):
     """Junk must reach the code under test, not the throttle page."""
     settings.PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT = 1_000_000
     settings.PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS = 1_000_000
-    settings.PORTAL2FA_CODE_FAILURES_PER_ACCOUNT = 1_000_000
+    settings.PORTAL2FA_PASSWORD_FAILURES_PER_DEVICE = 1_000_000
+    settings.PORTAL2FA_CODE_FAILURES_BEFORE_DELAY = 1_000_000
+    settings.PORTAL2FA_CODE_FAILURES_LOCK = 1_000_000
 
 
 class CheapArgon2(Argon2PasswordHasher):

@@ -13,6 +13,10 @@ class PortalAdapter(DefaultAdapter):
     def users(self) -> QuerySet:
         return User.objects.select_related("role")
 
+    def find_user(self, identifier: str):
+        """The user an email names, in any spelling (the canonical email, as sign-in)."""
+        return self.users().canonical(identifier)
+
     def display_name(self, user) -> str:
         return user.full_name
 

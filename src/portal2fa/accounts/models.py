@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Upper
 
+from ..twofactor.canonical import canonical_identifier
 from ..twofactor.models import MANAGE_PERMISSION, EnrollmentState, RoleType
 
 ADMINISTRATOR_ROLE = "Administrator"
@@ -27,15 +28,33 @@ class SecurityRole(models.Model):
         return self.name
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """bulk_create skips save(): fill the canonical email here too."""
+        objs = list(objs)
+        for user in objs:
+            user.email_canonical = canonical_identifier(user.email)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def canonical(self, email: str):
+        """The user whose email is this one in any spelling (case, width, look-alike letters)."""
+        return self.filter(email_canonical=canonical_identifier(email or "")).first()
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        """Sign-in looks up the canonical email: one account per email in any spelling."""
+        return self.get(email_canonical=canonical_identifier(email or ""))
 
 
 class User(AbstractBaseUser):
     email = models.EmailField(max_length=254, unique=True)
+    # The email normalised once (Unicode NFKC + case folding, twofactor/canonical.py), set on every
+    # save: sign-in looks it up and it is unique, so 'ALİCE', 'alıce', 'ａlice' or 'aliſe'
+    # spellings neither reach another account nor create a second one.
+    email_canonical = models.CharField(max_length=320, unique=True, editable=False)
     full_name = models.CharField(max_length=150)
     is_active = models.BooleanField(default=True)
     role = models.ForeignKey(SecurityRole, on_delete=models.PROTECT, related_name="users")
@@ -58,6 +77,13 @@ class User(AbstractBaseUser):
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
+
+    def save(self, *args, **kwargs):
+        self.email_canonical = canonical_identifier(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_canonical"}
+        super().save(*args, **kwargs)
 
     @property
     def is_administrator(self) -> bool:

@@ -99,7 +99,7 @@ def user_set(args) -> int:
         validate_new_password,
     )
 
-    user = User.objects.select_related("role").filter(email__iexact=args.email.strip()).first()
+    user = User.objects.select_related("role").canonical(args.email)
     if user is None:
         raise CommandError(f"no user with email {args.email!r}")
     password = _read_password() if args.password_stdin else None

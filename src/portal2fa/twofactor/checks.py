@@ -45,3 +45,41 @@ def middleware_installed(app_configs, **kwargs):
             hint="Without it a login elsewhere than Portal 2FA's own page skips the second factor.",
         )
     ]
+
+
+POSITIVE_SETTINGS = (
+    "PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT",
+    "PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS",
+    "PORTAL2FA_PASSWORD_FAILURES_PER_DEVICE",
+    "PORTAL2FA_DEVICE_COOKIE_DAYS",
+    "PORTAL2FA_CODE_FAILURES_BEFORE_DELAY",
+    "PORTAL2FA_CODE_DELAY_SECONDS",
+    "PORTAL2FA_CODE_DELAY_MAX_SECONDS",
+    "PORTAL2FA_CODE_FAILURES_LOCK",
+)
+
+
+@register()
+def throttles_configured(app_configs, **kwargs):
+    """The throttles and the code budget need whole numbers of at least 1: a 0 or a string would
+    disable a guarantee (or fail at the first sign-in)."""
+    errors = []
+    for name in POSITIVE_SETTINGS:
+        value = setting(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            errors.append(
+                Error(
+                    f"{name} must be a whole number of at least 1, got {value!r}.",
+                    id="portal2fa.E006",
+                )
+            )
+    if not errors and setting("PORTAL2FA_CODE_DELAY_MAX_SECONDS") < setting(
+        "PORTAL2FA_CODE_DELAY_SECONDS"
+    ):
+        errors.append(
+            Error(
+                "PORTAL2FA_CODE_DELAY_MAX_SECONDS must not be lower than PORTAL2FA_CODE_DELAY_SECONDS.",
+                id="portal2fa.E007",
+            )
+        )
+    return errors

@@ -24,7 +24,22 @@ DEFAULTS = {
     # Failure throttles, all kept in the database (every process sees them).
     "PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT": 10,
     "PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS": 50,
-    "PORTAL2FA_CODE_FAILURES_PER_ACCOUNT": 20,
+    # Password throttle for browsers holding a device cookie of the account (a browser that
+    # completed a sign-in for it): their own budget per device and window, so failures from
+    # strangers (who share the per-account budget) do not keep the owner out. Days the cookie lasts.
+    "PORTAL2FA_PASSWORD_FAILURES_PER_DEVICE": 10,
+    "PORTAL2FA_DEVICE_COOKIE_DAYS": 365,
+    "PORTAL2FA_DEVICE_COOKIE_NAME": "portal2fa_device",
+    # Wrong codes per account across sign-ins (the per-token lockout is the policy's Maximum
+    # Invalid Attempts). After CODE_FAILURES_BEFORE_DELAY consecutive failures each further try
+    # waits CODE_DELAY_SECONDS, doubling with each failure up to CODE_DELAY_MAX_SECONDS; at
+    # CODE_FAILURES_LOCK consecutive failures the second factor is locked until an administrator
+    # unlocks it (or resets the enrollment). A correct code sets the count back to zero.
+    # With the defaults an attacker gets about 35 evaluated codes a day, never more than 100.
+    "PORTAL2FA_CODE_FAILURES_BEFORE_DELAY": 5,
+    "PORTAL2FA_CODE_DELAY_SECONDS": 60,
+    "PORTAL2FA_CODE_DELAY_MAX_SECONDS": 3600,
+    "PORTAL2FA_CODE_FAILURES_LOCK": 100,
 }
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from .policy import NextStep
+from .web import device
 from .web import session as second_factor
 
 # URL names a held session may reach: the second-factor pages and the ways out.
@@ -37,7 +38,9 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        device.attach(request, response)  # a sign-in completed: the browser's device cookie
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not second_factor.is_held(request):

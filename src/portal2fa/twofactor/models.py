@@ -168,4 +168,44 @@ class ThrottleEvent(models.Model):
     at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["key", "at"], name="throttle_key_at_idx")]
+        indexes = [
+            models.Index(fields=["key", "at"], name="throttle_key_at_idx"),
+            models.Index(fields=["at"], name="throttle_at_idx"),  # pruning the oldest
+        ]
+
+
+class CodeGuessBudget(models.Model):
+    """The account's budget of wrong codes across sign-ins (NIST SP 800-63B §5.2.2), beside the
+    per-token lockout. One row per user who got a code wrong (Pending users too: enrollment
+    confirmation counts), changed only under the per-user lock (services/codes.py
+    serialize_code_checks) by conditional UPDATEs. A correct code sets the count back to zero;
+    after a few consecutive failures each next try waits (a growing delay); at the hard limit the
+    second factor is locked until an administrator unlocks it or resets the enrollment."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="portal2fa_code_budget",
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)  # no code is checked before this
+    locked_at = models.DateTimeField(null=True, blank=True)  # set at the hard limit
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["-locked_at"],
+                name="code_budget_locked_idx",
+                condition=models.Q(locked_at__isnull=False),
+            )
+        ]
+
+
+class ThrottleKey(models.Model):
+    """One row per throttle key, locked FOR UPDATE while its window is counted and a failure
+    reserved (services/throttle.py), so parallel requests cannot all pass the check before any of
+    them counts. last_at lets old rows be pruned."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    last_at = models.DateTimeField(db_index=True)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("setup/two-factor/overview/", setup.overview_tab, name="setup-overview"),
     path("setup/two-factor/overview.json", setup.overview_json, name="setup-overview-json"),
     path("setup/two-factor/overview/<slug:name>.csv", setup.export, name="setup-export"),
+    path("setup/two-factor/overview/unlock/", setup.unlock, name="setup-unlock"),
     path("setup/two-factor/reset/", setup.reset_tab, name="setup-reset"),
     path("setup/two-factor/users/search", setup.user_search, name="setup-user-search"),
     path("setup/audit/", audit_log.log, name="audit-log"),

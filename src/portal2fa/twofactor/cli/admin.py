@@ -1,4 +1,4 @@
-"""`portal2fa enrollment reset`, `portal2fa overview`, `portal2fa export`."""
+"""`portal2fa enrollment reset|unlock`, `portal2fa overview`, `portal2fa export`."""
 
 import contextlib
 import json
@@ -16,6 +16,10 @@ def register(commands) -> None:
     reset.add_argument("--reason", default="", help="why (kept in the audit log)")
     reset.add_argument("--yes", action="store_true", help="confirm: without it nothing is changed")
     reset.set_defaults(handler=enrollment_reset)
+    unlock = sub.add_parser("unlock", help="unlock a second factor locked by invalid codes")
+    unlock.add_argument("email")
+    unlock.add_argument("--yes", action="store_true", help="confirm: without it nothing is changed")
+    unlock.set_defaults(handler=enrollment_unlock)
 
     overview = commands.add_parser("overview", help="print the Overview widgets")
     overview.add_argument("--json", action="store_true", help="machine-readable (stable keys)")
@@ -54,6 +58,29 @@ def enrollment_reset(args) -> int:
         raise CommandError(str(error)) from None
     name, email = adapter.display_name(user), adapter.email(user)
     print(f"Two-factor enrollment for {name} <{email}> has been reset.")
+    return 0
+
+
+def enrollment_unlock(args) -> int:
+    from django.utils import timezone
+
+    from ..adapter import get_adapter
+    from ..services.code_budget import NotLocked, code_lock_clear
+
+    adapter = get_adapter()
+    user = adapter.find_user(args.email)
+    if user is None:
+        raise CommandError(f"no user with email {args.email!r}")
+    if not args.yes:
+        raise CommandError(
+            f"this lets codes be tried again for {args.email.strip()}; add --yes to confirm"
+        )
+    try:
+        code_lock_clear(actor=None, user=user, at=timezone.now())
+    except NotLocked as error:
+        raise CommandError(str(error)) from None
+    name, email = adapter.display_name(user), adapter.email(user)
+    print(f"Two-factor authentication for {name} <{email}> is unlocked.")
     return 0
 
 
@@ -96,6 +123,11 @@ def print_overview(args) -> int:
     print("Recent Enrollments")
     for row in data["recent_enrollments"]:
         print(f"  {row['enrolled_at'][:16].replace('T', ' ')}  {row['name']} <{row['email']}>")
+    locked = data["locked_by_invalid_codes"]
+    if locked["count"]:
+        print(f"Locked by invalid codes  {locked['count']}")
+        for row in locked["users"]:
+            print(f"  {row['locked_at'][:16].replace('T', ' ')}  {row['name']} <{row['email']}>")
     print("Roles Without 2FA")
     for row in data["roles_without_2fa"]:
         print(f"  {row['name']} ({row['type']})")

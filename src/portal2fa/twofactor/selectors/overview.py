@@ -14,7 +14,7 @@ from functools import cached_property
 from django.db.models import Count, Q, QuerySet
 
 from ..adapter import get_adapter
-from ..models import Authenticator, TwoFactorSettings
+from ..models import Authenticator, CodeGuessBudget, TwoFactorSettings
 
 RECENT_DAYS = 30
 
@@ -96,6 +96,15 @@ class Overview:
             .order_by("-confirmed_at", "-pk")
         )
 
+    def code_locked(self) -> QuerySet[CodeGuessBudget]:
+        """Users whose second factor is locked by invalid codes, most recently locked first (a
+        partial index): they cannot sign in until an administrator unlocks them."""
+        return (
+            CodeGuessBudget.objects.filter(locked_at__isnull=False)
+            .select_related("user")
+            .order_by("-locked_at", "-pk")
+        )
+
     def roles_without_2fa(self) -> list:
         """Roles whose users need not use 2FA; all of them while the master switch is off."""
         roles = self.adapter.roles()
@@ -117,6 +126,10 @@ class Overview:
             "roles-without-2fa": OverviewList(
                 ("Role Name", "Type"), lambda role: {"name": role.name, "type": role.type}
             ),
+            "code-locked": OverviewList(
+                ("Name", "Email", "Locked Since"),
+                lambda b: {**person(b), "locked_at": b.locked_at},
+            ),
         }
 
     def items(self, name: str):
@@ -125,13 +138,14 @@ class Overview:
             "low-codes": self.low_codes,
             "recent": self.recent,
             "roles-without-2fa": self.roles_without_2fa,
+            "code-locked": self.code_locked,
         }[name]()
 
     def rows(self, name: str, items: Iterable) -> list[dict]:
         return [self.lists[name].row(item) for item in items]
 
-    def _person(self, authenticator: Authenticator) -> dict:
-        user = authenticator.user
+    def _person(self, item: Authenticator | CodeGuessBudget) -> dict:
+        user = item.user
         return {"name": self.adapter.display_name(user), "email": self.adapter.email(user)}
 
     def data(self, *, limit: int = 100) -> dict:
@@ -141,6 +155,7 @@ class Overview:
         no_codes, low_codes = self.no_codes(), self.low_codes()
         no_codes_count, low_codes_count = no_codes.count(), low_codes.count()
         recent = self.rows("recent", self.recent()[:limit])
+        locked = self.code_locked()
         return {
             "enrollment_rate": {
                 "enrolled": counts.enrolled,
@@ -164,6 +179,13 @@ class Overview:
                 {**row, "enrolled_at": row["enrolled_at"].isoformat()} for row in recent
             ],
             "roles_without_2fa": self.rows("roles-without-2fa", self.roles_without_2fa()[:limit]),
+            "locked_by_invalid_codes": {
+                "count": locked.count(),
+                "users": [
+                    {**row, "locked_at": row["locked_at"].isoformat()}
+                    for row in self.rows("code-locked", locked[:limit])
+                ],
+            },
         }
 
 

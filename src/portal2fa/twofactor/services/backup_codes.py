@@ -10,6 +10,7 @@ from ...audit.services import record
 from .. import messages, totp
 from ..models import Authenticator
 from ..policy import get_settings
+from . import code_budget
 from . import codes as code_checks
 
 
@@ -26,14 +27,16 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
         return Regeneration(False, messages.TOTP_EXPECTED)
     with transaction.atomic():  # under the per-user lock, failure counted in the same transaction
         code_checks.serialize_code_checks(user.pk)
-        if code_checks.account_code_budget_spent(user.pk, at=at):
-            return Regeneration(False, messages.ACCOUNT_LOCKED)
+        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+        if refusal:
+            return Regeneration(False, refusal.message)
         authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
         if authenticator is None:
             return Regeneration(False, messages.NOT_ENROLLED)
         policy = get_settings()
         check = code_checks.consume_totp(authenticator, code, at=at, window=policy.clock_skew_steps)
         if check.ok:
+            code_budget.code_success(user.pk)
             new_codes = code_checks.issue_backup_codes(
                 authenticator, count=policy.backup_codes_per_set
             )
@@ -46,7 +49,11 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
                 count=len(new_codes),
             )
             return Regeneration(True, backup_codes=tuple(new_codes))
-        code_checks.count_code_failure(user.pk, at=at)
+        refusal = None
+        if check is not code_checks.CodeCheck.USED:  # a replayed code is no guess at the secret
+            refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
+    if refusal:
+        return Regeneration(False, f"Invalid code. {refusal.message}")
     if check is code_checks.CodeCheck.USED:
         return Regeneration(False, messages.USED)
     return Regeneration(False, messages.INVALID)

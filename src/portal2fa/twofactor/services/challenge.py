@@ -16,6 +16,7 @@ from ...audit.services import record
 from .. import crypto, keys, messages
 from ..models import Authenticator, SignInChallenge
 from ..policy import get_settings
+from . import code_budget
 from . import codes as code_checks
 from .enrollment import confirm_pending
 
@@ -72,13 +73,17 @@ def _complete(challenge: SignInChallenge, *, at: datetime) -> bool:
     )
 
 
-def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) -> Attempt:
+def _count_failure(
+    challenge: SignInChallenge, check: code_checks.CodeCheck, *, at: datetime, client_address
+) -> Attempt:
     SignInChallenge.objects.filter(pk=challenge.pk, failed_attempts__lt=F("max_attempts")).update(
         failed_attempts=F("failed_attempts") + 1
     )
     challenge.refresh_from_db(fields=["failed_attempts"])
-    code_checks.count_code_failure(challenge.user_id, at=at)
     user = challenge.user
+    refusal = None
+    if check is not code_checks.CodeCheck.USED:  # a replayed code is no guess at the secret
+        refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
     record(
         Action.SECOND_FACTOR_FAILED,
         actor=user,
@@ -96,6 +101,8 @@ def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) 
             at=at,
         )
         return Attempt(False, LOCKED, locked=True)
+    if refusal:  # the account's budget now says wait, or is locked: say so at once
+        return Attempt(False, f"Invalid code. {refusal.message}", locked=refusal.locked)
     return Attempt(
         False, messages.invalid_with_remaining(challenge.max_attempts - challenge.failed_attempts)
     )
@@ -119,8 +126,9 @@ def challenge_attempt(
             return Attempt(False, EXPIRED)
         if challenge.locked:
             return Attempt(False, LOCKED, locked=True)
-        if code_checks.account_code_budget_spent(challenge.user_id, at=at):
-            return Attempt(False, messages.ACCOUNT_LOCKED, locked=True)
+        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at)
+        if refusal:  # not evaluated: the account's budget says wait, or is locked
+            return Attempt(False, refusal.message, locked=refusal.locked)
         authenticator = Authenticator.objects.filter(user_id=challenge.user_id).first()
         if authenticator is None:  # reset by an administrator during this sign-in
             return Attempt(False, EXPIRED)
@@ -138,7 +146,7 @@ def challenge_attempt(
                 transaction.set_rollback(True)
                 return Attempt(False, EXPIRED)
             return _succeeded(challenge, check, confirmation, at=at, client_address=client_address)
-        failure = _count_failure(challenge, at=at, client_address=client_address)
+        failure = _count_failure(challenge, check, at=at, client_address=client_address)
     if check is code_checks.CodeCheck.USED and not failure.locked:
         return Attempt(False, USED)
     return failure
@@ -146,6 +154,7 @@ def challenge_attempt(
 
 def _succeeded(challenge, check, confirmation, *, at, client_address) -> Attempt:
     user = challenge.user
+    code_budget.code_success(user.pk)
     where = {"actor": user, "target": user, "client_address": client_address, "at": at}
     record(Action.SIGNIN_SUCCEEDED, factor=check.value, **where)
     if check is code_checks.CodeCheck.BACKUP:

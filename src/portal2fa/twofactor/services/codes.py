@@ -5,20 +5,14 @@ processes racing with the same code cannot both succeed.
 """
 
 import enum
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.views.decorators.debug import sensitive_variables
 
-from .. import backup_codes, keys, messages, totp
-from ..conf import setting
+from .. import backup_codes, keys, totp
 from ..models import Authenticator, BackupCode
-from .throttle import throttle_exceeded, throttle_hit
-
-CODE_FAILURE_WINDOW = timedelta(hours=1)
-
-ACCOUNT_LOCKED_MESSAGE = messages.ACCOUNT_LOCKED
 
 
 class CodeCheck(enum.Enum):
@@ -32,10 +26,6 @@ class CodeCheck(enum.Enum):
         return self in (CodeCheck.TOTP, CodeCheck.BACKUP)
 
 
-def _failure_key(user_id: int) -> str:
-    return keys.throttle_key("code-failures", str(user_id))
-
-
 def serialize_code_checks(user_id: int) -> None:
     """Lock the user's row for the rest of the transaction: one code check per user at a time, so
     parallel guesses cannot all read the account budget before any of them records a failure.
@@ -45,20 +35,6 @@ def serialize_code_checks(user_id: int) -> None:
     # to the user) takes, so other transactions writing audit events cannot deadlock with us.
     users = get_user_model().objects.select_for_update(no_key=True)
     users.filter(pk=user_id).values_list("pk").first()
-
-
-def account_code_budget_spent(user_id: int, *, at: datetime) -> bool:
-    """Per-account budget across sign-ins, so starting new sign-ins does not buy unlimited guesses."""
-    return throttle_exceeded(
-        key=_failure_key(user_id),
-        limit=setting("PORTAL2FA_CODE_FAILURES_PER_ACCOUNT"),
-        window=CODE_FAILURE_WINDOW,
-        at=at,
-    )
-
-
-def count_code_failure(user_id: int, *, at: datetime) -> None:
-    throttle_hit(key=_failure_key(user_id), window=CODE_FAILURE_WINDOW, at=at)
 
 
 @sensitive_variables("secret", "code")

@@ -12,6 +12,7 @@ from .. import keys, messages, totp
 from ..adapter import get_adapter
 from ..models import Authenticator
 from ..policy import get_settings
+from . import code_budget
 from . import codes as code_checks
 from .notices import send_reset_notice
 
@@ -84,14 +85,19 @@ def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) ->
     """Confirm a Pending enrollment from the personal page (the user is already signed in)."""
     with transaction.atomic():  # under the per-user lock, failure counted in the same transaction
         code_checks.serialize_code_checks(user.pk)
-        if code_checks.account_code_budget_spent(user.pk, at=at):
-            return Confirmation(False, messages.ACCOUNT_LOCKED)
+        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+        if refusal:
+            return Confirmation(False, refusal.message)
         authenticator = Authenticator.objects.filter(user=user).first()
         if authenticator is None or authenticator.confirmed_at:
             raise EnrollmentError(messages.NO_PENDING_ENROLLMENT)
         result = confirm_pending(authenticator, code, at=at, client_address=client_address)
-        if not result.ok and not result.message:
-            code_checks.count_code_failure(user.pk, at=at)
+        if result.ok:
+            code_budget.code_success(user.pk)
+        elif not result.message:
+            refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
+            if refusal:
+                return Confirmation(False, f"Invalid code. {refusal.message}")
             return Confirmation(False, messages.INVALID_AT_ENROLLMENT)
     return result
 
@@ -116,6 +122,7 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
             )
         previous_state = authenticator.state.label
         authenticator.delete()  # cascades to the backup codes
+        code_budget.code_budget_forget(user.pk)  # clears a lock by invalid codes, not the token's
         record(
             Action.ENROLLMENT_RESET,
             actor=actor,

@@ -31,3 +31,36 @@ def send_reset_notice(*, user, at: datetime) -> None:
     except OSError:
         # The reset itself has committed; a mail outage must not turn it into an error page.
         logger.exception("could not send the reset notice to user id %s", user.pk)
+
+
+def send_code_guessing_notice(*, user, at: datetime, locked: bool) -> None:
+    """Wrong codes are being tried on the account: at the first delay, and at the lock."""
+    adapter = get_adapter()
+    recipients = adapter.notice_recipients(user)
+    if not recipients:
+        logger.warning("no address for the code guessing notice of user id %s", user.pk)
+        return
+    site = setting("PORTAL2FA_SITE_NAME")
+    what = (
+        "Two-factor authentication for your account is now locked: you cannot sign in until an "
+        "administrator unlocks it."
+        if locked
+        else "Further attempts are now slowed down."
+    )
+    body = (
+        f"Hello {adapter.display_name(user)},\n\n"
+        f"Someone who knows your password is trying codes: by "
+        f"{timezone.localtime(at):%Y-%m-%d %H:%M %Z}, several invalid two-factor codes were entered "
+        f"in a row for your {site} account. {what}\n\n"
+        "Change your password now. If these attempts were not yours, also tell your "
+        "administrator.\n"
+    )
+    subject = (
+        "Your two-factor authentication is locked"
+        if locked
+        else "Someone is trying codes on your account"
+    )
+    try:
+        send_mail(subject, body, None, recipients)
+    except OSError:
+        logger.exception("could not send the code guessing notice to user id %s", user.pk)

@@ -4,9 +4,14 @@
 Kept apart from the second-factor counters, so a password guesser cannot lock a user out of
 their codes. Hosts with their own login page do not use this: the middleware takes over after
 their login.
+
+No lockout by strangers (OWASP "Slow down online guessing attacks with device cookies"): a
+browser that completed a sign-in for the account carries a signed device cookie (web/device.py);
+its failures count against its own per-device budget, while untrusted browsers share the
+per-account and per-address budgets. So strangers' wrong passwords do not keep the owner's known
+browser out. Each budget is checked and counted atomically (services/throttle.py).
 """
 
-import unicodedata
 from datetime import datetime, timedelta
 
 from django.contrib.auth import authenticate
@@ -15,8 +20,11 @@ from ...audit.models import Action
 from ...audit.services import record
 from .. import keys
 from ..adapter import get_adapter
+from ..canonical import canonical_identifier
 from ..conf import setting
-from .throttle import throttle_exceeded, throttle_hit
+from .throttle import throttle_release, throttle_reserve
+
+__all__ = ["SignInRefused", "canonical_identifier", "device_account", "password_authenticate"]
 
 PASSWORD_FAILURE_WINDOW = timedelta(minutes=15)
 INVALID_CREDENTIALS = "The email or password is incorrect."
@@ -27,29 +35,48 @@ class SignInRefused(Exception):
     pass
 
 
-def canonical_identifier(identifier: str) -> str:
-    """One spelling per account for throttle keys: Unicode NFKC, then case folding."""
-    return unicodedata.normalize("NFKC", identifier.strip()).casefold()
+def device_account(identifier: str) -> str:
+    """What a device cookie names: a keyed hash of the canonical account name (never in clear)."""
+    return keys.throttle_key("device-account", canonical_identifier(identifier))
 
 
 def password_authenticate(
-    request, *, identifier: str, password: str, at: datetime, client_address=None
+    request,
+    *,
+    identifier: str,
+    password: str,
+    at: datetime,
+    client_address=None,
+    device: str | None = None,
 ):
-    """The active user for these credentials, or SignInRefused with a message safe to show."""
-    account_key = keys.throttle_key("password-account", canonical_identifier(identifier))
-    address_key = keys.throttle_key("password-address", client_address or "unknown")
-    window = PASSWORD_FAILURE_WINDOW
-    limits = (
-        (account_key, setting("PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT")),
-        (address_key, setting("PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS")),
-    )
-    if any(throttle_exceeded(key=key, limit=limit, window=window, at=at) for key, limit in limits):
+    """The active user for these credentials, or SignInRefused with a message safe to show.
+
+    `device`: the id of a valid device cookie naming this account (web/device.py), or None."""
+    if device:
+        limits = [
+            (
+                keys.throttle_key("password-device", device_account(identifier), device),
+                setting("PORTAL2FA_PASSWORD_FAILURES_PER_DEVICE"),
+            )
+        ]
+    else:
+        limits = [
+            (
+                keys.throttle_key("password-account", canonical_identifier(identifier)),
+                setting("PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT"),
+            ),
+            (
+                keys.throttle_key("password-address", client_address or "unknown"),
+                setting("PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS"),
+            ),
+        ]
+    reserved = throttle_reserve(limits=limits, window=PASSWORD_FAILURE_WINDOW, at=at)
+    if reserved is None:
         raise SignInRefused(THROTTLED)
     user = authenticate(request, username=identifier.strip(), password=password)
-    if user is None:
-        for key, _ in limits:
-            throttle_hit(key=key, window=window, at=at)
+    if user is None:  # the reserved failures stay counted
         known = get_adapter().find_user(identifier)  # for the audit filter
         record(Action.SIGNIN_PASSWORD_FAILED, target=known, client_address=client_address, at=at)
         raise SignInRefused(INVALID_CREDENTIALS)
+    throttle_release(reserved)
     return user

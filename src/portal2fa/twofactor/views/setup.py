@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import exports
 from ..adapter import get_adapter
@@ -21,6 +21,7 @@ from ..forms import ResetForm, SettingsForm, UserSearchForm
 from ..policy import get_settings
 from ..selectors import users as user_rows
 from ..selectors.overview import RECENT_DAYS, Overview
+from ..services.code_budget import NotLocked, code_lock_clear
 from ..services.enrollment import EnrollmentError, enrollment_reset
 from ..services.settings import SettingsError, settings_update
 from ..web.decorators import administrator_required
@@ -82,8 +83,47 @@ def overview_tab(request):
         "low_codes": _page(request, overview, "low-codes", "low_codes_page"),
         "recent": _page(request, overview, "recent", "recent_page"),
         "roles": _page(request, overview, "roles-without-2fa", "roles_page"),
+        "code_locked": _locked_page(request, overview),
     }
     return _tab(request, "portal2fa/setup/overview.html", "overview", context)
+
+
+def _locked_page(request, overview: Overview):
+    """Locked by invalid codes: the rows carry the user's id for the Unlock button."""
+    name = "code-locked"
+    page = Paginator(overview.items(name), WIDGET_PAGE_SIZE).get_page(
+        request.GET.get("locked_page")
+    )
+    page.object_list = [
+        {**overview.lists[name].row(budget), "user_id": budget.user_id}
+        for budget in page.object_list
+    ]
+    return page
+
+
+@administrator_required
+@require_POST
+def unlock(request):
+    """Unlock a second factor locked by invalid codes (the Overview's Unlock button)."""
+    selected = _selected(request.POST.get("user"))
+    if selected is None:
+        messages.error(request, "Select a user first.")
+        return redirect("twofactor:setup-overview")
+    try:
+        code_lock_clear(
+            actor=request.user,
+            user=get_adapter().users().get(pk=selected.pk),
+            at=timezone.now(),
+            client_address=client_address(request),
+        )
+    except NotLocked as error:
+        messages.info(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Two-factor authentication for {selected.name} <{selected.email}> is unlocked.",
+        )
+    return redirect("twofactor:setup-overview")
 
 
 @administrator_required

@@ -27,6 +27,7 @@ from ..services.challenge import (
 )
 from ..services.enrollment import enrollment_begin
 from ..services.password import SignInRefused, password_authenticate
+from ..web import device
 from ..web import session as second_factor
 from ..web.http import client_address
 
@@ -48,13 +49,15 @@ def signin(request):
     if request.method == "POST":
         if form.is_valid():
             now = timezone.now()
+            identifier = form.cleaned_data["email"]
             try:
                 user = password_authenticate(
                     request,
-                    identifier=form.cleaned_data["email"],
+                    identifier=identifier,
                     password=form.cleaned_data["password"],
                     at=now,
                     client_address=client_address(request),
+                    device=device.trusted_device(request, identifier),
                 )
             except SignInRefused as refusal:
                 form.add_error(None, str(refusal))

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..policy import NextStep, get_settings, next_step
 from ..services.challenge import challenge_issue, signin_without_second_factor
+from . import device
 from .http import client_address
 
 VERIFIED_KEY = "portal2fa_verified"  # the user key of SESSION_KEY, once the factor passed
@@ -83,6 +84,7 @@ def complete(request, user) -> None:
     if target:
         request.session[NEXT_KEY] = target
     request.session[VERIFIED_KEY] = request.session[SESSION_KEY]
+    device.remember(request, user)  # this browser is now known for the account
 
 
 def safe_local_path(request, candidate: str | None) -> str | None:

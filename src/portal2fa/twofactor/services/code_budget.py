@@ -1,0 +1,143 @@
+"""The account's budget of wrong codes across sign-ins (NIST SP 800-63B §5.2.2).
+
+Beside the per-token lockout (SPEC §6.3), which a new sign-in clears, this counts *consecutive*
+wrong codes per account whatever the sign-in, the page (sign-in, personal enrollment, backup code
+regeneration) or the method: after a few, every next try waits a growing delay; at the hard limit
+the second factor is locked until an administrator unlocks it (or resets the enrollment). A correct
+code sets the count back to zero. A code that was right but is already used (a replay) is no
+guess at the secret: the token counts it, this budget does not. Every function here runs inside the caller's transaction, after
+serialize_code_checks(user): one check per user at a time, so parallel guesses cannot overshoot.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ...audit.models import Action
+from ...audit.services import record
+from ..adapter import get_adapter
+from ..conf import setting
+from ..models import CodeGuessBudget
+from .codes import serialize_code_checks
+from .notices import send_code_guessing_notice
+
+LOCKED_MESSAGE = (
+    "Two-factor authentication for this account is locked after too many invalid codes. "
+    "Contact your administrator."
+)
+
+
+class NotLocked(Exception):
+    """code_lock_clear() for a user whose second factor is not locked; the message is safe."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    locked: bool  # True: only an administrator helps; False: a later try will be checked
+
+
+def delay_after(failures: int) -> timedelta | None:
+    """The wait after this many consecutive failures (None before the ladder starts)."""
+    first_delayed = setting("PORTAL2FA_CODE_FAILURES_BEFORE_DELAY")
+    if failures < first_delayed:
+        return None
+    base, cap = setting("PORTAL2FA_CODE_DELAY_SECONDS"), setting("PORTAL2FA_CODE_DELAY_MAX_SECONDS")
+    steps = failures - first_delayed
+    seconds = cap if steps >= 64 else min(base * 2**steps, cap)
+    return timedelta(seconds=seconds)
+
+
+def delay_message(next_try_at: datetime, *, at: datetime) -> str:
+    minutes = max(1, math.ceil((next_try_at - at).total_seconds() / 60))
+    noun = "minute" if minutes == 1 else "minutes"
+    if timezone.is_naive(next_try_at):  # a host with USE_TZ = False
+        when = f"{next_try_at:%H:%M}"
+    else:
+        local = timezone.localtime(next_try_at)
+        when = f"{local:%H:%M} {local:%Z}".strip()
+    return f"Too many invalid codes for this account. Try again after {when} (in {minutes} {noun})."
+
+
+def code_budget_refusal(user_id: int, *, at: datetime) -> Refusal | None:
+    """Why no code may be checked for this account now, or None. Call under the user lock."""
+    budget = CodeGuessBudget.objects.filter(pk=user_id).first()
+    if budget is None:
+        return None
+    if budget.locked_at is not None:
+        return Refusal(LOCKED_MESSAGE, locked=True)
+    if budget.next_try_at is not None and budget.next_try_at > at:
+        return Refusal(delay_message(budget.next_try_at, at=at), locked=False)
+    return None
+
+
+def code_failure_count(user, *, at: datetime, client_address=None) -> Refusal | None:
+    """One more consecutive wrong code for this account: the ladder and the lock, audited, with an
+    e-mail to the user at the first delay and at the lock (sent once the transaction commits).
+    Returns what the next try will meet (a delay, the lock) or None."""
+    CodeGuessBudget.objects.get_or_create(user_id=user.pk)  # under the user lock: no race
+    CodeGuessBudget.objects.filter(pk=user.pk, locked_at=None).update(
+        consecutive_failures=F("consecutive_failures") + 1
+    )
+    failures = CodeGuessBudget.objects.get(pk=user.pk).consecutive_failures
+    where = {"actor": user, "target": user, "client_address": client_address, "at": at}
+    if failures >= setting("PORTAL2FA_CODE_FAILURES_LOCK"):
+        locked = CodeGuessBudget.objects.filter(pk=user.pk, locked_at=None).update(
+            locked_at=at, next_try_at=None
+        )
+        if locked:
+            record(Action.CODE_LOCKED, consecutive_failures=failures, **where)
+            transaction.on_commit(lambda: send_code_guessing_notice(user=user, at=at, locked=True))
+        return Refusal(LOCKED_MESSAGE, locked=True)
+    delay = delay_after(failures)
+    if delay is None:
+        return None
+    CodeGuessBudget.objects.filter(pk=user.pk).update(next_try_at=at + delay)
+    previous = delay_after(failures - 1)
+    if previous is None or delay > previous:  # a step up of the ladder
+        record(
+            Action.CODE_DELAY,
+            consecutive_failures=failures,
+            delay_seconds=int(delay.total_seconds()),
+            **where,
+        )
+    if previous is None:  # the first delay
+        transaction.on_commit(lambda: send_code_guessing_notice(user=user, at=at, locked=False))
+    return Refusal(delay_message(at + delay, at=at), locked=False)
+
+
+def code_success(user_id: int) -> None:
+    """A correct code: the consecutive count starts again from zero."""
+    CodeGuessBudget.objects.filter(pk=user_id, locked_at=None).exclude(
+        consecutive_failures=0, next_try_at=None
+    ).update(consecutive_failures=0, next_try_at=None)
+
+
+def code_budget_forget(user_id: int) -> None:
+    """An enrollment reset: the account starts again with a clean budget (and no lock)."""
+    CodeGuessBudget.objects.filter(pk=user_id).delete()
+
+
+def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
+    """An administrator unlocks a second factor locked by invalid codes: audited."""
+    with transaction.atomic():
+        serialize_code_checks(user.pk)
+        budget = CodeGuessBudget.objects.filter(pk=user.pk, locked_at__isnull=False).first()
+        if budget is None:
+            raise NotLocked(
+                f"Two-factor authentication for {get_adapter().display_name(user)} is not locked."
+            )
+        budget.delete()
+        record(
+            Action.CODE_UNLOCKED,
+            actor=actor,
+            target=user,
+            client_address=client_address,
+            at=at,
+            locked_since=budget.locked_at.isoformat(),
+            consecutive_failures=budget.consecutive_failures,
+        )

@@ -439,6 +439,7 @@ def _valid_requests(world: World, pending: Visitor) -> list[Case]:
             "post",
             reverse("twofactor:account-regenerate"),
             {"code": current_code(world.secret)},
+            ok=(200, 302, 303),  # 303: to the new codes page (show-once codes, issue 8)
         ),
         Case(  # a well-formed wrong code: the page stays on the form, so every variant reaches it
             pending, "post", reverse("twofactor:account-enroll"), {"code": "123456"}, ok=(400,)

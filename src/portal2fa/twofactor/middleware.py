@@ -7,7 +7,7 @@ login page and static files; any other page answers with a redirect to the secon
 """
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -33,6 +33,9 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if second_factor.follow_forward(request):  # a second click that carried the old id
+            target = request.get_full_path() if request.method in ("GET", "HEAD") else request.path
+            return HttpResponseRedirect(target, status=303)
         if second_factor.is_held(request) and not _reachable_while_held(request):
             response = _hold(request)
             if response is not None:

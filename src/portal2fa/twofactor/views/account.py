@@ -14,7 +14,8 @@ from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_for, status_of
 from ..services.backup_codes import backup_codes_regenerate
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
-from ..web.http import client_address
+from ..web import shown_codes
+from ..web.http import client_address, see_other
 
 
 @login_required
@@ -29,6 +30,7 @@ def _account_page(request, regenerate_form, status: int = 200):
         "status": status_of(request.user, policy),
         "policy": policy,
         "regenerate_form": regenerate_form,
+        "codes_waiting": shown_codes.pending(request, at=timezone.now()) is not None,
     }
     return render(request, "portal2fa/account.html", context, status=status)
 
@@ -41,10 +43,12 @@ def enroll(request):
     """POST start: issue a Pending secret (a GET never changes state). GET: show it. POST code: confirm."""
     policy = get_settings()
     authenticator = authenticator_of(request.user)
+    now, address = timezone.now(), client_address(request)
     if authenticator and authenticator.confirmed_at:
+        if shown_codes.pending(request, at=now):  # a second click on Confirm: the same codes
+            return see_other(reverse("twofactor:account-codes"))
         messages.info(request, "Your authenticator app is already set up.")
         return redirect("twofactor:account")
-    now, address = timezone.now(), client_address(request)
     if request.method == "POST" and "start" in request.POST:
         enrollment_begin(user=request.user, at=now, client_address=address)
         return redirect("twofactor:account-enroll")
@@ -66,15 +70,14 @@ def enroll(request):
                 messages.error(request, str(error))
                 return redirect("twofactor:account")
             if result.ok:
-                return render(
+                shown_codes.keep(
                     request,
-                    "portal2fa/backup_codes.html",
-                    {
-                        "codes": result.backup_codes,
-                        "just_enrolled": True,
-                        "continue_url": reverse("twofactor:account"),
-                    },
+                    result.backup_codes,
+                    kind=shown_codes.ENROLLED,
+                    continue_url=reverse("twofactor:account"),
+                    at=now,
                 )
+                return see_other(reverse("twofactor:account-codes"))
             form.add_error("code", result.message)
     return render(
         request,
@@ -92,23 +95,49 @@ def enroll(request):
 @sensitive_post_parameters("code")
 @require_POST
 def regenerate(request):
+    now = timezone.now()
+    # A set not yet saved is shown again, not replaced: a second click (whose code is now used),
+    # a resubmit after a lost response, or the back button must not destroy the codes on screen.
+    if shown_codes.pending(request, at=now):
+        return see_other(reverse("twofactor:account-codes"))
     form = TotpForm(request.POST)
     if form.is_valid():
         result = backup_codes_regenerate(
             user=request.user,
             code=form.cleaned_data["code"],
-            at=timezone.now(),
+            at=now,
             client_address=client_address(request),
         )
         if result.ok:
-            return render(
+            shown_codes.keep(
                 request,
-                "portal2fa/backup_codes.html",
-                {
-                    "codes": result.backup_codes,
-                    "just_enrolled": False,
-                    "continue_url": reverse("twofactor:account"),
-                },
+                result.backup_codes,
+                kind=shown_codes.REGENERATED,
+                continue_url=reverse("twofactor:account"),
+                at=now,
             )
+            return see_other(reverse("twofactor:account-codes"))
         form.add_error("code", result.message)
     return _account_page(request, form, status=400)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def new_codes(request):
+    """The new backup codes of this session: shown on every GET until "I have saved my codes"
+    (POST) or until they expire; then destroyed."""
+    pending = shown_codes.pending(request, at=timezone.now())
+    if request.method == "POST":
+        shown_codes.discard(request)
+        target = pending.continue_url if pending else reverse("twofactor:account")
+        return see_other(target)
+    if pending is None:
+        messages.info(
+            request,
+            "There are no new backup codes to show: they are shown until you confirm you saved "
+            "them, for at most 15 minutes. You can generate a new set here.",
+        )
+        return redirect("twofactor:account")
+    context = {"codes": pending.codes, "just_enrolled": pending.kind == shown_codes.ENROLLED}
+    return render(request, "portal2fa/backup_codes.html", context)

@@ -11,13 +11,16 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import keys
 from ..forms import CodeForm, SignInForm, TotpForm
+from ..models import SignInChallenge
 from ..policy import NextStep, get_settings, next_step
 from ..selectors.enrollment import pairing_for
 from ..services.challenge import (
@@ -29,7 +32,8 @@ from ..services.challenge import (
 from ..services.enrollment import enrollment_begin
 from ..services.password import SignInRefused, password_authenticate
 from ..web import session as second_factor
-from ..web.http import client_address
+from ..web import shown_codes
+from ..web.http import client_address, see_other
 
 STEP_URLS = {NextStep.VERIFY: "twofactor:signin-verify"}  # every other step: enrollment
 
@@ -98,6 +102,8 @@ def _challenge_or_leave(request):
         messages.error(request, "Sign in with your email and password first.")
         return None, _login_page(request)
     if not second_factor.is_held(request):  # already through: e.g. a second click on Verify
+        if shown_codes.pending(request, at=timezone.now()):  # or on Confirm: the same codes
+            return None, see_other(reverse("twofactor:account-codes"))
         return None, HttpResponseRedirect(second_factor.take_next(request))
     if second_factor.TOKEN_KEY not in request.session:  # a login this library did not see
         step = second_factor.begin(
@@ -109,12 +115,23 @@ def _challenge_or_leave(request):
         )
         if step is NextStep.SIGNED_IN:
             return None, HttpResponseRedirect(second_factor.take_next(request))
-    challenge = challenge_load(request.session[second_factor.TOKEN_KEY], at=timezone.now())
+    token = request.session[second_factor.TOKEN_KEY]
+    challenge = challenge_load(token, at=timezone.now())
+    if challenge is None and _passed_meanwhile(request, token):
+        # A parallel request of this session (a double click) passed this token and moved the
+        # session to a new id: ask again, the browser's next request follows it (web/session.py).
+        return None, see_other(request.path)
     if challenge is None or challenge.user_id != request.user.pk:
         logout(request)  # this sign-in is over: a new one starts with the password
         messages.error(request, EXPIRED)
         return None, _login_page(request)
     return challenge, None
+
+
+def _passed_meanwhile(request, token) -> bool:
+    return SignInChallenge.objects.filter(
+        token_digest=keys.token_digest(token), user_id=request.user.pk, completed_at__isnull=False
+    ).exists()
 
 
 def _step_or_redirect(request, challenge, *, here: NextStep):
@@ -193,13 +210,15 @@ def enroll(request):
     )
     form = TotpForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form)
-    if attempt:
-        context = {
-            "codes": attempt.backup_codes,
-            "just_enrolled": True,
-            "continue_url": second_factor.take_next(request),
-        }
-        return render(request, "portal2fa/backup_codes.html", context)
+    if attempt:  # the session has passed: the codes page is reachable, then the next page
+        shown_codes.keep(
+            request,
+            attempt.backup_codes,
+            kind=shown_codes.ENROLLED,
+            continue_url=second_factor.take_next(request),
+            at=timezone.now(),
+        )
+        return see_other(reverse("twofactor:account-codes"))
     return render(
         request,
         "portal2fa/signin_enroll.html",

@@ -5,16 +5,23 @@ the second factor has not passed for that user in this session. TwoFactorMiddlew
 session reach only the sign-in pages; everything here is what moves a session out of that state.
 """
 
+import time
+from importlib import import_module
+
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import CreateError
 from django.shortcuts import resolve_url
 
+from .. import keys
 from ..policy import NextStep, get_settings, next_step
 from ..services.challenge import challenge_issue, signin_without_second_factor
 
 VERIFIED_KEY = "portal2fa_verified"  # the user key of SESSION_KEY, once the factor passed
 TOKEN_KEY = "portal2fa_signin_token"  # the clear security token of this sign-in
 NEXT_KEY = "portal2fa_signin_next"  # where to go once the factor passed
+FORWARD_KEY = "portal2fa_moved"  # in a rotated-away session: where the signed-in session went
+FORWARD_SECONDS = 15 * 60
 
 
 def is_held(request) -> bool:
@@ -29,10 +36,59 @@ def forget(request) -> None:
 
 
 def mark_passed(request) -> None:
-    """The factor passed (or does not apply): a new session id, then the session is let through."""
+    """The factor passed (or does not apply): a new session id, then the session is let through.
+
+    A second click sent before this response arrived (or a resubmit after it was lost) still
+    carries the old session id. The old id is therefore left behind as a forward, bound to this
+    browser's CSRF secret and valid for FORWARD_SECONDS: that browser alone is moved on to the new
+    session (see follow_forward), instead of being shown a sign-in page while its codes are lost.
+    """
+    old_key = request.session.session_key
     request.session.cycle_key()
     request.session.pop(TOKEN_KEY, None)
     request.session[VERIFIED_KEY] = request.session[SESSION_KEY]
+    _leave_forward(request, old_key)
+
+
+def _csrf_binding(request) -> str | None:
+    secret = request.META.get("CSRF_COOKIE")
+    return keys.token_digest("session-forward\x1f" + secret) if secret else None
+
+
+def _leave_forward(request, old_key: str | None) -> None:
+    binding = _csrf_binding(request)
+    new_key = request.session.session_key
+    if not (old_key and binding and new_key) or old_key == new_key:
+        return
+    store = import_module(settings.SESSION_ENGINE).SessionStore(old_key)
+    store._session_cache = {}  # do not load the (deleted) old session: loading forgets the id
+    store[FORWARD_KEY] = {
+        "to": new_key,
+        "csrf": binding,
+        "until": time.time() + FORWARD_SECONDS,
+    }
+    store.set_expiry(FORWARD_SECONDS)
+    try:
+        store.save(must_create=True)
+    except CreateError:  # the old id was taken meanwhile: no forward, the browser signs in again
+        pass
+
+
+def follow_forward(request) -> bool:
+    """When this request carries a rotated-away session id of this browser, continue with the
+    session it moved to (the response sets its cookie). True when the session was switched."""
+    entry = request.session.get(FORWARD_KEY)
+    if not isinstance(entry, dict) or SESSION_KEY in request.session:
+        return False
+    binding = _csrf_binding(request)
+    if not binding or entry.get("csrf") != binding or time.time() >= entry.get("until", 0):
+        return False
+    successor = import_module(settings.SESSION_ENGINE).SessionStore(entry.get("to"))
+    if successor.get(SESSION_KEY) is None:  # signed out since: nothing to continue
+        return False
+    successor.modified = True  # SessionMiddleware sets its cookie on the response
+    request.session = successor
+    return True
 
 
 def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:

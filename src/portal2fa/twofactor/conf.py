@@ -25,6 +25,10 @@ DEFAULTS = {
     "PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT": 10,
     "PORTAL2FA_PASSWORD_FAILURES_PER_ADDRESS": 50,
     "PORTAL2FA_CODE_FAILURES_PER_ACCOUNT": 20,
+    # How often (seconds, at most) a signed-in session re-reads its user's session generation to
+    # notice that a security change (reset, password change, deactivation, unlock) ended it.
+    # 0: on every request (one indexed query).
+    "PORTAL2FA_SESSION_CHECK_SECONDS": 30,
 }
 
 

@@ -6,7 +6,10 @@ login page and static files; any other page answers with a redirect to the secon
 (browsers) or 401 with a JSON reason (clients that ask for JSON). A passed session costs no query here.
 """
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import Resolver404, resolve, reverse
@@ -36,11 +39,31 @@ class TwoFactorMiddleware:
         if second_factor.follow_forward(request):  # a second click that carried the old id
             target = request.get_full_path() if request.method in ("GET", "HEAD") else request.path
             return HttpResponseRedirect(target, status=303)
+        if second_factor.has_ended(request):  # a security change ended this session
+            return _ended(request)
         if second_factor.is_held(request) and not _reachable_while_held(request):
             response = _hold(request)
             if response is not None:
                 return response
         return self.get_response(request)
+
+
+ENDED_MESSAGE = "You were signed out because of a security change to your account. Sign in again."
+
+
+def _ended(request):
+    logout(request)
+    if _wants_json(request):
+        return JsonResponse({"error": "signed_out", "detail": ENDED_MESSAGE}, status=401)
+    response = redirect(resolve_url(settings.LOGIN_URL))
+    if apps.is_installed("django.contrib.messages"):
+        # MessageMiddleware comes after this one and does not run: store the message here.
+        from django.contrib.messages.storage import default_storage
+
+        storage = default_storage(request)
+        storage.add(messages.INFO, ENDED_MESSAGE)
+        storage.update(response)
+    return response
 
 
 def _reachable_while_held(request) -> bool:

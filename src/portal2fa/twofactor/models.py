@@ -169,3 +169,17 @@ class ThrottleEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["key", "at"], name="throttle_key_at_idx")]
+
+
+class SessionGeneration(models.Model):
+    """A counter per user that security changes (enrollment reset, password change, deactivation,
+    unlock) raise: a session that recorded a lower number at sign-in has ended (middleware.py).
+    No row: generation 0."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    generation = models.PositiveBigIntegerField(default=0)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("account/two-factor/enroll/", account.enroll, name="account-enroll"),
     path("account/two-factor/backup-codes/", account.regenerate, name="account-regenerate"),
     path("account/two-factor/backup-codes/new/", account.new_codes, name="account-codes"),
+    path("account/password/", account.change_password, name="account-password"),
     path("setup/two-factor/", setup.settings_tab, name="setup-settings"),
     path("setup/two-factor/overview/", setup.overview_tab, name="setup-overview"),
     path("setup/two-factor/overview.json", setup.overview_json, name="setup-overview-json"),

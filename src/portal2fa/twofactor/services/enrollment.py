@@ -14,6 +14,7 @@ from ..models import Authenticator
 from ..policy import get_settings
 from . import codes as code_checks
 from .notices import send_reset_notice
+from .sessions import sessions_end_others
 
 
 class EnrollmentError(Exception):
@@ -118,6 +119,7 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
             )
         previous_state = authenticator.state.label
         authenticator.delete()  # cascades to the backup codes
+        sessions_end_others(user=user)  # a session on the lost phone must not stay signed in
         record(
             Action.ENROLLMENT_RESET,
             actor=actor,

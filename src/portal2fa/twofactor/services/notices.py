@@ -30,3 +30,21 @@ def send_reset_notice(*, user, at: datetime) -> None:
     except OSError:
         # The reset itself has committed; a mail outage must not turn it into an error page.
         logger.exception("could not send the reset notice to user id %s", user.pk)
+
+
+def send_password_changed_notice(*, user, at: datetime) -> None:
+    adapter = get_adapter()
+    recipients = adapter.notice_recipients(user)
+    if not recipients:
+        logger.warning("no address for the password notice of user id %s", user.pk)
+        return
+    body = (
+        f"Hello {adapter.display_name(user)},\n\n"
+        f"The password of your {setting('PORTAL2FA_SITE_NAME')} account was changed on "
+        f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC. Your other signed-in sessions were signed out.\n\n"
+        "If you did not do this, contact your administrator immediately.\n"
+    )
+    try:
+        send_mail("Your password was changed", body, None, recipients)
+    except OSError:
+        logger.exception("could not send the password notice to user id %s", user.pk)

@@ -1,6 +1,7 @@
 """The user's personal two-factor page (SPEC §7): status, voluntary enrollment, regenerate codes."""
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,11 +10,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..forms import TotpForm
+from ..forms import PasswordChangeForm, TotpForm
 from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_for, status_of
 from ..services.backup_codes import backup_codes_regenerate
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
+from ..services.password_change import needs_code, password_change
+from ..web import session as second_factor
 from ..web import shown_codes
 from ..web.http import client_address, see_other
 
@@ -141,3 +144,40 @@ def new_codes(request):
         return redirect("twofactor:account")
     context = {"codes": pending.codes, "just_enrolled": pending.kind == shown_codes.ENROLLED}
     return render(request, "portal2fa/backup_codes.html", context)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("current_password", "new_password1", "new_password2", "code")
+@require_http_methods(["GET", "HEAD", "POST"])
+def change_password(request):
+    """Change your password: the current one plus a current second factor when enrolled. The
+    other sessions of the user end; this one stays signed in (a new session id)."""
+    user = request.user
+    form = PasswordChangeForm(
+        request.POST if request.method == "POST" else None, needs_code=needs_code(user)
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            now = timezone.now()
+            result = password_change(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password1"],
+                code=form.cleaned_data.get("code"),
+                at=now,
+                client_address=client_address(request),
+            )
+            if result.ok:
+                update_session_auth_hash(request, user)  # this session stays signed in
+                second_factor.keep_generation(request, result.generation)
+                messages.success(
+                    request, "Your password was changed. Your other sessions were signed out."
+                )
+                return see_other(reverse("twofactor:account"))
+            for field, errors in result.errors.items():
+                for error in errors:
+                    form.add_error(field or None, error)
+    return render(request, "portal2fa/account_password.html", {"form": form}, status=status)

@@ -9,13 +9,21 @@ import time
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.base import CreateError
+from django.core.exceptions import ValidationError
 from django.shortcuts import resolve_url
 
 from .. import keys
+from ..conf import setting
 from ..policy import NextStep, get_settings, next_step
 from ..services.challenge import challenge_issue, signin_without_second_factor
+from ..services.sessions import (
+    CHECKED_KEY,
+    GENERATION_KEY,
+    session_generation,
+    sessions_end_others,
+)
 
 VERIFIED_KEY = "portal2fa_verified"  # the user key of SESSION_KEY, once the factor passed
 TOKEN_KEY = "portal2fa_signin_token"  # the clear security token of this sign-in
@@ -33,6 +41,44 @@ def forget(request) -> None:
     """A new login: whatever an earlier one passed does not carry over."""
     request.session.pop(VERIFIED_KEY, None)
     request.session.pop(TOKEN_KEY, None)
+
+
+def record_generation(request, user) -> None:
+    """At login: the user's session generation now; a later security change ends this session."""
+    request.session[GENERATION_KEY] = session_generation(user.pk)
+    request.session[CHECKED_KEY] = time.time()
+
+
+def has_ended(request) -> bool:
+    """True when a security change (sessions_end_others) ended this signed-in session. Reads the
+    user's generation at most every PORTAL2FA_SESSION_CHECK_SECONDS for a session."""
+    user_key = request.session.get(SESSION_KEY)
+    if user_key is None:
+        return False
+    now = time.time()
+    checked = request.session.get(CHECKED_KEY)
+    interval = setting("PORTAL2FA_SESSION_CHECK_SECONDS")
+    if isinstance(checked, int | float) and 0 <= now - checked < interval:
+        return False
+    try:
+        user_pk = get_user_model()._meta.pk.to_python(user_key)
+    except ValidationError:
+        return True
+    if request.session.get(GENERATION_KEY, 0) < session_generation(user_pk):
+        return True
+    request.session[CHECKED_KEY] = now
+    return False
+
+
+def end_other_sessions(request, user) -> None:
+    """A security change made in this session: end the user's other sessions, keep this one."""
+    keep_generation(request, sessions_end_others(user=user))
+
+
+def keep_generation(request, generation: int) -> None:
+    """This session survives the security change that raised the user's generation to this."""
+    request.session[GENERATION_KEY] = generation
+    request.session[CHECKED_KEY] = time.time()
 
 
 def mark_passed(request) -> None:

@@ -10,10 +10,12 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponseRedirect, JsonResponse
+from django.core.exceptions import BadRequest
+from django.http import HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, resolve_url
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from .policy import NextStep
 from .web import session as second_factor
@@ -36,6 +38,8 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _unreadable_form(request):
+            return _bad_request(request)
         if second_factor.follow_forward(request):  # a second click that carried the old id
             target = request.get_full_path() if request.method in ("GET", "HEAD") else request.path
             return HttpResponseRedirect(target, status=303)
@@ -46,6 +50,34 @@ class TwoFactorMiddleware:
             if response is not None:
                 return response
         return self.get_response(request)
+
+
+def _unreadable_form(request) -> bool:
+    """A form body Django refuses to decode (a charset other than UTF-8, or undecodable bytes).
+    Read here, before CsrfViewMiddleware's process_view and the view, so the answer is one 400
+    instead of the same exception raised again by each reader (and logged with tracebacks)."""
+    if request.content_type != "application/x-www-form-urlencoded" or request.method in (
+        "GET",
+        "HEAD",
+    ):
+        return False
+    try:
+        request.POST  # noqa: B018  (parses and caches the body)
+    except (BadRequest, UnicodeDecodeError):
+        return True
+    return False
+
+
+def _bad_request(request):
+    import logging
+
+    from .views.errors import bad_request
+
+    logging.getLogger("django.request").warning(
+        "Bad Request (unreadable form body): %s", request.path, extra={"status_code": 400}
+    )
+    request._post, request._files = QueryDict(), MultiValueDict()  # nothing reads it again
+    return bad_request(request)
 
 
 ENDED_MESSAGE = "You were signed out because of a security change to your account. Sign in again."

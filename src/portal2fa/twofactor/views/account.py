@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ..forms import PasswordChangeForm, TotpForm
 from ..policy import authenticator_of, get_settings
@@ -23,6 +23,7 @@ from ..web.http import client_address, see_other
 
 @login_required
 @never_cache
+@require_safe
 def overview(request):
     return _account_page(request, TotpForm())
 

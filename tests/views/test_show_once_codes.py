@@ -244,3 +244,14 @@ def test_the_forward_of_a_rotated_session_expires(user, policy, minutes):
     client.cookies["sessionid"] = old_session
     with time_machine.travel(timezone.now() + timedelta(minutes=minutes), tick=False):
         assert not is_signed_in(client)
+
+
+def test_back_to_the_signin_pages_with_codes_not_yet_saved_shows_the_codes(client, user, policy):
+    sign_in(client, user.email)
+    key = manual_key(client.get(reverse("twofactor:signin-enroll")))
+    client.post(reverse("twofactor:signin-enroll"), {"code": current_code(key)})
+    for name in ("twofactor:signin", "twofactor:signin-enroll", "twofactor:signin-verify"):
+        response = client.get(reverse(name))
+        assert response.status_code == HTTPStatus.SEE_OTHER and response.url == CODES, name
+    client.post(CODES)
+    assert client.get(reverse("twofactor:signin")).url == "/"

@@ -61,6 +61,8 @@ def _login_page(request):
 @require_http_methods(["GET", "POST"])
 def signin(request):
     if request.user.is_authenticated and not second_factor.is_held(request):
+        if shown_codes.pending(request, at=timezone.now()):  # back to a sign-in page: the codes
+            return see_other(reverse("twofactor:account-codes"))
         return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
     form = SignInForm(request.POST if request.method == "POST" else None)
     status = 200

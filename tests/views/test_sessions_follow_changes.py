@@ -224,3 +224,26 @@ def test_password_change_needs_sign_in(client, user):
     response = client.get(PASSWORD_URL)
     assert response.status_code == HTTPStatus.FOUND
     assert response.url.startswith(reverse("twofactor:signin"))
+
+
+def test_a_resubmit_after_a_lost_password_change_answer_stays_signed_in(user, policy):
+    """The change rotates the session id; a second click still carrying the old id must not land
+    on the sign-in page (the password is changed once)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get(PASSWORD_URL)
+    old_session = client.cookies["sessionid"].value
+    data = {
+        "current_password": PASSWORD,
+        "new_password1": NEW_PASSWORD,
+        "new_password2": NEW_PASSWORD,
+        "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+    }
+    assert client.post(PASSWORD_URL, data).status_code == HTTPStatus.SEE_OTHER
+    client.cookies["sessionid"] = old_session  # the answer never reached the browser
+    second = client.post(PASSWORD_URL, data, follow=True)
+    assert second.status_code == HTTPStatus.OK
+    assert second.redirect_chain[-1][0] == PASSWORD_URL
+    assert is_signed_in(client)
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)

@@ -172,7 +172,9 @@ def change_password(request):
                 client_address=client_address(request),
             )
             if result.ok:
-                update_session_auth_hash(request, user)  # this session stays signed in
+                old_key = request.session.session_key
+                update_session_auth_hash(request, user)  # this session stays signed in (new id)
+                second_factor.leave_forward(request, old_key)  # a second click stays signed in
                 second_factor.keep_generation(request, result.generation)
                 messages.success(
                     request, "Your password was changed. Your other sessions were signed out."

@@ -93,7 +93,7 @@ def mark_passed(request) -> None:
     request.session.cycle_key()
     request.session.pop(TOKEN_KEY, None)
     request.session[VERIFIED_KEY] = request.session[SESSION_KEY]
-    _leave_forward(request, old_key)
+    leave_forward(request, old_key)
 
 
 def _csrf_binding(request) -> str | None:
@@ -101,7 +101,9 @@ def _csrf_binding(request) -> str | None:
     return keys.token_digest("session-forward\x1f" + secret) if secret else None
 
 
-def _leave_forward(request, old_key: str | None) -> None:
+def leave_forward(request, old_key: str | None) -> None:
+    """After this session's id changed from old_key: let this browser's requests that still carry
+    the old id (a second click, a resubmit after a lost answer) follow it (see mark_passed)."""
     binding = _csrf_binding(request)
     new_key = request.session.session_key
     if not (old_key and binding and new_key) or old_key == new_key:

@@ -181,7 +181,7 @@ def test_enroll_at_signin_then_totp_and_backup_code_signins(
     with open(download.path(), encoding="utf-8") as downloaded:
         assert downloaded.read().split() == codes
 
-    page.get_by_role("link", name=re.compile("I have saved my codes")).click()
+    page.get_by_role("button", name=re.compile("I have saved my codes")).click()
     expect_signed_in_home(page, user)
 
     # 4. A later sign-in with the code of the NEXT step: inside the clock-skew window and newer than

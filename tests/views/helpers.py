@@ -53,7 +53,8 @@ def wrong_code(secret: str, at: datetime | None = None, skew: int = 5) -> str:
 
 
 def is_signed_in(client) -> bool:
-    response = client.get(reverse("accounts:home"))
+    """Asked as a browser navigating would (a request that does not accept HTML is an API call)."""
+    response = client.get(reverse("accounts:home"), HTTP_ACCEPT="text/html")
     if response.status_code == HTTPStatus.OK:
         return True
     assert response.status_code == HTTPStatus.FOUND

@@ -93,7 +93,9 @@ def test_voluntary_enrollment_from_the_page(client, make_user, make_role, policy
     assert page.status_code == HTTPStatus.OK
     assert "<svg" in page.content.decode()
     key = manual_key(page)
-    response = client.post(reverse("twofactor:account-enroll"), {"code": current_code(key)})
+    response = client.post(
+        reverse("twofactor:account-enroll"), {"code": current_code(key)}, follow=True
+    )
     assert response.status_code == HTTPStatus.OK
     codes = backup_codes(response)
     assert len(codes) == policy.backup_codes_per_set
@@ -104,6 +106,7 @@ def test_voluntary_enrollment_from_the_page(client, make_user, make_role, policy
     assert re.search(
         r'data-testid="state"[^>]*>Enrolled<', text(client.get(reverse("twofactor:account")))
     )
+    client.post(reverse("twofactor:account-codes"))  # "I have saved my codes" (issue 8)
     response = client.get(reverse("twofactor:account-enroll"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("twofactor:account")
     assert "Your authenticator app is already set up." in text(response)
@@ -146,7 +149,9 @@ def test_regenerate_with_current_code_replaces_the_set(client, enrolled):
     _use_backup_codes(enrolled, 9)
     client.force_login(enrolled.user)
     response = client.post(
-        reverse("twofactor:account-regenerate"), {"code": enrolled.code(timezone.now())}
+        reverse("twofactor:account-regenerate"),
+        {"code": enrolled.code(timezone.now())},
+        follow=True,
     )
     assert response.status_code == HTTPStatus.OK
     assert "New backup codes were generated. Your old codes no longer work." in text(response)
@@ -163,7 +168,8 @@ def test_regenerate_code_cannot_be_replayed(client, enrolled):
     client.force_login(enrolled.user)
     code = enrolled.code(timezone.now())
     url = reverse("twofactor:account-regenerate")
-    assert client.post(url, {"code": code}).status_code == HTTPStatus.OK
+    assert client.post(url, {"code": code}).status_code == HTTPStatus.SEE_OTHER
+    client.post(reverse("twofactor:account-codes"))  # "I have saved my codes"
     response = client.post(url, {"code": code})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "This code was already used." in text(response)

@@ -106,6 +106,9 @@ FORM_FIELDS = (
     "roles_requiring_2fa",
     "roles_shown",
     "active",
+    "current_password",
+    "new_password1",
+    "new_password2",
 )
 MULTI_VALUE_FIELDS = ("roles_requiring_2fa",)
 
@@ -441,6 +444,19 @@ def _valid_requests(world: World, pending: Visitor) -> list[Case]:
             "post",
             reverse("twofactor:account-regenerate"),
             {"code": current_code(world.secret)},
+            ok=(200, 302, 303),  # 303: to the new codes page (show-once codes, issue 8)
+        ),
+        Case(  # a wrong code: the password stays, so every variant reaches the form
+            world.ordinary,
+            "post",
+            reverse("twofactor:account-password"),
+            {
+                "current_password": PASSWORD,
+                "new_password1": "a new and rather long passphrase",
+                "new_password2": "a new and rather long passphrase",
+                "code": "000000",
+            },
+            ok=(400,),
         ),
         Case(  # a well-formed wrong code: the page stays on the form, so every variant reaches it
             pending, "post", reverse("twofactor:account-enroll"), {"code": "123456"}, ok=(400,)

@@ -36,7 +36,9 @@ def test_required_enrollment_shows_qr_and_key_then_codes(client, user, policy):
     assert re.fullmatch(r"([A-Z2-7]{4} ){7}[A-Z2-7]{4}", key), key
     assert not is_signed_in(client)
 
-    response = client.post(reverse("twofactor:signin-enroll"), {"code": current_code(key)})
+    response = client.post(
+        reverse("twofactor:signin-enroll"), {"code": current_code(key)}, follow=True
+    )
     assert response.status_code == HTTPStatus.OK
     codes = backup_codes(response)
     assert len(codes) == policy.backup_codes_per_set
@@ -54,7 +56,7 @@ def test_required_enrollment_shows_qr_and_key_then_codes(client, user, policy):
 def test_confirming_code_cannot_sign_in_again(client, user, policy):
     sign_in(client, user.email)
     code = current_code(manual_key(client.get(reverse("twofactor:signin-enroll"))))
-    assert client.post(reverse("twofactor:signin-enroll"), {"code": code}).status_code == 200
+    assert client.post(reverse("twofactor:signin-enroll"), {"code": code}).status_code == 303
     client.post(reverse("twofactor:signout"))
     assert not is_signed_in(client)
 
@@ -70,7 +72,7 @@ def test_backup_code_from_enrollment_signs_in(client, user, policy):
     sign_in(client, user.email)
     key = manual_key(client.get(reverse("twofactor:signin-enroll")))
     codes = backup_codes(
-        client.post(reverse("twofactor:signin-enroll"), {"code": current_code(key)})
+        client.post(reverse("twofactor:signin-enroll"), {"code": current_code(key)}, follow=True)
     )
     client.post(reverse("twofactor:signout"))
     sign_in(client, user.email)
@@ -122,7 +124,9 @@ def test_optional_enrollment_can_be_skipped(client, user, optional):
 def test_optional_enrollment_can_still_be_completed(client, user, optional):
     sign_in(client, user.email)
     key = manual_key(client.get(reverse("twofactor:signin-enroll")))
-    response = client.post(reverse("twofactor:signin-enroll"), {"code": current_code(key)})
+    response = client.post(
+        reverse("twofactor:signin-enroll"), {"code": current_code(key)}, follow=True
+    )
     assert response.status_code == HTTPStatus.OK
     assert len(backup_codes(response)) == 10
     assert is_signed_in(client)
@@ -173,7 +177,9 @@ def test_every_page_of_the_flow_has_a_strict_csp_and_no_inline_script(client, us
     enroll_page = client.get(reverse("twofactor:signin-enroll"))
     pages.append(enroll_page)
     codes_page = client.post(
-        reverse("twofactor:signin-enroll"), {"code": current_code(manual_key(enroll_page))}
+        reverse("twofactor:signin-enroll"),
+        {"code": current_code(manual_key(enroll_page))},
+        follow=True,
     )
     assert backup_codes(codes_page)
     assert re.search(r'<script[^>]+src="[^"]*backup-codes\.js"', codes_page.content.decode())
@@ -201,7 +207,9 @@ def test_codes_typed_with_a_space_confirm_enrollment(client, user, policy):
     sign_in(client, user.email)
     key = manual_key(client.get(reverse("twofactor:signin-enroll")))
     code = current_code(key)
-    response = client.post(reverse("twofactor:signin-enroll"), {"code": f"{code[:3]} {code[3:]}"})
+    response = client.post(
+        reverse("twofactor:signin-enroll"), {"code": f"{code[:3]} {code[3:]}"}, follow=True
+    )
     assert response.status_code == HTTPStatus.OK
     assert len(backup_codes(response)) == policy.backup_codes_per_set
 

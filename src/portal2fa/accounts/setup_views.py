@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ..twofactor.web.decorators import administrator_required
 from ..twofactor.web.http import client_address
@@ -26,6 +26,7 @@ def _search_term(request) -> tuple[ListSearchForm, str]:
 
 
 @administrator_required
+@require_safe
 def user_list(request):
     form, query = _search_term(request)
     page = Paginator(users_with_state(search=query), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -134,6 +135,7 @@ def user_edit(request, pk: int):
 
 
 @administrator_required
+@require_safe
 def role_list(request):
     form, query = _search_term(request)
     roles = SecurityRole.objects.annotate(user_count=Count("users")).order_by("name")

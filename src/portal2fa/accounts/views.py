@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from ..twofactor.policy import get_settings
 from ..twofactor.selectors.enrollment import status_of
@@ -7,6 +8,7 @@ from ..twofactor.web.decorators import administrator_required
 
 
 @login_required
+@require_safe
 def home(request):
     return render(
         request, "accounts/home.html", {"status": status_of(request.user, get_settings())}
@@ -14,5 +16,6 @@ def home(request):
 
 
 @administrator_required
+@require_safe
 def setup_home(request):
     return render(request, "accounts/setup_home.html")

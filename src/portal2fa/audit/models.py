@@ -21,6 +21,7 @@ class Action(models.TextChoices):
     SETTINGS_CHANGED = "settings.changed", "Settings changed"
     ROLE_CHANGED = "role.changed", "Security Role changed"
     USER_CHANGED = "user.changed", "User changed"
+    PASSWORD_CHANGED = "user.password_changed", "Password changed"
 
 
 class AuditEvent(models.Model):

@@ -58,10 +58,27 @@ def run_migrate(args) -> int:
 
 
 def _ensure_sqlite_folder() -> None:
+    """The SQLite file holds live session ids and audit data: created (or narrowed to) mode 600
+    before SQLite opens it, which would otherwise create it with the umask (often 644)."""
     from django.db import connection
 
     if connection.vendor == "sqlite":
-        Path(connection.settings_dict["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(connection.settings_dict["NAME"])
+        if str(path) == ":memory:" or str(path).startswith("file:"):
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secure_file(path)
+
+
+def secure_file(path: Path) -> None:
+    """Create `path` empty with mode 600 if missing, else take group/other permissions away."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        if candidate.exists() and candidate.stat().st_mode & 0o077:
+            candidate.chmod(0o600)
 
 
 def run_demo(args) -> int:
@@ -86,7 +103,12 @@ def run_demo(args) -> int:
 
 def run_serve(args) -> int:
     port = parse_int(os.environ.get("PORT", "8000"))
+    if not 1 <= port <= 65535:
+        raise CommandError("PORT must be between 1 and 65535")
     bind = args.bind or f"127.0.0.1:{port}"
+    _, _, bind_port = bind.rpartition(":")
+    if bind_port.isdigit() and not 1 <= int(bind_port) <= 65535:
+        raise CommandError("--bind: the port must be between 1 and 65535")
     workers = parse_int(args.workers)
     if not 1 <= workers <= 64:
         raise CommandError("--workers must be between 1 and 64")

@@ -11,6 +11,7 @@ DEBUG = env.get_bool("PORTAL2FA_DEBUG")
 SECRET_KEY = env.get("PORTAL2FA_SECRET_KEY")
 ALLOWED_HOSTS = env.get_list("PORTAL2FA_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env.get_list("PORTAL2FA_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "portal2fa.twofactor.views.errors.csrf_failure"  # "Start again", not Django's
 
 # Keys outside the database: Fernet keys for TOTP secrets (newest first, older ones still decrypt)
 # and the HMAC key for backup codes and security tokens.
@@ -138,7 +139,8 @@ DEFAULT_FROM_EMAIL = env.get("PORTAL2FA_EMAIL_FROM", "portal2fa@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_4xx": {"()": "portal2fa.twofactor.logs.ClientErrorsOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_4xx"]}},
     "root": {"handlers": ["console"], "level": env.get("PORTAL2FA_LOG_LEVEL", "INFO")},
 }
 

@@ -40,6 +40,10 @@ DEFAULTS = {
     "PORTAL2FA_CODE_DELAY_SECONDS": 60,
     "PORTAL2FA_CODE_DELAY_MAX_SECONDS": 3600,
     "PORTAL2FA_CODE_FAILURES_LOCK": 100,
+    # How often (seconds, at most) a signed-in session re-reads its user's session generation to
+    # notice that a security change (reset, password change, deactivation, unlock) ended it.
+    # 0: on every request (one indexed query).
+    "PORTAL2FA_SESSION_CHECK_SECONDS": 30,
 }
 
 

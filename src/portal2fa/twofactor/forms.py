@@ -145,3 +145,53 @@ class ResetForm(forms.Form):
     user = forms.CharField(max_length=64, error_messages={"required": "Select a user first."})
     reason = forms.CharField(label="Reason (optional)", max_length=500, required=False)
     confirmed = forms.BooleanField(required=False)
+
+
+class PasswordChangeForm(forms.Form):
+    """Self-service password change: the current password, a current second factor when the
+    user is enrolled (the `code` field is removed otherwise), the new password twice."""
+
+    current_password = forms.CharField(
+        label="Current password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app, or a backup code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"}
+        ),
+        error_messages={"required": "Enter a code.", "max_length": "That is not a valid code."},
+    )
+    new_password1 = forms.CharField(
+        label="New password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label="New password again",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, needs_code: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_code:
+            del self.fields["code"]
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if not code.isascii() or not code.isprintable():
+            raise forms.ValidationError("That is not a valid code.")
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        one, two = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if one and two and one != two:
+            self.add_error("new_password2", "The two new passwords do not match.")
+        return cleaned

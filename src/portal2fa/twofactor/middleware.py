@@ -5,15 +5,26 @@ the second factor (see web/session.py) may reach only the sign-in pages, sign-ou
 login page and static files; any other view answers with a redirect to the second-factor step
 (browser navigations) or 401 with a JSON reason (anything else: scripts, fetch(), APIs).
 
-The check runs in process_view, after every middleware's request phase: a login that a later
-middleware performs (RemoteUserMiddleware, an SSO middleware) is held like any other. A passed
-session costs no query here.
+The hold runs in process_view, after every middleware's request phase: a login that a later
+middleware performs (RemoteUserMiddleware, an SSO middleware) is held like any other. Before
+that, on every request: an unreadable form body is one 400; a second click that still carries a
+rotated-away session id follows it; a session that a security change ended is signed out.
+A passed session costs no query here (the session-generation check reads at most every
+PORTAL2FA_SESSION_CHECK_SECONDS).
 """
 
+import logging
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
-from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.core.exceptions import BadRequest
+from django.http import HttpResponseRedirect, JsonResponse, QueryDict
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 
 from .policy import NextStep
 from .web import device
@@ -31,6 +42,7 @@ HELD_VIEWS = {
     "admin:logout",
 }
 STATIC_VIEWS = {"django.views.static.serve", "django.contrib.staticfiles.views.serve"}
+ENDED_MESSAGE = "You were signed out because of a security change to your account. Sign in again."
 
 
 class TwoFactorMiddleware:
@@ -38,6 +50,13 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _unreadable_form(request):
+            return _bad_request(request)
+        if second_factor.follow_forward(request):  # a second click that carried the old id
+            target = request.get_full_path() if request.method in ("GET", "HEAD") else request.path
+            return HttpResponseRedirect(target, status=303)
+        if second_factor.has_ended(request):  # a security change ended this session
+            return _ended(request)
         response = self.get_response(request)
         device.attach(request, response)  # a sign-in completed: the browser's device cookie
         return response
@@ -51,6 +70,47 @@ class TwoFactorMiddleware:
         if _reachable_while_held(request, view_func):
             return None
         return _hold(request)
+
+
+def _unreadable_form(request) -> bool:
+    """A form body Django refuses to decode (a charset other than UTF-8, or undecodable bytes).
+    Read here, before CsrfViewMiddleware's process_view and the view, so the answer is one 400
+    instead of the same exception raised again by each reader (and logged with tracebacks)."""
+    if request.content_type != "application/x-www-form-urlencoded" or request.method in (
+        "GET",
+        "HEAD",
+    ):
+        return False
+    try:
+        request.POST  # noqa: B018  (parses and caches the body)
+    except (BadRequest, UnicodeDecodeError):
+        return True
+    return False
+
+
+def _bad_request(request):
+    from .views.errors import bad_request
+
+    logging.getLogger("django.request").warning(
+        "Bad Request (unreadable form body): %s", request.path, extra={"status_code": 400}
+    )
+    request._post, request._files = QueryDict(), MultiValueDict()  # nothing reads it again
+    return bad_request(request)
+
+
+def _ended(request):
+    logout(request)
+    if not _is_navigation(request):
+        return JsonResponse({"error": "signed_out", "detail": ENDED_MESSAGE}, status=401)
+    response = redirect(resolve_url(settings.LOGIN_URL))
+    if apps.is_installed("django.contrib.messages"):
+        # MessageMiddleware comes after this one and does not run: store the message here.
+        from django.contrib.messages.storage import default_storage
+
+        storage = default_storage(request)
+        storage.add(messages.INFO, ENDED_MESSAGE)
+        storage.update(response)
+    return response
 
 
 def _reachable_while_held(request, view_func) -> bool:

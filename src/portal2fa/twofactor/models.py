@@ -209,3 +209,17 @@ class ThrottleKey(models.Model):
 
     key = models.CharField(max_length=200, primary_key=True)
     last_at = models.DateTimeField(db_index=True)
+
+
+class SessionGeneration(models.Model):
+    """A counter per user that security changes (enrollment reset, password change, deactivation,
+    unlock) raise: a session that recorded a lower number at sign-in has ended (middleware.py).
+    No row: generation 0."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    generation = models.PositiveBigIntegerField(default=0)

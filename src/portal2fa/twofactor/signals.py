@@ -1,6 +1,7 @@
 """Receivers that keep the library right whatever the host does with its users and logins."""
 
 from .models import Authenticator
+from .services.sessions import sessions_end_others
 from .web import session as second_factor
 
 
@@ -14,9 +15,12 @@ def sync_user_active(sender, instance, update_fields=None, **kwargs):
     Authenticator.objects.filter(user_id=instance.pk).exclude(user_active=active).update(
         user_active=active
     )
+    if not active and not kwargs.get("created"):  # a deactivation ends the user's sessions
+        sessions_end_others(user=instance)
 
 
 def hold_new_login(sender, request, user, **kwargs):
     """Any login (the host's view, the admin's, an SSO backend) starts without a second factor."""
     if request is not None and hasattr(request, "session"):
         second_factor.forget(request)
+        second_factor.record_generation(request, user)

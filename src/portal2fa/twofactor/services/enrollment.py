@@ -15,6 +15,7 @@ from ..policy import get_settings
 from . import code_budget
 from . import codes as code_checks
 from .notices import send_reset_notice
+from .sessions import sessions_end_others
 
 
 class EnrollmentError(Exception):
@@ -123,6 +124,7 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
         previous_state = authenticator.state.label
         authenticator.delete()  # cascades to the backup codes
         code_budget.code_budget_forget(user.pk)  # clears a lock by invalid codes, not the token's
+        sessions_end_others(user=user)  # a session on the lost phone must not stay signed in
         record(
             Action.ENROLLMENT_RESET,
             actor=actor,

@@ -64,3 +64,21 @@ def send_code_guessing_notice(*, user, at: datetime, locked: bool) -> None:
         send_mail(subject, body, None, recipients)
     except OSError:
         logger.exception("could not send the code guessing notice to user id %s", user.pk)
+
+
+def send_password_changed_notice(*, user, at: datetime) -> None:
+    adapter = get_adapter()
+    recipients = adapter.notice_recipients(user)
+    if not recipients:
+        logger.warning("no address for the password notice of user id %s", user.pk)
+        return
+    body = (
+        f"Hello {adapter.display_name(user)},\n\n"
+        f"The password of your {setting('PORTAL2FA_SITE_NAME')} account was changed on "
+        f"{timezone.localtime(at):%Y-%m-%d %H:%M %Z}. Your other signed-in sessions were signed out.\n\n"
+        "If you did not do this, contact your administrator immediately.\n"
+    )
+    try:
+        send_mail("Your password was changed", body, None, recipients)
+    except OSError:
+        logger.exception("could not send the password notice to user id %s", user.pk)

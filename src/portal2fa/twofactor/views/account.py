@@ -1,24 +1,29 @@
 """The user's personal two-factor page (SPEC §7): status, voluntary enrollment, regenerate codes."""
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ..forms import TotpForm
+from ..forms import PasswordChangeForm, TotpForm
 from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_for, status_of
 from ..services.backup_codes import backup_codes_regenerate
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
-from ..web.http import client_address
+from ..services.password_change import needs_code, password_change
+from ..web import session as second_factor
+from ..web import shown_codes
+from ..web.http import client_address, see_other
 
 
 @login_required
 @never_cache
+@require_safe
 def overview(request):
     return _account_page(request, TotpForm())
 
@@ -29,6 +34,7 @@ def _account_page(request, regenerate_form, status: int = 200):
         "status": status_of(request.user, policy),
         "policy": policy,
         "regenerate_form": regenerate_form,
+        "codes_waiting": shown_codes.pending(request, at=timezone.now()) is not None,
     }
     return render(request, "portal2fa/account.html", context, status=status)
 
@@ -41,10 +47,12 @@ def enroll(request):
     """POST start: issue a Pending secret (a GET never changes state). GET: show it. POST code: confirm."""
     policy = get_settings()
     authenticator = authenticator_of(request.user)
+    now, address = timezone.now(), client_address(request)
     if authenticator and authenticator.confirmed_at:
+        if shown_codes.pending(request, at=now):  # a second click on Confirm: the same codes
+            return see_other(reverse("twofactor:account-codes"))
         messages.info(request, "Your authenticator app is already set up.")
         return redirect("twofactor:account")
-    now, address = timezone.now(), client_address(request)
     if request.method == "POST" and "start" in request.POST:
         enrollment_begin(user=request.user, at=now, client_address=address)
         return redirect("twofactor:account-enroll")
@@ -66,15 +74,14 @@ def enroll(request):
                 messages.error(request, str(error))
                 return redirect("twofactor:account")
             if result.ok:
-                return render(
+                shown_codes.keep(
                     request,
-                    "portal2fa/backup_codes.html",
-                    {
-                        "codes": result.backup_codes,
-                        "just_enrolled": True,
-                        "continue_url": reverse("twofactor:account"),
-                    },
+                    result.backup_codes,
+                    kind=shown_codes.ENROLLED,
+                    continue_url=reverse("twofactor:account"),
+                    at=now,
                 )
+                return see_other(reverse("twofactor:account-codes"))
             form.add_error("code", result.message)
     return render(
         request,
@@ -92,23 +99,88 @@ def enroll(request):
 @sensitive_post_parameters("code")
 @require_POST
 def regenerate(request):
+    now = timezone.now()
+    # A set not yet saved is shown again, not replaced: a second click (whose code is now used),
+    # a resubmit after a lost response, or the back button must not destroy the codes on screen.
+    if shown_codes.pending(request, at=now):
+        return see_other(reverse("twofactor:account-codes"))
     form = TotpForm(request.POST)
     if form.is_valid():
         result = backup_codes_regenerate(
             user=request.user,
             code=form.cleaned_data["code"],
-            at=timezone.now(),
+            at=now,
             client_address=client_address(request),
         )
         if result.ok:
-            return render(
+            shown_codes.keep(
                 request,
-                "portal2fa/backup_codes.html",
-                {
-                    "codes": result.backup_codes,
-                    "just_enrolled": False,
-                    "continue_url": reverse("twofactor:account"),
-                },
+                result.backup_codes,
+                kind=shown_codes.REGENERATED,
+                continue_url=reverse("twofactor:account"),
+                at=now,
             )
+            return see_other(reverse("twofactor:account-codes"))
         form.add_error("code", result.message)
     return _account_page(request, form, status=400)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def new_codes(request):
+    """The new backup codes of this session: shown on every GET until "I have saved my codes"
+    (POST) or until they expire; then destroyed."""
+    pending = shown_codes.pending(request, at=timezone.now())
+    if request.method == "POST":
+        shown_codes.discard(request)
+        target = pending.continue_url if pending else reverse("twofactor:account")
+        return see_other(target)
+    if pending is None:
+        messages.info(
+            request,
+            "There are no new backup codes to show: they are shown until you confirm you saved "
+            "them, for at most 15 minutes. You can generate a new set here.",
+        )
+        return redirect("twofactor:account")
+    context = {"codes": pending.codes, "just_enrolled": pending.kind == shown_codes.ENROLLED}
+    return render(request, "portal2fa/backup_codes.html", context)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("current_password", "new_password1", "new_password2", "code")
+@require_http_methods(["GET", "HEAD", "POST"])
+def change_password(request):
+    """Change your password: the current one plus a current second factor when enrolled. The
+    other sessions of the user end; this one stays signed in (a new session id)."""
+    user = request.user
+    form = PasswordChangeForm(
+        request.POST if request.method == "POST" else None, needs_code=needs_code(user)
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            now = timezone.now()
+            result = password_change(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password1"],
+                code=form.cleaned_data.get("code"),
+                at=now,
+                client_address=client_address(request),
+            )
+            if result.ok:
+                old_key = request.session.session_key
+                update_session_auth_hash(request, user)  # this session stays signed in (new id)
+                second_factor.leave_forward(request, old_key)  # a second click stays signed in
+                second_factor.keep_generation(request, result.generation)
+                messages.success(
+                    request, "Your password was changed. Your other sessions were signed out."
+                )
+                return see_other(reverse("twofactor:account"))
+            for field, errors in result.errors.items():
+                for error in errors:
+                    form.add_error(field or None, error)
+    return render(request, "portal2fa/account_password.html", {"form": form}, status=status)

@@ -10,13 +10,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpResponseRedirect
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import keys
 from ..forms import CodeForm, SignInForm, TotpForm
+from ..models import SignInChallenge
 from ..policy import NextStep, get_settings, next_step
 from ..selectors.enrollment import pairing_for
 from ..services.challenge import (
@@ -27,9 +31,9 @@ from ..services.challenge import (
 )
 from ..services.enrollment import enrollment_begin
 from ..services.password import SignInRefused, password_authenticate
-from ..web import device
+from ..web import device, shown_codes
 from ..web import session as second_factor
-from ..web.http import client_address
+from ..web.http import client_address, see_other
 
 STEP_URLS = {NextStep.VERIFY: "twofactor:signin-verify"}  # every other step: enrollment
 
@@ -43,6 +47,8 @@ def _login_page(request):
 @require_http_methods(["GET", "POST"])
 def signin(request):
     if request.user.is_authenticated and not second_factor.is_held(request):
+        if shown_codes.pending(request, at=timezone.now()):  # back to a sign-in page: the codes
+            return see_other(reverse("twofactor:account-codes"))
         return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
     form = SignInForm(request.POST if request.method == "POST" else None)
     status = 200
@@ -71,6 +77,7 @@ def _after_password(request, user, now):
     if request.user.is_authenticated:  # a held session signing in anew (perhaps as another user)
         logout(request)
     request.session.cycle_key()  # a new session id for the pre-authentication state, too
+    rotate_token(request)  # and a new CSRF secret, as login() would give (web/session.complete)
     second_factor.forget(request)
     second_factor.remember_next(request, request.GET.get("next"))
     request.session[second_factor.BACKEND_KEY] = user.backend
@@ -86,19 +93,32 @@ def _challenge_or_leave(request):
     """(the live challenge of this sign-in, None) or (None, where to go instead)."""
     if request.user.is_authenticated:
         if not second_factor.is_held(request):  # already through: e.g. a second click on Verify
+            if shown_codes.pending(request, at=timezone.now()):  # or on Confirm: the same codes
+                return None, see_other(reverse("twofactor:account-codes"))
             return None, HttpResponseRedirect(second_factor.take_next(request))
         if second_factor.begin_unseen_login(request) is NextStep.SIGNED_IN:
             return None, HttpResponseRedirect(second_factor.take_next(request))
     elif second_factor.TOKEN_KEY not in request.session:
         messages.error(request, "Sign in with your email and password first.")
         return None, _login_page(request)
-    challenge = challenge_load(request.session[second_factor.TOKEN_KEY], at=timezone.now())
+    token = request.session[second_factor.TOKEN_KEY]
+    challenge = challenge_load(token, at=timezone.now())
+    if challenge is None and _passed_meanwhile(token):
+        # A parallel request of this session (a double click) passed this token and moved the
+        # session to a new id: ask again, the browser's next request follows it (web/session.py).
+        return None, see_other(request.path)
     held_by = request.user.pk if request.user.is_authenticated else None
     if challenge is None or held_by not in (None, challenge.user_id):
         logout(request)  # this sign-in is over: a new one starts with the password
         messages.error(request, EXPIRED)
         return None, _login_page(request)
     return challenge, None
+
+
+def _passed_meanwhile(token) -> bool:
+    return SignInChallenge.objects.filter(
+        token_digest=keys.token_digest(token), completed_at__isnull=False
+    ).exists()
 
 
 def _step_or_redirect(request, challenge, *, here: NextStep):
@@ -177,13 +197,15 @@ def enroll(request):
     )
     form = TotpForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form)
-    if attempt:
-        context = {
-            "codes": attempt.backup_codes,
-            "just_enrolled": True,
-            "continue_url": second_factor.take_next(request),
-        }
-        return render(request, "portal2fa/backup_codes.html", context)
+    if attempt:  # the session has passed: the codes page is reachable, then the next page
+        shown_codes.keep(
+            request,
+            attempt.backup_codes,
+            kind=shown_codes.ENROLLED,
+            continue_url=second_factor.take_next(request),
+            at=timezone.now(),
+        )
+        return see_other(reverse("twofactor:account-codes"))
     return render(
         request,
         "portal2fa/signin_enroll.html",

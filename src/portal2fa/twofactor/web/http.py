@@ -23,3 +23,12 @@ def client_address(request) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return None
+
+
+def see_other(url: str):
+    """303 See Other: after a POST, the browser GETs the result (a reload never re-POSTs)."""
+    from django.http import HttpResponseRedirect
+
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response

@@ -75,8 +75,13 @@ def enroll_through_pages(client) -> str:
     secret = manual_key(page)
     import time
 
-    response = client.post(reverse("twofactor:signin-enroll"), {"code": totp(secret, time.time())})
-    assert response.status_code == 200 and b'data-testid="backup-codes"' in response.content
+    response = client.post(
+        reverse("twofactor:signin-enroll"), {"code": totp(secret, time.time())}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("twofactor:account-codes")
+    assert b'data-testid="backup-codes"' in response.content
+    saved = client.post(reverse("twofactor:account-codes"))  # "I have saved my codes"
+    assert saved.status_code in (302, 303)
     return secret
 
 

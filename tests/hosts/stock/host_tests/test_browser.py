@@ -51,7 +51,7 @@ def test_stock_host_user_enrolls_then_admin_resets(
     page.get_by_label("Authenticator code", exact=True).fill(totp(secret, time.time()))
     page.get_by_role("button", name="Confirm", exact=True).click()
     expect(page.get_by_test_id("backup-codes")).to_be_visible()
-    page.get_by_role("link", name=re.compile("I have saved my codes")).click()
+    page.get_by_role("button", name=re.compile("I have saved my codes")).click()
     expect(page.get_by_role("heading", name="Host home of sam")).to_be_visible()
     assert Authenticator.objects.get(user=staff).confirmed_at is not None
 

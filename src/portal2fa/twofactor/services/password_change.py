@@ -1,0 +1,98 @@
+"""Self-service password change (issue 8): the current password plus a current second factor
+when enrolled; Django's password validators; the user's other sessions end; audited; a notice."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
+
+from ...audit.models import Action
+from ...audit.services import record
+from .. import keys, messages
+from ..conf import setting
+from ..models import Authenticator
+from ..policy import get_settings
+from . import code_budget
+from . import codes as code_checks
+from .notices import send_password_changed_notice
+from .sessions import sessions_end_others
+from .throttle import throttle_release, throttle_reserve
+
+WRONG_PASSWORD_WINDOW = timedelta(minutes=15)
+TOO_MANY = "Too many wrong current passwords. Try again later."
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    ok: bool
+    errors: dict  # field name ("" for the form) -> list of messages
+    generation: int = 0  # the user's new session generation (keep the current session with it)
+
+
+def _refused(field: str, message) -> PasswordChange:
+    return PasswordChange(False, {field: message if isinstance(message, list) else [message]})
+
+
+def needs_code(user) -> bool:
+    return Authenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+@sensitive_variables("current_password", "new_password", "code")
+def password_change(
+    *,
+    user,
+    current_password: str,
+    new_password: str,
+    code: str | None,
+    at: datetime,
+    client_address=None,
+    keep_session_key: str | None = None,
+) -> PasswordChange:
+    wrong_key = keys.throttle_key("password-change", str(user.pk))
+    with transaction.atomic():
+        code_checks.serialize_code_checks(user.pk)  # one lock order with the code checks
+        limit = setting("PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT")
+        # Counted before the check and given back on success (services/throttle.py): exact.
+        reserved = throttle_reserve(
+            limits=[(wrong_key, limit)], window=WRONG_PASSWORD_WINDOW, at=at
+        )
+        if reserved is None:
+            return _refused("", TOO_MANY)
+        if not user.check_password(current_password):
+            return _refused("current_password", "Your current password is incorrect.")
+        throttle_release(reserved)
+        try:  # before the code, so a code is not spent on a password that is refused
+            validate_password(new_password, user)
+        except ValidationError as error:
+            return _refused("new_password1", list(error.messages))
+        authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
+        if authenticator is not None:
+            refusal = code_budget.code_budget_refusal(user.pk, at=at)
+            if refusal:  # not evaluated: the account's budget says wait, or is locked
+                return _refused("code", refusal.message)
+            check = code_checks.consume_code(
+                authenticator, code or "", at=at, window=get_settings().clock_skew_steps
+            )
+            if check is code_checks.CodeCheck.USED:  # a replayed code is no guess at the secret
+                return _refused("code", messages.USED)
+            if not check.ok:
+                refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
+                suffix = f" {refusal.message}" if refusal else ""
+                return _refused("code", messages.INVALID + suffix)
+            code_budget.code_success(user.pk)
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        record(
+            Action.PASSWORD_CHANGED,
+            actor=user,
+            target=user,
+            client_address=client_address,
+            at=at,
+            second_factor=bool(authenticator),
+        )
+        generation = sessions_end_others(user=user, keep_session_key=keep_session_key)
+        transaction.on_commit(lambda: send_password_changed_notice(user=user, at=at))
+    return PasswordChange(True, {}, generation)

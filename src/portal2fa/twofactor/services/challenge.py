@@ -17,6 +17,7 @@ from .. import crypto, keys
 from ..models import Authenticator, SignInChallenge
 from ..policy import get_settings
 from . import codes as code_checks
+from .clock_skew import skew_hint, suspected_skew
 from .enrollment import confirm_pending
 
 TOKEN_LIFETIME = timedelta(minutes=10)
@@ -79,7 +80,9 @@ def _complete(challenge: SignInChallenge, *, at: datetime) -> bool:
     )
 
 
-def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) -> Attempt:
+def _count_failure(
+    challenge: SignInChallenge, *, at: datetime, client_address, skew: int | None = None
+) -> Attempt:
     SignInChallenge.objects.filter(pk=challenge.pk, failed_attempts__lt=F("max_attempts")).update(
         failed_attempts=F("failed_attempts") + 1
     )
@@ -93,7 +96,9 @@ def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) 
         client_address=client_address,
         at=at,
         attempt=challenge.failed_attempts,
+        **({"clock_skew_steps": skew} if skew is not None else {}),
     )
+    hint = f" {skew_hint(skew)}" if skew is not None else ""
     if challenge.locked:
         record(
             Action.SECOND_FACTOR_LOCKOUT,
@@ -102,8 +107,9 @@ def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) 
             client_address=client_address,
             at=at,
         )
-        return Attempt(False, LOCKED, locked=True)
-    return Attempt(False, _invalid_message(challenge.max_attempts - challenge.failed_attempts))
+        return Attempt(False, LOCKED + hint, locked=True)
+    remaining = challenge.max_attempts - challenge.failed_attempts
+    return Attempt(False, _invalid_message(remaining) + hint)
 
 
 def challenge_attempt(
@@ -143,7 +149,11 @@ def challenge_attempt(
                 transaction.set_rollback(True)
                 return Attempt(False, EXPIRED)
             return _succeeded(challenge, check, confirmation, at=at, client_address=client_address)
-        failure = _count_failure(challenge, at=at, client_address=client_address)
+        skew = None
+        if check is code_checks.CodeCheck.INVALID:  # refused as always; only the message says more
+            window = get_settings().clock_skew_steps
+            skew = suspected_skew(authenticator, code, at=at, window=window)
+        failure = _count_failure(challenge, at=at, client_address=client_address, skew=skew)
     if check is code_checks.CodeCheck.USED and not failure.locked:
         return Attempt(False, USED)
     return failure

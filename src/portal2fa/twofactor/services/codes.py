@@ -93,7 +93,7 @@ def consume_backup_code(authenticator: Authenticator, raw: str, *, at: datetime)
 
 def consume_code(authenticator: Authenticator, raw: str, *, at: datetime, window: int) -> CodeCheck:
     """A 6-digit TOTP code or a backup code, for an enrolled authenticator."""
-    code = raw.strip().replace(" ", "")
+    code = totp.normalise(raw)
     if totp.looks_like_totp(code):
         return consume_totp(authenticator, code, at=at, window=window)
     return consume_backup_code(authenticator, raw, at=at)

@@ -13,6 +13,7 @@ from ..adapter import get_adapter
 from ..models import Authenticator
 from ..policy import get_settings
 from . import codes as code_checks
+from .clock_skew import skew_hint, suspected_skew
 from .notices import send_reset_notice
 
 
@@ -65,7 +66,7 @@ def confirm_pending(
     """
     policy = get_settings()
     secret = keys.decrypt_secret(authenticator.encrypted_secret)
-    code = code.strip().replace(" ", "")  # "123 456" as apps display it
+    code = totp.normalise(code)  # "123 456" as apps display it, "123–456" as pasted
     step = totp.matching_step(secret, code, at=at, window=policy.clock_skew_steps)
     if step is None:
         return Confirmation(False)
@@ -94,6 +95,18 @@ def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) ->
         result = confirm_pending(authenticator, code, at=at, client_address=client_address)
         if not result.ok and not result.message:
             code_checks.count_code_failure(user.pk, at=at)
+            window = get_settings().clock_skew_steps
+            skew = suspected_skew(authenticator, code, at=at, window=window)
+            if skew is not None:
+                record(
+                    Action.SECOND_FACTOR_FAILED,
+                    actor=user,
+                    target=user,
+                    client_address=client_address,
+                    at=at,
+                    clock_skew_steps=skew,
+                )
+                return Confirmation(False, f"Invalid code. {skew_hint(skew)}")
             return Confirmation(False, "Invalid code. Check your device's clock and try again.")
     return result
 

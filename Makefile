@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test lint fmt bench clean
+AXE_VERSION ?= 4.14.1
+AXE := var/node/node_modules/axe-core/axe.min.js
+
+.PHONY: demo demo-reset test lint fmt bench clean axe
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -17,7 +20,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	PORT=$(PORT) $(BIN)/portal2fa demo
 
-test: $(STAMP)
+# axe-core (npm) for the browser tests' accessibility checks, in the git-ignored var/node.
+$(AXE):
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (apt-get install npm) for the accessibility tests"; exit 1; }
+	npm install --prefix var/node --no-save --no-audit --no-fund axe-core@$(AXE_VERSION)
+
+axe: $(AXE)
+
+test: $(STAMP) $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

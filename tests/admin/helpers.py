@@ -75,8 +75,12 @@ def reset_button(response) -> str:
 
 
 def button_disabled(tag: str) -> bool:
+    """disabled, or aria-disabled="true" (focusable, and says why; the server refuses it too)."""
     start = tag[: tag.index(">") + 1]
-    return re.search(r"\sdisabled[\s>=]", start) is not None
+    return (
+        re.search(r"\sdisabled[\s>=]", start) is not None
+        or re.search(r'\saria-disabled="true"', start) is not None
+    )
 
 
 def field_errors(response, field: str) -> list[str]:

@@ -130,7 +130,7 @@ def enrolled_without_codes(user, *, at: datetime | None = None) -> Authenticator
     )
 
 
-def wrong_code(secret: str, at: datetime | None = None, skew: int = 5) -> str:
+def wrong_code(secret: str, at: datetime | None = None, skew: int = 21) -> str:
     """A 6-digit code valid at no step within ±skew of `at`."""
     at = at or timezone.now()
     valid = {

@@ -20,6 +20,7 @@ from portal2fa.accounts.models import ADMINISTRATOR_ROLE, RoleType, SecurityRole
 from portal2fa.twofactor.models import TwoFactorSettings
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 
+from ..admin.helpers import leave_codes
 from ..conftest import PASSWORD, Enrolled
 from ..reference_totp import totp
 from .conftest import ARTIFACTS
@@ -139,6 +140,15 @@ def people(transactional_db, make_role, make_user, enroll) -> People:
     pending = make_user("pat.pending@example.com", role=staff, name="Pat Pending")
     enrollment_begin(user=pending, at=timezone.now() - timezone.timedelta(minutes=5))
     make_user("cora.customer@example.com", role=customers, name="Cora Customer")
+    # Backup Codes Health with both lists, and a trend with more than one week.
+    leave_codes(enroll(make_user("lou.low@example.com", role=staff, name="Lou Low")), 1)
+    leave_codes(
+        enroll(
+            make_user("noah.none@example.com", role=staff, name="Noah None"),
+            at=timezone.now() - timezone.timedelta(days=20),
+        ),
+        0,
+    )
     return People(admin, zed, nora, olga)
 
 
@@ -217,6 +227,11 @@ def test_setup_pages_have_no_axe_violations_and_fit_a_phone(page: Page, audit: A
     audit("settings")
     page.goto("/setup/two-factor/overview/")
     audit("overview")
+    page.get_by_text("Enrollments per week as a table").click()
+    audit("overview-trend-table")
+    page.get_by_test_id("list-low-codes").get_by_role("link", name="Lou Low", exact=True).click()
+    expect(page.get_by_test_id("user-2fa")).to_be_visible()
+    audit("user-2fa")
 
     page.goto("/setup/two-factor/reset/")
     reset = page.get_by_role("button", name="Reset", exact=True)
@@ -269,7 +284,7 @@ def test_setup_pages_have_no_axe_violations_and_fit_a_phone(page: Page, audit: A
     page.goto("/setup/no-such-page/")
     audit("404-signed-in")
 
-    audit.assert_clean(16)
+    audit.assert_clean(18)
 
 
 # --- what axe does not measure ----------------------------------------------------------------------

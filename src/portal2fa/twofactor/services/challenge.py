@@ -14,7 +14,7 @@ from django.db.models import F
 from ...audit.models import Action
 from ...audit.services import record
 from .. import crypto, keys
-from ..models import Authenticator, SignInChallenge
+from ..models import Authenticator, ReenrollmentDue, SignInChallenge
 from ..policy import get_settings
 from . import codes as code_checks
 from .clock_skew import skew_hint, suspected_skew
@@ -196,11 +196,23 @@ def challenge_skip_enrollment(*, token: str | None, at: datetime, client_address
     if policy.enrollment_required or confirmed.exists():
         return Attempt(False, "Enrollment cannot be skipped.")
     with transaction.atomic():
+        code_checks.serialize_code_checks(challenge.user_id)  # one lock order with the code checks
         if not _complete(challenge, at=at):
             return Attempt(False, LOCKED, locked=True)
         user = challenge.user
+        # Skipping is not starting: the secret the enroll page issued during THIS sign-in goes, so
+        # the user stays Not Started (a Pending one from before, say a scanned QR code, is kept).
+        discarded = Authenticator.objects.filter(
+            user_id=user.pk, confirmed_at__isnull=True, created_at__gte=challenge.created_at
+        ).delete()[0]
+        ReenrollmentDue.objects.filter(user_id=user.pk).delete()  # asked once, said "not now"
         record(
-            Action.ENROLLMENT_SKIPPED, actor=user, target=user, client_address=client_address, at=at
+            Action.ENROLLMENT_SKIPPED,
+            actor=user,
+            target=user,
+            client_address=client_address,
+            at=at,
+            **({"pending_discarded": True} if discarded else {}),
         )
         record(
             Action.SIGNIN_SUCCEEDED,

@@ -10,7 +10,7 @@ from ...audit.models import Action
 from ...audit.services import record
 from .. import keys, totp
 from ..adapter import get_adapter
-from ..models import Authenticator
+from ..models import Authenticator, EnrollmentState, ReenrollmentDue
 from ..policy import get_settings
 from . import codes as code_checks
 from .clock_skew import skew_hint, suspected_skew
@@ -77,6 +77,7 @@ def confirm_pending(
         return Confirmation(False, "This code was already used.")
     new_codes = code_checks.issue_backup_codes(authenticator, count=policy.backup_codes_per_set)
     user = authenticator.user
+    ReenrollmentDue.objects.filter(user_id=authenticator.user_id).delete()
     record(
         Action.ENROLLMENT_COMPLETED, actor=user, target=user, client_address=client_address, at=at
     )
@@ -130,7 +131,10 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
                 "there is nothing to reset."
             )
         previous_state = authenticator.state.label
+        was_enrolled = authenticator.state is EnrollmentState.ENROLLED
         authenticator.delete()  # cascades to the backup codes
+        if was_enrolled:  # whether or not a role requires it: lead them through enrollment again
+            ReenrollmentDue.objects.update_or_create(user=user, defaults={"since": at})
         record(
             Action.ENROLLMENT_RESET,
             actor=actor,

@@ -62,7 +62,10 @@ if (searchForm && resetForm && dialog) {
     const state = document.createElement("span");
     state.dataset.role = "state";
     state.textContent = user.state;
-    summary.append(name, ` · ${user.email} · State: `, state);
+    const details = document.createElement("a");
+    details.href = card.dataset.userUrl.replace(/\/0\/$/, `/${user.id}/`);
+    details.textContent = "2FA details";
+    summary.append(name, ` · ${user.email} · State: `, state, " · ", details);
     const rows = [summary];
     if (!user.resettable) {
       rows.push(line(`${user.name} has not enrolled: there is nothing to reset.`, "warning"));

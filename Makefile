@@ -27,6 +27,10 @@ $(AXE):
 
 axe: $(AXE)
 
+# Start the demo data over (users, roles, enrollments, audit trail); keeps .venv and the key file.
+demo-reset: $(STAMP)
+	$(BIN)/portal2fa demo --reset --no-serve
+
 test: $(STAMP) $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -175,3 +175,12 @@ def test_users_page_and_reset_tab_link_to_the_user_view(population, admin_client
     assert f'href="{detail_url(population.zero)}"' in users
     reset = text(admin_client.get(reverse("twofactor:setup-reset") + f"?user={population.zero.pk}"))
     assert f'href="{detail_url(population.zero)}"' in reset
+
+
+def test_reset_from_the_user_view_goes_through_the_confirmation(population, admin_client):
+    page = text(admin_client.get(detail_url(population.one)))
+    assert f'action="{reverse("twofactor:setup-reset")}"' in page
+    assert f'name="user" value="{population.one.pk}"' in page
+    response = admin_client.post(reverse("twofactor:setup-reset"), {"user": population.one.pk})
+    assert response.status_code == HTTPStatus.OK
+    assert "Reset User Enrollment?" in text(response)  # the server-rendered confirm step

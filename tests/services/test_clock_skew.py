@@ -96,3 +96,19 @@ def test_first_code_of_an_enrollment_from_a_skewed_phone_gets_the_hint(user, pol
     assert Authenticator.objects.get().confirmed_at is None
     event = AuditEvent.objects.filter(action=Action.SECOND_FACTOR_FAILED).get()
     assert event.detail["clock_skew_steps"] == -8
+
+
+def test_regenerating_backup_codes_with_a_skewed_code_names_the_skew(alice):
+    from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate
+
+    t = later(minutes=30)
+    result = backup_codes_regenerate(
+        user=alice.user, code=totp(alice.secret, t.timestamp() + 180), at=t
+    )
+    assert not result.ok
+    assert result.message == (
+        "Invalid code. Your phone's clock seems to be about 3 minutes ahead"
+        " — turn on automatic date and time."
+    )
+    pasted = totp(alice.secret, t.timestamp())
+    assert backup_codes_regenerate(user=alice.user, code=f"{pasted[:3]}–{pasted[3:]}", at=t).ok

@@ -11,6 +11,7 @@ from .. import totp
 from ..models import Authenticator
 from ..policy import get_settings
 from . import codes as code_checks
+from .clock_skew import skew_hint, suspected_skew
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Regeneration:
 
 
 def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=None) -> Regeneration:
-    code = code.strip().replace(" ", "")
+    code = totp.normalise(code)  # any space or dash people paste
     if not totp.looks_like_totp(code):
         return Regeneration(False, "Enter the 6-digit code from your authenticator app.")
     with transaction.atomic():  # under the per-user lock, failure counted in the same transaction
@@ -47,6 +48,11 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
             )
             return Regeneration(True, backup_codes=tuple(new_codes))
         code_checks.count_code_failure(user.pk, at=at)
+        skew = None
+        if check is code_checks.CodeCheck.INVALID:
+            skew = suspected_skew(authenticator, code, at=at, window=policy.clock_skew_steps)
     if check is code_checks.CodeCheck.USED:
         return Regeneration(False, "This code was already used.")
+    if skew is not None:
+        return Regeneration(False, f"Invalid code. {skew_hint(skew)}")
     return Regeneration(False, "Invalid code.")

@@ -225,6 +225,10 @@ def test_setup_pages_have_no_axe_violations_and_fit_a_phone(page: Page, audit: A
     audit("setup-home")
     page.goto("/setup/two-factor/")
     audit("settings")
+    page.get_by_label("Maximum Invalid Attempts", exact=True).fill("99")
+    page.get_by_role("button", name="Save settings", exact=True).click()
+    expect(page.locator(".field.has-error")).to_be_visible()
+    audit("settings-error")
     page.goto("/setup/two-factor/overview/")
     audit("overview")
     page.get_by_text("Enrollments per week as a table").click()
@@ -232,6 +236,9 @@ def test_setup_pages_have_no_axe_violations_and_fit_a_phone(page: Page, audit: A
     page.get_by_test_id("list-low-codes").get_by_role("link", name="Lou Low", exact=True).click()
     expect(page.get_by_test_id("user-2fa")).to_be_visible()
     audit("user-2fa")
+    page.get_by_role("button", name="Reset enrollment…", exact=True).click()
+    expect(page.get_by_role("alertdialog", name="Reset User Enrollment?")).to_be_visible()
+    audit("reset-confirm-page")  # the server-rendered confirmation (the no-JS path)
 
     page.goto("/setup/two-factor/reset/")
     reset = page.get_by_role("button", name="Reset", exact=True)
@@ -284,7 +291,7 @@ def test_setup_pages_have_no_axe_violations_and_fit_a_phone(page: Page, audit: A
     page.goto("/setup/no-such-page/")
     audit("404-signed-in")
 
-    audit.assert_clean(18)
+    audit.assert_clean(20)
 
 
 # --- what axe does not measure ----------------------------------------------------------------------

@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test lint fmt bench clean check-install
+AXE_VERSION ?= 4.14.1
+AXE := var/node/node_modules/axe-core/axe.min.js
+
+.PHONY: demo demo-reset test lint fmt bench clean axe check-install
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -17,9 +20,20 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	PORT=$(PORT) $(BIN)/portal2fa demo
 
+# axe-core (npm) for the browser tests' accessibility checks, in the git-ignored var/node.
+$(AXE):
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (apt-get install npm) for the accessibility tests"; exit 1; }
+	npm install --prefix var/node --no-save --no-audit --no-fund axe-core@$(AXE_VERSION)
+
+axe: $(AXE)
+
+# Start the demo data over (users, roles, enrollments, audit trail); keeps .venv and the key file.
+demo-reset: $(STAMP)
+	$(BIN)/portal2fa demo --reset --no-serve
+
 # Two hosts of the library: the demo portal (custom user, its adapter), then a stock Django
 # project (startproject + the README snippet: auth.User, Groups, Django's LoginView and admin).
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 	cd tests/hosts/stock && ../../../$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -61,7 +61,10 @@ def test_user_list_search_and_50_per_page(admin_client, make_user):
 def test_create_user(admin_client, admin_user, staff):
     response = admin_client.post(reverse("accounts:setup-user-new"), new_user(role=staff.pk))
     assert response.status_code == HTTPStatus.FOUND
-    assert "User created." in messages_of(admin_client.get(response.url))
+    listed = admin_client.get(response.url)
+    assert "User created." in messages_of(listed)
+    # The list shows the new user, however many users come before them on page 1.
+    assert [row[1] for row in body_rows(listed)] == ["nick@example.com"]
     created = User.objects.get(email="nick@example.com")
     assert (created.full_name, created.role, created.is_active) == ("Nick New", staff, True)
     assert created.check_password("violet-kestrel-harbour-92")

@@ -5,10 +5,15 @@ Without the browser these tests skip, unless PORTAL2FA_REQUIRE_BROWSER=1 (CI): t
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 CHROMIUM = os.environ.get("PORTAL2FA_CHROMIUM", "/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+# axe-core from npm, installed by `make axe` (a dependency of `make test`) into the git-ignored var/.
+AXE = Path(os.environ.get("PORTAL2FA_AXE", ROOT / "var/node/node_modules/axe-core/axe.min.js"))
+ARTIFACTS = ROOT / "test-artifacts"
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls our tests make around it
 # are still synchronous and single-threaded here.
@@ -21,13 +26,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+def _missing(message: str):
+    if os.environ.get("PORTAL2FA_REQUIRE_BROWSER") == "1":
+        pytest.fail(message + " and PORTAL2FA_REQUIRE_BROWSER=1", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """The text of axe.min.js; fails (never skips) when PORTAL2FA_REQUIRE_BROWSER=1 and it is missing."""
+    if not AXE.is_file():
+        _missing(f"axe-core not found at {AXE} (run `make axe`: npm install --prefix var/node)")
+    return AXE.read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("PORTAL2FA_REQUIRE_BROWSER") == "1":
-            pytest.fail(message + " and PORTAL2FA_REQUIRE_BROWSER=1", pytrace=False)
-        pytest.skip(message)
+        _missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

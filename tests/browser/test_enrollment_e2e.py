@@ -77,7 +77,7 @@ def step_of(unix_time: float) -> int:
     return int(unix_time) // STEP
 
 
-def wrong_code(secret: str, *, around: float, margin_steps: int = 6) -> str:
+def wrong_code(secret: str, *, around: float, margin_steps: int = 21) -> str:
     """A 6-digit code that matches no step near `around` (wider than any clock-skew window)."""
     near = {totp(secret, around + k * STEP) for k in range(-margin_steps, margin_steps + 1)}
     candidate = 0

@@ -124,3 +124,26 @@ def test_digest_is_not_an_unkeyed_hash():
     import hashlib
 
     assert backup_codes.digest(CODE, key=b"k") != hashlib.sha256(CODE.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "ABCDE-23456",
+        "abcde–23456",  # en dash
+        "ABCDE—23456",  # em dash
+        "ABCDE\u221223456",  # minus sign
+        "ABCDE\u201023456",  # hyphen
+        "ABCDE\uff0d23456",  # fullwidth hyphen-minus
+        " ABCDE\u00a023456 ",  # no-break space
+        "ABCDE\u200b23456",  # zero-width space
+        "ABC DE-234 56\t",
+    ],
+)
+def test_normalise_accepts_any_dash_or_space_people_paste(pasted):
+    assert backup_codes.normalise(pasted) == CODE
+
+
+@pytest.mark.parametrize("junk", ["ABCDE_23456", "ABCDE.23456", "ABCDE/23456", "ÀBCDE23456"])
+def test_normalise_still_refuses_other_punctuation_and_letters(junk):
+    assert backup_codes.normalise(junk) is None

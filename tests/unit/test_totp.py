@@ -169,3 +169,48 @@ def test_a_code_is_accepted_anywhere_in_its_window_with_its_own_step(key, step, 
         all(reference_totp(secret, s * 30) != code for s in range(step + 1, step + 2 * window + 2))
     )
     assert totp.matching_step(secret, code, at=too_late, window=window) is None
+
+
+# Clock-skew diagnosis: a refused code that belongs to a step outside the window, up to ±10 min.
+
+
+@pytest.mark.parametrize("steps", [4, 5, 10, 20, -4, -7, -20])
+def test_clock_skew_finds_the_offset_of_a_code_just_outside_the_window(steps):
+    code = code_for(NOW + timedelta(seconds=30 * steps))
+    assert totp.matching_step(SECRET, code, at=NOW, window=WINDOW) is None  # still refused
+    assert totp.verify(SECRET, code, at=NOW, last_step=None, window=WINDOW) is None
+    assert totp.clock_skew(SECRET, code, at=NOW, window=WINDOW) == steps
+
+
+@pytest.mark.parametrize("steps", [0, 1, -3, 3, 21, -21, 40])
+def test_clock_skew_ignores_codes_inside_the_window_and_beyond_ten_minutes(steps):
+    code = code_for(NOW + timedelta(seconds=30 * steps))
+    assert totp.clock_skew(SECRET, code, at=NOW, window=WINDOW) is None
+
+
+def test_clock_skew_of_a_wrong_or_malformed_code_is_none():
+    codes = {code_for(NOW + timedelta(seconds=30 * d)) for d in range(-20, 21)}
+    wrong = next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in codes)
+    assert totp.clock_skew(SECRET, wrong, at=NOW, window=WINDOW) is None
+    assert totp.clock_skew(SECRET, "12345", at=NOW, window=WINDOW) is None
+    assert totp.clock_skew(SECRET, "abcdef", at=NOW, window=WINDOW) is None
+
+
+def test_clock_skew_limit_is_configurable():
+    code = code_for(NOW + timedelta(seconds=30 * 6))
+    assert totp.clock_skew(SECRET, code, at=NOW, window=WINDOW, limit=5) is None
+    assert totp.clock_skew(SECRET, code, at=NOW, window=WINDOW, limit=6) == 6
+
+
+@pytest.mark.parametrize(("steps", "minutes"), [(1, 1), (2, 1), (4, 2), (5, 3), (-20, 10)])
+def test_skew_minutes_rounds_half_up_and_is_at_least_one(steps, minutes):
+    assert totp.skew_minutes(steps) == minutes
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["123456", "123 456", "123-456", "123–456", "123—456", "123\u2212456", " 123\u2009456\n"],
+)
+def test_normalise_removes_any_space_or_dash(pasted):
+    assert totp.normalise(pasted) == "123456"
+    assert totp.looks_like_totp(totp.normalise(pasted))

@@ -43,7 +43,7 @@ def current_code(secret: str, at: datetime | None = None) -> str:
     return totp(secret, (at or timezone.now()).timestamp())
 
 
-def wrong_code(secret: str, at: datetime | None = None, skew: int = 5) -> str:
+def wrong_code(secret: str, at: datetime | None = None, skew: int = 21) -> str:
     """A 6-digit code that is valid at no step within ±skew of `at`."""
     at = at or timezone.now()
     valid = {

@@ -32,6 +32,9 @@ class PortalAdapter(DefaultAdapter):
     def role_names(self, user) -> list[str]:
         return [user.role.name]
 
+    def role_lookup(self) -> str:
+        return "role"
+
     def roles(self) -> list[Role]:
         return [_role(role) for role in SecurityRole.objects.order_by("name")]
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -43,7 +44,9 @@ def _save(request, form, action, success: str, redirect_to: str, template: str, 
             form.add_error(None, str(error))
         else:
             messages.success(request, success)
-            return redirect(redirect_to)
+            return redirect(
+                redirect_to(form.cleaned_data) if callable(redirect_to) else redirect_to
+            )
     status = 400 if request.method == "POST" else 200
     return render(request, template, {"form": form, **context}, status=status)
 
@@ -70,7 +73,8 @@ def user_new(request):
         form,
         create,
         "User created.",
-        "accounts:setup-users",
+        # The list filtered to the new user: on page 1 of a long list they would not be visible.
+        lambda data: f"{reverse('accounts:setup-users')}?{urlencode({'q': data['email']})}",
         "accounts/setup/user_form.html",
         {"creating": True},
     )

@@ -16,6 +16,11 @@ def register(commands, subparsers) -> None:
 
     demo = commands.add_parser("demo", help="migrate, seed a demo portal and serve it")
     demo.add_argument("--no-serve", action="store_true", help="seed only")
+    demo.add_argument(
+        "--reset",
+        action="store_true",
+        help="empty the demo data first and seed it again (keys and virtualenv are kept)",
+    )
     demo.set_defaults(handler=run_demo, needs_keys_file=True)
 
     serve = commands.add_parser("serve", help="serve with gunicorn on 127.0.0.1:$PORT")
@@ -84,17 +89,27 @@ def secure_file(path: Path) -> None:
 def run_demo(args) -> int:
     from django.core.management import call_command
 
-    from ..demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, seed_demo
+    from ..demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, desk_instructions, reset_demo, seed_demo
 
     _ensure_sqlite_folder()
     call_command("migrate", interactive=False, verbosity=0)
+    if args.reset:
+        try:
+            reset_demo()
+        except RuntimeError as error:
+            raise CommandError(str(error)) from None
+        print("Demo data emptied.")
     created = seed_demo()
     print("Demo portal seeded." if created else "Demo portal already seeded; data left as it is.")
     port = os.environ.get("PORT", "8000")
     print(f"\n  URL:            http://127.0.0.1:{port}/")
     print(f"  Administrator:  {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}")
     print(f"  Other users:    any seeded email (see 'portal2fa user list') / {DEMO_PASSWORD}\n")
-    print("  The Administrator role requires 2FA: the first sign-in asks you to scan a QR code.")
+    print("  The Administrator role requires 2FA: the first sign-in asks you to scan a QR code,")
+    print("  or, without a phone, to copy the key the page shows into: oathtool --totp -b KEY\n")
+    print(f"  Users to sign in as at a desk (password {DEMO_PASSWORD}):")
+    print("\n".join(desk_instructions()))
+    print()
     if args.no_serve:
         return 0
     args.bind, args.workers = None, "2"

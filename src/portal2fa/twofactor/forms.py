@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from .adapter import get_adapter
+from .backup_codes import strip_separators
 from .models import TwoFactorSettings
 from .services.settings import EDITABLE_FIELDS
 
@@ -47,7 +48,9 @@ class CodeForm(forms.Form):
     )
 
     def clean_code(self):
-        code = self.cleaned_data["code"]
+        code = strip_separators(self.cleaned_data["code"])  # any space or dash people paste
+        if not code:
+            raise forms.ValidationError("Enter a code.")
         if not code.isascii() or not code.isprintable():
             raise forms.ValidationError("That is not a valid code.")
         return code
@@ -57,7 +60,7 @@ class TotpForm(CodeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].label = "Authenticator code"
-        self.fields["code"].widget.attrs.update({"inputmode": "numeric", "pattern": "[0-9 ]*"})
+        self.fields["code"].widget.attrs.update({"inputmode": "numeric"})
 
 
 def _role_ids(values) -> list[str]:

@@ -223,3 +223,14 @@ class SessionGeneration(models.Model):
         related_name="+",
     )
     generation = models.PositiveBigIntegerField(default=0)
+
+
+class ReenrollmentDue(models.Model):
+    """An Enrolled user whose enrollment an administrator reset: the next sign-in leads them
+    through enrollment again, even if no role of theirs requires 2FA (they had chosen it; the reset
+    notice promises it). Removed when they enroll again or choose "Skip for now" (Optional)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal2fa_reenrollment"
+    )
+    since = models.DateTimeField()

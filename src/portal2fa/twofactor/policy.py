@@ -4,7 +4,7 @@ import enum
 
 from .adapter import get_adapter
 from .conf import setting
-from .models import Authenticator, EnrollmentState, TwoFactorSettings
+from .models import Authenticator, EnrollmentState, ReenrollmentDue, TwoFactorSettings
 
 
 def get_settings() -> TwoFactorSettings:
@@ -28,6 +28,11 @@ def state_of(authenticator: Authenticator | None) -> EnrollmentState:
     return authenticator.state if authenticator else EnrollmentState.NOT_STARTED
 
 
+def reenrollment_due(user) -> bool:
+    """Enrolled (by choice or by role), then reset by an administrator, and not enrolled since."""
+    return ReenrollmentDue.objects.filter(user_id=user.pk).exists()
+
+
 class NextStep(enum.Enum):
     SIGNED_IN = "signed_in"  # 2FA does not apply
     VERIFY = "verify"  # enrolled: enter a code
@@ -37,12 +42,12 @@ class NextStep(enum.Enum):
 
 def next_step(user, policy: TwoFactorSettings) -> NextStep:
     """SPEC §6.2: 2FA applies when the switch is on and a role of the user requires it or the user
-    enrolled."""
+    enrolled; a user whose enrollment was reset is led through enrollment again."""
     if not policy.enabled:
         return NextStep.SIGNED_IN
     state = state_of(authenticator_of(user))
     if state == EnrollmentState.ENROLLED:
         return NextStep.VERIFY
-    if not get_adapter().user_requires_2fa(user):
+    if not get_adapter().user_requires_2fa(user) and not reenrollment_due(user):
         return NextStep.SIGNED_IN
     return NextStep.ENROLL if policy.enrollment_required else NextStep.ENROLL_OPTIONAL

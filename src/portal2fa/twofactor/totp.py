@@ -12,6 +12,8 @@ from urllib.parse import quote, urlencode
 
 import pyotp
 
+from .backup_codes import strip_separators
+
 DIGITS = 6
 STEP_SECONDS = 30
 SECRET_BYTES = 20  # 160 bits, as RFC 4226 recommends
@@ -28,6 +30,12 @@ def time_step(at: datetime) -> int:
 
 def code_at_step(secret: str, step: int, digits: int = DIGITS) -> str:
     return pyotp.HOTP(secret, digits=digits).at(step)
+
+
+def normalise(raw: str) -> str:
+    """What the user typed or pasted, without spaces or dashes of any kind: "123 456", "123–456"
+    and "123\u2212456" all become "123456". Anything else is left for looks_like_totp to refuse."""
+    return strip_separators(raw)
 
 
 def looks_like_totp(code: str) -> bool:
@@ -47,6 +55,35 @@ def matching_step(secret: str, code: str, *, at: datetime, window: int) -> int |
         if hmac.compare_digest(code_at_step(secret, step), code):
             matched = step
     return matched
+
+
+MAX_SKEW_STEPS = 20  # ±10 minutes: how far clock_skew looks for a phone whose clock is wrong
+
+
+def clock_skew(
+    secret: str, code: str, *, at: datetime, window: int, limit: int = MAX_SKEW_STEPS
+) -> int | None:
+    """For a code that was REFUSED: the signed number of steps between `at` and the step whose code
+    it is, looking only outside the accepted ±window and up to ±limit; None if no such step.
+
+    Diagnosis only, never acceptance: a positive result means the phone's clock is ahead, negative
+    behind. Every candidate is compared (no early exit); the nearest match wins.
+    """
+    if not looks_like_totp(code):
+        return None
+    current = time_step(at)
+    nearest = None
+    for distance in range(limit, window, -1):  # farthest first, so the nearest overwrites
+        for offset in (distance, -distance):
+            if hmac.compare_digest(code_at_step(secret, current + offset), code):
+                nearest = offset
+    return nearest
+
+
+def skew_minutes(offset_steps: int) -> int:
+    """The skew in whole minutes as people say it (half up, at least 1)."""
+    seconds = abs(offset_steps) * STEP_SECONDS
+    return max(1, (seconds + 30) // 60)
 
 
 def verify(

@@ -22,6 +22,7 @@ urlpatterns = [
     path("setup/two-factor/overview/unlock/", setup.unlock, name="setup-unlock"),
     path("setup/two-factor/reset/", setup.reset_tab, name="setup-reset"),
     path("setup/two-factor/users/search", setup.user_search, name="setup-user-search"),
+    path("setup/two-factor/users/<int:pk>/", setup.user_detail, name="setup-user"),
     path("setup/audit/", audit_log.log, name="audit-log"),
     path("setup/audit/export.csv", audit_log.export, name="audit-export"),
 ]

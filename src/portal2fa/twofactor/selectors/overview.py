@@ -8,15 +8,41 @@ emails come from the adapter, so any user model works.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import cached_property
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from ..adapter import get_adapter
 from ..models import Authenticator, CodeGuessBudget, TwoFactorSettings
 
 RECENT_DAYS = 30
+TREND_WEEKS = 13  # the enrollment trend: the last 91 days, a bar per week
+
+
+@dataclass(frozen=True)
+class RoleAdoption:
+    """Adoption in one Security Role: its active users and how many of them are enrolled."""
+
+    id: str
+    name: str
+    type: str
+    requires_2fa: bool
+    active: int
+    enrolled: int
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.enrolled / self.active, 1) if self.active else 0.0
+
+
+@dataclass(frozen=True)
+class TrendWeek:
+    start: object  # date: the first day of the week
+    end: object  # date: the last day (today for the newest week)
+    enrolled: int
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,65 @@ class Overview:
             pending=Count("pk", filter=Q(confirmed_at__isnull=True)),
         )
         return EnrollmentCounts(active=active, **states)
+
+    def role_adoption(self) -> list[RoleAdoption]:
+        """Enrolled / active users per Security Role, worst first (lowest share, then most users
+        left to enroll); roles without active users last. Two queries whatever the number of
+        users or roles: the roles, and one grouped count over the active users."""
+        lookup = self.adapter.role_lookup()
+        enrolled_ids = Authenticator.objects.filter(confirmed_at__isnull=False).values("user_id")
+        grouped = (
+            self.adapter.active_users()
+            .order_by()
+            .values(lookup)
+            .annotate(
+                active=Count("pk", distinct=True),
+                enrolled=Count("pk", filter=Q(pk__in=enrolled_ids), distinct=True),
+            )
+        )
+        per_role = {str(row[lookup]): row for row in grouped if row[lookup] is not None}
+        adoption = [
+            RoleAdoption(
+                id=role.id,
+                name=role.name,
+                type=role.type,
+                requires_2fa=role.requires_2fa,
+                active=per_role.get(role.id, {}).get("active", 0),
+                enrolled=per_role.get(role.id, {}).get("enrolled", 0),
+            )
+            for role in self.adapter.roles()
+        ]
+        return sorted(
+            adoption,
+            key=lambda r: (r.active == 0, r.percent, -(r.active - r.enrolled), r.name),
+        )
+
+    def enrollment_trend(self, weeks: int = TREND_WEEKS) -> list[TrendWeek]:
+        """Enrollments completed per week over the last `weeks` weeks (oldest first), by active
+        users who are still enrolled: one grouped query of at most 7 x weeks rows."""
+        today = timezone.localdate(self.now)
+        first = today - timedelta(days=7 * weeks - 1)
+        days = (
+            _enrolled_active()
+            .filter(confirmed_at__gte=timezone.make_aware(datetime.combine(first, time.min)))
+            .annotate(day=TruncDate("confirmed_at"))
+            .order_by()
+            .values("day")
+            .annotate(n=Count("pk"))
+        )
+        per_week = [0] * weeks
+        for row in days:
+            index = (row["day"] - first).days // 7
+            if 0 <= index < weeks:
+                per_week[index] += row["n"]
+        return [
+            TrendWeek(
+                start=first + timedelta(days=7 * i),
+                end=first + timedelta(days=7 * i + 6),
+                enrolled=n,
+            )
+            for i, n in enumerate(per_week)
+        ]
 
     # ---- the lists (querysets: paginated by the page, streamed by the CSV) ----
     def no_codes(self) -> QuerySet[Authenticator]:

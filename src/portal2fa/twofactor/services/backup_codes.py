@@ -12,6 +12,7 @@ from ..models import Authenticator
 from ..policy import get_settings
 from . import code_budget
 from . import codes as code_checks
+from .clock_skew import skew_hint, suspected_skew
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Regeneration:
 
 
 def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=None) -> Regeneration:
-    code = code.strip().replace(" ", "")
+    code = totp.normalise(code)  # any space or dash people paste
     if not totp.looks_like_totp(code):
         return Regeneration(False, messages.TOTP_EXPECTED)
     with transaction.atomic():  # under the per-user lock, failure counted in the same transaction
@@ -49,11 +50,14 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
                 count=len(new_codes),
             )
             return Regeneration(True, backup_codes=tuple(new_codes))
-        refusal = None
+        refusal = skew = None
         if check is not code_checks.CodeCheck.USED:  # a replayed code is no guess at the secret
             refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
-    if refusal:
-        return Regeneration(False, f"Invalid code. {refusal.message}")
+        if check is code_checks.CodeCheck.INVALID:
+            skew = suspected_skew(authenticator, code, at=at, window=policy.clock_skew_steps)
     if check is code_checks.CodeCheck.USED:
         return Regeneration(False, messages.USED)
-    return Regeneration(False, messages.INVALID)
+    hint = f" {skew_hint(skew)}" if skew is not None else ""
+    if refusal:
+        return Regeneration(False, f"{messages.INVALID}{hint} {refusal.message}")
+    return Regeneration(False, messages.INVALID + hint)

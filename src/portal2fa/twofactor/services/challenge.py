@@ -14,10 +14,11 @@ from django.db.models import F
 from ...audit.models import Action
 from ...audit.services import record
 from .. import crypto, keys, messages
-from ..models import Authenticator, SignInChallenge
+from ..models import Authenticator, ReenrollmentDue, SignInChallenge
 from ..policy import get_settings
 from . import code_budget
 from . import codes as code_checks
+from .clock_skew import skew_hint, suspected_skew
 from .enrollment import confirm_pending
 
 TOKEN_LIFETIME = timedelta(minutes=10)
@@ -74,7 +75,12 @@ def _complete(challenge: SignInChallenge, *, at: datetime) -> bool:
 
 
 def _count_failure(
-    challenge: SignInChallenge, check: code_checks.CodeCheck, *, at: datetime, client_address
+    challenge: SignInChallenge,
+    check: code_checks.CodeCheck,
+    *,
+    at: datetime,
+    client_address,
+    skew: int | None = None,
 ) -> Attempt:
     SignInChallenge.objects.filter(pk=challenge.pk, failed_attempts__lt=F("max_attempts")).update(
         failed_attempts=F("failed_attempts") + 1
@@ -91,7 +97,9 @@ def _count_failure(
         client_address=client_address,
         at=at,
         attempt=challenge.failed_attempts,
+        **({"clock_skew_steps": skew} if skew is not None else {}),
     )
+    hint = f" {skew_hint(skew)}" if skew is not None else ""
     if challenge.locked:
         record(
             Action.SECOND_FACTOR_LOCKOUT,
@@ -100,12 +108,11 @@ def _count_failure(
             client_address=client_address,
             at=at,
         )
-        return Attempt(False, LOCKED, locked=True)
+        return Attempt(False, LOCKED + hint, locked=True)
     if refusal:  # the account's budget now says wait, or is locked: say so at once
-        return Attempt(False, f"Invalid code. {refusal.message}", locked=refusal.locked)
-    return Attempt(
-        False, messages.invalid_with_remaining(challenge.max_attempts - challenge.failed_attempts)
-    )
+        return Attempt(False, f"Invalid code.{hint} {refusal.message}", locked=refusal.locked)
+    remaining = challenge.max_attempts - challenge.failed_attempts
+    return Attempt(False, messages.invalid_with_remaining(remaining) + hint)
 
 
 def challenge_attempt(
@@ -146,7 +153,11 @@ def challenge_attempt(
                 transaction.set_rollback(True)
                 return Attempt(False, EXPIRED)
             return _succeeded(challenge, check, confirmation, at=at, client_address=client_address)
-        failure = _count_failure(challenge, check, at=at, client_address=client_address)
+        skew = None
+        if check is code_checks.CodeCheck.INVALID:  # refused as always; only the message says more
+            window = get_settings().clock_skew_steps
+            skew = suspected_skew(authenticator, code, at=at, window=window)
+        failure = _count_failure(challenge, check, at=at, client_address=client_address, skew=skew)
     if check is code_checks.CodeCheck.USED and not failure.locked:
         return Attempt(False, USED)
     return failure
@@ -190,11 +201,23 @@ def challenge_skip_enrollment(*, token: str | None, at: datetime, client_address
     if policy.enrollment_required or confirmed.exists():
         return Attempt(False, messages.SKIP_REFUSED)
     with transaction.atomic():
+        code_checks.serialize_code_checks(challenge.user_id)  # one lock order with the code checks
         if not _complete(challenge, at=at):
             return Attempt(False, LOCKED, locked=True)
         user = challenge.user
+        # Skipping is not starting: the secret the enroll page issued during THIS sign-in goes, so
+        # the user stays Not Started (a Pending one from before, say a scanned QR code, is kept).
+        discarded = Authenticator.objects.filter(
+            user_id=user.pk, confirmed_at__isnull=True, created_at__gte=challenge.created_at
+        ).delete()[0]
+        ReenrollmentDue.objects.filter(user_id=user.pk).delete()  # asked once, said "not now"
         record(
-            Action.ENROLLMENT_SKIPPED, actor=user, target=user, client_address=client_address, at=at
+            Action.ENROLLMENT_SKIPPED,
+            actor=user,
+            target=user,
+            client_address=client_address,
+            at=at,
+            **({"pending_discarded": True} if discarded else {}),
         )
         record(
             Action.SIGNIN_SUCCEEDED,

@@ -42,7 +42,7 @@ def matching_step(authenticator: Authenticator, code: str, *, at: datetime, wind
     """The time step `code` matches for this authenticator within ±window steps, else None.
     "123 456", as apps display codes, is accepted. Marking the step used is the caller's."""
     secret = keys.decrypt_secret(authenticator.encrypted_secret)
-    return totp.matching_step(secret, code.strip().replace(" ", ""), at=at, window=window)
+    return totp.matching_step(secret, totp.normalise(code), at=at, window=window)
 
 
 def consume_totp(
@@ -75,7 +75,7 @@ def consume_backup_code(authenticator: Authenticator, raw: str, *, at: datetime)
 
 def consume_code(authenticator: Authenticator, raw: str, *, at: datetime, window: int) -> CodeCheck:
     """A 6-digit TOTP code or a backup code, for an enrolled authenticator."""
-    code = raw.strip().replace(" ", "")
+    code = totp.normalise(raw)
     if totp.looks_like_totp(code):
         return consume_totp(authenticator, code, at=at, window=window)
     return consume_backup_code(authenticator, raw, at=at)

@@ -10,10 +10,11 @@ from ...audit.models import Action
 from ...audit.services import record
 from .. import keys, messages, totp
 from ..adapter import get_adapter
-from ..models import Authenticator
+from ..models import Authenticator, EnrollmentState, ReenrollmentDue
 from ..policy import get_settings
 from . import code_budget
 from . import codes as code_checks
+from .clock_skew import skew_hint, suspected_skew
 from .notices import send_reset_notice
 from .sessions import sessions_end_others
 
@@ -76,6 +77,7 @@ def confirm_pending(
         return Confirmation(False, messages.USED)
     new_codes = code_checks.issue_backup_codes(authenticator, count=policy.backup_codes_per_set)
     user = authenticator.user
+    ReenrollmentDue.objects.filter(user_id=authenticator.user_id).delete()
     record(
         Action.ENROLLMENT_COMPLETED, actor=user, target=user, client_address=client_address, at=at
     )
@@ -97,9 +99,26 @@ def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) ->
             code_budget.code_success(user.pk)
         elif not result.message:
             refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
-            if refusal:
-                return Confirmation(False, f"Invalid code. {refusal.message}")
-            return Confirmation(False, messages.INVALID_AT_ENROLLMENT)
+            skew = suspected_skew(
+                authenticator, code, at=at, window=get_settings().clock_skew_steps
+            )
+            if skew is not None:
+                record(
+                    Action.SECOND_FACTOR_FAILED,
+                    actor=user,
+                    target=user,
+                    client_address=client_address,
+                    at=at,
+                    clock_skew_steps=skew,
+                )
+            if skew is not None:
+                hint = skew_hint(skew)
+            elif refusal is None:
+                hint = "Check your device's clock and try again."
+            else:
+                hint = ""
+            parts = (messages.INVALID, hint, refusal.message if refusal else "")
+            return Confirmation(False, " ".join(part for part in parts if part))
     return result
 
 
@@ -122,9 +141,12 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
                 "there is nothing to reset."
             )
         previous_state = authenticator.state.label
+        was_enrolled = authenticator.state is EnrollmentState.ENROLLED
         authenticator.delete()  # cascades to the backup codes
         code_budget.code_budget_forget(user.pk)  # clears a lock by invalid codes, not the token's
         sessions_end_others(user=user)  # a session on the lost phone must not stay signed in
+        if was_enrolled:  # whether or not a role requires it: lead them through enrollment again
+            ReenrollmentDue.objects.update_or_create(user=user, defaults={"since": at})
         record(
             Action.ENROLLMENT_RESET,
             actor=actor,

@@ -47,3 +47,37 @@ def can_administer(user) -> bool:
 def second_factor_passed(request) -> bool:
     """Signed in and past the second factor (a held session sees no navigation)."""
     return bool(request) and request.user.is_authenticated and not is_held(request)
+
+
+def _error_id(field, index: int) -> str:
+    base = f"{field.auto_id}-error"
+    return base if index == 0 else f"{base}-{index + 1}"
+
+
+@register.filter
+def error_ids(field) -> list[tuple[str, str]]:
+    """(id, message) of each error of a bound field; the ids the widget's aria-describedby names."""
+    return [(_error_id(field, i), str(error)) for i, error in enumerate(field.errors)]
+
+
+@register.filter
+def describedby(field) -> str:
+    """The ids of the field's hint (`<auto_id>_helptext`) and errors, for aria-describedby."""
+    ids = [f"{field.auto_id}_helptext"] if field.help_text else []
+    ids += [_error_id(field, i) for i in range(len(field.errors))]
+    return " ".join(ids)
+
+
+@register.filter
+def described_widget(field):
+    """The widget with aria-describedby naming exactly the hint and error elements that
+    portal2fa/_field.html renders (Django's own default names a hint id we may not render)."""
+    ids = describedby(field)
+    return field.as_widget(attrs={"aria-describedby": ids} if ids else None)
+
+
+@register.filter
+def described_by(field, ids: str):
+    """The widget with aria-describedby="<ids>" plus its own hint and errors: {{ f|described_by:"x" }}."""
+    own = describedby(field)
+    return field.as_widget(attrs={"aria-describedby": " ".join(filter(None, [ids, own]))})

@@ -17,10 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import exports
 from ..adapter import get_adapter
+from ..charts import columns, stacked_bar
 from ..forms import ResetForm, SettingsForm, UserSearchForm
 from ..policy import get_settings
 from ..selectors import users as user_rows
 from ..selectors.overview import RECENT_DAYS, Overview
+from ..selectors.user_detail import user_two_factor
 from ..services.code_budget import NotLocked, code_lock_clear
 from ..services.enrollment import EnrollmentError, enrollment_reset
 from ..services.settings import SettingsError, settings_update
@@ -67,7 +69,13 @@ def settings_tab(request):
 def _page(request, overview: Overview, name: str, param: str):
     """One page of an Overview list, its rows read through the adapter."""
     page = Paginator(overview.items(name), WIDGET_PAGE_SIZE).get_page(request.GET.get(param))
-    page.object_list = overview.rows(name, page.object_list)
+    items = list(page.object_list)
+    rows = overview.rows(name, items)
+    # The user's id beside each row (not in the CSV or JSON): names link to their 2FA view.
+    page.object_list = [
+        {**row, "user_id": getattr(item, "user_id", None)}
+        for item, row in zip(items, rows, strict=True)
+    ]
     return page
 
 
@@ -75,8 +83,23 @@ def _page(request, overview: Overview, name: str, param: str):
 @require_GET
 def overview_tab(request):
     overview = Overview(get_settings(), now=timezone.now())
+    counts = overview.counts
+    trend = overview.enrollment_trend()
     context = {
-        "counts": overview.counts,
+        "status_segments": stacked_bar(
+            [
+                ("enrolled", "Enrolled", counts.enrolled),
+                ("pending", "Pending", counts.pending),
+                ("not-started", "Not Started", counts.not_started),
+            ]
+        ),
+        "adoption": overview.role_adoption(),
+        "trend": trend,
+        "trend_total": sum(week.enrolled for week in trend),
+        "trend_columns": columns(
+            [(week.start.isoformat(), week.enrolled) for week in trend], width=520, height=120
+        ),
+        "counts": counts,
         "policy": overview.policy,
         "recent_days": RECENT_DAYS,
         "no_codes": _page(request, overview, "no-codes", "no_codes_page"),
@@ -142,6 +165,17 @@ def export(request, name: str):
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
+
+
+@administrator_required
+@never_cache
+@require_GET
+def user_detail(request, pk: int):
+    """One user's two-factor view: state, dates, codes, sign-ins, failures, events, Reset."""
+    detail = user_two_factor(pk)
+    if detail is None:
+        raise Http404("No such user.")
+    return _tab(request, "portal2fa/setup/user.html", "", {"detail": detail})
 
 
 @administrator_required

@@ -10,6 +10,9 @@ if (searchForm && resetForm && dialog) {
   const userField = resetForm.querySelector('input[name="user"]');
   const card = resetForm.querySelector('[data-testid="selected-user"]');
   const resetButton = resetForm.querySelector('[data-action="reset"]');
+  const why = resetForm.querySelector('[data-role="reset-why"]');
+  const empty = document.getElementById("user-options-empty");
+  const resetAllowed = () => resetButton.getAttribute("aria-disabled") !== "true";
   let results = [];
   let active = -1;
   let selected = null;
@@ -23,6 +26,8 @@ if (searchForm && resetForm && dialog) {
   };
 
   const render = () => {
+    // Only options inside the listbox (an empty listbox must not be shown): "no match" is said
+    // by a polite live region beside it instead.
     listbox.replaceChildren(...results.map((user, i) => {
       const li = document.createElement("li");
       li.id = `user-option-${i}`;
@@ -32,14 +37,11 @@ if (searchForm && resetForm && dialog) {
       li.addEventListener("mousedown", (event) => { event.preventDefault(); choose(i); });
       return li;
     }));
-    if (results.length === 0 && input.value.trim().length >= 2) {
-      const li = document.createElement("li");
-      li.className = "empty";
-      li.textContent = "No matching active user";
-      listbox.append(li);
-    }
+    const typed = input.value.trim().length >= 2;
+    empty.textContent = typed && results.length === 0 ? "No matching active user" : "";
     if (active >= 0) input.setAttribute("aria-activedescendant", `user-option-${active}`);
-    show(input.value.trim().length >= 2);
+    else input.removeAttribute("aria-activedescendant");
+    show(typed && results.length > 0);
   };
 
   const line = (text, className) => {
@@ -60,7 +62,10 @@ if (searchForm && resetForm && dialog) {
     const state = document.createElement("span");
     state.dataset.role = "state";
     state.textContent = user.state;
-    summary.append(name, ` · ${user.email} · State: `, state);
+    const details = document.createElement("a");
+    details.href = card.dataset.userUrl.replace(/\/0\/$/, `/${user.id}/`);
+    details.textContent = "2FA details";
+    summary.append(name, ` · ${user.email} · State: `, state, " · ", details);
     const rows = [summary];
     if (!user.resettable) {
       rows.push(line(`${user.name} has not enrolled: there is nothing to reset.`, "warning"));
@@ -71,7 +76,13 @@ if (searchForm && resetForm && dialog) {
   const select = (user) => {
     selected = user;
     userField.value = user ? user.id : "";
-    resetButton.disabled = !user || !user.resettable;
+    const allowed = Boolean(user && user.resettable);
+    if (allowed) resetButton.removeAttribute("aria-disabled");
+    else resetButton.setAttribute("aria-disabled", "true");
+    why.hidden = allowed;
+    why.textContent = user
+      ? "Reset is available only for a user who has started or completed enrollment."
+      : "Choose a user first: Reset is available once a user who has enrolled is selected.";
     describe(user);
   };
 
@@ -86,7 +97,7 @@ if (searchForm && resetForm && dialog) {
   const search = async () => {
     const query = input.value.trim();
     const mine = ++generation;
-    if (query.length < 2) { results = []; active = -1; show(false); return; }
+    if (query.length < 2) { results = []; active = -1; empty.textContent = ""; show(false); return; }
     const url = `${searchForm.dataset.searchUrl}?q=${encodeURIComponent(query)}`;
     const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (!response.ok || mine !== generation) return;
@@ -121,7 +132,7 @@ if (searchForm && resetForm && dialog) {
   resetForm.addEventListener("submit", (event) => {
     if (resetForm.querySelector('input[name="confirmed"]')) return;  // confirmed: let it go
     event.preventDefault();
-    if (resetButton.disabled) return;
+    if (!resetAllowed()) { why.hidden = false; return; }
     const who = dialog.querySelector('[data-role="dialog-user"]');
     who.textContent = selected ? `${selected.name} <${selected.email}>` : card.textContent.trim();
     dialog.showModal();

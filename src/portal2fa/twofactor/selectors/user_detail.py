@@ -1,0 +1,111 @@
+"""One user's two-factor story for administrators: state, dates, codes, sign-ins, failures, the
+recent 2FA audit events, and a suspected phone clock skew. A fixed number of queries (five)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ...audit.models import Action, AuditEvent
+from ..adapter import get_adapter
+from ..models import Authenticator, EnrollmentState
+from ..totp import skew_minutes
+
+TWO_FACTOR_ACTIONS = [
+    Action.SIGNIN_SUCCEEDED,
+    Action.SECOND_FACTOR_FAILED,
+    Action.SECOND_FACTOR_LOCKOUT,
+    Action.BACKUP_CODE_USED,
+    Action.ENROLLMENT_STARTED,
+    Action.ENROLLMENT_COMPLETED,
+    Action.ENROLLMENT_SKIPPED,
+    Action.BACKUP_CODES_REGENERATED,
+    Action.ENROLLMENT_RESET,
+]
+RECENT_EVENTS = 20
+FAILURES_LOOKED_AT = 50
+
+
+@dataclass(frozen=True)
+class UserTwoFactor:
+    pk: int
+    name: str
+    email: str
+    roles: list[str]
+    active: bool
+    state: EnrollmentState
+    enrolled_at: datetime | None
+    codes_remaining: int | None
+    codes_issued: int | None
+    last_signin: datetime | None
+    failures_since_signin: int
+    last_failure: datetime | None
+    skew_steps: (
+        int | None
+    )  # the latest refused code since the last sign-in came from a skewed phone
+    events: list[AuditEvent]
+
+    @property
+    def resettable(self) -> bool:
+        return self.state is not EnrollmentState.NOT_STARTED
+
+    @property
+    def skew_text(self) -> str:
+        if self.skew_steps is None:
+            return ""
+        minutes = skew_minutes(self.skew_steps)
+        unit = "minute" if minutes == 1 else "minutes"
+        return f"about {minutes} {unit} {'ahead' if self.skew_steps > 0 else 'behind'}"
+
+
+def user_two_factor(pk: int) -> UserTwoFactor | None:
+    adapter = get_adapter()
+    user = adapter.users().filter(pk=pk).first()
+    if user is None:
+        return None
+    authenticator = Authenticator.objects.filter(user_id=pk).first()
+    if authenticator is None:
+        state = EnrollmentState.NOT_STARTED
+    elif authenticator.confirmed_at is None:
+        state = EnrollmentState.PENDING
+    else:
+        state = EnrollmentState.ENROLLED
+    mine = AuditEvent.objects.filter(target_id=pk)
+    last_signin = (
+        mine.filter(action=Action.SIGNIN_SUCCEEDED)
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    failures = mine.filter(action=Action.SECOND_FACTOR_FAILED)
+    if last_signin is not None:
+        failures = failures.filter(at__gt=last_signin)
+    failures = list(failures.order_by("-at", "-id").values("at", "detail")[:FAILURES_LOOKED_AT])
+    skew = next(
+        (
+            f["detail"].get("clock_skew_steps")
+            for f in failures
+            if "clock_skew_steps" in f["detail"]
+        ),
+        None,
+    )
+    events = list(
+        mine.filter(action__in=TWO_FACTOR_ACTIONS)
+        .select_related("actor")
+        .order_by("-at", "-id")[:RECENT_EVENTS]
+    )
+    enrolled = state is EnrollmentState.ENROLLED
+    return UserTwoFactor(
+        pk=user.pk,
+        name=adapter.display_name(user),
+        email=adapter.email(user),
+        roles=adapter.role_names(user),
+        active=getattr(user, "is_active", True),
+        state=state,
+        enrolled_at=authenticator.confirmed_at if enrolled else None,
+        codes_remaining=authenticator.backup_codes_remaining if enrolled else None,
+        codes_issued=authenticator.backup_codes_issued if enrolled else None,
+        last_signin=last_signin,
+        failures_since_signin=len(failures),
+        last_failure=failures[0]["at"] if failures else None,
+        skew_steps=skew,
+        events=events,
+    )

@@ -24,6 +24,11 @@ PORTAL2FA_SITE_NAME = env.get("PORTAL2FA_SITE_NAME", "Portal")
 # one-role-per-user SecurityRole, and the "Setup" links lead to its Setup home.
 PORTAL2FA_ADAPTER = "portal2fa.accounts.adapter.PortalAdapter"
 PORTAL2FA_SETUP_HOME = "accounts:setup"
+PORTAL2FA_ARGON2 = {  # password hashing (twofactor/hashers.py); memory in KiB
+    "time_cost": env.get_int("PORTAL2FA_ARGON2_TIME_COST", 2, minimum=1),
+    "memory_cost": env.get_int("PORTAL2FA_ARGON2_MEMORY_KIB", 19456, minimum=8),
+    "parallelism": env.get_int("PORTAL2FA_ARGON2_PARALLELISM", 1, minimum=1),
+}
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -85,7 +90,8 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "twofactor:signin"
 LOGIN_REDIRECT_URL = "accounts:home"
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+# Argon2 with PORTAL2FA_ARGON2 (default m=19 MiB, t=2, p=1: OWASP); older hashes upgrade at sign-in.
+PASSWORD_HASHERS = ["portal2fa.twofactor.hashers.Argon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -60,9 +60,21 @@ def settings_tab(request):
     return _tab(request, "portal2fa/setup/settings.html", "settings", {"form": form})
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count (from the Overview's counters) instead of counting the list."""
+
+    def __init__(self, object_list, per_page, *, count: int | None):
+        super().__init__(object_list, per_page)
+        if count is not None:
+            self.__dict__["count"] = count  # fills the cached_property
+
+
 def _page(request, overview: Overview, name: str, param: str):
     """One page of an Overview list, its rows read through the adapter."""
-    page = Paginator(overview.items(name), WIDGET_PAGE_SIZE).get_page(request.GET.get(param))
+    paginator = _CountedPaginator(
+        overview.items(name), WIDGET_PAGE_SIZE, count=overview.count(name)
+    )
+    page = paginator.get_page(request.GET.get(param))
     page.object_list = overview.rows(name, page.object_list)
     return page
 

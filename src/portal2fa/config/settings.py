@@ -97,7 +97,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions whose key rotation (login, second factor passed) is one UPDATE.
+SESSION_ENGINE = "portal2fa.twofactor.web.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.get_int("PORTAL2FA_SESSION_AGE_SECONDS", 8 * 3600, minimum=60)

@@ -133,7 +133,10 @@ def verify_counters(*, fix: bool) -> int:
 
 def export_list(args) -> int:
     from ..exports import export_csv
+    from .progress import Progress
 
-    for line in export_csv(args.list):
-        sys.stdout.write(line)
+    with Progress(f"Exporting {args.list}") as progress:  # on stderr: stdout is the CSV
+        for line in export_csv(args.list):
+            sys.stdout.write(line)
+            progress.add(1)
     return 0

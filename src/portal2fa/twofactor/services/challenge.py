@@ -61,8 +61,8 @@ def challenge_load(token: str | None, *, at: datetime) -> SignInChallenge | None
     """The live (not expired, not completed) challenge for a token, else None."""
     if not token:
         return None
-    challenge = (
-        SignInChallenge.objects.select_related("user")
+    challenge = (  # the user and their authenticator in the same read (next_step uses it)
+        SignInChallenge.objects.select_related("user", "user__authenticator")
         .filter(token_digest=keys.token_digest(token), completed_at=None, expires_at__gt=at)
         .first()
     )
@@ -106,27 +106,48 @@ def _count_failure(challenge: SignInChallenge, *, at: datetime, client_address) 
     return Attempt(False, _invalid_message(challenge.max_attempts - challenge.failed_attempts))
 
 
+def _lock_and_reread(challenge: SignInChallenge) -> tuple[SignInChallenge, Authenticator | None]:
+    """One statement: take the per-user lock (the user's row FOR NO KEY UPDATE, as
+    codes.serialize_code_checks does) and re-read, under it, the challenge's counters and the
+    user's authenticator. (SQLite: no row locks; our transactions there are IMMEDIATE.)"""
+    fresh = (
+        SignInChallenge.objects.select_related("user", "user__authenticator")
+        .select_for_update(no_key=True, of=("user",))
+        .get(pk=challenge.pk)
+    )
+    challenge.failed_attempts, challenge.completed_at = fresh.failed_attempts, fresh.completed_at
+    challenge.user = fresh.user
+    return challenge, getattr(fresh.user, "authenticator", None)
+
+
 def challenge_attempt(
-    *, token: str | None, code: str, at: datetime, client_address=None
+    *,
+    token: str | None,
+    code: str,
+    at: datetime,
+    client_address=None,
+    challenge: SignInChallenge | None = None,
+    policy=None,
 ) -> Attempt:
     """Check a code (TOTP or backup; or the confirming code of an enrollment) against a token.
 
     One transaction under a per-user lock: the checks, the code's consumption and the failure
     counters commit together, so neither the token's limit nor the account's can be raced.
+    A caller that has already loaded the token's live challenge (challenge_load) and the policy
+    passes them, so neither is read twice.
     """
-    challenge = challenge_load(token, at=at)
+    if challenge is None or token is None or challenge.token_digest != keys.token_digest(token):
+        challenge = challenge_load(token, at=at)
     if challenge is None:
         return Attempt(False, EXPIRED)
     with transaction.atomic():
-        code_checks.serialize_code_checks(challenge.user_id)
-        challenge.refresh_from_db(fields=["failed_attempts", "completed_at"])
+        challenge, authenticator = _lock_and_reread(challenge)
         if challenge.completed_at:
             return Attempt(False, EXPIRED)
         if challenge.locked:
             return Attempt(False, LOCKED, locked=True)
         if code_checks.account_code_budget_spent(challenge.user_id, at=at):
             return Attempt(False, code_checks.ACCOUNT_LOCKED_MESSAGE, locked=True)
-        authenticator = Authenticator.objects.filter(user_id=challenge.user_id).first()
         if authenticator is None:  # reset by an administrator during this sign-in
             return Attempt(False, EXPIRED)
         confirmation = None
@@ -136,7 +157,7 @@ def challenge_attempt(
             )
             check = code_checks.CodeCheck.TOTP if confirmation.ok else code_checks.CodeCheck.INVALID
         else:
-            window = get_settings().clock_skew_steps
+            window = (policy or get_settings()).clock_skew_steps
             check = code_checks.consume_code(authenticator, code, at=at, window=window)
         if check.ok:
             if not _complete(challenge, at=at):  # completed concurrently: undo the consumption

@@ -1,0 +1,65 @@
+"""The Reset tab's typeahead: 1-2 characters match the start of a name or email (prefix), longer
+input anywhere; a fixed number of queries whatever the population (limit first, join after)."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from portal2fa.twofactor.selectors.users import search_active
+from portal2fa.twofactor.services.enrollment import enrollment_begin
+
+
+def names(query):
+    return [row.name for row in search_active(query, limit=10)]
+
+
+def test_short_input_matches_a_prefix_of_name_or_email(policy, make_user):
+    make_user("alice@example.com", name="Alice Example")
+    make_user("zed@al.example", name="Zed Zero")
+    make_user("sal@example.com", name="Sal Smith")  # "al" inside: not a prefix
+    make_user("al@example.com", name="Bert Al")
+    assert names("al") == ["Alice Example", "Bert Al"]
+    assert names("AL") == ["Alice Example", "Bert Al"]
+    assert names("z") == ["Zed Zero"]
+    assert names("al.") == ["Zed Zero"]  # 3 characters: anywhere
+    assert names("sal") == ["Sal Smith"]
+
+
+def test_short_input_escapes_like_wildcards(policy, make_user):
+    make_user("a_b@example.com", name="Under Score")
+    make_user("axb@example.com", name="Ax Bee")
+    assert names("a_") == ["Under Score"]
+    assert names("%") == []
+
+
+def test_inactive_users_are_never_found(policy, make_user):
+    make_user("gone@example.com", name="Gone Away", active=False)
+    assert names("go") == [] and names("gone") == []
+
+
+def test_at_most_limit_rows_in_list_order(policy, make_user):
+    for n in range(15):
+        make_user(f"p{n:02d}@example.com", name=f"Pat {14 - n:02d}")
+    assert names("pa") == [f"Pat {n:02d}" for n in range(10)]
+    assert names("example") == [f"Pat {n:02d}" for n in range(10)]
+
+
+def count(query) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        search_active(query, limit=10)
+    return len(captured)
+
+
+def test_same_number_of_queries_at_growing_populations(policy, make_user):
+    def grow(start, n):
+        for i in range(start, start + n):
+            user = make_user(f"user{i}@example.com", name=f"User {i:04d}")
+            if i % 2:
+                enrollment_begin(user=user, at=timezone.now())
+
+    grow(0, 10)
+    small = {q: count(q) for q in ("us", "u", "example", "user1", "nomatch")}
+    grow(10, 200)
+    assert {q: count(q) for q in small} == small
+    # ids (one query per search field for a prefix, one for a term), then the rows: no more
+    assert small == {"us": 3, "u": 3, "example": 2, "user1": 2, "nomatch": 1}

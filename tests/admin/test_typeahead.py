@@ -40,8 +40,10 @@ def test_inactive_users_are_never_found(policy, make_user):
 def test_at_most_limit_rows_in_list_order(policy, make_user):
     for n in range(15):
         make_user(f"p{n:02d}@example.com", name=f"Pat {14 - n:02d}")
+    # a prefix: the first ten names starting with it
     assert names("pa") == [f"Pat {n:02d}" for n in range(10)]
-    assert names("example") == [f"Pat {n:02d}" for n in range(10)]
+    # a term: the ten oldest accounts that contain it (Pat 14 .. Pat 05), shown in list order
+    assert names("example") == [f"Pat {n:02d}" for n in range(5, 15)]
 
 
 def count(query) -> int:

@@ -78,8 +78,9 @@ class DefaultAdapter:
         1-2 characters: a prefix of a search field, case-insensitive: the first `limit` of each
         field in the order of UPPER(field) COLLATE "C" (on PostgreSQL an index on that expression,
         e.g. the demo's accounts/0004, gives them without a sort), merged.
-        3 or more: contained anywhere in a search field, the first `limit` in list order (a
-        trigram index serves selective terms; an index in list order, common terms).
+        3 or more: contained anywhere in a search field, the `limit` oldest accounts (lowest
+        primary keys) that match (a trigram index serves selective terms; the primary key's index,
+        common ones). The caller shows them in list order.
         """
         active = self.active_users().order_by()
         query = query.strip()
@@ -89,7 +90,10 @@ class DefaultAdapter:
             matches = Q()
             for name in self.search_fields():
                 matches |= Q(**{f"{name}__icontains": query})
-            found = active.filter(matches).order_by(*self.user_ordering())
+            # Oldest accounts first, not list order: a term most users share (the email domain, a
+            # common surname) then stops at its tenth match in primary-key order, instead of
+            # walking the list order past every name that sorts before its matches.
+            found = active.filter(matches).order_by("pk")
             return list(found.values_list("pk", flat=True)[:limit])
         collation = "C" if connection.vendor == "postgresql" else "BINARY"
         ids: list = []

@@ -40,9 +40,8 @@ def test_inactive_users_are_never_found(policy, make_user):
 def test_at_most_limit_rows_in_list_order(policy, make_user):
     for n in range(15):
         make_user(f"p{n:02d}@example.com", name=f"Pat {14 - n:02d}")
-    # a prefix: the first ten names starting with it
-    assert names("pa") == [f"Pat {n:02d}" for n in range(10)]
-    # a term: the ten oldest accounts that contain it (Pat 14 .. Pat 05), shown in list order
+    # the ten oldest matching accounts (Pat 14 .. Pat 05), shown in list order
+    assert names("pa") == [f"Pat {n:02d}" for n in range(5, 15)]
     assert names("example") == [f"Pat {n:02d}" for n in range(5, 15)]
 
 
@@ -63,5 +62,20 @@ def test_same_number_of_queries_at_growing_populations(policy, make_user):
     small = {q: count(q) for q in ("us", "u", "example", "user1", "nomatch")}
     grow(10, 200)
     assert {q: count(q) for q in small} == small
-    # ids (one query per search field for a prefix, one for a term), then the rows: no more
-    assert small == {"us": 3, "u": 3, "example": 2, "user1": 2, "nomatch": 1}
+    # the probe's bound, the ids (one query per search field for a prefix, one for a term; one
+    # more each past SEARCH_PROBE accounts when the oldest hold too few), then the rows
+    assert small == {"us": 4, "u": 4, "example": 3, "user1": 3, "nomatch": 2}
+
+
+def test_probe_then_rest_finds_the_same_oldest_matches(policy, make_user, monkeypatch):
+    """Past SEARCH_PROBE accounts the search looks at the oldest ones first, then the rest: the
+    answer is the same as one scan in primary-key order."""
+    from portal2fa.twofactor.adapter import DefaultAdapter
+
+    for n in range(30):
+        common = "common" if n % 3 else "rare" if n in (3, 24) else "x"
+        make_user(f"{common}{n:02d}@example.com", name=f"Name {n:02d}")
+    expected = {q: names(q) for q in ("common", "rare", "ra", "co", "example", "nomatch", "na")}
+    monkeypatch.setattr(DefaultAdapter, "SEARCH_PROBE", 5)
+    assert {q: names(q) for q in expected} == expected
+    assert names("rare") == ["Name 03", "Name 24"]  # one in the probe, one past it

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Collate, Upper
 from django.utils.module_loading import import_string
 
@@ -70,43 +70,52 @@ class DefaultAdapter:
 
     # Inputs this short match the start of a search field (prefix), longer ones anywhere in it.
     PREFIX_MAX = 2
+    # The oldest accounts probed first, in primary-key order (see search_active_ids).
+    SEARCH_PROBE = 5_000
 
     def search_active_ids(self, query: str, *, limit: int) -> list:
         """The primary keys of up to `limit` active users matching `query`, found before any join
         (the typeahead then reads those rows only: limit first, join after).
 
-        1-2 characters: a prefix of a search field, case-insensitive: the first `limit` of each
-        field in the order of UPPER(field) COLLATE "C" (on PostgreSQL an index on that expression,
-        e.g. the demo's accounts/0004, gives them without a sort), merged.
-        3 or more: contained anywhere in a search field, the `limit` oldest accounts (lowest
-        primary keys) that match (a trigram index serves selective terms; the primary key's index,
-        common ones). The caller shows them in list order.
+        The `limit` oldest accounts (lowest primary keys) that match, which the caller shows in
+        list order. 1-2 characters match a prefix of a search field, case-insensitive (on
+        PostgreSQL compared as UPPER(field) COLLATE "C", which an index on that expression serves,
+        e.g. the demo's accounts/0004); 3 or more match anywhere in it (a trigram index serves it).
+
+        Two steps, so that no query plan depends on guessing how common the input is: the oldest
+        SEARCH_PROBE accounts are searched first, a bounded range of the primary key (a match most
+        users share, the email domain or a common surname, is found there); only when they hold
+        fewer than `limit` matches, the rest, without an order an index could walk (so a rare
+        input is looked up through its own index, and few rows are sorted).
         """
         active = self.active_users().order_by()
         query = query.strip()
         if not query:
             return []
+        pks = active.order_by("pk").values_list("pk", flat=True)
+        cut = next(iter(pks[self.SEARCH_PROBE - 1 : self.SEARCH_PROBE]), None)  # one index probe
         if len(query) > self.PREFIX_MAX:
             matches = Q()
             for name in self.search_fields():
                 matches |= Q(**{f"{name}__icontains": query})
-            # Oldest accounts first, not list order: a term most users share (the email domain, a
-            # common surname) then stops at its tenth match in primary-key order, instead of
-            # walking the list order past every name that sorts before its matches.
-            found = active.filter(matches).order_by("pk")
-            return list(found.values_list("pk", flat=True)[:limit])
+            return self._oldest(active.filter(matches), cut, limit)
         collation = "C" if connection.vendor == "postgresql" else "BINARY"
-        ids: list = []
+        ids: set = set()
         for name in self.search_fields():
             key = Collate(Upper(name), collation)
-            first = (
-                active.annotate(_key=key)
-                .filter(_key__startswith=query.upper())
-                .order_by("_key", "pk")
-                .values_list("pk", flat=True)[:limit]
-            )
-            ids += [pk for pk in first if pk not in ids]
-        return ids
+            matching = active.annotate(_key=key).filter(_key__startswith=query.upper())
+            ids.update(self._oldest(matching, cut, limit))
+        return sorted(ids)[:limit]
+
+    def _oldest(self, matching: QuerySet, cut, limit: int) -> list:
+        if cut is None:  # fewer active users than SEARCH_PROBE: one query
+            return list(matching.order_by("pk").values_list("pk", flat=True)[:limit])
+        head = matching.filter(pk__lte=cut).order_by("pk").values_list("pk", flat=True)
+        found = list(head[:limit])
+        if len(found) < limit:
+            rest = matching.filter(pk__gt=cut).order_by((F("pk") + 0).asc())
+            found += list(rest.values_list("pk", flat=True)[: limit - len(found)])
+        return found
 
     def user_ordering(self) -> list[str]:
         return [*self.search_fields()[:1], "pk"]

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from .accounts.models import RoleType, SecurityRole, User
 from .audit.models import AuditEvent
-from .twofactor import backup_codes, keys, totp
+from .twofactor import backup_codes, counters, keys, totp
 from .twofactor.conf import setting
 from .twofactor.models import (
     Authenticator,
@@ -212,6 +212,7 @@ def seed_demo(*, seed: int = 2026) -> bool:
         by_name = {role.name: role for role in roles}
         for desk in DESK_USERS:
             _desk_user(desk, by_name[desk.role], password_hash, now)
+        counters.rebuild()  # the bulk writes above skip the services that keep the counters
     return True
 
 

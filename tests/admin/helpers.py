@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from portal2fa.twofactor import keys, totp
+from portal2fa.twofactor import counters, keys, totp
 from portal2fa.twofactor.models import Authenticator
 from portal2fa.twofactor.services.codes import consume_backup_code
 from tests.reference_totp import totp as reference_totp
@@ -120,7 +120,7 @@ def leave_codes(enrolled, remaining: int) -> None:
 def enrolled_without_codes(user, *, at: datetime | None = None) -> Authenticator:
     """An Enrolled authenticator that was never issued backup codes (e.g. migrated in)."""
     at = at or timezone.now() - timedelta(hours=1)
-    return Authenticator.objects.create(
+    authenticator = Authenticator.objects.create(
         user=user,
         encrypted_secret=keys.encrypt_secret(totp.new_secret()),
         created_at=at,
@@ -128,6 +128,8 @@ def enrolled_without_codes(user, *, at: datetime | None = None) -> Authenticator
         backup_codes_remaining=0,
         backup_codes_issued=0,
     )
+    counters.move((), counters.state_of(authenticator).buckets())  # as a migration would
+    return authenticator
 
 
 def wrong_code(secret: str, at: datetime | None = None, skew: int = 21) -> str:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.accounts.models import RoleType
+from portal2fa.twofactor import counters
 from portal2fa.twofactor.models import Authenticator, TwoFactorSettings
 from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import overview_data
@@ -274,6 +275,7 @@ def test_low_codes_list_is_paginated(policy, admin_client, make_user):
             backup_codes_remaining=1,
             backup_codes_issued=10,
         )
+    counters.rebuild()  # rows written behind the services' back
     url = reverse("twofactor:setup-overview")
     first = table_rows(admin_client.get(url), "list-low-codes")
     third_response = admin_client.get(url, {"low_codes_page": 3})
@@ -283,3 +285,29 @@ def test_low_codes_list_is_paginated(policy, admin_client, make_user):
     assert [row[0] for row in third] == [f"Low {n:02d}" for n in range(20, 25)]
     assert "Page 3 of 3" in text(third_response)
     assert "(25)" in text(third_response)
+
+
+def test_recent_enrollments_pages_through_a_capped_count(
+    policy, admin_client, make_user, monkeypatch
+):
+    """The page counts at most RECENT_PAGE_CAP recent enrollments (a bounded count at any size)."""
+    from portal2fa.twofactor.views import setup
+
+    monkeypatch.setattr(setup, "RECENT_PAGE_CAP", 15)
+    now = timezone.now()
+    for n in range(25):
+        Authenticator.objects.create(
+            user=make_user(f"r{n:02d}@example.com", name=f"Recent {n:02d}"),
+            encrypted_secret="unused",
+            created_at=now,
+            confirmed_at=now - timedelta(minutes=n),
+            backup_codes_remaining=10,
+            backup_codes_issued=10,
+        )
+    counters.rebuild()
+    url = reverse("twofactor:setup-overview")
+    response = admin_client.get(url, {"recent_page": 2})
+    assert "Page 2 of 2" in text(response)
+    assert [row[0] for row in table_rows(response, "list-recent")] == [
+        f"Recent {n:02d}" for n in range(10, 15)
+    ]

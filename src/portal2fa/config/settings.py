@@ -25,6 +25,11 @@ PORTAL2FA_SITE_NAME = env.get("PORTAL2FA_SITE_NAME", "Portal")
 # one-role-per-user SecurityRole, and the "Setup" links lead to its Setup home.
 PORTAL2FA_ADAPTER = "portal2fa.accounts.adapter.PortalAdapter"
 PORTAL2FA_SETUP_HOME = "accounts:setup"
+PORTAL2FA_ARGON2 = {  # password hashing (twofactor/hashers.py); memory in KiB
+    "time_cost": env.get_int("PORTAL2FA_ARGON2_TIME_COST", 2, minimum=1),
+    "memory_cost": env.get_int("PORTAL2FA_ARGON2_MEMORY_KIB", 19456, minimum=8),
+    "parallelism": env.get_int("PORTAL2FA_ARGON2_PARALLELISM", 1, minimum=1),
+}
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -86,13 +91,15 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "twofactor:signin"
 LOGIN_REDIRECT_URL = "accounts:home"
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+# Argon2 with PORTAL2FA_ARGON2 (default m=19 MiB, t=2, p=1: OWASP); older hashes upgrade at sign-in.
+PASSWORD_HASHERS = ["portal2fa.twofactor.hashers.Argon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions whose key rotation (login, second factor passed) is one UPDATE.
+SESSION_ENGINE = "portal2fa.twofactor.web.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.get_int("PORTAL2FA_SESSION_AGE_SECONDS", 8 * 3600, minimum=60)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Collate, Upper
 from django.utils.module_loading import import_string
 
 from .conf import setting
@@ -65,6 +67,55 @@ class DefaultAdapter:
         for name in self.search_fields():
             matches |= Q(**{f"{name}__icontains": query})
         return self.users().filter(matches).order_by(*self.user_ordering())
+
+    # Inputs this short match the start of a search field (prefix), longer ones anywhere in it.
+    PREFIX_MAX = 2
+    # The oldest accounts probed first, in primary-key order (see search_active_ids).
+    SEARCH_PROBE = 5_000
+
+    def search_active_ids(self, query: str, *, limit: int) -> list:
+        """The primary keys of up to `limit` active users matching `query`, found before any join
+        (the typeahead then reads those rows only: limit first, join after).
+
+        The `limit` oldest accounts (lowest primary keys) that match, which the caller shows in
+        list order. 1-2 characters match a prefix of a search field, case-insensitive (on
+        PostgreSQL compared as UPPER(field) COLLATE "C", which an index on that expression serves,
+        e.g. the demo's accounts/0004); 3 or more match anywhere in it (a trigram index serves it).
+
+        Two steps, so that no query plan depends on guessing how common the input is: the oldest
+        SEARCH_PROBE accounts are searched first, a bounded range of the primary key (a match most
+        users share, the email domain or a common surname, is found there); only when they hold
+        fewer than `limit` matches, the rest, without an order an index could walk (so a rare
+        input is looked up through its own index, and few rows are sorted).
+        """
+        active = self.active_users().order_by()
+        query = query.strip()
+        if not query:
+            return []
+        pks = active.order_by("pk").values_list("pk", flat=True)
+        cut = next(iter(pks[self.SEARCH_PROBE - 1 : self.SEARCH_PROBE]), None)  # one index probe
+        if len(query) > self.PREFIX_MAX:
+            matches = Q()
+            for name in self.search_fields():
+                matches |= Q(**{f"{name}__icontains": query})
+            return self._oldest(active.filter(matches), cut, limit)
+        collation = "C" if connection.vendor == "postgresql" else "BINARY"
+        ids: set = set()
+        for name in self.search_fields():
+            key = Collate(Upper(name), collation)
+            matching = active.annotate(_key=key).filter(_key__startswith=query.upper())
+            ids.update(self._oldest(matching, cut, limit))
+        return sorted(ids)[:limit]
+
+    def _oldest(self, matching: QuerySet, cut, limit: int) -> list:
+        if cut is None:  # fewer active users than SEARCH_PROBE: one query
+            return list(matching.order_by("pk").values_list("pk", flat=True)[:limit])
+        head = matching.filter(pk__lte=cut).order_by("pk").values_list("pk", flat=True)
+        found = list(head[:limit])
+        if len(found) < limit:
+            rest = matching.filter(pk__gt=cut).order_by((F("pk") + 0).asc())
+            found += list(rest.values_list("pk", flat=True)[: limit - len(found)])
+        return found
 
     def user_ordering(self) -> list[str]:
         return [*self.search_fields()[:1], "pk"]

@@ -10,10 +10,21 @@ class TwoFactorConfig(AppConfig):
     def ready(self):
         from django.conf import settings
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save, pre_save
 
         from . import checks  # noqa: F401  (registers the system checks)
-        from .signals import hold_new_login, sync_user_active
+        from .models import Authenticator
+        from .signals import (
+            forget_deleted_authenticator,
+            forget_deleted_user,
+            hold_new_login,
+            remember_user_active,
+            sync_user_active,
+        )
 
-        post_save.connect(sync_user_active, sender=settings.AUTH_USER_MODEL, dispatch_uid="p2fa")
+        user_model = settings.AUTH_USER_MODEL
+        pre_save.connect(remember_user_active, sender=user_model, dispatch_uid="p2fa")
+        post_save.connect(sync_user_active, sender=user_model, dispatch_uid="p2fa")
+        post_delete.connect(forget_deleted_user, sender=user_model, dispatch_uid="p2fa")
+        post_delete.connect(forget_deleted_authenticator, sender=Authenticator, dispatch_uid="p2fa")
         user_logged_in.connect(hold_new_login, dispatch_uid="portal2fa-hold-new-login")

@@ -44,6 +44,12 @@ DEFAULTS = {
     # notice that a security change (reset, password change, deactivation, unlock) ended it.
     # 0: on every request (one indexed query).
     "PORTAL2FA_SESSION_CHECK_SECONDS": 30,
+    # Rows per Overview counter (counters.py): more shards, less waiting between concurrent
+    # changes; a read sums them. 8 suits a few hundred sign-ins a second.
+    "PORTAL2FA_COUNTER_SHARDS": 8,
+    # Password hashing (hashers.Argon2PasswordHasher): OWASP's second recommended configuration,
+    # m=19 MiB, t=2, p=1 (~20 MB and a few tens of ms per sign-in per worker).
+    "PORTAL2FA_ARGON2": {"time_cost": 2, "memory_cost": 19456, "parallelism": 1},
 }
 
 

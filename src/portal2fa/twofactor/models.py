@@ -234,3 +234,21 @@ class ReenrollmentDue(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal2fa_reenrollment"
     )
     since = models.DateTimeField()
+
+
+class OverviewCounter(models.Model):
+    """One shard of one Overview count (see counters.py): the count is the sum of its shards.
+
+    Names: "active" (active users), "enrolled" and "pending" (authenticators of active users),
+    "codes:N" (enrolled active users who were issued codes and have N left). Moved by the services
+    in the transaction of the change; `portal2fa overview --verify` recounts and reports drift.
+    """
+
+    name = models.CharField(max_length=40)
+    shard = models.PositiveSmallIntegerField()
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "shard"], name="overview_counter_shard_uniq")
+        ]

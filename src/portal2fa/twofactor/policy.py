@@ -24,6 +24,9 @@ def authenticator_of(user) -> Authenticator | None:
     return Authenticator.objects.filter(user=user).first()
 
 
+_UNREAD = object()
+
+
 def state_of(authenticator: Authenticator | None) -> EnrollmentState:
     return authenticator.state if authenticator else EnrollmentState.NOT_STARTED
 
@@ -40,12 +43,14 @@ class NextStep(enum.Enum):
     ENROLL_OPTIONAL = "enroll_optional"  # offered enrollment, may skip
 
 
-def next_step(user, policy: TwoFactorSettings) -> NextStep:
+def next_step(user, policy: TwoFactorSettings, *, authenticator=_UNREAD) -> NextStep:
     """SPEC §6.2: 2FA applies when the switch is on and a role of the user requires it or the user
     enrolled; a user whose enrollment was reset is led through enrollment again."""
     if not policy.enabled:
         return NextStep.SIGNED_IN
-    state = state_of(authenticator_of(user))
+    if authenticator is _UNREAD:  # a caller that read it in this request passes it (or None)
+        authenticator = authenticator_of(user)
+    state = state_of(authenticator)
     if state == EnrollmentState.ENROLLED:
         return NextStep.VERIFY
     if not get_adapter().user_requires_2fa(user) and not reenrollment_due(user):

@@ -1,22 +1,73 @@
 """Receivers that keep the library right whatever the host does with its users and logins."""
 
+from django.db import connection, transaction
+
+from . import counters
 from .models import Authenticator
 from .services.sessions import sessions_end_others
 from .web import session as second_factor
 
 
-def sync_user_active(sender, instance, update_fields=None, **kwargs):
-    """Keep Authenticator.user_active equal to the user's is_active, in the saving transaction, so
-    the Overview never joins the host's user table. (A queryset .update() of users bypasses
-    signals: `portal2fa overview --verify` finds such drift.)"""
+def _is_active(user) -> bool:
+    return bool(getattr(user, "is_active", True))
+
+
+def remember_user_active(sender, instance, update_fields=None, raw=False, **kwargs):
+    """Before a user's UPDATE: the is_active it replaces, for the "active" count. Inside a
+    transaction the row is locked (NO KEY UPDATE, as the save's own UPDATE will), so two concurrent
+    (de)activations of one user count once."""
+    instance._p2fa_was_active = None
+    if raw or instance._state.adding or instance.pk is None:
+        return
     if update_fields is not None and "is_active" not in update_fields:
         return
-    active = bool(getattr(instance, "is_active", True))
-    Authenticator.objects.filter(user_id=instance.pk).exclude(user_active=active).update(
-        user_active=active
-    )
-    if not active and not kwargs.get("created"):  # a deactivation ends the user's sessions
-        sessions_end_others(user=instance)
+    if not hasattr(instance, "is_active"):
+        return
+    rows = type(instance)._base_manager.filter(pk=instance.pk)
+    if connection.in_atomic_block:
+        rows = rows.select_for_update(no_key=True)
+    found = rows.values_list("is_active", flat=True).first()
+    instance._p2fa_was_active = found
+
+
+def sync_user_active(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
+    """Keep Authenticator.user_active equal to the user's is_active, and the Overview counters
+    ("active", and the authenticator's buckets), in the saving transaction, so the Overview never
+    joins the host's user table. (A queryset .update() of users bypasses signals:
+    `portal2fa overview --verify` finds such drift and `--fix` repairs it.)"""
+    if raw:
+        return
+    active = _is_active(instance)
+    before, after = [], []
+    if created:
+        after += [counters.ACTIVE] if active else []
+        counters.move(before, after)
+        return
+    if update_fields is not None and "is_active" not in update_fields:
+        return
+    was = getattr(instance, "_p2fa_was_active", None)
+    if was is not None and bool(was) != active:
+        (after if active else before).append(counters.ACTIVE)
+    with transaction.atomic():  # the save's own transaction when it has one
+        found = counters.locked_state(user_id=instance.pk)
+        if found is not None and found[1].user_active != active:
+            pk, state = found
+            Authenticator.objects.filter(pk=pk).update(user_active=active)
+            before += state.buckets()
+            after += state.replace(user_active=active).buckets()
+        counters.move(before, after)
+        if not active:  # a deactivation ends the user's sessions
+            sessions_end_others(user=instance)
+
+
+def forget_deleted_user(sender, instance, **kwargs):
+    if _is_active(instance):
+        counters.move((counters.ACTIVE,), ())
+
+
+def forget_deleted_authenticator(sender, instance, **kwargs):
+    """A reset, or the user's deletion cascading: its buckets lose one."""
+    counters.move(counters.state_of(instance).buckets(), ())
 
 
 def hold_new_login(sender, request, user, **kwargs):

@@ -24,6 +24,14 @@ def register(commands) -> None:
     overview = commands.add_parser("overview", help="print the Overview widgets")
     overview.add_argument("--json", action="store_true", help="machine-readable (stable keys)")
     overview.add_argument("--limit", type=int, default=100, help="rows per list (default 100)")
+    overview.add_argument(
+        "--verify",
+        action="store_true",
+        help="recount by full scan and report counters that drifted (exit 1 on drift)",
+    )
+    overview.add_argument(
+        "--fix", action="store_true", help="with --verify: rewrite the counters from the recount"
+    )
     overview.set_defaults(handler=print_overview)
 
     export = commands.add_parser("export", help="write a list as CSV to standard output")
@@ -90,6 +98,10 @@ def print_overview(args) -> int:
     from ..policy import get_settings
     from ..selectors.overview import overview_data
 
+    if args.fix and not args.verify:
+        raise CommandError("--fix goes with --verify")
+    if args.verify:
+        return verify_counters(fix=args.fix)
     if not 0 <= args.limit <= 100000:
         raise CommandError("--limit must be between 0 and 100000")
     data = overview_data(get_settings(), now=timezone.now(), limit=args.limit)
@@ -134,9 +146,29 @@ def print_overview(args) -> int:
     return 0
 
 
+def verify_counters(*, fix: bool) -> int:
+    """Recount the Overview's counters by full scan (O(users)); 0 when none drifted."""
+    from .. import counters
+
+    found = counters.rebuild() if fix else counters.drift()
+    if not found:
+        print("Overview counters verified: no drift.")
+        return 0
+    for name, (kept, actual) in found.items():
+        print(f"drift  {name:<12} counter {kept}  recount {actual}  ({actual - kept:+d})")
+    if fix:
+        print(f"Rewrote the counters from the recount ({len(found)} drifted).")
+        return 0
+    print(f"{len(found)} counter(s) drifted: run with --verify --fix to rewrite them.")
+    return 1
+
+
 def export_list(args) -> int:
     from ..exports import export_csv
+    from .progress import Progress
 
-    for line in export_csv(args.list):
-        sys.stdout.write(line)
+    with Progress(f"Exporting {args.list}") as progress:  # on stderr: stdout is the CSV
+        for line in export_csv(args.list):
+            sys.stdout.write(line)
+            progress.add(1)
     return 0

@@ -22,10 +22,13 @@ def keys_new(args) -> int:
 
 def keys_rotate(args) -> int:
     from ..crypto import CryptoConfigError
+    from ..models import Authenticator
     from ..services.keys import secrets_rotate
+    from .progress import Progress
 
     try:
-        count = secrets_rotate()
+        with Progress("Re-encrypting secrets", Authenticator.objects.count()) as progress:
+            count = secrets_rotate(on_batch=progress.add)
     except CryptoConfigError as error:
         raise CommandError(f"{error}: keep the old key listed after the new one") from None
     print(f"Re-encrypted {count} authenticator secrets under the first key.")

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("twofactor", "0004_session_generation"),
+        ("twofactor", "0005_overview_counters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,9 +1,10 @@
 """The Overview tab's five widgets: one object feeding the page, the JSON, the CLI and the CSV.
 
-Every query filters on active users through the denormalised Authenticator.user_active and reads
-the backup-code counters on Authenticator, so the counts are a handful of indexed aggregates and a
-list page joins the host's user table for its own rows only (see bench/overview.py). Names and
-emails come from the adapter, so any user model works.
+The counts (enrolled, pending, not started, active, no codes, low codes) are read from the counter
+rows of counters.py in one small query, whatever the population: O(1). The lists filter on active
+users through the denormalised Authenticator.user_active and walk partial indexes in their own
+order, so a page joins the host's user table for its own rows only (see bench/overview.py). Names
+and emails come from the adapter, so any user model works.
 """
 
 from collections.abc import Callable, Iterable
@@ -15,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from .. import counters
 from ..adapter import get_adapter
 from ..models import Authenticator, CodeGuessBudget, TwoFactorSettings
 
@@ -78,15 +80,35 @@ class Overview:
         self.adapter = get_adapter()
 
     @cached_property
+    def totals(self) -> dict[str, int]:
+        """Every counter (counters.py), read once: one query over a few dozen rows."""
+        return counters.totals()
+
+    @cached_property
     def counts(self) -> EnrollmentCounts:
-        """Enrollment Rate and Status Breakdown: two aggregates, neither joins users to
-        authenticators."""
-        active = self.adapter.active_users().count()
-        states = Authenticator.objects.filter(user_active=True).aggregate(
-            enrolled=Count("pk", filter=Q(confirmed_at__isnull=False)),
-            pending=Count("pk", filter=Q(confirmed_at__isnull=True)),
+        """Enrollment Rate and Status Breakdown, from the counters."""
+        t = self.totals
+        return EnrollmentCounts(
+            active=t.get(counters.ACTIVE, 0),
+            enrolled=t.get(counters.ENROLLED, 0),
+            pending=t.get(counters.PENDING, 0),
         )
-        return EnrollmentCounts(active=active, **states)
+
+    @property
+    def no_codes_count(self) -> int:
+        """How many rows no_codes() has, from the counters."""
+        return self.totals.get(counters.codes_bucket(0), 0)
+
+    @property
+    def low_codes_count(self) -> int:
+        """How many rows low_codes() has: the sum of the per-remaining counters 1..threshold, so
+        a threshold change needs no recount."""
+        threshold = self.policy.low_codes_threshold
+        return sum(self.totals.get(counters.codes_bucket(n), 0) for n in range(1, threshold + 1))
+
+    def count(self, name: str) -> int | None:
+        """The row count of a list when a counter keeps it (else None: count the list)."""
+        return {"no-codes": self.no_codes_count, "low-codes": self.low_codes_count}.get(name)
 
     def role_adoption(self) -> list[RoleAdoption]:
         """Enrolled / active users per Security Role, worst first (lowest share, then most users
@@ -238,7 +260,7 @@ class Overview:
         JSON endpoint."""
         counts = self.counts
         no_codes, low_codes = self.no_codes(), self.low_codes()
-        no_codes_count, low_codes_count = no_codes.count(), low_codes.count()
+        no_codes_count, low_codes_count = self.no_codes_count, self.low_codes_count
         recent = self.rows("recent", self.recent()[:limit])
         locked = self.code_locked()
         return {

@@ -56,10 +56,16 @@ def rows(users) -> list[UserRow]:
 
 
 def search_active(query: str, *, limit: int) -> list[UserRow]:
-    """Active users whose name or email contains `query` (the Reset tab's User field)."""
+    """Active users matching `query` (the Reset tab's User field): 1-2 characters match the start
+    of the name or email, longer input anywhere in them (adapter.search_active_ids). Two queries
+    whatever the population: the ids, limited first; then those rows with their state, in list
+    order."""
     adapter = get_adapter()
-    active = adapter.search_users(query).filter(pk__in=adapter.active_users().values("pk"))
-    return rows(with_state(active)[:limit])
+    ids = adapter.search_active_ids(query, limit=limit)
+    if not ids:
+        return []
+    found = adapter.users().filter(pk__in=ids).order_by(*adapter.user_ordering())
+    return rows(with_state(found)[:limit])
 
 
 def user_row(pk) -> UserRow | None:

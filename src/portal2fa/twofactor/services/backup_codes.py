@@ -7,7 +7,7 @@ from django.db import transaction
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import messages, totp
+from .. import counters, messages, totp
 from ..models import Authenticator
 from ..policy import get_settings
 from . import code_budget
@@ -38,9 +38,10 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
         check = code_checks.consume_totp(authenticator, code, at=at, window=policy.clock_skew_steps)
         if check.ok:
             code_budget.code_success(user.pk)
-            new_codes = code_checks.issue_backup_codes(
-                authenticator, count=policy.backup_codes_per_set
-            )
+            _, before = counters.locked_state(pk=authenticator.pk)  # locked by consume_totp
+            count = policy.backup_codes_per_set
+            new_codes = code_checks.issue_backup_codes(authenticator, count=count)
+            counters.move(before.buckets(), before.replace(remaining=count, issued=count).buckets())
             record(
                 Action.BACKUP_CODES_REGENERATED,
                 actor=user,

@@ -56,8 +56,8 @@ def challenge_load(token: str | None, *, at: datetime) -> SignInChallenge | None
     """The live (not expired, not completed) challenge for a token, else None."""
     if not token:
         return None
-    challenge = (
-        SignInChallenge.objects.select_related("user")
+    challenge = (  # the user and their authenticator in the same read (next_step uses it)
+        SignInChallenge.objects.select_related("user", "user__authenticator")
         .filter(token_digest=keys.token_digest(token), completed_at=None, expires_at__gt=at)
         .first()
     )
@@ -115,28 +115,53 @@ def _count_failure(
     return Attempt(False, messages.invalid_with_remaining(remaining) + hint)
 
 
+def _lock_and_reread(challenge: SignInChallenge):
+    """One statement: take the per-user lock (the user's row FOR NO KEY UPDATE, as
+    codes.serialize_code_checks does) and re-read, under it, the challenge's counters, the user's
+    authenticator and the account's code budget. (SQLite: no row locks; our transactions there
+    are IMMEDIATE.) Returns (challenge, authenticator or None, budget or None)."""
+    fresh = (
+        SignInChallenge.objects.select_related(
+            "user", "user__authenticator", "user__portal2fa_code_budget"
+        )
+        .select_for_update(no_key=True, of=("user",))
+        .get(pk=challenge.pk)
+    )
+    challenge.failed_attempts, challenge.completed_at = fresh.failed_attempts, fresh.completed_at
+    challenge.user = fresh.user
+    budget = getattr(fresh.user, "portal2fa_code_budget", None)
+    return challenge, getattr(fresh.user, "authenticator", None), budget
+
+
 def challenge_attempt(
-    *, token: str | None, code: str, at: datetime, client_address=None
+    *,
+    token: str | None,
+    code: str,
+    at: datetime,
+    client_address=None,
+    challenge: SignInChallenge | None = None,
+    policy=None,
 ) -> Attempt:
     """Check a code (TOTP or backup; or the confirming code of an enrollment) against a token.
 
     One transaction under a per-user lock: the checks, the code's consumption and the failure
     counters commit together, so neither the token's limit nor the account's can be raced.
+    A caller that has already loaded the token's live challenge (challenge_load) and the policy
+    passes them, so neither is read twice.
     """
-    challenge = challenge_load(token, at=at)
+    if challenge is None or token is None or challenge.token_digest != keys.token_digest(token):
+        challenge = challenge_load(token, at=at)
     if challenge is None:
         return Attempt(False, EXPIRED)
     with transaction.atomic():
-        code_checks.serialize_code_checks(challenge.user_id)
-        challenge.refresh_from_db(fields=["failed_attempts", "completed_at"])
+        challenge, authenticator, budget = _lock_and_reread(challenge)
         if challenge.completed_at:
             return Attempt(False, EXPIRED)
         if challenge.locked:
             return Attempt(False, LOCKED, locked=True)
-        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at)
+        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at, budget=budget)
         if refusal:  # not evaluated: the account's budget says wait, or is locked
             return Attempt(False, refusal.message, locked=refusal.locked)
-        authenticator = Authenticator.objects.filter(user_id=challenge.user_id).first()
         if authenticator is None:  # reset by an administrator during this sign-in
             return Attempt(False, EXPIRED)
         confirmation = None
@@ -146,16 +171,17 @@ def challenge_attempt(
             )
             check = code_checks.CodeCheck.TOTP if confirmation.ok else code_checks.CodeCheck.INVALID
         else:
-            window = get_settings().clock_skew_steps
+            window = (policy or get_settings()).clock_skew_steps
             check = code_checks.consume_code(authenticator, code, at=at, window=window)
         if check.ok:
             if not _complete(challenge, at=at):  # completed concurrently: undo the consumption
                 transaction.set_rollback(True)
                 return Attempt(False, EXPIRED)
+            code_budget.code_success(challenge.user_id, budget=budget)
             return _succeeded(challenge, check, confirmation, at=at, client_address=client_address)
         skew = None
         if check is code_checks.CodeCheck.INVALID:  # refused as always; only the message says more
-            window = get_settings().clock_skew_steps
+            window = (policy or get_settings()).clock_skew_steps
             skew = suspected_skew(authenticator, code, at=at, window=window)
         failure = _count_failure(challenge, check, at=at, client_address=client_address, skew=skew)
     if check is code_checks.CodeCheck.USED and not failure.locked:
@@ -165,7 +191,6 @@ def challenge_attempt(
 
 def _succeeded(challenge, check, confirmation, *, at, client_address) -> Attempt:
     user = challenge.user
-    code_budget.code_success(user.pk)
     where = {"actor": user, "target": user, "client_address": client_address, "at": at}
     record(Action.SIGNIN_SUCCEEDED, factor=check.value, **where)
     if check is code_checks.CodeCheck.BACKUP:

@@ -63,9 +63,14 @@ def delay_message(next_try_at: datetime, *, at: datetime) -> str:
     return f"Too many invalid codes for this account. Try again after {when} (in {minutes} {noun})."
 
 
-def code_budget_refusal(user_id: int, *, at: datetime) -> Refusal | None:
-    """Why no code may be checked for this account now, or None. Call under the user lock."""
-    budget = CodeGuessBudget.objects.filter(pk=user_id).first()
+_UNREAD = object()
+
+
+def code_budget_refusal(user_id: int, *, at: datetime, budget=_UNREAD) -> Refusal | None:
+    """Why no code may be checked for this account now, or None. Call under the user lock.
+    `budget`: the account's CodeGuessBudget (or None) when the caller read it already."""
+    if budget is _UNREAD:
+        budget = CodeGuessBudget.objects.filter(pk=user_id).first()
     if budget is None:
         return None
     if budget.locked_at is not None:
@@ -110,8 +115,13 @@ def code_failure_count(user, *, at: datetime, client_address=None) -> Refusal | 
     return Refusal(delay_message(at + delay, at=at), locked=False)
 
 
-def code_success(user_id: int) -> None:
-    """A correct code: the consecutive count starts again from zero."""
+def code_success(user_id: int, *, budget=_UNREAD) -> None:
+    """A correct code: the consecutive count starts again from zero. With `budget` already read
+    (None: no row) nothing is written when there is nothing to reset."""
+    if budget is not _UNREAD and (
+        budget is None or (budget.consecutive_failures == 0 and budget.next_try_at is None)
+    ):
+        return
     CodeGuessBudget.objects.filter(pk=user_id, locked_at=None).exclude(
         consecutive_failures=0, next_try_at=None
     ).update(consecutive_failures=0, next_try_at=None)

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.views.decorators.debug import sensitive_variables
 
-from .. import backup_codes, keys, totp
+from .. import backup_codes, counters, keys, totp
 from ..models import Authenticator, BackupCode
 
 
@@ -67,6 +67,8 @@ def consume_backup_code(authenticator: Authenticator, raw: str, *, at: datetime)
         Authenticator.objects.filter(pk=authenticator.pk).update(
             backup_codes_remaining=F("backup_codes_remaining") - 1
         )
+        _, after = counters.locked_state(pk=authenticator.pk)  # locked by our UPDATE
+        counters.move(after.replace(remaining=after.remaining + 1).buckets(), after.buckets())
         return CodeCheck.BACKUP
     if BackupCode.objects.filter(authenticator=authenticator, digest=digest).exists():
         return CodeCheck.USED

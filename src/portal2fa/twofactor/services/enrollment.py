@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import keys, messages, totp
+from .. import counters, keys, messages, totp
 from ..adapter import get_adapter
 from ..models import Authenticator, EnrollmentState, ReenrollmentDue
 from ..policy import get_settings
@@ -44,8 +45,9 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
                 user=user,
                 encrypted_secret=keys.encrypt_secret(totp.new_secret()),
                 created_at=at,
-                user_active=getattr(user, "is_active", True),
+                user_active=_locked_is_active(user),
             )
+            counters.move((), counters.state_of(authenticator).buckets())
             record(
                 Action.ENROLLMENT_STARTED,
                 actor=user,
@@ -56,6 +58,16 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
     except IntegrityError:  # a concurrent request created it first: use that one
         return Authenticator.objects.get(user=user)
     return authenticator
+
+
+def _locked_is_active(user) -> bool:
+    """The user's is_active as committed, the row locked (NO KEY UPDATE, as the code checks and a
+    (de)activation take it): a concurrent deactivation then cannot miss the new authenticator."""
+    if not hasattr(user, "is_active"):
+        return True
+    users = get_user_model()._base_manager.select_for_update(no_key=True).filter(pk=user.pk)
+    found = users.values_list("is_active", flat=True).first()
+    return bool(user.is_active if found is None else found)
 
 
 @sensitive_variables("code")
@@ -76,6 +88,8 @@ def confirm_pending(
     if not confirmed:  # confirmed concurrently or reset meanwhile
         return Confirmation(False, messages.USED)
     new_codes = code_checks.issue_backup_codes(authenticator, count=policy.backup_codes_per_set)
+    _, now_state = counters.locked_state(pk=authenticator.pk)  # row locked by our UPDATE
+    counters.move(now_state.replace(confirmed=False).buckets(), now_state.buckets())
     user = authenticator.user
     ReenrollmentDue.objects.filter(user_id=authenticator.user_id).delete()
     record(
@@ -142,7 +156,7 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
             )
         previous_state = authenticator.state.label
         was_enrolled = authenticator.state is EnrollmentState.ENROLLED
-        authenticator.delete()  # cascades to the backup codes
+        authenticator.delete()  # cascades to the backup codes; counters: signals.py
         code_budget.code_budget_forget(user.pk)  # clears a lock by invalid codes, not the token's
         sessions_end_others(user=user)  # a session on the lost phone must not stay signed in
         if was_enrolled:  # whether or not a role requires it: lead them through enrollment again

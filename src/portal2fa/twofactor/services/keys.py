@@ -6,8 +6,9 @@ from .. import keys
 from ..models import Authenticator
 
 
-def secrets_rotate(batch_size: int = 1000) -> int:
-    """Re-encrypt all secrets (old keys must still be configured after the new first one)."""
+def secrets_rotate(batch_size: int = 1000, *, on_batch=None) -> int:
+    """Re-encrypt all secrets (old keys must still be configured after the new first one).
+    `on_batch(n)` is called after each committed batch of n (the CLI's progress line)."""
     count = 0
     last_id = 0
     while True:
@@ -24,4 +25,6 @@ def secrets_rotate(batch_size: int = 1000) -> int:
                 authenticator.encrypted_secret = keys.rotate_secret(authenticator.encrypted_secret)
             Authenticator.objects.bulk_update(batch, ["encrypted_secret"])
         count += len(batch)
+        if on_batch is not None:
+            on_batch(len(batch))
         last_id = batch[-1].pk

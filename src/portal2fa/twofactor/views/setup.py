@@ -66,9 +66,28 @@ def settings_tab(request):
     return _tab(request, "portal2fa/setup/settings.html", "settings", {"form": form})
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count (from the Overview's counters) instead of counting the list."""
+
+    def __init__(self, object_list, per_page, *, count: int | None):
+        super().__init__(object_list, per_page)
+        if count is not None:
+            self.__dict__["count"] = count  # fills the cached_property
+
+
+# Recent Enrollments pages through the newest RECENT_PAGE_CAP rows only (the CSV has them all):
+# its count then costs the same whatever the number of enrollments in the window.
+RECENT_PAGE_CAP = 1000
+
+
 def _page(request, overview: Overview, name: str, param: str):
-    """One page of an Overview list, its rows read through the adapter."""
-    page = Paginator(overview.items(name), WIDGET_PAGE_SIZE).get_page(request.GET.get(param))
+    """One page of an Overview list, its rows read through the adapter. Every count is O(1) or
+    bounded: the counters for the backup-code lists, a capped count for Recent Enrollments."""
+    count = overview.count(name)
+    if count is None and name == "recent":
+        count = overview.recent()[:RECENT_PAGE_CAP].count()
+    paginator = _CountedPaginator(overview.items(name), WIDGET_PAGE_SIZE, count=count)
+    page = paginator.get_page(request.GET.get(param))
     items = list(page.object_list)
     rows = overview.rows(name, items)
     # The user's id beside each row (not in the CSV or JSON): names link to their 2FA view.

@@ -121,13 +121,15 @@ def _passed_meanwhile(token) -> bool:
     ).exists()
 
 
-def _step_or_redirect(request, challenge, *, here: NextStep):
+def _step_or_redirect(request, challenge, *, here: NextStep, policy=None):
     """(the user's step now, or a redirect when it is another page's).
 
     The state can change during a sign-in (an administrator resets the enrollment, a policy
     change): the pages follow it instead of trusting what the password step decided.
     """
-    step = next_step(challenge.user, get_settings())
+    # challenge_load read the user's authenticator with the challenge, in this request
+    authenticator = getattr(challenge.user, "authenticator", None)
+    step = next_step(challenge.user, policy or get_settings(), authenticator=authenticator)
     if step is NextStep.SIGNED_IN:  # 2FA no longer applies: this token is of no use
         logout(request)  # (a held session; an anonymous one is flushed just the same)
         messages.info(request, "Your sign-in settings changed. Please sign in again.")
@@ -139,7 +141,7 @@ def _step_or_redirect(request, challenge, *, here: NextStep):
     return step, None
 
 
-def _submit_code(request, challenge, form):
+def _submit_code(request, challenge, form, policy=None):
     """The code form of both sign-in pages: (passed attempt or None, HTTP status, locked)."""
     if request.method != "POST":
         return None, 200, challenge.locked
@@ -152,6 +154,8 @@ def _submit_code(request, challenge, form):
         code=form.cleaned_data["code"],
         at=timezone.now(),
         client_address=client_address(request),
+        challenge=challenge,  # read by _challenge_or_leave in this request
+        policy=policy,
     )
     if attempt.ok:
         second_factor.complete(request, challenge.user)
@@ -167,11 +171,12 @@ def verify(request):
     challenge, elsewhere = _challenge_or_leave(request)
     if elsewhere:
         return elsewhere
-    step, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY)
+    policy = get_settings()  # read once for the request
+    step, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY, policy=policy)
     if elsewhere:
         return elsewhere
     form = CodeForm(request.POST if request.method == "POST" else None)
-    attempt, status, locked = _submit_code(request, challenge, form)
+    attempt, status, locked = _submit_code(request, challenge, form, policy)
     if attempt:
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")

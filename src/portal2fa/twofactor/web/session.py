@@ -103,13 +103,18 @@ def leave_forward(request, old_key: str | None, *, binding: str | None = None) -
     new_key = request.session.session_key
     if not (old_key and binding and new_key) or old_key == new_key:
         return
-    store = import_module(settings.SESSION_ENGINE).SessionStore(old_key)
+    forward = {"to": new_key, "csrf": binding, "until": time.time() + FORWARD_SECONDS}
+    if hasattr(request.session, "leave_forward"):  # our engine moves the old row at save()
+        request.session.leave_forward(old_key, {FORWARD_KEY: forward}, FORWARD_SECONDS)
+        return
+    write_forward(import_module(settings.SESSION_ENGINE).SessionStore, old_key, forward)
+
+
+def write_forward(store_class, old_key: str, forward: dict) -> None:
+    """A session row under the rotated-away id that holds only the forward."""
+    store = store_class(old_key)
     store._session_cache = {}  # do not load the (deleted) old session: loading forgets the id
-    store[FORWARD_KEY] = {
-        "to": new_key,
-        "csrf": binding,
-        "until": time.time() + FORWARD_SECONDS,
-    }
+    store[FORWARD_KEY] = forward
     store.set_expiry(FORWARD_SECONDS)
     try:
         store.save(must_create=True)

@@ -1,0 +1,77 @@
+"""A database session engine whose key rotation costs one statement instead of five.
+
+Django's db backend rotates a session key (cycle_key: at login() and when the second factor
+passes) by checking a new key is free, inserting a copy, reading and deleting the old row, then
+updating the copy at the end of the request. Here cycle_key only picks the new key; the save at
+the end of the request moves the row to it: one `UPDATE .. SET session_key = new .. WHERE
+session_key = old`. The old key stops working in that same statement; a collision of two random
+32-character keys would violate the primary key (an error, never a shared session).
+
+    SESSION_ENGINE = "portal2fa.twofactor.web.sessions"
+"""
+
+from django.contrib.sessions.backends import db
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.db import IntegrityError, transaction
+
+
+class SessionStore(db.SessionStore):
+    _old_key: str | None = None
+    _forward: tuple[str, dict, int] | None = None
+
+    def leave_forward(self, old_key: str, data: dict, seconds: int) -> None:
+        """After the move at save(), a row under old_key holding only `data` (web/session.py:
+        the forward a second click that still carries the old id follows)."""
+        self._forward = (old_key, data, seconds)
+
+    def cycle_key(self):
+        if self.session_key is None and self._old_key is None:
+            return super().cycle_key()  # nothing stored yet: a new session, inserted
+        data = self._session
+        if self._old_key is None and self.session_key is not None:
+            self._old_key = self.session_key  # the row to move at save()
+        self._session_key = self._get_new_session_key_unchecked()
+        self._session_cache = data
+        self.modified = True
+
+    def _get_new_session_key_unchecked(self) -> str:
+        from django.utils.crypto import get_random_string
+
+        return get_random_string(32, VALID_KEY_CHARS)
+
+    def save(self, must_create=False):
+        forward, self._forward = self._forward, None
+        self._save(must_create)
+        if forward is not None:
+            old_key, data, seconds = forward
+            store = SessionStore(old_key)
+            store._session_cache = dict(data)  # not loaded: the old row has just moved away
+            store.set_expiry(seconds)
+            row = store.create_model_instance(store._get_session(no_load=True))
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+            except IntegrityError:  # the old id was taken meanwhile: no forward
+                pass
+
+    def _save(self, must_create=False):
+        old, self._old_key = self._old_key, None
+        if old is not None and not must_create:
+            data = self._get_session()
+            moved = self.model.objects.filter(session_key=old).update(
+                session_key=self.session_key,
+                session_data=self.encode(data),
+                expire_date=self.get_expiry_date(),
+            )
+            if moved:
+                return
+            self._session_key = None  # the old row is gone (expired, flushed): a new session
+            self._session_cache = data
+            return self.create()
+        return super().save(must_create=must_create)
+
+    def delete(self, session_key=None):
+        if session_key is None and self._old_key is not None:
+            super().delete(self._old_key)  # rotated but not yet saved: the stored row
+        self._old_key = None
+        super().delete(session_key)

@@ -94,7 +94,7 @@ def test_the_cap_of_the_ladder(alice, settings):
 @pytest.mark.parametrize(
     ("ladder", "most"),
     [
-        ({}, 40),  # the defaults: about 35 a day
+        ({}, 40),  # the defaults: 33 in the first day
         ({"PORTAL2FA_CODE_DELAY_SECONDS": 1, "PORTAL2FA_CODE_DELAY_MAX_SECONDS": 1}, 100),
     ],
     ids=["default-ladder", "no-ladder-only-the-lock"],

@@ -247,3 +247,15 @@ def test_a_resubmit_after_a_lost_password_change_answer_stays_signed_in(user, po
     assert is_signed_in(client)
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
+
+
+def test_an_unlock_by_an_administrator_ends_the_users_sessions(enrolled, admin_user):
+    from portal2fa.twofactor.models import CodeGuessBudget
+    from portal2fa.twofactor.services.code_budget import code_lock_clear
+
+    held = _browser(enrolled.user)
+    CodeGuessBudget.objects.create(
+        user=enrolled.user, consecutive_failures=100, locked_at=timezone.now()
+    )
+    code_lock_clear(actor=admin_user, user=enrolled.user, at=timezone.now())
+    assert not is_signed_in(held)

@@ -35,7 +35,7 @@ DEFAULTS = {
     # waits CODE_DELAY_SECONDS, doubling with each failure up to CODE_DELAY_MAX_SECONDS; at
     # CODE_FAILURES_LOCK consecutive failures the second factor is locked until an administrator
     # unlocks it (or resets the enrollment). A correct code sets the count back to zero.
-    # With the defaults an attacker gets about 35 evaluated codes a day, never more than 100.
+    # With the defaults an attacker gets about 33 evaluated codes in the first 24 hours, never more than 100.
     "PORTAL2FA_CODE_FAILURES_BEFORE_DELAY": 5,
     "PORTAL2FA_CODE_DELAY_SECONDS": 60,
     "PORTAL2FA_CODE_DELAY_MAX_SECONDS": 3600,

@@ -24,6 +24,7 @@ from ..conf import setting
 from ..models import CodeGuessBudget
 from .codes import serialize_code_checks
 from .notices import send_code_guessing_notice
+from .sessions import sessions_end_others
 
 LOCKED_MESSAGE = (
     "Two-factor authentication for this account is locked after too many invalid codes. "
@@ -151,3 +152,6 @@ def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
             locked_since=budget.locked_at.isoformat(),
             consecutive_failures=budget.consecutive_failures,
         )
+        # Someone who knows the password was trying codes: any session of theirs (held at the
+        # second factor, say) ends now; the owner signs in afresh.
+        sessions_end_others(user=user)

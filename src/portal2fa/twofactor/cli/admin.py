@@ -42,6 +42,18 @@ def register(commands) -> None:
     export.set_defaults(handler=export_list)
 
 
+def _confirmed_user(args, what_it_does: str):
+    """The one user args.email names, once --yes confirms; else a one-line refusal."""
+    from ..adapter import get_adapter
+
+    user = get_adapter().find_user(args.email)
+    if user is None:
+        raise CommandError(f"no user with email or username {args.email!r}, or more than one")
+    if not args.yes:
+        raise CommandError(f"{what_it_does}; add --yes to confirm")
+    return user
+
+
 def enrollment_reset(args) -> int:
     from django.utils import timezone
 
@@ -50,14 +62,9 @@ def enrollment_reset(args) -> int:
     from ..services.enrollment import enrollment_reset as reset
 
     adapter = get_adapter()
-    user = adapter.find_user(args.email)
-    if user is None:
-        raise CommandError(f"no user with email or username {args.email!r}, or more than one")
-    if not args.yes:
-        raise CommandError(
-            f"this removes {args.email.strip()}'s authenticator and all backup codes; "
-            "add --yes to confirm"
-        )
+    user = _confirmed_user(
+        args, f"this removes {args.email.strip()}'s authenticator and all backup codes"
+    )
     try:
         # The demo's console e-mail backend prints the notice: keep stdout for the result line.
         with contextlib.redirect_stdout(sys.stderr):
@@ -76,13 +83,7 @@ def enrollment_unlock(args) -> int:
     from ..services.code_budget import NotLocked, code_lock_clear
 
     adapter = get_adapter()
-    user = adapter.find_user(args.email)
-    if user is None:
-        raise CommandError(f"no user with email {args.email!r}")
-    if not args.yes:
-        raise CommandError(
-            f"this lets codes be tried again for {args.email.strip()}; add --yes to confirm"
-        )
+    user = _confirmed_user(args, f"this lets codes be tried again for {args.email.strip()}")
     try:
         code_lock_clear(actor=None, user=user, at=timezone.now())
     except NotLocked as error:

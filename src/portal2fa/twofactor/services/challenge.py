@@ -116,17 +116,17 @@ def _count_failure(
 
 
 def _lock_and_reread(challenge: SignInChallenge):
-    """One statement: take the per-user lock (the user's row FOR NO KEY UPDATE, as
-    codes.serialize_code_checks does) and re-read, under it, the challenge's counters, the user's
-    authenticator and the account's code budget. (SQLite: no row locks; our transactions there
-    are IMMEDIATE.) Returns (challenge, authenticator or None, budget or None)."""
-    fresh = (
-        SignInChallenge.objects.select_related(
-            "user", "user__authenticator", "user__portal2fa_code_budget"
-        )
-        .select_for_update(no_key=True, of=("user",))
-        .get(pk=challenge.pk)
-    )
+    """Take the per-user lock (codes.serialize_code_checks), then re-read under it, in one
+    statement, the challenge's counters, the user's authenticator and the account's code budget.
+
+    Two statements, not one: on PostgreSQL a SELECT .. FOR UPDATE that waits for the lock returns
+    the rows of the snapshot it started with, so counters read in the locking statement would be
+    those from before the transaction it waited for. Returns (challenge, authenticator, budget).
+    """
+    code_checks.serialize_code_checks(challenge.user_id)
+    fresh = SignInChallenge.objects.select_related(
+        "user", "user__authenticator", "user__portal2fa_code_budget"
+    ).get(pk=challenge.pk)
     challenge.failed_attempts, challenge.completed_at = fresh.failed_attempts, fresh.completed_at
     challenge.user = fresh.user
     budget = getattr(fresh.user, "portal2fa_code_budget", None)

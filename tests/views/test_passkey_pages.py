@@ -171,3 +171,27 @@ def test_signin_endpoints_without_a_sign_in_send_to_the_login_page(client, user,
     assert response.status_code == HTTPStatus.CONFLICT and response.json()["redirect"]
     response = post_json(client, SIGNIN_PASSKEY, "{}")
     assert response.status_code == HTTPStatus.CONFLICT
+
+
+def test_reset_dialogs_say_passkeys_go_too_below_the_seed_message(admin_client, enrolled):
+    seed = (
+        "This will remove the user's authenticator app enrollment and all backup codes. "
+        "The user will need to enroll again."
+    )
+    also = "Their passkeys and security keys are removed too."
+    page = text(admin_client.get(reverse("twofactor:setup-reset") + f"?user={enrolled.user.pk}"))
+    assert seed in page and also in page and page.index(seed) < page.index(also)
+
+
+def test_a_held_session_of_a_host_login_passes_with_a_passkey(client, user, enrolled):
+    client.force_login(user)
+    key = register(client, enrolled)
+    client.logout()
+    client.force_login_held(user)
+    page = client.get(reverse("twofactor:signin-verify"))
+    assert "Use a passkey or security key" in text(page)
+    options = client.post(SIGNIN_OPTIONS)
+    assert options.status_code == HTTPStatus.OK, options.content
+    done = post_json(client, SIGNIN_PASSKEY, key.assert_(options.json()["options"]))
+    assert done.status_code == HTTPStatus.OK, done.content
+    assert client.get(reverse("twofactor:account")).status_code == HTTPStatus.OK

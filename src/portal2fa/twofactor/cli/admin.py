@@ -63,7 +63,8 @@ def enrollment_reset(args) -> int:
 
     adapter = get_adapter()
     user = _confirmed_user(
-        args, f"this removes {args.email.strip()}'s authenticator, all backup codes and all passkeys"
+        args,
+        f"this removes {args.email.strip()}'s authenticator, all backup codes and all passkeys",
     )
     try:
         # The demo's console e-mail backend prints the notice: keep stdout for the result line.

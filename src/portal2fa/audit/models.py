@@ -22,6 +22,10 @@ class Action(models.TextChoices):
     ROLE_CHANGED = "role.changed", "Security Role changed"
     USER_CHANGED = "user.changed", "User changed"
     PASSWORD_CHANGED = "user.password_changed", "Password changed"
+    PASSKEY_ADDED = "2fa.passkey_added", "Passkey added"
+    PASSKEY_RENAMED = "2fa.passkey_renamed", "Passkey renamed"
+    PASSKEY_REMOVED = "2fa.passkey_removed", "Passkey removed"
+    PASSKEY_CLONE_REFUSED = "2fa.passkey_clone_refused", "Passkey refused as cloned"
 
 
 class AuditEvent(models.Model):

@@ -16,6 +16,11 @@ DEFAULTS = {
     "PORTAL2FA_ADAPTER": "portal2fa.twofactor.adapter.DefaultAdapter",
     # Shown in pages, notices and (unless the Settings tab names one) authenticator apps.
     "PORTAL2FA_SITE_NAME": "Portal",
+    # Passkeys / security keys (WebAuthn): the relying party id, a registrable domain suffix of
+    # the sites' host names (e.g. "example.com"). None: the host name of each request (without
+    # port). The relying party name shown by the browser is PORTAL2FA_SITE_NAME. Changing the id
+    # makes every registered passkey unusable.
+    "PORTAL2FA_WEBAUTHN_RP_ID": None,
     # Where the "Setup" links of the 2FA pages lead: a URL name or path.
     "PORTAL2FA_SETUP_HOME": "twofactor:setup-settings",
     # Reverse proxies in front of the app: 0 uses the socket's address; N takes the Nth

@@ -36,6 +36,8 @@ HELD_VIEWS = {
     "twofactor:signin-verify",
     "twofactor:signin-enroll",
     "twofactor:signin-skip",
+    "twofactor:signin-passkey-options",
+    "twofactor:signin-passkey",
     "twofactor:signout",
     "logout",
     "admin:login",

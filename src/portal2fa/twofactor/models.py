@@ -252,3 +252,28 @@ class OverviewCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "shard"], name="overview_counter_shard_uniq")
         ]
+
+
+class WebAuthnCredential(models.Model):
+    """A passkey or security key (WebAuthn) a user registered as a second factor.
+
+    Only public material: the credential id and the COSE public key as the authenticator gave
+    them (py_webauthn parses and verifies them). sign_count only grows, by a conditional UPDATE
+    (services/passkeys.py): an assertion whose counter does not grow is a cloned credential."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal2fa_passkeys"
+    )
+    name = models.CharField(max_length=64)
+    credential_id = models.BinaryField(max_length=1023, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, audit_log, setup, signin
+from .views import account, audit_log, passkeys, setup, signin
 
 app_name = "twofactor"
 
@@ -9,11 +9,21 @@ urlpatterns = [
     path("signin/verify/", signin.verify, name="signin-verify"),
     path("signin/enroll/", signin.enroll, name="signin-enroll"),
     path("signin/skip/", signin.skip_enrollment, name="signin-skip"),
+    path("signin/passkey/options/", passkeys.signin_options, name="signin-passkey-options"),
+    path("signin/passkey/", passkeys.signin_verify, name="signin-passkey"),
     path("signout/", signin.signout, name="signout"),
     path("account/two-factor/", account.overview, name="account"),
     path("account/two-factor/enroll/", account.enroll, name="account-enroll"),
     path("account/two-factor/backup-codes/", account.regenerate, name="account-regenerate"),
     path("account/two-factor/backup-codes/new/", account.new_codes, name="account-codes"),
+    path(
+        "account/two-factor/passkeys/options/",
+        passkeys.register_options,
+        name="account-passkey-options",
+    ),
+    path("account/two-factor/passkeys/add/", passkeys.register, name="account-passkey-add"),
+    path("account/two-factor/passkeys/rename/", passkeys.rename, name="account-passkey-rename"),
+    path("account/two-factor/passkeys/remove/", passkeys.remove, name="account-passkey-remove"),
     path("account/password/", account.change_password, name="account-password"),
     path("setup/two-factor/", setup.settings_tab, name="setup-settings"),
     path("setup/two-factor/overview/", setup.overview_tab, name="setup-overview"),

@@ -11,7 +11,7 @@ from .parsing import CommandError
 def register(commands) -> None:
     enrollment = commands.add_parser("enrollment", help="manage a user's 2FA enrollment")
     sub = enrollment.add_subparsers(dest="enrollment_command", required=True, metavar="ACTION")
-    reset = sub.add_parser("reset", help="remove a user's authenticator and backup codes")
+    reset = sub.add_parser("reset", help="remove a user's authenticator, backup codes and passkeys")
     reset.add_argument("email")
     reset.add_argument("--reason", default="", help="why (kept in the audit log)")
     reset.add_argument("--yes", action="store_true", help="confirm: without it nothing is changed")
@@ -63,7 +63,8 @@ def enrollment_reset(args) -> int:
 
     adapter = get_adapter()
     user = _confirmed_user(
-        args, f"this removes {args.email.strip()}'s authenticator and all backup codes"
+        args,
+        f"this removes {args.email.strip()}'s authenticator, all backup codes and all passkeys",
     )
     try:
         # The demo's console e-mail backend prints the notice: keep stdout for the result line.

@@ -11,7 +11,7 @@ from ...audit.models import Action
 from ...audit.services import record
 from .. import counters, keys, messages, totp
 from ..adapter import get_adapter
-from ..models import Authenticator, EnrollmentState, ReenrollmentDue
+from ..models import Authenticator, EnrollmentState, ReenrollmentDue, WebAuthnCredential
 from ..policy import get_settings
 from . import code_budget
 from . import codes as code_checks
@@ -141,8 +141,9 @@ class NothingToReset(EnrollmentError):
 
 
 def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: str = "") -> None:
-    """Remove the secret, the pending state and every backup code in one transaction, audited,
-    then email the user a security notice once the transaction has committed."""
+    """Remove the secret, the pending state, every backup code and every passkey in one
+    transaction, audited, then email the user a security notice once the transaction has
+    committed."""
     reason = reason.strip()
     if len(reason) > 500 or not reason.isprintable():
         raise EnrollmentError("The reason must be printable text of at most 500 characters.")
@@ -157,6 +158,7 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
         previous_state = authenticator.state.label
         was_enrolled = authenticator.state is EnrollmentState.ENROLLED
         authenticator.delete()  # cascades to the backup codes; counters: signals.py
+        passkeys = WebAuthnCredential.objects.filter(user=user).delete()[0]  # every factor goes
         code_budget.code_budget_forget(user.pk)  # clears a lock by invalid codes, not the token's
         sessions_end_others(user=user)  # a session on the lost phone must not stay signed in
         if was_enrolled:  # whether or not a role requires it: lead them through enrollment again
@@ -169,5 +171,6 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
             at=at,
             previous_state=previous_state,
             reason=reason,
+            **({"passkeys_removed": passkeys} if passkeys else {}),
         )
         transaction.on_commit(lambda: send_reset_notice(user=user, at=at))

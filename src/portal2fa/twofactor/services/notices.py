@@ -38,7 +38,8 @@ def send_reset_notice(*, user, at: datetime) -> None:
         what="reset",
         body=(
             f"An administrator of {site} reset your two-factor authentication on {_when(at)}. "
-            "Your authenticator app pairing and all your backup codes no longer work. The next "
+            "Your authenticator app pairing, all your backup codes and any passkeys or security "
+            "keys no longer work. The next "
             "time you sign in you will be asked to set up your authenticator app again and will "
             "receive new backup codes.\n\n"
             "If you did not ask for this, contact your administrator immediately.\n"

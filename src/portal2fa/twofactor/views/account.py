@@ -11,6 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ..forms import PasswordChangeForm, TotpForm
+from ..models import WebAuthnCredential
 from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_for, status_of
 from ..services.backup_codes import backup_codes_regenerate
@@ -35,6 +36,7 @@ def _account_page(request, regenerate_form, status: int = 200):
         "policy": policy,
         "regenerate_form": regenerate_form,
         "codes_waiting": shown_codes.pending(request, at=timezone.now()) is not None,
+        "passkeys": WebAuthnCredential.objects.filter(user=request.user),
     }
     return render(request, "portal2fa/account.html", context, status=status)
 

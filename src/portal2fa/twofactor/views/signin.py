@@ -30,6 +30,7 @@ from ..services.challenge import (
     challenge_skip_enrollment,
 )
 from ..services.enrollment import enrollment_begin
+from ..services.passkeys import has_passkeys
 from ..services.password import SignInRefused, password_authenticate
 from ..web import device, shown_codes
 from ..web import session as second_factor
@@ -181,9 +182,8 @@ def verify(request):
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
         return HttpResponseRedirect(second_factor.take_next(request))
-    return render(
-        request, "portal2fa/signin_verify.html", {"form": form, "locked": locked}, status=status
-    )
+    context = {"form": form, "locked": locked, "passkeys": has_passkeys(challenge.user)}
+    return render(request, "portal2fa/signin_verify.html", context, status=status)
 
 
 @never_cache

@@ -1,0 +1,355 @@
+"""Passkeys and security keys (WebAuthn) as a second factor, verified by py_webauthn.
+
+Registration (personal page): a current second factor first (TOTP or backup code, counted against
+the account's code budget like any code), then the browser's attestation, verified by
+webauthn.verify_registration_response. Sign-in: an assertion verified by
+webauthn.verify_authentication_response completes the security token exactly like a correct code;
+a refused assertion is a failed attempt on the token and on the account budget.
+
+Clone detection: the library verifies the signature; the counter is then decided by one
+conditional UPDATE (sign_count grows, or stays 0 for authenticators without a counter), so two
+parallel assertions with the same counter cannot both pass. A counter that does not grow is
+refused as a cloned credential and audited.
+"""
+
+import enum
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import webauthn
+from django.db import transaction
+from django.db.models import Q
+from webauthn.helpers import base64url_to_bytes
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from ...audit.models import Action
+from ...audit.services import record
+from .. import messages
+from ..adapter import get_adapter
+from ..models import Authenticator, WebAuthnCredential
+from ..policy import get_settings
+from . import challenge as challenges
+from . import code_budget
+from . import codes as code_checks
+from .clock_skew import skew_hint, suspected_skew
+
+NAME_MAX = 64
+TIMEOUT_MS = 120_000
+NOT_ACCEPTED = "The passkey or security key was not accepted."
+CLONED = "This passkey or security key was refused: it may have been copied. Use another way."
+NO_PASSKEYS = "You have no passkeys or security keys."
+_TRANSPORTS = {t.value for t in AuthenticatorTransport}
+
+
+class PasskeyError(Exception):
+    """A refusal whose message is safe to show."""
+
+
+class PasskeyCheck(enum.Enum):  # what _succeeded audits as the factor
+    PASSKEY = "passkey"
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    id: str
+    name: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class StepUp:
+    ok: bool
+    message: str = ""
+
+
+def clean_name(raw) -> str:
+    name = " ".join(str(raw or "").split())
+    if not name:
+        raise PasskeyError("Give the key a name, for example “Work laptop”.")
+    if len(name) > NAME_MAX or not name.isprintable():
+        raise PasskeyError(f"The name must be printable text of at most {NAME_MAX} characters.")
+    return name
+
+
+def has_passkeys(user) -> bool:
+    return WebAuthnCredential.objects.filter(user=user).exists()
+
+
+# --- registration ----------------------------------------------------------------------------------
+
+
+def passkey_step_up(*, user, code: str, at: datetime, client_address=None) -> StepUp:
+    """A current second factor (TOTP or backup code) before a new key is registered: checked under
+    the user lock like every code, a wrong one counts toward the account's budget."""
+    with transaction.atomic():
+        code_checks.serialize_code_checks(user.pk)
+        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+        if refusal:
+            return StepUp(False, refusal.message)
+        authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
+        if authenticator is None:
+            return StepUp(False, messages.NOT_ENROLLED)
+        window = get_settings().clock_skew_steps
+        check = code_checks.consume_code(authenticator, code, at=at, window=window)
+        if check.ok:
+            code_budget.code_success(user.pk)
+            if check is code_checks.CodeCheck.BACKUP:
+                record(
+                    Action.BACKUP_CODE_USED,
+                    actor=user,
+                    target=user,
+                    client_address=client_address,
+                    at=at,
+                    purpose="passkey registration",
+                )
+            return StepUp(True)
+        refusal = skew = None
+        if check is not code_checks.CodeCheck.USED:
+            refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
+        if check is code_checks.CodeCheck.INVALID:
+            skew = suspected_skew(authenticator, code, at=at, window=window)
+    if check is code_checks.CodeCheck.USED:
+        return StepUp(False, messages.USED)
+    hint = f" {skew_hint(skew)}" if skew is not None else ""
+    if refusal:
+        return StepUp(False, f"{messages.INVALID}{hint} {refusal.message}")
+    return StepUp(False, messages.INVALID + hint)
+
+
+def _descriptors(credentials) -> list[PublicKeyCredentialDescriptor]:
+    return [
+        PublicKeyCredentialDescriptor(
+            id=bytes(c.credential_id),
+            transports=[AuthenticatorTransport(t) for t in c.transports if t in _TRANSPORTS],
+        )
+        for c in credentials
+    ]
+
+
+def registration_options(*, user, rp: RelyingParty) -> tuple[str, bytes]:
+    """(the options as JSON for navigator.credentials.create, the challenge to keep)."""
+    adapter = get_adapter()
+    options = webauthn.generate_registration_options(
+        rp_id=rp.id,
+        rp_name=rp.name,
+        user_id=str(user.pk).encode(),
+        user_name=adapter.email(user) or str(user.pk),
+        user_display_name=adapter.display_name(user),
+        timeout=TIMEOUT_MS,
+        exclude_credentials=_descriptors(WebAuthnCredential.objects.filter(user=user)),
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.PREFERRED,
+            user_verification=UserVerificationRequirement.PREFERRED,
+        ),
+    )
+    return webauthn.options_to_json(options), options.challenge
+
+
+def passkey_register(
+    *,
+    user,
+    name: str,
+    response: str,
+    expected_challenge: bytes,
+    rp: RelyingParty,
+    at: datetime,
+    client_address=None,
+) -> WebAuthnCredential:
+    name = clean_name(name)
+    try:
+        verified = webauthn.verify_registration_response(
+            credential=response,
+            expected_challenge=expected_challenge,
+            expected_rp_id=rp.id,
+            expected_origin=rp.origin,
+            require_user_verification=False,  # preferred, not required
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
+        raise PasskeyError("The new key could not be verified. Try again.") from error
+    transports = _transports_of(response)
+    with transaction.atomic():
+        code_checks.serialize_code_checks(user.pk)
+        if WebAuthnCredential.objects.filter(credential_id=verified.credential_id).exists():
+            raise PasskeyError("This key is already registered.")
+        credential = WebAuthnCredential.objects.create(
+            user=user,
+            name=name,
+            credential_id=verified.credential_id,
+            public_key=verified.credential_public_key,
+            sign_count=verified.sign_count,
+            transports=transports,
+            created_at=at,
+        )
+        record(
+            Action.PASSKEY_ADDED,
+            actor=user,
+            target=user,
+            client_address=client_address,
+            at=at,
+            name=name,
+        )
+    return credential
+
+
+def _transports_of(response: str) -> list[str]:
+    try:
+        found = json.loads(response).get("response", {}).get("transports") or []
+    except (ValueError, AttributeError):
+        return []
+    return [t for t in found if isinstance(t, str) and t in _TRANSPORTS]
+
+
+def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=None) -> None:
+    name = clean_name(name)
+    with transaction.atomic():
+        credential = WebAuthnCredential.objects.select_for_update().filter(user=user, pk=pk).first()
+        if credential is None:
+            raise PasskeyError("That key is not registered to your account.")
+        old = credential.name
+        credential.name = name
+        credential.save(update_fields=["name"])
+        record(
+            Action.PASSKEY_RENAMED,
+            actor=user,
+            target=user,
+            client_address=client_address,
+            at=at,
+            changes={"name": [old, name]},
+        )
+
+
+def passkey_remove(*, user, pk: int, at: datetime, client_address=None) -> str:
+    with transaction.atomic():
+        credential = WebAuthnCredential.objects.filter(user=user, pk=pk).first()
+        if (
+            credential is None
+            or not WebAuthnCredential.objects.filter(pk=credential.pk).delete()[0]
+        ):
+            raise PasskeyError("That key is not registered to your account.")
+        record(
+            Action.PASSKEY_REMOVED,
+            actor=user,
+            target=user,
+            client_address=client_address,
+            at=at,
+            name=credential.name,
+        )
+    return credential.name
+
+
+def passkeys_forget(user_id: int) -> int:
+    """An enrollment reset: every passkey of the user goes (in the caller's transaction)."""
+    return WebAuthnCredential.objects.filter(user_id=user_id).delete()[0]
+
+
+# --- sign-in ---------------------------------------------------------------------------------------
+
+
+def authentication_options(*, user, rp: RelyingParty) -> tuple[str, bytes]:
+    options = webauthn.generate_authentication_options(
+        rp_id=rp.id,
+        timeout=TIMEOUT_MS,
+        allow_credentials=_descriptors(WebAuthnCredential.objects.filter(user=user)),
+        user_verification=UserVerificationRequirement.PREFERRED,
+    )
+    return webauthn.options_to_json(options), options.challenge
+
+
+def _credential_id_of(response: str) -> bytes | None:
+    try:
+        raw = json.loads(response).get("rawId") or json.loads(response).get("id")
+        return base64url_to_bytes(raw) if isinstance(raw, str) else None
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def challenge_passkey_attempt(
+    *,
+    token: str | None,
+    response: str,
+    expected_challenge: bytes | None,
+    rp: RelyingParty,
+    at: datetime,
+    client_address=None,
+    challenge=None,
+) -> challenges.Attempt:
+    """An assertion against the sign-in token: success completes it as a correct code would."""
+    if challenge is None or token is None:
+        challenge = challenges.challenge_load(token, at=at)
+    if challenge is None:
+        return challenges.Attempt(False, challenges.EXPIRED)
+    with transaction.atomic():
+        challenge, authenticator, budget = challenges._lock_and_reread(challenge)
+        if challenge.completed_at:
+            return challenges.Attempt(False, challenges.EXPIRED)
+        if challenge.locked:
+            return challenges.Attempt(False, challenges.LOCKED, locked=True)
+        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at, budget=budget)
+        if refusal:
+            return challenges.Attempt(False, refusal.message, locked=refusal.locked)
+        if authenticator is None or authenticator.confirmed_at is None:
+            return challenges.Attempt(False, challenges.EXPIRED)
+        credential_id = _credential_id_of(response)
+        credential = (
+            WebAuthnCredential.objects.filter(
+                user_id=challenge.user_id, credential_id=credential_id
+            ).first()
+            if credential_id and expected_challenge
+            else None
+        )
+        verified = None
+        if credential is not None:
+            try:
+                verified = webauthn.verify_authentication_response(
+                    credential=response,
+                    expected_challenge=expected_challenge,
+                    expected_rp_id=rp.id,
+                    expected_origin=rp.origin,
+                    credential_public_key=bytes(credential.public_key),
+                    # The counter is decided below, by one conditional UPDATE (see the docstring).
+                    credential_current_sign_count=0,
+                    require_user_verification=False,
+                )
+            except (WebAuthnException, ValueError, KeyError, TypeError):
+                verified = None
+        cloned = False
+        if verified is not None:
+            new_count = verified.new_sign_count
+            grows = Q(sign_count__lt=new_count) if new_count else Q(sign_count=0)
+            if not WebAuthnCredential.objects.filter(grows, pk=credential.pk).update(
+                sign_count=new_count, last_used_at=at
+            ):
+                cloned, verified = True, None
+                record(
+                    Action.PASSKEY_CLONE_REFUSED,
+                    actor=challenge.user,
+                    target=challenge.user,
+                    client_address=client_address,
+                    at=at,
+                    name=credential.name,
+                    stored_count=credential.sign_count,
+                    presented_count=new_count,
+                )
+        if verified is not None:
+            if not challenges._complete(challenge, at=at):
+                transaction.set_rollback(True)
+                return challenges.Attempt(False, challenges.EXPIRED)
+            code_budget.code_success(challenge.user_id, budget=budget)
+            return challenges._succeeded(
+                challenge, PasskeyCheck.PASSKEY, None, at=at, client_address=client_address
+            )
+        failure = challenges._count_failure(
+            challenge, code_checks.CodeCheck.INVALID, at=at, client_address=client_address
+        )
+    message = failure.message
+    if message.startswith(messages.INVALID):
+        message = (CLONED if cloned else NOT_ACCEPTED) + message[len(messages.INVALID) :]
+    return challenges.Attempt(False, message, locked=failure.locked)

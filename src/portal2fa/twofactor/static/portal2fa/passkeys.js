@@ -1,0 +1,127 @@
+// Passkeys and security keys (WebAuthn): add one on the personal page, use one at sign-in.
+// The server (py_webauthn) makes the options and verifies the answers; this module only converts
+// between base64url (JSON) and the ArrayBuffers the browser's WebAuthn API takes and gives.
+// Forms marked data-passkey="register" or data-passkey="signin" carry the endpoints as data-
+// attributes and a CSRF token field.
+
+const toBytes = (text) => {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+  const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0)).buffer;
+};
+
+const toText = (buffer) => {
+  let binary = "";
+  for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+};
+
+const withIds = (list) => (list || []).map((c) => ({ ...c, id: toBytes(c.id) }));
+
+function creationOptions(options) {
+  return {
+    ...options,
+    challenge: toBytes(options.challenge),
+    user: { ...options.user, id: toBytes(options.user.id) },
+    excludeCredentials: withIds(options.excludeCredentials),
+  };
+}
+
+function requestOptions(options) {
+  return {
+    ...options,
+    challenge: toBytes(options.challenge),
+    allowCredentials: withIds(options.allowCredentials),
+  };
+}
+
+function registrationJSON(credential) {
+  const r = credential.response;
+  return {
+    id: credential.id,
+    rawId: toText(credential.rawId),
+    type: credential.type,
+    authenticatorAttachment: credential.authenticatorAttachment || undefined,
+    clientExtensionResults: credential.getClientExtensionResults(),
+    response: {
+      clientDataJSON: toText(r.clientDataJSON),
+      attestationObject: toText(r.attestationObject),
+      transports: typeof r.getTransports === "function" ? r.getTransports() : [],
+    },
+  };
+}
+
+function assertionJSON(credential) {
+  const r = credential.response;
+  return {
+    id: credential.id,
+    rawId: toText(credential.rawId),
+    type: credential.type,
+    authenticatorAttachment: credential.authenticatorAttachment || undefined,
+    clientExtensionResults: credential.getClientExtensionResults(),
+    response: {
+      clientDataJSON: toText(r.clientDataJSON),
+      authenticatorData: toText(r.authenticatorData),
+      signature: toText(r.signature),
+      userHandle: r.userHandle ? toText(r.userHandle) : undefined,
+    },
+  };
+}
+
+async function post(url, form, body) {
+  const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const headers = { "X-CSRFToken": csrf };
+  if (!(body instanceof FormData)) headers["Content-Type"] = "application/json";
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers,
+    body: body instanceof FormData ? body : JSON.stringify(body),
+  });
+  let data = {};
+  try { data = await response.json(); } catch { data = { error: "Something went wrong. Reload the page and try again." }; }
+  return data;
+}
+
+const CANCELLED = "The browser did not use a key (cancelled or timed out). Try again.";
+
+function setUp(form) {
+  const feedback = form.querySelector('[data-role="passkey-feedback"]');
+  const button = form.querySelector("button[type=submit]");
+  const say = (text) => { feedback.textContent = text; feedback.hidden = !text; };
+  if (!window.PublicKeyCredential) {
+    say("This browser does not support passkeys or security keys.");
+    button.disabled = true;
+    return;
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    say("");
+    try {
+      const register = form.dataset.passkey === "register";
+      const started = await post(form.dataset.optionsUrl, form, new FormData(form));
+      if (started.redirect) { window.location.assign(started.redirect); return; }
+      if (started.error) { say(started.error); if (started.locked) window.location.reload(); return; }
+      const options = JSON.parse(started.options);
+      let credential;
+      try {
+        credential = register
+          ? await navigator.credentials.create({ publicKey: creationOptions(options) })
+          : await navigator.credentials.get({ publicKey: requestOptions(options) });
+      } catch {
+        say(CANCELLED);
+        return;
+      }
+      const answer = register ? registrationJSON(credential) : assertionJSON(credential);
+      const done = await post(form.dataset.submitUrl, form, answer);
+      if (done.redirect) { window.location.assign(done.redirect); return; }
+      say(done.error || CANCELLED);
+      if (done.locked) window.location.reload();
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+document.querySelectorAll("form[data-passkey]").forEach(setUp);

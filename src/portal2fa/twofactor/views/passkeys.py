@@ -1,0 +1,221 @@
+"""Passkeys and security keys (WebAuthn): the personal page's keys and the sign-in's assertion.
+
+JSON endpoints for static/portal2fa/passkeys.js (no inline script): POST only, CSRF-checked (the
+token from the page's form, sent as X-CSRFToken). The WebAuthn challenge lives in the session.
+Thin: parse, call one service (services/passkeys.py), answer.
+"""
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+
+from ..conf import setting
+from ..forms import CodeForm
+from ..policy import NextStep
+from ..services import passkeys as service
+from ..web import session as second_factor
+from ..web.http import client_address
+from .signin import _challenge_or_leave, _step_or_redirect
+
+REGISTER_KEY = "portal2fa_passkey_register"  # {"challenge", "name", "until"}
+SIGNIN_KEY = "portal2fa_passkey_signin"  # {"challenge", "token"}
+MAX_RESPONSE = 64 * 1024
+CEREMONY_SECONDS = 300
+
+
+def relying_party(request) -> service.RelyingParty:
+    host = request.get_host()  # validated against ALLOWED_HOSTS
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    rp_id = setting("PORTAL2FA_WEBAUTHN_RP_ID") or hostname
+    origin = f"{request.scheme}://{host}"
+    return service.RelyingParty(id=rp_id, name=setting("PORTAL2FA_SITE_NAME"), origin=origin)
+
+
+def _options(json_text: str) -> JsonResponse:
+    return JsonResponse({"options": json_text})
+
+
+def _error(message: str, status: int = 400, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def _body(request) -> str | None:
+    if len(request.body) > MAX_RESPONSE:
+        return None
+    try:
+        return request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+# --- the personal page ------------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("code")
+@require_POST
+def register_options(request):
+    """A name and a current code (TOTP or backup): the creation options, challenge kept."""
+    now = timezone.now()
+    try:
+        name = service.clean_name(request.POST.get("name"))
+    except service.PasskeyError as error:
+        return _error(str(error))
+    form = CodeForm(request.POST)
+    if not form.is_valid():
+        return _error(" ".join(form.errors["code"]))
+    step_up = service.passkey_step_up(
+        user=request.user,
+        code=form.cleaned_data["code"],
+        at=now,
+        client_address=client_address(request),
+    )
+    if not step_up.ok:
+        return _error(step_up.message)
+    options, challenge = service.registration_options(user=request.user, rp=relying_party(request))
+    request.session[REGISTER_KEY] = {
+        "challenge": bytes_to_base64url(challenge),
+        "name": name,
+        "until": time.time() + CEREMONY_SECONDS,
+    }
+    return _options(options)
+
+
+@login_required
+@never_cache
+@require_POST
+def register(request):
+    """The browser's new credential (JSON): verified against the kept challenge, single use."""
+    pending = request.session.pop(REGISTER_KEY, None)
+    if not pending or pending.get("until", 0) < time.time():
+        return _error("Adding the key took too long. Start again.")
+    body = _body(request)
+    if body is None:
+        return _error("The key's answer could not be read. Try again.")
+    try:
+        credential = service.passkey_register(
+            user=request.user,
+            name=pending["name"],
+            response=body,
+            expected_challenge=base64url_to_bytes(pending["challenge"]),
+            rp=relying_party(request),
+            at=timezone.now(),
+            client_address=client_address(request),
+        )
+    except service.PasskeyError as error:
+        return _error(str(error))
+    messages.success(request, f"The key “{credential.name}” was added.")
+    return JsonResponse({"redirect": reverse("twofactor:account")})
+
+
+def _pk(request):
+    try:
+        return int(request.POST.get("passkey", ""))
+    except ValueError:
+        return None
+
+
+@login_required
+@never_cache
+@require_POST
+def rename(request):
+    try:
+        service.passkey_rename(
+            user=request.user,
+            pk=_pk(request),
+            name=request.POST.get("name"),
+            at=timezone.now(),
+            client_address=client_address(request),
+        )
+    except service.PasskeyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The key was renamed.")
+    return redirect("twofactor:account")
+
+
+@login_required
+@never_cache
+@require_POST
+def remove(request):
+    try:
+        name = service.passkey_remove(
+            user=request.user,
+            pk=_pk(request),
+            at=timezone.now(),
+            client_address=client_address(request),
+        )
+    except service.PasskeyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The key “{name}” was removed.")
+    return redirect("twofactor:account")
+
+
+# --- sign-in ----------------------------------------------------------------------------------------
+
+
+def _signin_challenge(request):
+    challenge, elsewhere = _challenge_or_leave(request)
+    if elsewhere is None:
+        _, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY)
+    if elsewhere is not None:
+        return None, JsonResponse({"redirect": elsewhere["Location"]}, status=409)
+    return challenge, None
+
+
+@never_cache
+@require_POST
+def signin_options(request):
+    challenge, elsewhere = _signin_challenge(request)
+    if elsewhere:
+        return elsewhere
+    if challenge.locked:
+        return _error(service.challenges.LOCKED, 403, locked=True)
+    if not service.has_passkeys(challenge.user):
+        return _error(service.NO_PASSKEYS)
+    options, webauthn_challenge = service.authentication_options(
+        user=challenge.user, rp=relying_party(request)
+    )
+    request.session[SIGNIN_KEY] = {
+        "challenge": bytes_to_base64url(webauthn_challenge),
+        "token": request.session.get(second_factor.TOKEN_KEY),
+    }
+    return _options(options)
+
+
+@never_cache
+@require_POST
+def signin_verify(request):
+    challenge, elsewhere = _signin_challenge(request)
+    if elsewhere:
+        return elsewhere
+    token = request.session.get(second_factor.TOKEN_KEY)
+    pending = request.session.pop(SIGNIN_KEY, None) or {}
+    expected = None
+    if pending.get("token") == token and pending.get("challenge"):
+        expected = base64url_to_bytes(pending["challenge"])
+    body = _body(request) or ""
+    attempt = service.challenge_passkey_attempt(
+        token=token,
+        response=body,
+        expected_challenge=expected,
+        rp=relying_party(request),
+        at=timezone.now(),
+        client_address=client_address(request),
+        challenge=challenge,
+    )
+    if not attempt.ok:
+        return _error(attempt.message, 403 if attempt.locked else 400, locked=attempt.locked)
+    second_factor.complete(request, challenge.user)
+    return JsonResponse({"redirect": second_factor.take_next(request)})

@@ -1,0 +1,52 @@
+"""The passkey states of the personal page and the verify page pass axe and fit a phone (the
+checks of test_a11y.py, reused)."""
+
+import re
+
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from portal2fa.twofactor.models import WebAuthnCredential
+
+from .test_a11y import WRONG, Audit, audit, password_step, people, sign_in, sign_out  # noqa: F401
+from .test_passkeys_e2e import VirtualKeys
+
+
+def test_passkey_states_have_no_axe_violations_and_fit_a_phone(
+    page: Page,
+    audit: Audit,  # noqa: F811
+    people,  # noqa: F811
+):
+    zed = people.zed
+    now = timezone.now()
+    for n, name in enumerate(("Work laptop", "A security key with a rather long name for phones")):
+        WebAuthnCredential.objects.create(
+            user=zed.user,
+            name=name,
+            credential_id=bytes([n + 1]) * 32,
+            public_key=b"not used here",
+            created_at=now,
+            last_used_at=now if n else None,
+        )
+    keys = VirtualKeys(page)
+    keys.fresh()  # holds no credential: the browser refuses at once
+
+    sign_in(page, zed)
+    page.goto("/account/two-factor/")
+    expect(page.get_by_test_id("passkey")).to_have_count(2)
+    audit("personal-page-passkeys")
+    page.get_by_label("Key name", exact=True).fill("Phone")
+    page.get_by_label("Current code", exact=True).fill(WRONG)
+    page.get_by_role("button", name="Add passkey or security key", exact=True).click()
+    expect(page.get_by_text(re.compile(r"^Invalid code\."))).to_be_visible()
+    audit("personal-page-passkey-error")
+    sign_out(page)
+
+    password_step(page, zed.user.email)
+    expect(page).to_have_url(re.compile(r"/signin/verify/$"))
+    audit("verify-passkey")
+    page.get_by_role("button", name="Use a passkey or security key", exact=True).click()
+    expect(page.get_by_text(re.compile("The browser did not use a key"))).to_be_visible()
+    audit("verify-passkey-cancelled")
+
+    audit.assert_clean(4)

@@ -1,0 +1,51 @@
+"""Passkey races on PostgreSQL with real threads: one assertion (one sign counter) presented on
+eight sign-in tokens at the same instant completes exactly one; the others are refused as clones
+(each a failure on the account budget, whose delay then refuses the last ones unchecked)."""
+
+from collections import Counter
+
+import pytest
+
+from portal2fa.audit.models import Action, AuditEvent
+from portal2fa.twofactor.models import SignInChallenge, WebAuthnCredential
+from portal2fa.twofactor.services import passkeys as service
+from portal2fa.twofactor.services.challenge import challenge_issue
+
+from .helpers import T0, later
+from .test_concurrency_postgres import run_together
+from .test_passkeys import RP, add_key
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def alice(user, enroll, policy):
+    return enroll(user, at=T0)
+
+
+def test_one_sign_counter_on_eight_tokens_completes_one(alice):
+    key, credential = add_key(alice)
+    t = later(minutes=2)
+    calls = []
+    for _ in range(8):
+        token = challenge_issue(user=alice.user, at=t)
+        options, challenge = service.authentication_options(user=alice.user, rp=RP)
+        response = key.assert_(options, sign_count=5)  # the same counter every time
+        calls.append(
+            lambda token=token, response=response, challenge=challenge: (
+                service.challenge_passkey_attempt(
+                    token=token, response=response, expected_challenge=challenge, rp=RP, at=t
+                )
+            )
+        )
+    results = run_together(calls)
+    assert sum(r.ok for r in results) == 1
+    refusals = Counter(r.message.split(".")[0] for r in results if not r.ok)
+    # each counts on the account budget: after 5 the rest wait (the budget's delay)
+    assert refusals == {
+        service.CLONED.split(".")[0]: 5,
+        "Too many invalid codes for this account": 2,
+    }
+    assert SignInChallenge.objects.filter(completed_at__isnull=False).count() == 1
+    assert WebAuthnCredential.objects.get().sign_count == 5
+    assert AuditEvent.objects.filter(action=Action.PASSKEY_CLONE_REFUSED).count() == 5

@@ -1,0 +1,197 @@
+"""Passkey pages and JSON endpoints through the test client (host "testserver", so the relying
+party is testserver and the origin http://testserver, as the software authenticator signs)."""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from portal2fa.audit.models import Action, AuditEvent
+from portal2fa.twofactor.models import CodeGuessBudget, SignInChallenge, WebAuthnCredential
+from tests.soft_authenticator import SoftAuthenticator
+
+from .helpers import assert_no_inline_script, current_code, is_signed_in, sign_in, text, wrong_code
+
+OPTIONS = reverse("twofactor:account-passkey-options")
+ADD = reverse("twofactor:account-passkey-add")
+RENAME = reverse("twofactor:account-passkey-rename")
+REMOVE = reverse("twofactor:account-passkey-remove")
+SIGNIN_OPTIONS = reverse("twofactor:signin-passkey-options")
+SIGNIN_PASSKEY = reverse("twofactor:signin-passkey")
+
+
+def post_json(client, url, body: str):
+    return client.post(url, body, content_type="application/json")
+
+
+def register(client, enrolled, name="Laptop", key=None):
+    key = key or SoftAuthenticator()
+    started = client.post(OPTIONS, {"name": name, "code": current_code(enrolled.secret)})
+    assert started.status_code == HTTPStatus.OK, started.content
+    done = post_json(client, ADD, key.register(started.json()["options"]))
+    assert done.status_code == HTTPStatus.OK, done.content
+    assert done.json() == {"redirect": reverse("twofactor:account")}
+    return key
+
+
+def test_section_only_for_enrolled_users_and_no_inline_script(client, user, enrolled):
+    client.force_login(user)
+    page = client.get(reverse("twofactor:account"))
+    assert "Passkeys and security keys" in text(page)
+    assert "portal2fa/passkeys.js" in text(page)
+    assert_no_inline_script(page)
+
+
+def test_section_hidden_when_not_enrolled(client, user, policy):
+    client.force_login(user)
+    assert "Passkeys and security keys" not in text(client.get(reverse("twofactor:account")))
+
+
+def test_register_rename_remove(client, user, enrolled):
+    client.force_login(user)
+    register(client, enrolled, "Work laptop")
+    page = text(client.get(reverse("twofactor:account")))
+    assert "The key “Work laptop” was added." in page and "Not used yet" in page
+    credential = WebAuthnCredential.objects.get(user=user)
+    response = client.post(RENAME, {"passkey": credential.pk, "name": "Desk key"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert WebAuthnCredential.objects.get().name == "Desk key"
+    client.post(REMOVE, {"passkey": credential.pk})
+    assert not WebAuthnCredential.objects.exists()
+
+
+def test_the_registration_challenge_is_single_use(client, user, enrolled):
+    client.force_login(user)
+    key = SoftAuthenticator()
+    started = client.post(OPTIONS, {"name": "Key", "code": current_code(enrolled.secret)})
+    answer = key.register(started.json()["options"])
+    assert post_json(client, ADD, answer).status_code == HTTPStatus.OK
+    again = post_json(client, ADD, answer)
+    assert again.status_code == HTTPStatus.BAD_REQUEST and "Start again" in again.json()["error"]
+    assert WebAuthnCredential.objects.count() == 1
+
+
+def test_options_need_a_current_code_and_a_wrong_one_counts(client, user, enrolled):
+    client.force_login(user)
+    response = client.post(OPTIONS, {"name": "Key", "code": wrong_code(enrolled.secret)})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["error"].startswith("Invalid code.")
+    assert CodeGuessBudget.objects.get(pk=user.pk).consecutive_failures == 1
+    missing = client.post(OPTIONS, {"name": "", "code": current_code(enrolled.secret)})
+    assert missing.status_code == HTTPStatus.BAD_REQUEST and "name" in missing.json()["error"]
+    assert "portal2fa_passkey_register" not in client.session
+
+
+@pytest.mark.parametrize("url", [OPTIONS, ADD, RENAME, REMOVE])
+def test_endpoints_are_post_only_and_need_login(client, user, enrolled, url):
+    assert client.post(url).status_code == HTTPStatus.FOUND  # to the sign-in page
+    client.force_login(user)
+    assert client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+@pytest.mark.parametrize("url", [OPTIONS, ADD, RENAME, REMOVE, SIGNIN_OPTIONS, SIGNIN_PASSKEY])
+def test_endpoints_check_csrf(user, enrolled, url):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.post(url, {"passkey": 1, "name": "x"}).status_code == HTTPStatus.FORBIDDEN
+
+
+@pytest.mark.parametrize("body", ["", "null", "[]", '{"id": "AAAA"}', "x" * 70000])
+def test_garbage_registration_answer_is_a_400(client, user, enrolled, body):
+    client.force_login(user)
+    client.post(OPTIONS, {"name": "Key", "code": current_code(enrolled.secret)})
+    response = post_json(client, ADD, body)
+    assert response.status_code == HTTPStatus.BAD_REQUEST and response.json()["error"]
+
+
+def test_rename_remove_of_someone_elses_key_is_refused(client, user, enrolled, make_user):
+    client.force_login(user)
+    register(client, enrolled)
+    credential = WebAuthnCredential.objects.get()
+    other = make_user("mallory@example.com")
+    client.force_login(other)
+    client.post(RENAME, {"passkey": credential.pk, "name": "Mine"})
+    client.post(REMOVE, {"passkey": "not a number"})
+    client.post(REMOVE, {"passkey": credential.pk})
+    assert WebAuthnCredential.objects.get().name == "Laptop"
+
+
+def _verify_page_with_passkey(client, user, enrolled):
+    client.force_login(user)
+    key = register(client, enrolled)
+    client.logout()
+    sign_in(client, user.email)
+    page = client.get(reverse("twofactor:signin-verify"))
+    assert "Use a passkey or security key" in text(page)
+    assert_no_inline_script(page)
+    return key
+
+
+def test_sign_in_with_a_passkey(client, user, enrolled):
+    key = _verify_page_with_passkey(client, user, enrolled)
+    options = client.post(SIGNIN_OPTIONS).json()["options"]
+    done = post_json(client, SIGNIN_PASSKEY, key.assert_(options))
+    assert done.status_code == HTTPStatus.OK and done.json()["redirect"]
+    assert is_signed_in(client)
+    assert WebAuthnCredential.objects.get().sign_count == 1
+
+
+def test_a_refused_assertion_is_a_counted_failure(client, user, enrolled):
+    key = _verify_page_with_passkey(client, user, enrolled)
+    options = client.post(SIGNIN_OPTIONS).json()["options"]
+    done = post_json(client, SIGNIN_PASSKEY, key.assert_(options, tamper=True))
+    assert done.status_code == HTTPStatus.BAD_REQUEST
+    assert done.json()["error"].startswith("The passkey or security key was not accepted.")
+    assert SignInChallenge.objects.get(completed_at=None).failed_attempts == 1
+    assert not is_signed_in(client)
+    # the challenge was spent with the failure: replaying a good answer needs new options
+    assert post_json(client, SIGNIN_PASSKEY, key.assert_(options)).status_code == 400
+
+
+def test_a_cloned_key_is_refused_at_sign_in(client, user, enrolled):
+    key = _verify_page_with_passkey(client, user, enrolled)
+    WebAuthnCredential.objects.update(sign_count=99)
+    options = client.post(SIGNIN_OPTIONS).json()["options"]
+    done = post_json(client, SIGNIN_PASSKEY, key.assert_(options))
+    assert done.status_code == HTTPStatus.BAD_REQUEST
+    assert AuditEvent.objects.filter(action=Action.PASSKEY_CLONE_REFUSED).count() == 1
+
+
+def test_verify_page_without_passkeys_offers_none(client, user, enrolled):
+    sign_in(client, user.email)
+    page = text(client.get(reverse("twofactor:signin-verify")))
+    assert "Use a passkey or security key" not in page and "passkeys.js" not in page
+    response = client.post(SIGNIN_OPTIONS)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_signin_endpoints_without_a_sign_in_send_to_the_login_page(client, user, enrolled):
+    response = client.post(SIGNIN_OPTIONS)
+    assert response.status_code == HTTPStatus.CONFLICT and response.json()["redirect"]
+    response = post_json(client, SIGNIN_PASSKEY, "{}")
+    assert response.status_code == HTTPStatus.CONFLICT
+
+
+def test_reset_dialogs_say_passkeys_go_too_below_the_seed_message(admin_client, enrolled):
+    seed = (
+        "This will remove the user's authenticator app enrollment and all backup codes. "
+        "The user will need to enroll again."
+    )
+    also = "Their passkeys and security keys are removed too."
+    page = text(admin_client.get(reverse("twofactor:setup-reset") + f"?user={enrolled.user.pk}"))
+    assert seed in page and also in page and page.index(seed) < page.index(also)
+
+
+def test_a_held_session_of_a_host_login_passes_with_a_passkey(client, user, enrolled):
+    client.force_login(user)
+    key = register(client, enrolled)
+    client.logout()
+    client.force_login_held(user)
+    page = client.get(reverse("twofactor:signin-verify"))
+    assert "Use a passkey or security key" in text(page)
+    options = client.post(SIGNIN_OPTIONS)
+    assert options.status_code == HTTPStatus.OK, options.content
+    done = post_json(client, SIGNIN_PASSKEY, key.assert_(options.json()["options"]))
+    assert done.status_code == HTTPStatus.OK, done.content
+    assert client.get(reverse("twofactor:account")).status_code == HTTPStatus.OK

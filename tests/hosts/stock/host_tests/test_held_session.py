@@ -17,6 +17,8 @@ HELD_OK = {  # what a held session may reach: the 2FA step and the ways out
     "/signin/verify/",
     "/signin/enroll/",
     "/signin/skip/",
+    "/signin/passkey/",
+    "/signin/passkey/options/",
     "/signout/",
     "/accounts/login/",
     "/accounts/logout/",

@@ -50,6 +50,11 @@ DEFAULTS = {
     # Password hashing (hashers.Argon2PasswordHasher): OWASP's second recommended configuration,
     # m=19 MiB, t=2, p=1 (~20 MB and a few tens of ms per sign-in per worker).
     "PORTAL2FA_ARGON2": {"time_cost": 2, "memory_cost": 19456, "parallelism": 1},
+    # Email codes at the verify step (when the Settings tab and the user's roles allow them):
+    # sends per sign-in token (the first one included) and the least wait between two sends.
+    "PORTAL2FA_EMAIL_CODE_SENDS": 3,
+    "PORTAL2FA_EMAIL_CODE_RESEND_SECONDS": 30,
+    "PORTAL2FA_EMAIL_CODE_MINUTES": 10,
 }
 
 

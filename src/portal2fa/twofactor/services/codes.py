@@ -18,12 +18,13 @@ from ..models import Authenticator, BackupCode
 class CodeCheck(enum.Enum):
     TOTP = "totp"
     BACKUP = "backup"
+    EMAIL = "email"  # an email code (services/email_codes.py)
     USED = "used"
     INVALID = "invalid"
 
     @property
     def ok(self) -> bool:
-        return self in (CodeCheck.TOTP, CodeCheck.BACKUP)
+        return self in (CodeCheck.TOTP, CodeCheck.BACKUP, CodeCheck.EMAIL)
 
 
 def serialize_code_checks(user_id: int) -> None:

@@ -29,6 +29,7 @@ from ..services.challenge import (
     challenge_load,
     challenge_skip_enrollment,
 )
+from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
 from ..services.password import SignInRefused, password_authenticate
 from ..web import device, shown_codes
@@ -181,9 +182,10 @@ def verify(request):
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
         return HttpResponseRedirect(second_factor.take_next(request))
-    return render(
-        request, "portal2fa/signin_verify.html", {"form": form, "locked": locked}, status=status
-    )
+    context = {"form": form, "locked": locked, "email_code": False}
+    if policy.email_codes_allowed:  # "Try another way" (no extra query when email codes are off)
+        context["email_code"] = email_code_available(challenge.user, policy)
+    return render(request, "portal2fa/signin_verify.html", context, status=status)
 
 
 @never_cache

@@ -23,9 +23,11 @@ def staff(make_role):
 
 def test_methods_section_shows_switches_and_a_row_per_role(admin_client, policy, staff, admin_role):
     page = text(admin_client.get(reverse(URL)))
-    for label in [*LABELS, "Methods", "Authenticator App", "Email code", "Passkey / security key"]:
+    labels = ["Methods", "Authenticator App", "Email code", "Passkey / security key", "SMS code"]
+    for label in [*LABELS, *labels]:
         assert label in page, label
-    assert 'name="email_codes_allowed"' in page and 'name="passkeys_allowed"' in page
+    for name in ("email_codes_allowed", "passkeys_allowed", "sms_codes_allowed"):
+        assert f'name="{name}"' in page
     email_boxes = re.findall(r'<input type="checkbox" name="roles_allowing_email"[^>]*>', page)
     assert len(email_boxes) == SecurityRole.objects.count()
     admin_box = next(b for b in email_boxes if f'value="{admin_role.pk}"' in b)
@@ -51,7 +53,7 @@ def test_saving_methods_is_audited_old_and_new(admin_client, admin_user, policy,
     changes = AuditEvent.objects.get(action=Action.SETTINGS_CHANGED).detail["changes"]
     assert changes == {
         "email_codes_allowed": [False, True],
-        "role-methods:Staff": ["email,passkey", "passkey"],
+        "role-methods:Staff": ["email,passkey,sms", "passkey"],
         "role-methods:Administrator": ["passkey", "email,passkey"],
     }
 
@@ -60,7 +62,7 @@ def test_a_post_without_the_methods_table_leaves_role_methods_alone(admin_client
     response = admin_client.post(reverse(URL), form_data(max_invalid_attempts="4"))
     assert response.status_code == HTTPStatus.FOUND
     staff.refresh_from_db()
-    assert staff.second_factor_methods == ["email", "passkey"]
+    assert staff.second_factor_methods == ["email", "passkey", "sms"]
 
 
 def test_junk_role_ids_in_methods_are_a_400(admin_client, policy, staff):

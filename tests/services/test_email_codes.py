@@ -215,7 +215,7 @@ def test_no_email_address_no_email_code(alice):
 
 def test_methods_combine_is_the_strictest_role_requiring_2fa():
     both = ["email", "passkey"]
-    assert methods.combine([]) == {"email", "passkey"}
+    assert methods.combine([]) == {"email", "passkey", "sms"}
     assert methods.combine([(True, ["passkey"]), (False, [])]) == {"passkey"}
     assert methods.combine([(True, both), (True, ["email"])]) == {"email"}
     assert methods.combine([(False, ["email"]), (False, both)]) == {"email"}
@@ -250,7 +250,7 @@ def test_default_adapter_keeps_methods_beside_the_group(django_user_model, db):
             self.groups = Group.objects.filter(pk__in=[g.pk for g in groups])
 
     assert adapter.role_methods(Member(strict, loose)) == {"passkey"}
-    assert adapter.role_methods(Member(loose)) == {"email", "passkey"}
+    assert adapter.role_methods(Member(loose)) == {"email", "passkey", "sms"}
     changed = adapter.set_role_methods({str(loose.pk): ["email"], str(strict.pk): ["passkey"]})
-    assert changed == {"Everyone": ["email,passkey", "email"]}
+    assert changed == {"Everyone": ["email,passkey,sms", "email"]}
     assert adapter.role_methods(Member(loose)) == {"email"}

@@ -113,10 +113,17 @@ FORM_FIELDS = (
     "passkeys_allowed",
     "roles_allowing_email",
     "roles_allowing_passkey",
+    "roles_allowing_sms",
+    "sms_codes_allowed",
     "methods_shown",
     "send",
 )
-MULTI_VALUE_FIELDS = ("roles_requiring_2fa", "roles_allowing_email", "roles_allowing_passkey")
+MULTI_VALUE_FIELDS = (
+    "roles_requiring_2fa",
+    "roles_allowing_email",
+    "roles_allowing_passkey",
+    "roles_allowing_sms",
+)
 
 # Path converters: junk besides the ids / names of existing objects.
 JUNK_INTS = ["0", "999999999", "99999999999999999999999"]  # the last is past any integer column
@@ -585,6 +592,7 @@ def test_each_form_with_one_junk_field(world, make_user, enroll):
 SIGNIN_STEPS = (
     "twofactor:signin-verify",
     "twofactor:signin-verify-email",
+    "twofactor:signin-verify-sms",
     "twofactor:signin-enroll",
     "twofactor:signin-skip",
 )
@@ -601,6 +609,7 @@ def test_junk_half_way_through_signin(world, make_user, scenario):
         max_invalid_attempts=10,
         enrollment_required=scenario != "may-enroll",
         email_codes_allowed=True,
+        sms_codes_allowed=True,
     )
     if scenario == "enrolled":
         user = world.ordinary.user

@@ -31,7 +31,7 @@ class Role:
     type: str
     requires_2fa: bool
     # The optional second-factor methods (methods.OPTIONAL) that count for this role.
-    methods: tuple[str, ...] = ("email", "passkey")
+    methods: tuple[str, ...] = ("email", "passkey", "sms")
 
 
 class DefaultAdapter:
@@ -53,6 +53,10 @@ class DefaultAdapter:
     def account_name(self, user) -> str:
         """The account an authenticator app shows beside the issuer."""
         return self.email(user) or str(user.get_username())
+
+    def phone_number(self, user) -> str:
+        """Where SMS codes go (E.164), or "" (then SMS codes are not offered to this user)."""
+        return str(getattr(user, "phone_number", "") or "")
 
     def notice_recipients(self, user) -> list[str]:
         """Where security notices about this user go (their own address by default)."""

@@ -55,6 +55,10 @@ DEFAULTS = {
     "PORTAL2FA_EMAIL_CODE_SENDS": 3,
     "PORTAL2FA_EMAIL_CODE_RESEND_SECONDS": 30,
     "PORTAL2FA_EMAIL_CODE_MINUTES": 10,
+    # SMS codes: the same flow and limits as email codes, delivered by this class (sms.py). The
+    # shipped providers only print (console) or keep messages in memory (tests): a real one is
+    # the host's (an SMS gateway's API) and is named here.
+    "PORTAL2FA_SMS_PROVIDER": "portal2fa.twofactor.sms.ConsoleSmsProvider",
 }
 
 

@@ -102,6 +102,9 @@ class SettingsForm(forms.ModelForm):
     roles_allowing_passkey = RoleIdsField(
         label="Passkey / security key", required=False, widget=forms.CheckboxSelectMultiple
     )
+    roles_allowing_sms = RoleIdsField(
+        label="SMS code", required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = TwoFactorSettings
@@ -128,6 +131,7 @@ class SettingsForm(forms.ModelForm):
         for name, method in (
             ("roles_allowing_email", "email"),
             ("roles_allowing_passkey", "passkey"),
+            ("roles_allowing_sms", "sms"),
         ):
             self.fields[name].choices = [(r.id, r.name) for r in self.roles]
             self.initial.setdefault(name, [r.id for r in self.roles if method in r.methods])
@@ -140,12 +144,13 @@ class SettingsForm(forms.ModelForm):
         return list(zip(self["roles_requiring_2fa"], self.roles, strict=True))
 
     def method_rows(self):
-        """(role, email checkbox, passkey checkbox) for the table of methods per role."""
+        """(role, email, passkey and SMS checkboxes) for the table of methods per role."""
         return list(
             zip(
                 self.roles,
                 self["roles_allowing_email"],
                 self["roles_allowing_passkey"],
+                self["roles_allowing_sms"],
                 strict=True,
             )
         )
@@ -157,9 +162,10 @@ class SettingsForm(forms.ModelForm):
             return {}
         email = set(self.cleaned_data["roles_allowing_email"])
         passkey = set(self.cleaned_data["roles_allowing_passkey"])
+        sms = set(self.cleaned_data["roles_allowing_sms"])
+        columns = (("email", email), ("passkey", passkey), ("sms", sms))
         return {
-            pk: [m for m, ids in (("email", email), ("passkey", passkey)) if pk in ids]
-            for pk in self.cleaned_data["roles_shown"]
+            pk: [m for m, ids in columns if pk in ids] for pk in self.cleaned_data["roles_shown"]
         }
 
     def clean_roles_shown(self) -> list[str]:

@@ -10,8 +10,14 @@ role of theirs must allow it. A user in no role: the Settings tab alone decides.
 TOTP = "totp"
 EMAIL = "email"
 PASSKEY = "passkey"
-OPTIONAL = (EMAIL, PASSKEY)
-LABELS = {TOTP: "Authenticator App", EMAIL: "Email code", PASSKEY: "Passkey / security key"}
+SMS = "sms"
+OPTIONAL = (EMAIL, PASSKEY, SMS)
+LABELS = {
+    TOTP: "Authenticator App",
+    EMAIL: "Email code",
+    PASSKEY: "Passkey / security key",
+    SMS: "SMS code",
+}
 
 
 def site_methods(policy) -> set[str]:
@@ -21,6 +27,8 @@ def site_methods(policy) -> set[str]:
         allowed.add(EMAIL)
     if policy.passkeys_allowed:
         allowed.add(PASSKEY)
+    if policy.sms_codes_allowed:
+        allowed.add(SMS)
     return allowed
 
 

@@ -18,7 +18,7 @@ class RoleType(models.TextChoices):
 
 
 def default_role_methods() -> list[str]:
-    return ["email", "passkey"]
+    return ["email", "passkey", "sms"]
 
 
 class GroupRole(models.Model):
@@ -83,6 +83,11 @@ class TwoFactorSettings(models.Model):
         help_text="A 6-digit code sent to the user's email, valid 10 minutes, at the verify step.",
     )
     passkeys_allowed = models.BooleanField("Passkey / security key", default=False)
+    sms_codes_allowed = models.BooleanField(
+        "SMS code",
+        default=False,
+        help_text="Sent through PORTAL2FA_SMS_PROVIDER to the number the adapter gives.",
+    )
 
     class Meta:
         verbose_name_plural = "two-factor settings"
@@ -269,7 +274,7 @@ class OverviewCounter(models.Model):
 
 
 class EmailCode(models.Model):
-    """The email code of one sign-in (one security token): only its keyed hash is stored.
+    """The email (or SMS: `channel`) code of one sign-in (one security token): only its keyed hash is stored.
     A resend replaces the digest; sends, the last send and the use change by conditional UPDATEs."""
 
     challenge = models.OneToOneField(
@@ -279,4 +284,5 @@ class EmailCode(models.Model):
     sent_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     sends = models.PositiveSmallIntegerField(default=1)
+    channel = models.CharField(max_length=8, default="email")  # methods.EMAIL or methods.SMS
     used_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("signin/", signin.signin, name="signin"),
     path("signin/verify/", signin.verify, name="signin-verify"),
     path("signin/verify/email/", email_code.verify_email, name="signin-verify-email"),
+    path("signin/verify/sms/", email_code.verify_sms, name="signin-verify-sms"),
     path("signin/enroll/", signin.enroll, name="signin-enroll"),
     path("signin/skip/", signin.skip_enrollment, name="signin-skip"),
     path("signout/", signin.signout, name="signout"),

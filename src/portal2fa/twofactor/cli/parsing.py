@@ -39,4 +39,5 @@ SETTINGS_KEYS = {
     "issuer-name": ("issuer_name", str),
     "email-codes": ("email_codes_allowed", parse_bool),
     "passkeys": ("passkeys_allowed", parse_bool),
+    "sms-codes": ("sms_codes_allowed", parse_bool),
 }

@@ -1,4 +1,5 @@
-"""Email codes at the sign-in verify step (issue 10): 6 digits, valid 10 minutes, single use.
+"""Email (and SMS) codes at the sign-in verify step (issue 10): 6 digits, valid 10 minutes, single
+use. SMS codes take the same path (`channel=methods.SMS`), delivered by PORTAL2FA_SMS_PROVIDER.
 
 Only a keyed hash of the code is stored (keys.email_code_digest, bound to the sign-in token); a
 resend replaces it, so only the newest code works. Sends per token are limited
@@ -25,6 +26,7 @@ from ..adapter import get_adapter
 from ..conf import setting
 from ..models import EmailCode, SignInChallenge
 from ..policy import get_settings
+from ..sms import get_sms_provider
 from . import code_budget
 from . import codes as code_checks
 from .challenge import (
@@ -42,6 +44,7 @@ from .challenge import (
 logger = logging.getLogger(__name__)
 
 NOT_AVAILABLE = "Email codes are not available for your account. Use your authenticator app."
+SMS_NOT_AVAILABLE = "SMS codes are not available for your account. Use your authenticator app."
 EXPIRED_CODE = "This email code has expired. Send a new code."
 SEND_FAILED = "The email could not be sent. Try again later, or use your authenticator app."
 
@@ -54,14 +57,26 @@ class Sent:
     sends_left: int = 0
 
 
-def available(user, policy=None) -> bool:
-    """The Settings tab and the user's roles allow email codes, and the user has an email."""
-    allowed = methods.EMAIL in methods.allowed_methods(user, policy or get_settings())
-    return allowed and bool(get_adapter().email(user))
+def destination(user, channel: str = methods.EMAIL) -> str:
+    adapter = get_adapter()
+    return adapter.phone_number(user) if channel == methods.SMS else adapter.email(user)
+
+
+def available(user, policy=None, channel: str = methods.EMAIL) -> bool:
+    """The Settings tab and the user's roles allow this channel's codes (email or SMS), and the
+    user has an address (an email; a phone number) for it."""
+    allowed = channel in methods.allowed_methods(user, policy or get_settings())
+    return allowed and channel in (methods.EMAIL, methods.SMS) and bool(destination(user, channel))
+
+
+def not_available(channel: str) -> str:
+    return SMS_NOT_AVAILABLE if channel == methods.SMS else NOT_AVAILABLE
 
 
 def mask(address: str) -> str:
-    local, _, domain = address.partition("@")
+    local, at, domain = address.partition("@")
+    if not at:  # a phone number: its last two digits
+        return f"the number ending {address[-2:]}" if len(address) > 4 else "***"
     return f"{local[:1]}***@{domain}" if domain else "***"
 
 
@@ -74,12 +89,15 @@ def status(challenge: SignInChallenge) -> EmailCode | None:
 
 
 @sensitive_variables("code")
-def email_code_send(*, challenge: SignInChallenge, at: datetime, client_address=None) -> Sent:
-    """Send (or resend) this sign-in's email code. Refused when not available, locked, over the
-    send limit or sooner than the resend gap after the last send; nothing sent then."""
+def email_code_send(
+    *, challenge: SignInChallenge, at: datetime, client_address=None, channel: str = methods.EMAIL
+) -> Sent:
+    """Send (or resend) this sign-in's code by email (or SMS). Refused when not available, locked,
+    over the send limit or sooner than the resend gap after the last send; nothing sent then.
+    Sends are counted per sign-in whatever the channel; a send replaces the previous code."""
     user = challenge.user
-    if not available(user):
-        return Sent(False, NOT_AVAILABLE)
+    if not available(user, channel=channel):
+        return Sent(False, not_available(channel))
     limit, gap = (
         setting("PORTAL2FA_EMAIL_CODE_SENDS"),
         setting("PORTAL2FA_EMAIL_CODE_RESEND_SECONDS"),
@@ -92,7 +110,13 @@ def email_code_send(*, challenge: SignInChallenge, at: datetime, client_address=
             return Sent(False, EXPIRED)
         if challenge.locked:
             return Sent(False, LOCKED)
-        fields = {"digest": digest, "sent_at": at, "expires_at": at + _lifetime(), "used_at": None}
+        fields = {
+            "digest": digest,
+            "sent_at": at,
+            "expires_at": at + _lifetime(),
+            "used_at": None,
+            "channel": channel,
+        }
         existing = EmailCode.objects.filter(challenge_id=challenge.pk).first()
         if existing is None:
             EmailCode.objects.create(challenge_id=challenge.pk, sends=1, **fields)
@@ -107,10 +131,15 @@ def email_code_send(*, challenge: SignInChallenge, at: datetime, client_address=
             if not updated:
                 return Sent(False, _refusal(existing, limit=limit, gap=gap, at=at))
             sends = existing.sends + 1
-    address = get_adapter().email(user)
+    address = destination(user, channel)
     site = setting("PORTAL2FA_SITE_NAME")
     minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
     try:
+        if channel == methods.SMS:
+            get_sms_provider().send(
+                address, f"{code} is your {site} sign-in code. Valid {minutes} minutes."
+            )
+            return Sent(True, address=mask(address), sends_left=max(0, limit - sends))
         send_mail(
             f"Your {site} sign-in code",
             f"Your sign-in code is {code}. It is valid for {minutes} minutes and works once.\n\n"
@@ -119,7 +148,7 @@ def email_code_send(*, challenge: SignInChallenge, at: datetime, client_address=
             [address],
         )
     except OSError:
-        logger.exception("could not send the email code to user id %s", user.pk)
+        logger.exception("could not send the %s code to user id %s", channel, user.pk)
         return Sent(False, SEND_FAILED)
     return Sent(True, address=mask(address), sends_left=max(0, limit - sends))
 
@@ -142,14 +171,15 @@ def email_code_attempt(
     client_address=None,
     challenge: SignInChallenge | None = None,
     policy=None,
+    channel: str = methods.EMAIL,
 ) -> Attempt:
-    """Check an email code against this sign-in: as challenge_attempt does for the other codes."""
+    """Check an email (or SMS) code against this sign-in, as challenge_attempt does the others."""
     if challenge is None or token is None or challenge.token_digest != keys.token_digest(token):
         challenge = challenge_load(token, at=at)
     if challenge is None:
         return Attempt(False, EXPIRED)
-    if not available(challenge.user, policy):  # email never counts for a role that forbids it
-        return Attempt(False, NOT_AVAILABLE)
+    if not available(challenge.user, policy, channel):  # never counts for a role forbidding it
+        return Attempt(False, not_available(channel))
     with transaction.atomic():
         challenge, authenticator, budget = _lock_and_reread(challenge)
         if challenge.completed_at:
@@ -161,7 +191,7 @@ def email_code_attempt(
             return Attempt(False, refusal.message, locked=refusal.locked)
         if authenticator is None or authenticator.confirmed_at is None:  # reset meanwhile
             return Attempt(False, EXPIRED)
-        check, expired = _consume(challenge, code, at=at)
+        check, expired = _consume(challenge, code, at=at, channel=channel)
         if check.ok:
             if not _complete(challenge, at=at):  # completed concurrently: undo the use
                 transaction.set_rollback(True)
@@ -174,16 +204,19 @@ def email_code_attempt(
     return failure
 
 
-def _consume(challenge, raw: str, *, at: datetime) -> tuple[code_checks.CodeCheck, bool]:
+def _consume(
+    challenge, raw: str, *, at: datetime, channel: str
+) -> tuple[code_checks.CodeCheck, bool]:
     """(the check, whether the code was right but expired). A right code that is used or expired
     is no guess at the secret (the token counts it, the account's budget does not)."""
     code = "".join(raw.split())
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return code_checks.CodeCheck.INVALID, False
     digest = keys.email_code_digest(challenge.pk, code)
-    mine = EmailCode.objects.filter(challenge_id=challenge.pk, digest=digest)
+    mine = EmailCode.objects.filter(challenge_id=challenge.pk, digest=digest, channel=channel)
     if mine.filter(used_at=None, expires_at__gt=at).update(used_at=at):
-        return code_checks.CodeCheck.EMAIL, False
+        kind = code_checks.CodeCheck.SMS if channel == methods.SMS else code_checks.CodeCheck.EMAIL
+        return kind, False
     found = list(mine.values_list("used_at", flat=True)[:1])
     if not found:
         return code_checks.CodeCheck.INVALID, False

@@ -21,6 +21,7 @@ EDITABLE_FIELDS = (
     "issuer_name",
     "email_codes_allowed",
     "passkeys_allowed",
+    "sms_codes_allowed",
 )
 
 

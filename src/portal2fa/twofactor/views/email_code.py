@@ -1,4 +1,4 @@
-"""The verify step's "Try another way": an email code (services/email_codes.py). Thin."""
+"""The verify step's "Try another way": an email or SMS code (services/email_codes.py). Thin."""
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
@@ -8,11 +8,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from ..adapter import get_adapter
+from .. import methods
 from ..conf import setting
 from ..forms import CodeForm
 from ..policy import NextStep, get_settings
-from ..services.email_codes import available, email_code_attempt, email_code_send, mask, status
+from ..services.email_codes import (
+    available,
+    destination,
+    email_code_attempt,
+    email_code_send,
+    mask,
+    not_available,
+    status,
+)
 from ..web import session as second_factor
 from ..web.http import client_address, see_other
 from .signin import _challenge_or_leave, _step_or_redirect
@@ -22,6 +30,17 @@ from .signin import _challenge_or_leave, _step_or_redirect
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def verify_email(request):
+    return _code_page(request, methods.EMAIL)
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def verify_sms(request):
+    return _code_page(request, methods.SMS)
+
+
+def _code_page(request, channel: str):
     challenge, elsewhere = _challenge_or_leave(request)
     if elsewhere:
         return elsewhere
@@ -29,15 +48,18 @@ def verify_email(request):
     _, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY, policy=policy)
     if elsewhere:
         return elsewhere
-    if not available(challenge.user, policy):
-        messages.error(request, "Email codes are not available for your account.")
+    if not available(challenge.user, policy, channel):
+        messages.error(request, not_available(channel))
         return redirect("twofactor:signin-verify")
+    sms = channel == methods.SMS
     now, status_code = timezone.now(), 200
     form = CodeForm(request.POST if "code" in request.POST else None)
-    form.fields["code"].label = "Email code"
+    form.fields["code"].label = "SMS code" if sms else "Email code"
     form.fields["code"].widget.attrs.update({"inputmode": "numeric"})
     if request.method == "POST" and "send" in request.POST:
-        sent = email_code_send(challenge=challenge, at=now, client_address=client_address(request))
+        sent = email_code_send(
+            challenge=challenge, at=now, client_address=client_address(request), channel=channel
+        )
         if sent.ok:
             minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
             messages.success(
@@ -57,6 +79,7 @@ def verify_email(request):
                 client_address=client_address(request),
                 challenge=challenge,
                 policy=policy,
+                channel=channel,
             )
             if attempt.ok:
                 second_factor.complete(request, challenge.user)
@@ -69,7 +92,8 @@ def verify_email(request):
     context = {
         "form": form,
         "locked": locked,
-        "sent": code is not None,
-        "address": mask(get_adapter().email(challenge.user)),
+        "sent": code is not None and code.channel == channel,
+        "address": mask(destination(challenge.user, channel)),
+        "sms": sms,
     }
     return render(request, "portal2fa/signin_verify_email.html", context, status=status_code)

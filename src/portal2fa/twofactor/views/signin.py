@@ -182,9 +182,12 @@ def verify(request):
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
         return HttpResponseRedirect(second_factor.take_next(request))
-    context = {"form": form, "locked": locked, "email_code": False}
-    if policy.email_codes_allowed:  # "Try another way" (no extra query when email codes are off)
+    context = {"form": form, "locked": locked, "email_code": False, "sms_code": False}
+    # "Try another way" (no extra query when the switches are off)
+    if policy.email_codes_allowed:
         context["email_code"] = email_code_available(challenge.user, policy)
+    if policy.sms_codes_allowed:
+        context["sms_code"] = email_code_available(challenge.user, policy, "sms")
     return render(request, "portal2fa/signin_verify.html", context, status=status)
 
 

@@ -154,10 +154,18 @@ def test_wrong_email_codes_count_toward_the_account_budget(alice):
     assert CodeGuessBudget.objects.get(user=alice.user).consecutive_failures == 0
 
 
-def test_account_lock_refuses_even_the_right_email_code(alice):
+def test_no_code_is_sent_while_the_account_is_locked(alice):
     CodeGuessBudget.objects.create(user=alice.user, consecutive_failures=100, locked_at=T0)
+    _, challenge = start(alice)
+    sent = email_code_send(challenge=challenge, at=later(minutes=1))
+    assert not sent.ok and "locked" in sent.message
+    assert mail.outbox == [] and not EmailCode.objects.exists()
+
+
+def test_account_lock_refuses_even_the_right_email_code(alice):
     token, challenge = start(alice)
     email_code_send(challenge=challenge, at=later(minutes=1))
+    CodeGuessBudget.objects.create(user=alice.user, consecutive_failures=100, locked_at=T0)
     result = email_code_attempt(token=token, code=sent_code(), at=later(minutes=2))
     assert not result.ok and result.locked
     assert EmailCode.objects.get().used_at is None

@@ -105,11 +105,14 @@ def email_code_send(
     code = f"{secrets.randbelow(10**6):06d}"
     digest = keys.email_code_digest(challenge.pk, code)
     with transaction.atomic():
-        challenge, _, _ = _lock_and_reread(challenge)  # one lock order with the code checks
+        challenge, _, budget = _lock_and_reread(challenge)  # one lock order with the code checks
         if challenge.completed_at:
             return Sent(False, EXPIRED)
         if challenge.locked:
             return Sent(False, LOCKED)
+        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at, budget=budget)
+        if refusal and refusal.locked:  # no code could be checked: none is sent
+            return Sent(False, refusal.message)
         fields = {
             "digest": digest,
             "sent_at": at,

@@ -189,6 +189,9 @@ def seed_demo(*, seed: int = 2026) -> bool:
                 "enabled": True,
                 "enrollment_required": True,
                 "issuer_name": "Portal 2FA Demo",
+                # The demo shows every method (fresh installs start with them off).
+                "email_codes_allowed": True,
+                "passkeys_allowed": True,
             },
         )
         admin_role = SecurityRole.objects.get(grants_setup=True)

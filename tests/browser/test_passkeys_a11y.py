@@ -3,6 +3,7 @@ checks of test_a11y.py, reused)."""
 
 import re
 
+import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -12,11 +13,20 @@ from .test_a11y import WRONG, Audit, audit, password_step, people, sign_in, sign
 from .test_passkeys_e2e import VirtualKeys
 
 
+@pytest.fixture(autouse=True)
+def passkeys_switched_on(db):
+    """Passkeys need the Settings tab's switch (off on a fresh install)."""
+    from portal2fa.twofactor.models import TwoFactorSettings
+
+    TwoFactorSettings.objects.update_or_create(pk=1, defaults={"passkeys_allowed": True})
+
+
 def test_passkey_states_have_no_axe_violations_and_fit_a_phone(
     page: Page,
     audit: Audit,  # noqa: F811
     people,  # noqa: F811
 ):
+
     zed = people.zed
     now = timezone.now()
     for n, name in enumerate(("Work laptop", "A security key with a rather long name for phones")):

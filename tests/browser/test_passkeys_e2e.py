@@ -19,6 +19,15 @@ from portal2fa.twofactor.models import SignInChallenge, TwoFactorSettings, WebAu
 from ..conftest import PASSWORD
 from ..reference_totp import totp
 
+
+@pytest.fixture(autouse=True)
+def passkeys_switched_on(db):
+    """Passkeys need the Settings tab's switch (off on a fresh install)."""
+    from portal2fa.twofactor.models import TwoFactorSettings
+
+    TwoFactorSettings.objects.update_or_create(pk=1, defaults={"passkeys_allowed": True})
+
+
 AUTHENTICATOR = {
     "protocol": "ctap2",
     "transport": "internal",

@@ -194,3 +194,14 @@ def test_usage_errors_exit_2_with_an_error_line(bob, capsys, argv):
     assert code == USER_ERROR
     assert err.splitlines()[-1].startswith("portal2fa") and "error:" in err.splitlines()[-1]
     assert _snapshot() == before
+
+
+def test_settings_show_and_set_the_methods(db, capsys):
+    shown = dict(line.split(None, 1) for line in _run(capsys, "settings", "show")[1].splitlines())
+    assert (shown["email-codes"], shown["passkeys"], shown["sms-codes"]) == ("false",) * 3
+    assert "Administrator" not in shown["roles-allowing-sms"]
+    assert "Administrator" not in shown["roles-allowing-email"]
+    assert _run(capsys, "settings", "set", "email-codes", "true")[0] == 0
+    assert get_settings().email_codes_allowed
+    event = AuditEvent.objects.get(action=Action.SETTINGS_CHANGED)
+    assert event.detail["changes"] == {"email_codes_allowed": [False, True]}

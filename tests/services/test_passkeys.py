@@ -15,6 +15,15 @@ from tests.soft_authenticator import SoftAuthenticator, b64url
 
 from .helpers import T0, later, wrong_code
 
+
+@pytest.fixture(autouse=True)
+def passkeys_switched_on(db):
+    """Passkeys need the Settings tab's switch (off on a fresh install)."""
+    from portal2fa.twofactor.models import TwoFactorSettings
+
+    TwoFactorSettings.objects.update_or_create(pk=1, defaults={"passkeys_allowed": True})
+
+
 pytestmark = pytest.mark.django_db
 
 RP = service.RelyingParty(id="testserver", name="Portal", origin="http://testserver")

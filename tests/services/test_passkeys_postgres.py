@@ -15,6 +15,15 @@ from .helpers import T0, later
 from .test_concurrency_postgres import run_together
 from .test_passkeys import RP, add_key
 
+
+@pytest.fixture(autouse=True)
+def passkeys_switched_on(db):
+    """Passkeys need the Settings tab's switch (off on a fresh install)."""
+    from portal2fa.twofactor.models import TwoFactorSettings
+
+    TwoFactorSettings.objects.update_or_create(pk=1, defaults={"passkeys_allowed": True})
+
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 

@@ -109,8 +109,21 @@ FORM_FIELDS = (
     "current_password",
     "new_password1",
     "new_password2",
+    "email_codes_allowed",
+    "passkeys_allowed",
+    "roles_allowing_email",
+    "roles_allowing_passkey",
+    "roles_allowing_sms",
+    "sms_codes_allowed",
+    "methods_shown",
+    "send",
 )
-MULTI_VALUE_FIELDS = ("roles_requiring_2fa",)
+MULTI_VALUE_FIELDS = (
+    "roles_requiring_2fa",
+    "roles_allowing_email",
+    "roles_allowing_passkey",
+    "roles_allowing_sms",
+)
 
 # Path converters: junk besides the ids / names of existing objects.
 JUNK_INTS = ["0", "999999999", "99999999999999999999999"]  # the last is past any integer column
@@ -576,7 +589,13 @@ def test_each_form_with_one_junk_field(world, make_user, enroll):
 # --- 3. half-way through a sign-in -----------------------------------------------------------------
 
 
-SIGNIN_STEPS = ("twofactor:signin-verify", "twofactor:signin-enroll", "twofactor:signin-skip")
+SIGNIN_STEPS = (
+    "twofactor:signin-verify",
+    "twofactor:signin-verify-email",
+    "twofactor:signin-verify-sms",
+    "twofactor:signin-enroll",
+    "twofactor:signin-skip",
+)
 
 
 @pytest.mark.parametrize("scenario", ["enrolled", "must-enroll", "may-enroll"])
@@ -587,7 +606,10 @@ def test_junk_half_way_through_signin(world, make_user, scenario):
     a junk ?next= is test_signin_finishes_with_junk_next's.
     """
     TwoFactorSettings.objects.filter(pk=1).update(
-        max_invalid_attempts=10, enrollment_required=scenario != "may-enroll"
+        max_invalid_attempts=10,
+        enrollment_required=scenario != "may-enroll",
+        email_codes_allowed=True,
+        sms_codes_allowed=True,
     )
     if scenario == "enrolled":
         user = world.ordinary.user

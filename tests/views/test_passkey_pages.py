@@ -13,6 +13,15 @@ from tests.soft_authenticator import SoftAuthenticator
 
 from .helpers import assert_no_inline_script, current_code, is_signed_in, sign_in, text, wrong_code
 
+
+@pytest.fixture(autouse=True)
+def passkeys_switched_on(db):
+    """Passkeys need the Settings tab's switch (off on a fresh install)."""
+    from portal2fa.twofactor.models import TwoFactorSettings
+
+    TwoFactorSettings.objects.update_or_create(pk=1, defaults={"passkeys_allowed": True})
+
+
 OPTIONS = reverse("twofactor:account-passkey-options")
 ADD = reverse("twofactor:account-passkey-add")
 RENAME = reverse("twofactor:account-passkey-rename")

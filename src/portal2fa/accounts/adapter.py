@@ -5,6 +5,7 @@ This is the example of PORTAL2FA_ADAPTER for a host with its own role concept.
 
 from django.db.models import QuerySet
 
+from ..twofactor import methods as second_factor_methods
 from ..twofactor.adapter import DefaultAdapter, Role
 from .models import SecurityRole, User
 
@@ -41,6 +42,23 @@ class PortalAdapter(DefaultAdapter):
     def user_requires_2fa(self, user) -> bool:
         return user.role.requires_2fa
 
+    def role_methods(self, user) -> set[str]:
+        """One role per user: its methods (methods.combine with one role)."""
+        role = user.role
+        return second_factor_methods.combine([(role.requires_2fa, role.second_factor_methods)])
+
+    def set_role_methods(self, wanted: dict[str, list[str]]) -> dict[str, list[str]]:
+        ids = [int(pk) for pk in wanted if pk.isdigit()]
+        changed = {}
+        for role in SecurityRole.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+            old = second_factor_methods.clean_methods(role.second_factor_methods)
+            new = second_factor_methods.clean_methods(wanted[str(role.pk)])
+            if old != new:
+                changed[role.name] = [",".join(old) or "none", ",".join(new) or "none"]
+                role.second_factor_methods = new
+                role.save(update_fields=["second_factor_methods"])
+        return changed
+
     def set_role_requirements(self, requirements: dict[str, bool]) -> dict[str, list[bool]]:
         ids = [int(pk) for pk in requirements if pk.isdigit()]
         changed = {}
@@ -54,4 +72,10 @@ class PortalAdapter(DefaultAdapter):
 
 
 def _role(role: SecurityRole) -> Role:
-    return Role(id=str(role.pk), name=role.name, type=role.type, requires_2fa=role.requires_2fa)
+    return Role(
+        id=str(role.pk),
+        name=role.name,
+        type=role.type,
+        requires_2fa=role.requires_2fa,
+        methods=tuple(second_factor_methods.clean_methods(role.second_factor_methods)),
+    )

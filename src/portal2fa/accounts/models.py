@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Upper
 
 from ..twofactor.canonical import canonical_identifier
-from ..twofactor.models import MANAGE_PERMISSION, EnrollmentState, RoleType
+from ..twofactor.models import MANAGE_PERMISSION, EnrollmentState, RoleType, default_role_methods
 
 ADMINISTRATOR_ROLE = "Administrator"
 __all__ = ["ADMINISTRATOR_ROLE", "RoleType", "SecurityRole", "User"]
@@ -17,6 +17,8 @@ class SecurityRole(models.Model):
     requires_2fa = models.BooleanField(
         default=False, help_text="Users of this role must use two-factor authentication."
     )
+    # The optional second-factor methods that count for this role (twofactor.methods.OPTIONAL).
+    second_factor_methods = models.JSONField(default=default_role_methods, blank=True)
     # Only the built-in Administrator role grants access to Setup; it cannot be renamed or deleted.
     grants_setup = models.BooleanField(default=False, editable=False)
 

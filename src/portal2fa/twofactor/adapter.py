@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Collate, Upper
 from django.utils.module_loading import import_string
 
+from . import methods as second_factor_methods
 from .conf import setting
 from .models import MANAGE_PERMISSION, GroupRole, RoleType
 
@@ -29,6 +30,8 @@ class Role:
     name: str
     type: str
     requires_2fa: bool
+    # The optional second-factor methods (methods.OPTIONAL) that count for this role.
+    methods: tuple[str, ...] = ("email", "passkey", "sms")
 
 
 class DefaultAdapter:
@@ -50,6 +53,10 @@ class DefaultAdapter:
     def account_name(self, user) -> str:
         """The account an authenticator app shows beside the issuer."""
         return self.email(user) or str(user.get_username())
+
+    def phone_number(self, user) -> str:
+        """Where SMS codes go (E.164), or "" (then SMS codes are not offered to this user)."""
+        return str(getattr(user, "phone_number", "") or "")
 
     def notice_recipients(self, user) -> list[str]:
         """Where security notices about this user go (their own address by default)."""
@@ -157,6 +164,29 @@ class DefaultAdapter:
             return False
         return GroupRole.objects.filter(group__in=user.groups.all(), requires_2fa=True).exists()
 
+    def role_methods(self, user) -> set[str]:
+        """The optional second-factor methods this user's roles let count (methods.combine)."""
+        if not hasattr(user, "groups"):
+            return set(second_factor_methods.OPTIONAL)
+        groups = user.groups.select_related("portal2fa_role")
+        return second_factor_methods.combine(
+            [(role.requires_2fa, role.methods) for role in map(_group_role, groups)]
+        )
+
+    def set_role_methods(self, wanted: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Set the counted methods of the roles named by id (others untouched), inside the
+        caller's transaction. Returns {role name: [old, new]} (comma-joined) for those changed."""
+        ids = [int(pk) for pk in wanted if pk.isdigit()]
+        groups = Group.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+        changed = {}
+        for group in groups.select_related("portal2fa_role"):
+            role = _group_role(group)
+            new = second_factor_methods.clean_methods(wanted[str(group.pk)])
+            if list(role.methods) != new:
+                GroupRole.objects.update_or_create(group=group, defaults={"methods": new})
+                changed[role.name] = [",".join(role.methods) or "none", ",".join(new) or "none"]
+        return changed
+
     def set_role_requirements(self, requirements: dict[str, bool]) -> dict[str, list[bool]]:
         """Set "Require 2FA" on the roles named by id (others untouched), inside the caller's
         transaction. Returns {role name: [old, new]} for the roles that changed."""
@@ -178,6 +208,9 @@ def _group_role(group: Group) -> Role:
         name=group.name,
         type=kept.type if kept else RoleType.EMPLOYEE,
         requires_2fa=kept.requires_2fa if kept else False,
+        methods=tuple(second_factor_methods.clean_methods(kept.methods))
+        if kept
+        else second_factor_methods.OPTIONAL,
     )
 
 

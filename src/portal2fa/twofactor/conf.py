@@ -55,6 +55,15 @@ DEFAULTS = {
     # Password hashing (hashers.Argon2PasswordHasher): OWASP's second recommended configuration,
     # m=19 MiB, t=2, p=1 (~20 MB and a few tens of ms per sign-in per worker).
     "PORTAL2FA_ARGON2": {"time_cost": 2, "memory_cost": 19456, "parallelism": 1},
+    # Email codes at the verify step (when the Settings tab and the user's roles allow them):
+    # sends per sign-in token (the first one included) and the least wait between two sends.
+    "PORTAL2FA_EMAIL_CODE_SENDS": 3,
+    "PORTAL2FA_EMAIL_CODE_RESEND_SECONDS": 30,
+    "PORTAL2FA_EMAIL_CODE_MINUTES": 10,
+    # SMS codes: the same flow and limits as email codes, delivered by this class (sms.py). The
+    # shipped providers only print (console) or keep messages in memory (tests): a real one is
+    # the host's (an SMS gateway's API) and is named here.
+    "PORTAL2FA_SMS_PROVIDER": "portal2fa.twofactor.sms.ConsoleSmsProvider",
 }
 
 

@@ -96,6 +96,16 @@ class SettingsForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    roles_allowing_email = RoleIdsField(
+        label="Email code", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    roles_allowing_passkey = RoleIdsField(
+        label="Passkey / security key", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    roles_allowing_sms = RoleIdsField(
+        label="SMS code", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
     class Meta:
         model = TwoFactorSettings
         fields = list(EDITABLE_FIELDS)
@@ -118,6 +128,13 @@ class SettingsForm(forms.ModelForm):
         self.fields["roles_requiring_2fa"].choices = [(r.id, r.name) for r in self.roles]
         self.initial.setdefault("roles_requiring_2fa", [r.id for r in self.roles if r.requires_2fa])
         self.initial.setdefault("roles_shown", ",".join(r.id for r in self.roles))
+        for name, method in (
+            ("roles_allowing_email", "email"),
+            ("roles_allowing_passkey", "passkey"),
+            ("roles_allowing_sms", "sms"),
+        ):
+            self.fields[name].choices = [(r.id, r.name) for r in self.roles]
+            self.initial.setdefault(name, [r.id for r in self.roles if method in r.methods])
         self.initial["enrollment_required"] = (
             "required" if self.instance.enrollment_required else "optional"
         )
@@ -125,6 +142,31 @@ class SettingsForm(forms.ModelForm):
     def role_rows(self):
         """(checkbox, role) pairs for the table of roles."""
         return list(zip(self["roles_requiring_2fa"], self.roles, strict=True))
+
+    def method_rows(self):
+        """(role, email, passkey and SMS checkboxes) for the table of methods per role."""
+        return list(
+            zip(
+                self.roles,
+                self["roles_allowing_email"],
+                self["roles_allowing_passkey"],
+                self["roles_allowing_sms"],
+                strict=True,
+            )
+        )
+
+    def role_methods(self) -> dict[str, list[str]]:
+        """{role id: the optional methods that count for it}, for the roles the page showed.
+        A client that does not send the method columns (an older page, a script) changes none."""
+        if "methods_shown" not in self.data:
+            return {}
+        email = set(self.cleaned_data["roles_allowing_email"])
+        passkey = set(self.cleaned_data["roles_allowing_passkey"])
+        sms = set(self.cleaned_data["roles_allowing_sms"])
+        columns = (("email", email), ("passkey", passkey), ("sms", sms))
+        return {
+            pk: [m for m, ids in columns if pk in ids] for pk in self.cleaned_data["roles_shown"]
+        }
 
     def clean_roles_shown(self) -> list[str]:
         shown = self.cleaned_data["roles_shown"]

@@ -35,3 +35,9 @@ def token_digest(token: str) -> str:
 def throttle_key(*parts: str) -> str:
     """A fixed-length key for the throttle table that does not store emails or addresses in clear."""
     return crypto.token_digest("\x1f".join(parts), key=_hash_key())
+
+
+def email_code_digest(challenge_id: int, code: str) -> str:
+    """An email code's keyed hash, bound to its sign-in token (the same 6 digits of another
+    sign-in have another digest)."""
+    return crypto.token_digest(f"email-code\x1f{challenge_id}\x1f{code}", key=_hash_key())

@@ -17,6 +17,10 @@ class RoleType(models.TextChoices):
     CUSTOMER = "Customer"
 
 
+def default_role_methods() -> list[str]:
+    return ["email", "passkey", "sms"]
+
+
 class GroupRole(models.Model):
     """What Portal 2FA keeps beside a Django Group that serves as a Security Role (the default
     adapter): its Type and whether its users must use 2FA. The host's tables are not changed;
@@ -27,6 +31,9 @@ class GroupRole(models.Model):
     )
     type = models.CharField(max_length=20, choices=RoleType.choices, default=RoleType.EMPLOYEE)
     requires_2fa = models.BooleanField("Require two-factor authentication", default=False)
+    # The optional second-factor methods (methods.OPTIONAL) that count for this role's users; the
+    # Authenticator App always counts. See methods.py for the rule across several roles.
+    methods = models.JSONField("Second-factor methods", default=default_role_methods, blank=True)
 
     def __str__(self) -> str:
         return f"{self.group.name} ({self.type})"
@@ -68,6 +75,18 @@ class TwoFactorSettings(models.Model):
     )
     issuer_name = models.CharField(
         "Issuer name", max_length=64, blank=True, help_text="Shown in authenticator apps."
+    )
+    # Methods (the Authenticator App is always allowed): each optional one on or off.
+    email_codes_allowed = models.BooleanField(
+        "Email code",
+        default=False,
+        help_text="A 6-digit code sent to the user's email, valid 10 minutes, at the verify step.",
+    )
+    passkeys_allowed = models.BooleanField("Passkey / security key", default=False)
+    sms_codes_allowed = models.BooleanField(
+        "SMS code",
+        default=False,
+        help_text="Sent through PORTAL2FA_SMS_PROVIDER to the number the adapter gives.",
     )
 
     class Meta:
@@ -277,3 +296,18 @@ class WebAuthnCredential(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EmailCode(models.Model):
+    """The email (or SMS: `channel`) code of one sign-in (one security token): only its keyed hash is stored.
+    A resend replaces the digest; sends, the last send and the use change by conditional UPDATEs."""
+
+    challenge = models.OneToOneField(
+        SignInChallenge, on_delete=models.CASCADE, related_name="email_code"
+    )
+    digest = models.CharField(max_length=64)  # HMAC-SHA256 of the 6 digits, keyed per challenge
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    sends = models.PositiveSmallIntegerField(default=1)
+    channel = models.CharField(max_length=8, default="email")  # methods.EMAIL or methods.SMS
+    used_at = models.DateTimeField(null=True, blank=True)

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from .views import account, audit_log, passkeys, setup, signin
+from .views import account, audit_log, email_code, passkeys, setup, signin
 
 app_name = "twofactor"
 
 urlpatterns = [
     path("signin/", signin.signin, name="signin"),
     path("signin/verify/", signin.verify, name="signin-verify"),
+    path("signin/verify/email/", email_code.verify_email, name="signin-verify-email"),
+    path("signin/verify/sms/", email_code.verify_sms, name="signin-verify-sms"),
     path("signin/enroll/", signin.enroll, name="signin-enroll"),
     path("signin/skip/", signin.skip_enrollment, name="signin-skip"),
     path("signin/passkey/options/", passkeys.signin_options, name="signin-passkey-options"),

@@ -37,4 +37,7 @@ SETTINGS_KEYS = {
     "backup-codes-per-set": ("backup_codes_per_set", parse_int),
     "low-codes-threshold": ("low_codes_threshold", parse_int),
     "issuer-name": ("issuer_name", str),
+    "email-codes": ("email_codes_allowed", parse_bool),
+    "passkeys": ("passkeys_allowed", parse_bool),
+    "sms-codes": ("sms_codes_allowed", parse_bool),
 }

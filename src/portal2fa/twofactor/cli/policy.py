@@ -26,11 +26,17 @@ def settings_show(args) -> int:
         "backup-codes-per-set": policy.backup_codes_per_set,
         "low-codes-threshold": policy.low_codes_threshold,
         "issuer-name": issuer(policy),
+        "email-codes": "true" if policy.email_codes_allowed else "false",
+        "passkeys": "true" if policy.passkeys_allowed else "false",
+        "sms-codes": "true" if policy.sms_codes_allowed else "false",
     }
     for key, value in values.items():
         print(f"{key:<22} {value}")
     roles = [role.name for role in get_adapter().roles() if role.requires_2fa]
     print(f"{'roles-requiring-2fa':<22} {', '.join(roles) or '(none)'}")
+    for method in ("email", "passkey", "sms"):  # the optional methods each role lets count
+        counted = [role.name for role in get_adapter().roles() if method in role.methods]
+        print(f"{'roles-allowing-' + method:<22} {', '.join(counted) or '(none)'}")
     return 0
 
 

@@ -18,12 +18,14 @@ from ..models import Authenticator, BackupCode
 class CodeCheck(enum.Enum):
     TOTP = "totp"
     BACKUP = "backup"
+    EMAIL = "email"  # an email code (services/email_codes.py)
+    SMS = "sms"  # an SMS code (the same service)
     USED = "used"
     INVALID = "invalid"
 
     @property
     def ok(self) -> bool:
-        return self in (CodeCheck.TOTP, CodeCheck.BACKUP)
+        return self in (CodeCheck.TOTP, CodeCheck.BACKUP, CodeCheck.EMAIL, CodeCheck.SMS)
 
 
 def serialize_code_checks(user_id: int) -> None:

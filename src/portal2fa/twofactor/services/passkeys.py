@@ -83,6 +83,17 @@ def has_passkeys(user) -> bool:
     return WebAuthnCredential.objects.filter(user=user).exists()
 
 
+NOT_ALLOWED = "Passkeys and security keys are not allowed for your account."
+
+
+def passkeys_usable(user, policy=None) -> bool:
+    """The Settings tab allows passkeys and so does every role of the user that counts."""
+    from ..methods import PASSKEY, allowed_methods
+    from ..policy import get_settings
+
+    return PASSKEY in allowed_methods(user, policy or get_settings())
+
+
 # --- registration ----------------------------------------------------------------------------------
 
 
@@ -297,6 +308,8 @@ def challenge_passkey_attempt(
             return challenges.Attempt(False, refusal.message, locked=refusal.locked)
         if authenticator is None or authenticator.confirmed_at is None:
             return challenges.Attempt(False, challenges.EXPIRED)
+        if not passkeys_usable(challenge.user):  # the Settings tab or a role of theirs forbids it
+            return challenges.Attempt(False, NOT_ALLOWED)
         credential_id = _credential_id_of(response)
         credential = (
             WebAuthnCredential.objects.filter(

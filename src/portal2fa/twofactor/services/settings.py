@@ -19,6 +19,9 @@ EDITABLE_FIELDS = (
     "backup_codes_per_set",
     "low_codes_threshold",
     "issuer_name",
+    "email_codes_allowed",
+    "passkeys_allowed",
+    "sms_codes_allowed",
 )
 
 
@@ -31,9 +34,16 @@ class SettingsError(ValueError):
 
 
 def settings_update(
-    *, actor, changes: dict, at: datetime, client_address=None, role_requirements=None
+    *,
+    actor,
+    changes: dict,
+    at: datetime,
+    client_address=None,
+    role_requirements=None,
+    role_methods=None,
 ) -> dict:
-    """Apply `changes` (field -> value) and `role_requirements` ({role id: requires 2FA}).
+    """Apply `changes` (field -> value), `role_requirements` ({role id: requires 2FA}) and
+    `role_methods` ({role id: [optional methods that count]}).
 
     Only the roles named in `role_requirements` change: a role created after the Settings form was
     loaded keeps its requirement. Returns the changes as {name: [old, new]}; empty when none.
@@ -61,6 +71,9 @@ def settings_update(
             policy.save()
         if role_requirements:
             diff.update(_set_role_requirements(role_requirements))
+        if role_methods:
+            changed = get_adapter().set_role_methods(role_methods)
+            diff.update({f"role-methods:{name}": pair for name, pair in changed.items()})
         if diff:
             record(
                 Action.SETTINGS_CHANGED,

@@ -16,6 +16,7 @@ from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_for, status_of
 from ..services.backup_codes import backup_codes_regenerate
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
+from ..services.passkeys import passkeys_usable
 from ..services.password_change import needs_code, password_change
 from ..web import session as second_factor
 from ..web import shown_codes
@@ -37,6 +38,7 @@ def _account_page(request, regenerate_form, status: int = 200):
         "regenerate_form": regenerate_form,
         "codes_waiting": shown_codes.pending(request, at=timezone.now()) is not None,
         "passkeys": WebAuthnCredential.objects.filter(user=request.user),
+        "passkeys_usable": passkeys_usable(request.user, policy),
     }
     return render(request, "portal2fa/account.html", context, status=status)
 

@@ -67,6 +67,8 @@ def _body(request) -> str | None:
 def register_options(request):
     """A name and a current code (TOTP or backup): the creation options, challenge kept."""
     now = timezone.now()
+    if not service.passkeys_usable(request.user):
+        return _error(service.NOT_ALLOWED)
     try:
         name = service.clean_name(request.POST.get("name"))
     except service.PasskeyError as error:

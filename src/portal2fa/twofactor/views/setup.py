@@ -52,6 +52,7 @@ def settings_tab(request):
                     at=timezone.now(),
                     client_address=client_address(request),
                     role_requirements=form.role_requirements(),
+                    role_methods=form.role_methods(),
                 )
             except SettingsError as error:
                 for field, field_errors in error.errors.items():

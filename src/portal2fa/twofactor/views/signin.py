@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import keys
 from ..forms import CodeForm, SignInForm, TotpForm
+from ..methods import PASSKEY, allowed_methods
 from ..models import SignInChallenge
 from ..policy import NextStep, get_settings, next_step
 from ..selectors.enrollment import pairing_for
@@ -29,6 +30,7 @@ from ..services.challenge import (
     challenge_load,
     challenge_skip_enrollment,
 )
+from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
 from ..services.passkeys import has_passkeys
 from ..services.password import SignInRefused, password_authenticate
@@ -182,7 +184,14 @@ def verify(request):
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
         return HttpResponseRedirect(second_factor.take_next(request))
-    context = {"form": form, "locked": locked, "passkeys": has_passkeys(challenge.user)}
+    context = {"form": form, "locked": locked, "email_code": False, "sms_code": False}
+    # "Try another way" (no extra query when the switches are off)
+    if policy.email_codes_allowed:
+        context["email_code"] = email_code_available(challenge.user, policy)
+    if policy.sms_codes_allowed:
+        context["sms_code"] = email_code_available(challenge.user, policy, "sms")
+    if policy.passkeys_allowed and PASSKEY in allowed_methods(challenge.user, policy):
+        context["passkeys"] = has_passkeys(challenge.user)
     return render(request, "portal2fa/signin_verify.html", context, status=status)
 
 

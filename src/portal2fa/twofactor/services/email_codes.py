@@ -1,0 +1,226 @@
+"""Email (and SMS) codes at the sign-in verify step (issue 10): 6 digits, valid 10 minutes, single
+use. SMS codes take the same path (`channel=methods.SMS`), delivered by PORTAL2FA_SMS_PROVIDER.
+
+Only a keyed hash of the code is stored (keys.email_code_digest, bound to the sign-in token); a
+resend replaces it, so only the newest code works. Sends per token are limited
+(PORTAL2FA_EMAIL_CODE_SENDS) and spaced (PORTAL2FA_EMAIL_CODE_RESEND_SECONDS) by one conditional
+UPDATE. A code is checked like any other (services/challenge.py): under the per-user lock, after
+the account's code budget, a wrong one counts toward the token's lockout and the account's budget,
+and its use is one conditional UPDATE whose row count decides (two parallel submissions: one wins).
+The code is never logged; it exists in clear only in memory and in the email.
+"""
+
+import logging
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.views.decorators.debug import sensitive_variables
+
+from .. import keys, methods
+from ..adapter import get_adapter
+from ..conf import setting
+from ..models import EmailCode, SignInChallenge
+from ..policy import get_settings
+from ..sms import get_sms_provider
+from . import code_budget
+from . import codes as code_checks
+from .challenge import (
+    EXPIRED,
+    LOCKED,
+    USED,
+    Attempt,
+    _complete,
+    _count_failure,
+    _lock_and_reread,
+    _succeeded,
+    challenge_load,
+)
+
+logger = logging.getLogger(__name__)
+
+NOT_AVAILABLE = "Email codes are not available for your account. Use your authenticator app."
+SMS_NOT_AVAILABLE = "SMS codes are not available for your account. Use your authenticator app."
+EXPIRED_CODE = "This email code has expired. Send a new code."
+SEND_FAILED = "The email could not be sent. Try again later, or use your authenticator app."
+
+
+@dataclass(frozen=True)
+class Sent:
+    ok: bool
+    message: str = ""
+    address: str = ""  # where it went, masked for the page: j***@example.com
+    sends_left: int = 0
+
+
+def destination(user, channel: str = methods.EMAIL) -> str:
+    adapter = get_adapter()
+    return adapter.phone_number(user) if channel == methods.SMS else adapter.email(user)
+
+
+def available(user, policy=None, channel: str = methods.EMAIL) -> bool:
+    """The Settings tab and the user's roles allow this channel's codes (email or SMS), and the
+    user has an address (an email; a phone number) for it."""
+    allowed = channel in methods.allowed_methods(user, policy or get_settings())
+    return allowed and channel in (methods.EMAIL, methods.SMS) and bool(destination(user, channel))
+
+
+def not_available(channel: str) -> str:
+    return SMS_NOT_AVAILABLE if channel == methods.SMS else NOT_AVAILABLE
+
+
+def mask(address: str) -> str:
+    local, at, domain = address.partition("@")
+    if not at:  # a phone number: its last two digits
+        return f"the number ending {address[-2:]}" if len(address) > 4 else "***"
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def _lifetime() -> timedelta:
+    return timedelta(minutes=setting("PORTAL2FA_EMAIL_CODE_MINUTES"))
+
+
+def status(challenge: SignInChallenge) -> EmailCode | None:
+    return EmailCode.objects.filter(challenge_id=challenge.pk).first()
+
+
+@sensitive_variables("code")
+def email_code_send(
+    *, challenge: SignInChallenge, at: datetime, client_address=None, channel: str = methods.EMAIL
+) -> Sent:
+    """Send (or resend) this sign-in's code by email (or SMS). Refused when not available, locked,
+    over the send limit or sooner than the resend gap after the last send; nothing sent then.
+    Sends are counted per sign-in whatever the channel; a send replaces the previous code."""
+    user = challenge.user
+    if not available(user, channel=channel):
+        return Sent(False, not_available(channel))
+    limit, gap = (
+        setting("PORTAL2FA_EMAIL_CODE_SENDS"),
+        setting("PORTAL2FA_EMAIL_CODE_RESEND_SECONDS"),
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    digest = keys.email_code_digest(challenge.pk, code)
+    with transaction.atomic():
+        challenge, _, budget = _lock_and_reread(challenge)  # one lock order with the code checks
+        if challenge.completed_at:
+            return Sent(False, EXPIRED)
+        if challenge.locked:
+            return Sent(False, LOCKED)
+        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at, budget=budget)
+        if refusal and refusal.locked:  # no code could be checked: none is sent
+            return Sent(False, refusal.message)
+        fields = {
+            "digest": digest,
+            "sent_at": at,
+            "expires_at": at + _lifetime(),
+            "used_at": None,
+            "channel": channel,
+        }
+        existing = EmailCode.objects.filter(challenge_id=challenge.pk).first()
+        if existing is None:
+            EmailCode.objects.create(challenge_id=challenge.pk, sends=1, **fields)
+            sends = 1
+        else:
+            updated = EmailCode.objects.filter(
+                pk=existing.pk,
+                sends__lt=limit,
+                sent_at__lte=at - timedelta(seconds=gap),
+                used_at=None,
+            ).update(sends=F("sends") + 1, **fields)
+            if not updated:
+                return Sent(False, _refusal(existing, limit=limit, gap=gap, at=at))
+            sends = existing.sends + 1
+    address = destination(user, channel)
+    site = setting("PORTAL2FA_SITE_NAME")
+    minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
+    try:
+        if channel == methods.SMS:
+            get_sms_provider().send(
+                address, f"{code} is your {site} sign-in code. Valid {minutes} minutes."
+            )
+            return Sent(True, address=mask(address), sends_left=max(0, limit - sends))
+        send_mail(
+            f"Your {site} sign-in code",
+            f"Your sign-in code is {code}. It is valid for {minutes} minutes and works once.\n\n"
+            "If you did not try to sign in, change your password: someone knows it.\n",
+            None,
+            [address],
+        )
+    except OSError:
+        logger.exception("could not send the %s code to user id %s", channel, user.pk)
+        return Sent(False, SEND_FAILED)
+    return Sent(True, address=mask(address), sends_left=max(0, limit - sends))
+
+
+def _refusal(existing: EmailCode, *, limit: int, gap: int, at: datetime) -> str:
+    if existing.used_at is not None:
+        return EXPIRED
+    if existing.sends >= limit:
+        return "No more codes can be sent for this sign-in. Use the last code, or start over."
+    wait = max(1, math.ceil((existing.sent_at + timedelta(seconds=gap) - at).total_seconds()))
+    return f"Wait {wait} seconds before sending another code."
+
+
+@sensitive_variables("code")
+def email_code_attempt(
+    *,
+    token: str | None,
+    code: str,
+    at: datetime,
+    client_address=None,
+    challenge: SignInChallenge | None = None,
+    policy=None,
+    channel: str = methods.EMAIL,
+) -> Attempt:
+    """Check an email (or SMS) code against this sign-in, as challenge_attempt does the others."""
+    if challenge is None or token is None or challenge.token_digest != keys.token_digest(token):
+        challenge = challenge_load(token, at=at)
+    if challenge is None:
+        return Attempt(False, EXPIRED)
+    if not available(challenge.user, policy, channel):  # never counts for a role forbidding it
+        return Attempt(False, not_available(channel))
+    with transaction.atomic():
+        challenge, authenticator, budget = _lock_and_reread(challenge)
+        if challenge.completed_at:
+            return Attempt(False, EXPIRED)
+        if challenge.locked:
+            return Attempt(False, LOCKED, locked=True)
+        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at, budget=budget)
+        if refusal:
+            return Attempt(False, refusal.message, locked=refusal.locked)
+        if authenticator is None or authenticator.confirmed_at is None:  # reset meanwhile
+            return Attempt(False, EXPIRED)
+        check, expired = _consume(challenge, code, at=at, channel=channel)
+        if check.ok:
+            if not _complete(challenge, at=at):  # completed concurrently: undo the use
+                transaction.set_rollback(True)
+                return Attempt(False, EXPIRED)
+            code_budget.code_success(challenge.user_id, budget=budget)
+            return _succeeded(challenge, check, None, at=at, client_address=client_address)
+        failure = _count_failure(challenge, check, at=at, client_address=client_address)
+    if check is code_checks.CodeCheck.USED and not failure.locked:
+        return Attempt(False, EXPIRED_CODE if expired else USED)
+    return failure
+
+
+def _consume(
+    challenge, raw: str, *, at: datetime, channel: str
+) -> tuple[code_checks.CodeCheck, bool]:
+    """(the check, whether the code was right but expired). A right code that is used or expired
+    is no guess at the secret (the token counts it, the account's budget does not)."""
+    code = "".join(raw.split())
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        return code_checks.CodeCheck.INVALID, False
+    digest = keys.email_code_digest(challenge.pk, code)
+    mine = EmailCode.objects.filter(challenge_id=challenge.pk, digest=digest, channel=channel)
+    if mine.filter(used_at=None, expires_at__gt=at).update(used_at=at):
+        kind = code_checks.CodeCheck.SMS if channel == methods.SMS else code_checks.CodeCheck.EMAIL
+        return kind, False
+    found = list(mine.values_list("used_at", flat=True)[:1])
+    if not found:
+        return code_checks.CodeCheck.INVALID, False
+    return code_checks.CodeCheck.USED, found[0] is None  # matched: used, or unused and expired

@@ -1,0 +1,99 @@
+"""The verify step's "Try another way": an email or SMS code (services/email_codes.py). Thin."""
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from .. import methods
+from ..conf import setting
+from ..forms import CodeForm
+from ..policy import NextStep, get_settings
+from ..services.email_codes import (
+    available,
+    destination,
+    email_code_attempt,
+    email_code_send,
+    mask,
+    not_available,
+    status,
+)
+from ..web import session as second_factor
+from ..web.http import client_address, see_other
+from .signin import _challenge_or_leave, _step_or_redirect
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def verify_email(request):
+    return _code_page(request, methods.EMAIL)
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def verify_sms(request):
+    return _code_page(request, methods.SMS)
+
+
+def _code_page(request, channel: str):
+    challenge, elsewhere = _challenge_or_leave(request)
+    if elsewhere:
+        return elsewhere
+    policy = get_settings()
+    _, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY, policy=policy)
+    if elsewhere:
+        return elsewhere
+    if not available(challenge.user, policy, channel):
+        messages.error(request, not_available(channel))
+        return redirect("twofactor:signin-verify")
+    sms = channel == methods.SMS
+    now, status_code = timezone.now(), 200
+    form = CodeForm(request.POST if "code" in request.POST else None)
+    form.fields["code"].label = "SMS code" if sms else "Email code"
+    form.fields["code"].widget.attrs.update({"inputmode": "numeric"})
+    if request.method == "POST" and "send" in request.POST:
+        sent = email_code_send(
+            challenge=challenge, at=now, client_address=client_address(request), channel=channel
+        )
+        if sent.ok:
+            minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
+            messages.success(
+                request, f"We sent a code to {sent.address}. It is valid for {minutes} minutes."
+            )
+        else:
+            messages.error(request, sent.message)
+        return see_other(request.path)
+    locked = challenge.locked
+    if request.method == "POST" and not locked:
+        status_code = 400
+        if form.is_valid():
+            attempt = email_code_attempt(
+                token=request.session.get(second_factor.TOKEN_KEY),
+                code=form.cleaned_data["code"],
+                at=now,
+                client_address=client_address(request),
+                challenge=challenge,
+                policy=policy,
+                channel=channel,
+            )
+            if attempt.ok:
+                second_factor.complete(request, challenge.user)
+                return HttpResponseRedirect(second_factor.take_next(request))
+            form.add_error("code", attempt.message)
+            locked = attempt.locked
+    elif request.method == "POST":
+        status_code = 403
+    code = status(challenge)
+    context = {
+        "form": form,
+        "locked": locked,
+        "sent": code is not None and code.channel == channel,
+        "address": mask(destination(challenge.user, channel)),
+        "sms": sms,
+    }
+    return render(request, "portal2fa/signin_verify_email.html", context, status=status_code)

@@ -109,6 +109,9 @@ FORM_FIELDS = (
     "current_password",
     "new_password1",
     "new_password2",
+    "enforcement",
+    "trust_days",
+    "trust_browser",
 )
 MULTI_VALUE_FIELDS = ("roles_requiring_2fa",)
 
@@ -420,6 +423,8 @@ def _valid_requests(world: World, pending: Visitor) -> list[Case]:
         "backup_codes_per_set": str(policy.backup_codes_per_set),
         "low_codes_threshold": str(policy.low_codes_threshold),
         "issuer_name": "Portal",
+        "enforcement": "unrecognized_devices",
+        "trust_days": "30",
         "roles_requiring_2fa": [str(r.pk) for r in roles if r.requires_2fa],
         "roles_shown": ",".join(str(r.pk) for r in roles),
     }

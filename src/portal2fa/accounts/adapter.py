@@ -41,6 +41,9 @@ class PortalAdapter(DefaultAdapter):
     def user_requires_2fa(self, user) -> bool:
         return user.role.requires_2fa
 
+    def role_always_requires_second_factor(self, user) -> bool:
+        return user.role.always_second_factor
+
     def set_role_requirements(self, requirements: dict[str, bool]) -> dict[str, list[bool]]:
         ids = [int(pk) for pk in requirements if pk.isdigit()]
         changed = {}

@@ -17,6 +17,11 @@ class SecurityRole(models.Model):
     requires_2fa = models.BooleanField(
         default=False, help_text="Users of this role must use two-factor authentication."
     )
+    always_second_factor = models.BooleanField(
+        "Always require the second factor",
+        default=False,
+        help_text="A browser the user trusts never skips the second factor for this role.",
+    )
     # Only the built-in Administrator role grants access to Setup; it cannot be renamed or deleted.
     grants_setup = models.BooleanField(default=False, editable=False)
 

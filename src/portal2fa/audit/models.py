@@ -22,6 +22,9 @@ class Action(models.TextChoices):
     ROLE_CHANGED = "role.changed", "Security Role changed"
     USER_CHANGED = "user.changed", "User changed"
     PASSWORD_CHANGED = "user.password_changed", "Password changed"
+    TRUSTED_BROWSER_ADDED = "2fa.trusted_browser_added", "Browser trusted"
+    TRUSTED_BROWSER_USED = "2fa.trusted_browser_used", "Sign-in from a trusted browser"
+    TRUSTED_BROWSER_REVOKED = "2fa.trusted_browser_revoked", "Trusted browser revoked"
 
 
 class AuditEvent(models.Model):

@@ -157,6 +157,15 @@ class DefaultAdapter:
             return False
         return GroupRole.objects.filter(group__in=user.groups.all(), requires_2fa=True).exists()
 
+    def role_always_requires_second_factor(self, user) -> bool:
+        """True when a role of the user says "Always require the second factor": a trusted
+        browser then never skips it (enforcement "Unrecognized devices only")."""
+        if not hasattr(user, "groups"):
+            return False
+        return GroupRole.objects.filter(
+            group__in=user.groups.all(), always_second_factor=True
+        ).exists()
+
     def set_role_requirements(self, requirements: dict[str, bool]) -> dict[str, list[bool]]:
         """Set "Require 2FA" on the roles named by id (others untouched), inside the caller's
         transaction. Returns {role name: [old, new]} for the roles that changed."""

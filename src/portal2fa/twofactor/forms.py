@@ -106,8 +106,9 @@ class SettingsForm(forms.ModelForm):
                 ("clock_skew_steps", 0, 5),
                 ("backup_codes_per_set", 5, 20),
                 ("low_codes_threshold", 1, 19),
+                ("trust_days", 1, 90),
             ]
-        }
+        } | {"enforcement": forms.RadioSelect}
 
     # The roles the page showed: only those are changed, so a role created meanwhile is untouched.
     roles_shown = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -118,9 +119,23 @@ class SettingsForm(forms.ModelForm):
         self.fields["roles_requiring_2fa"].choices = [(r.id, r.name) for r in self.roles]
         self.initial.setdefault("roles_requiring_2fa", [r.id for r in self.roles if r.requires_2fa])
         self.initial.setdefault("roles_shown", ",".join(r.id for r in self.roles))
+        for name in ("enforcement", "trust_days"):
+            self.fields[name].required = False
         self.initial["enrollment_required"] = (
             "required" if self.instance.enrollment_required else "optional"
         )
+
+    def _kept_when_absent(self, name: str):
+        """A client that does not send the trusted-browser settings (a script written before
+        they existed) keeps the current values."""
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value in (None, "") else value
+
+    def clean_enforcement(self):
+        return self._kept_when_absent("enforcement")
+
+    def clean_trust_days(self):
+        return self._kept_when_absent("trust_days")
 
     def role_rows(self):
         """(checkbox, role) pairs for the table of roles."""

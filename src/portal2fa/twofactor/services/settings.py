@@ -19,6 +19,8 @@ EDITABLE_FIELDS = (
     "backup_codes_per_set",
     "low_codes_threshold",
     "issuer_name",
+    "enforcement",
+    "trust_days",
 )
 
 

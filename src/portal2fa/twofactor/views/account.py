@@ -16,6 +16,7 @@ from ..selectors.enrollment import pairing_for, status_of
 from ..services.backup_codes import backup_codes_regenerate
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
 from ..services.password_change import needs_code, password_change
+from ..services.trusted_browsers import trusted_browsers_of
 from ..web import session as second_factor
 from ..web import shown_codes
 from ..web.http import client_address, see_other
@@ -35,6 +36,7 @@ def _account_page(request, regenerate_form, status: int = 200):
         "policy": policy,
         "regenerate_form": regenerate_form,
         "codes_waiting": shown_codes.pending(request, at=timezone.now()) is not None,
+        "trusted_browsers": trusted_browsers_of(request.user),
     }
     return render(request, "portal2fa/account.html", context, status=status)
 

@@ -31,7 +31,7 @@ from ..services.challenge import (
 )
 from ..services.enrollment import enrollment_begin
 from ..services.password import SignInRefused, password_authenticate
-from ..web import device, shown_codes
+from ..web import device, shown_codes, trusted
 from ..web import session as second_factor
 from ..web.http import client_address, see_other
 
@@ -177,13 +177,22 @@ def verify(request):
         return elsewhere
     form = CodeForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form, policy)
+    offer_trust = trusted.offered(challenge.user, policy)  # "Unrecognized devices only"
     if attempt:
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
-        return HttpResponseRedirect(second_factor.take_next(request))
-    return render(
-        request, "portal2fa/signin_verify.html", {"form": form, "locked": locked}, status=status
-    )
+        response = HttpResponseRedirect(second_factor.take_next(request))
+        if offer_trust and trusted.asked(request):
+            trusted.grant(request, response, challenge.user, at=timezone.now(), policy=policy)
+        return response
+    context = {
+        "form": form,
+        "locked": locked,
+        "trust_days": policy.trust_days if offer_trust else None,
+        "trust_field": trusted.TRUST_FIELD,
+        "trust_checked": trusted.asked(request),
+    }
+    return render(request, "portal2fa/signin_verify.html", context, status=status)
 
 
 @never_cache

@@ -1,6 +1,7 @@
 """Trusted browsers through the pages (issue 10): the verify page's offer, the cookie, the skipped
 second factor on the own sign-in page and for held host logins, the personal page, the settings."""
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -287,3 +288,33 @@ def test_an_unknown_mode_is_refused(admin_client, policy):
         reverse("twofactor:setup-settings"), _settings_form(policy, enforcement="never")
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+# --- the Overview -------------------------------------------------------------------------------
+
+
+def test_the_overview_counts_signins_that_skipped_the_factor_in_30_days(
+    admin_client, make_user, unrecognized, django_assert_num_queries
+):
+    from portal2fa.audit.services import record
+    from portal2fa.twofactor.selectors.trusted import trusted_signins
+
+    now = timezone.now()
+    someone = make_user()
+    for days_ago in (0, 3, 29, 31, 200):  # the last two are older than 30 days
+        record(
+            Action.TRUSTED_BROWSER_USED,
+            actor=someone,
+            target=someone,
+            at=now - timezone.timedelta(days=days_ago),
+        )
+    record(Action.SIGNIN_SUCCEEDED, actor=someone, target=someone, at=now)  # not one of them
+    with django_assert_num_queries(1):
+        assert trusted_signins(now=now) == 3
+    page = text(admin_client.get(reverse("twofactor:setup-overview")))
+    assert re.search(r'data-testid="trusted-signins">3</strong> sign-ins skipped', page)
+
+
+def test_the_overview_hides_the_count_in_every_signin_mode_without_any(admin_client, policy):
+    page = text(admin_client.get(reverse("twofactor:setup-overview")))
+    assert "Sign-ins from trusted browsers" not in page

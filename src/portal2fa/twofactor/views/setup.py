@@ -22,6 +22,7 @@ from ..forms import ResetForm, SettingsForm, UserSearchForm
 from ..policy import get_settings
 from ..selectors import users as user_rows
 from ..selectors.overview import RECENT_DAYS, Overview
+from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 from ..selectors.user_detail import user_two_factor
 from ..services.code_budget import NotLocked, code_lock_clear
 from ..services.enrollment import EnrollmentError, enrollment_reset
@@ -126,6 +127,8 @@ def overview_tab(request):
         "recent": _page(request, overview, "recent", "recent_page"),
         "roles": _page(request, overview, "roles-without-2fa", "roles_page"),
         "code_locked": _locked_page(request, overview),
+        "trusted_signins": trusted_signins(now=overview.now),
+        "trusted_signin_days": TRUSTED_SIGNIN_DAYS,
     }
     return _tab(request, "portal2fa/setup/overview.html", "overview", context)
 

@@ -112,8 +112,10 @@ FORM_FIELDS = (
     "enforcement",
     "trust_days",
     "trust_browser",
+    "roles_always_second_factor",
+    "roles_always_second_factor_shown",
 )
-MULTI_VALUE_FIELDS = ("roles_requiring_2fa",)
+MULTI_VALUE_FIELDS = ("roles_requiring_2fa", "roles_always_second_factor")
 
 # Path converters: junk besides the ids / names of existing objects.
 JUNK_INTS = ["0", "999999999", "99999999999999999999999"]  # the last is past any integer column
@@ -425,6 +427,8 @@ def _valid_requests(world: World, pending: Visitor) -> list[Case]:
         "issuer_name": "Portal",
         "enforcement": "unrecognized_devices",
         "trust_days": "30",
+        "roles_always_second_factor": [str(r.pk) for r in roles if r.always_second_factor],
+        "roles_always_second_factor_shown": "1",
         "roles_requiring_2fa": [str(r.pk) for r in roles if r.requires_2fa],
         "roles_shown": ",".join(str(r.pk) for r in roles),
     }

@@ -318,3 +318,55 @@ def test_the_overview_counts_signins_that_skipped_the_factor_in_30_days(
 def test_the_overview_hides_the_count_in_every_signin_mode_without_any(admin_client, policy):
     page = text(admin_client.get(reverse("twofactor:setup-overview")))
     assert "Sign-ins from trusted browsers" not in page
+
+
+def test_the_settings_tab_sets_always_require_the_second_factor_per_role(
+    admin_client, policy, admin_role, make_role
+):
+    staff = make_role("Staff")
+    page = text(admin_client.get(reverse("twofactor:setup-settings")))
+    table = re.search(r'data-testid="roles-always-second-factor"(.*?)</table>', page, re.S).group(1)
+    assert re.search(rf'value="{admin_role.pk}"[^>]*checked', table)  # the demo's default
+    assert not re.search(rf'value="{staff.pk}"[^>]*checked', table)
+    roles = f"{admin_role.pk},{staff.pk}"
+    data = _settings_form(
+        policy,
+        roles_shown=roles,
+        roles_requiring_2fa=[str(admin_role.pk)],
+        roles_always_second_factor=[str(staff.pk)],
+        roles_always_second_factor_shown="1",
+    )
+    response = admin_client.post(reverse("twofactor:setup-settings"), data)
+    assert response.status_code == HTTPStatus.FOUND
+    admin_role.refresh_from_db()
+    staff.refresh_from_db()
+    assert (admin_role.always_second_factor, staff.always_second_factor) == (False, True)
+    changes = AuditEvent.objects.get(action=Action.SETTINGS_CHANGED).detail["changes"]
+    assert changes["second factor:Staff"] == ["trusted browsers count", "always"]
+    assert changes["second factor:Administrator"] == ["always", "trusted browsers count"]
+
+
+def test_a_form_without_the_always_field_leaves_the_roles_alone(admin_client, policy, admin_role):
+    data = _settings_form(policy, roles_shown=str(admin_role.pk), roles_requiring_2fa=[])
+    assert admin_client.post(reverse("twofactor:setup-settings"), data).status_code == 302
+    admin_role.refresh_from_db()
+    assert admin_role.always_second_factor
+
+
+def test_the_default_adapter_keeps_always_beside_the_group(db, django_user_model, settings):
+    from django.contrib.auth.models import Group
+
+    from portal2fa.twofactor.adapter import DefaultAdapter
+    from portal2fa.twofactor.models import GroupRole
+
+    group = Group.objects.create(name="Ops")
+    adapter = DefaultAdapter()
+
+    class Member:  # the default adapter reads user.groups
+        groups = Group.objects.filter(pk=group.pk)
+
+    assert not adapter.role_always_requires_second_factor(Member())
+    assert adapter.set_role_always_second_factor({str(group.pk): True}) == {"Ops": [False, True]}
+    assert GroupRole.objects.get(group=group).always_second_factor
+    assert adapter.role_always_requires_second_factor(Member())
+    assert [r.always_second_factor for r in adapter.roles()] == [True]

@@ -55,6 +55,23 @@ class PortalAdapter(DefaultAdapter):
                 role.save(update_fields=["requires_2fa"])
         return changed
 
+    def set_role_always_second_factor(self, wanted: dict[str, bool]) -> dict[str, list[bool]]:
+        ids = [int(pk) for pk in wanted if pk.isdigit()]
+        changed = {}
+        for role in SecurityRole.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+            value = wanted[str(role.pk)]
+            if role.always_second_factor != value:
+                changed[role.name] = [role.always_second_factor, value]
+                role.always_second_factor = value
+                role.save(update_fields=["always_second_factor"])
+        return changed
+
 
 def _role(role: SecurityRole) -> Role:
-    return Role(id=str(role.pk), name=role.name, type=role.type, requires_2fa=role.requires_2fa)
+    return Role(
+        id=str(role.pk),
+        name=role.name,
+        type=role.type,
+        requires_2fa=role.requires_2fa,
+        always_second_factor=role.always_second_factor,
+    )

@@ -29,6 +29,7 @@ class Role:
     name: str
     type: str
     requires_2fa: bool
+    always_second_factor: bool = False  # a trusted browser never skips the second factor
 
 
 class DefaultAdapter:
@@ -179,6 +180,21 @@ class DefaultAdapter:
                 changed[role.name] = [role.requires_2fa, wanted]
         return changed
 
+    def set_role_always_second_factor(self, wanted: dict[str, bool]) -> dict[str, list[bool]]:
+        """Set "Always require the second factor" on the roles named by id (others untouched),
+        inside the caller's transaction. Returns {role name: [old, new]} for those that changed."""
+        ids = [int(pk) for pk in wanted if pk.isdigit()]
+        groups = Group.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+        changed = {}
+        for group in groups.select_related("portal2fa_role"):
+            role, value = _group_role(group), wanted[str(group.pk)]
+            if role.always_second_factor != value:
+                GroupRole.objects.update_or_create(
+                    group=group, defaults={"always_second_factor": value}
+                )
+                changed[role.name] = [role.always_second_factor, value]
+        return changed
+
 
 def _group_role(group: Group) -> Role:
     kept = getattr(group, "portal2fa_role", None)
@@ -187,6 +203,7 @@ def _group_role(group: Group) -> Role:
         name=group.name,
         type=kept.type if kept else RoleType.EMPLOYEE,
         requires_2fa=kept.requires_2fa if kept else False,
+        always_second_factor=kept.always_second_factor if kept else False,
     )
 
 

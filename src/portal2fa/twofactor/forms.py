@@ -95,6 +95,11 @@ class SettingsForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    roles_always_second_factor = RoleIdsField(
+        label="Always require the second factor",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = TwoFactorSettings
@@ -118,6 +123,10 @@ class SettingsForm(forms.ModelForm):
         self.roles = get_adapter().roles()
         self.fields["roles_requiring_2fa"].choices = [(r.id, r.name) for r in self.roles]
         self.initial.setdefault("roles_requiring_2fa", [r.id for r in self.roles if r.requires_2fa])
+        self.fields["roles_always_second_factor"].choices = [(r.id, r.name) for r in self.roles]
+        self.initial.setdefault(
+            "roles_always_second_factor", [r.id for r in self.roles if r.always_second_factor]
+        )
         self.initial.setdefault("roles_shown", ",".join(r.id for r in self.roles))
         for name in ("enforcement", "trust_days"):
             self.fields[name].required = False
@@ -146,6 +155,18 @@ class SettingsForm(forms.ModelForm):
         if not shown:  # a client that does not send it (a script): every role it could see
             return [role.id for role in self.roles]
         return _role_ids(part for part in shown.split(",") if part)
+
+    def always_rows(self):
+        """(checkbox, role) pairs for "Always require the second factor"."""
+        return list(zip(self["roles_always_second_factor"], self.roles, strict=True))
+
+    def role_always_second_factor(self) -> dict[str, bool] | None:
+        """{role id: always} for the roles shown; None when the form did not carry the field
+        (a client written before it existed changes nothing)."""
+        if "roles_always_second_factor_shown" not in self.data:
+            return None
+        always = set(self.cleaned_data["roles_always_second_factor"])
+        return {pk: pk in always for pk in self.cleaned_data["roles_shown"]}
 
     def role_requirements(self) -> dict[str, bool]:
         required = set(self.cleaned_data["roles_requiring_2fa"])

@@ -33,7 +33,13 @@ class SettingsError(ValueError):
 
 
 def settings_update(
-    *, actor, changes: dict, at: datetime, client_address=None, role_requirements=None
+    *,
+    actor,
+    changes: dict,
+    at: datetime,
+    client_address=None,
+    role_requirements=None,
+    role_always_second_factor=None,
 ) -> dict:
     """Apply `changes` (field -> value) and `role_requirements` ({role id: requires 2FA}).
 
@@ -63,6 +69,12 @@ def settings_update(
             policy.save()
         if role_requirements:
             diff.update(_set_role_requirements(role_requirements))
+        if role_always_second_factor:  # {role id: "Always require the second factor"}
+            changed = get_adapter().set_role_always_second_factor(role_always_second_factor)
+            label = {True: "always", False: "trusted browsers count"}
+            diff.update(
+                {f"second factor:{name}": [label[a], label[b]] for name, (a, b) in changed.items()}
+            )
         if diff:
             record(
                 Action.SETTINGS_CHANGED,

@@ -53,6 +53,7 @@ def settings_tab(request):
                     at=timezone.now(),
                     client_address=client_address(request),
                     role_requirements=form.role_requirements(),
+                    role_always_second_factor=form.role_always_second_factor(),
                 )
             except SettingsError as error:
                 for field, field_errors in error.errors.items():

@@ -117,12 +117,18 @@ FORM_FIELDS = (
     "sms_codes_allowed",
     "methods_shown",
     "send",
+    "enforcement",
+    "trust_days",
+    "trust_browser",
+    "roles_always_second_factor",
+    "roles_always_second_factor_shown",
 )
 MULTI_VALUE_FIELDS = (
     "roles_requiring_2fa",
     "roles_allowing_email",
     "roles_allowing_passkey",
     "roles_allowing_sms",
+    "roles_always_second_factor",
 )
 
 # Path converters: junk besides the ids / names of existing objects.
@@ -433,6 +439,10 @@ def _valid_requests(world: World, pending: Visitor) -> list[Case]:
         "backup_codes_per_set": str(policy.backup_codes_per_set),
         "low_codes_threshold": str(policy.low_codes_threshold),
         "issuer_name": "Portal",
+        "enforcement": "unrecognized_devices",
+        "trust_days": "30",
+        "roles_always_second_factor": [str(r.pk) for r in roles if r.always_second_factor],
+        "roles_always_second_factor_shown": "1",
         "roles_requiring_2fa": [str(r.pk) for r in roles if r.requires_2fa],
         "roles_shown": ",".join(str(r.pk) for r in roles),
     }

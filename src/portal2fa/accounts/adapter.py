@@ -59,6 +59,9 @@ class PortalAdapter(DefaultAdapter):
                 role.save(update_fields=["second_factor_methods"])
         return changed
 
+    def role_always_requires_second_factor(self, user) -> bool:
+        return user.role.always_second_factor
+
     def set_role_requirements(self, requirements: dict[str, bool]) -> dict[str, list[bool]]:
         ids = [int(pk) for pk in requirements if pk.isdigit()]
         changed = {}
@@ -70,6 +73,17 @@ class PortalAdapter(DefaultAdapter):
                 role.save(update_fields=["requires_2fa"])
         return changed
 
+    def set_role_always_second_factor(self, wanted: dict[str, bool]) -> dict[str, list[bool]]:
+        ids = [int(pk) for pk in wanted if pk.isdigit()]
+        changed = {}
+        for role in SecurityRole.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+            value = wanted[str(role.pk)]
+            if role.always_second_factor != value:
+                changed[role.name] = [role.always_second_factor, value]
+                role.always_second_factor = value
+                role.save(update_fields=["always_second_factor"])
+        return changed
+
 
 def _role(role: SecurityRole) -> Role:
     return Role(
@@ -78,4 +92,5 @@ def _role(role: SecurityRole) -> Role:
         type=role.type,
         requires_2fa=role.requires_2fa,
         methods=tuple(second_factor_methods.clean_methods(role.second_factor_methods)),
+        always_second_factor=role.always_second_factor,
     )

@@ -19,6 +19,11 @@ class SecurityRole(models.Model):
     )
     # The optional second-factor methods that count for this role (twofactor.methods.OPTIONAL).
     second_factor_methods = models.JSONField(default=default_role_methods, blank=True)
+    always_second_factor = models.BooleanField(
+        "Always require the second factor",
+        default=False,
+        help_text="A browser the user trusts never skips the second factor for this role.",
+    )
     # Only the built-in Administrator role grants access to Setup; it cannot be renamed or deleted.
     grants_setup = models.BooleanField(default=False, editable=False)
 

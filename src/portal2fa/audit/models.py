@@ -26,6 +26,9 @@ class Action(models.TextChoices):
     PASSKEY_RENAMED = "2fa.passkey_renamed", "Passkey renamed"
     PASSKEY_REMOVED = "2fa.passkey_removed", "Passkey removed"
     PASSKEY_CLONE_REFUSED = "2fa.passkey_clone_refused", "Passkey refused as cloned"
+    TRUSTED_BROWSER_ADDED = "2fa.trusted_browser_added", "Browser trusted"
+    TRUSTED_BROWSER_USED = "2fa.trusted_browser_used", "Sign-in from a trusted browser"
+    TRUSTED_BROWSER_REVOKED = "2fa.trusted_browser_revoked", "Trusted browser revoked"
 
 
 class AuditEvent(models.Model):

@@ -32,6 +32,7 @@ class Role:
     requires_2fa: bool
     # The optional second-factor methods (methods.OPTIONAL) that count for this role.
     methods: tuple[str, ...] = ("email", "passkey", "sms")
+    always_second_factor: bool = False  # a trusted browser never skips the second factor
 
 
 class DefaultAdapter:
@@ -187,6 +188,15 @@ class DefaultAdapter:
                 changed[role.name] = [",".join(role.methods) or "none", ",".join(new) or "none"]
         return changed
 
+    def role_always_requires_second_factor(self, user) -> bool:
+        """True when a role of the user says "Always require the second factor": a trusted
+        browser then never skips it (enforcement "Unrecognized devices only")."""
+        if not hasattr(user, "groups"):
+            return False
+        return GroupRole.objects.filter(
+            group__in=user.groups.all(), always_second_factor=True
+        ).exists()
+
     def set_role_requirements(self, requirements: dict[str, bool]) -> dict[str, list[bool]]:
         """Set "Require 2FA" on the roles named by id (others untouched), inside the caller's
         transaction. Returns {role name: [old, new]} for the roles that changed."""
@@ -200,6 +210,21 @@ class DefaultAdapter:
                 changed[role.name] = [role.requires_2fa, wanted]
         return changed
 
+    def set_role_always_second_factor(self, wanted: dict[str, bool]) -> dict[str, list[bool]]:
+        """Set "Always require the second factor" on the roles named by id (others untouched),
+        inside the caller's transaction. Returns {role name: [old, new]} for those that changed."""
+        ids = [int(pk) for pk in wanted if pk.isdigit()]
+        groups = Group.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+        changed = {}
+        for group in groups.select_related("portal2fa_role"):
+            role, value = _group_role(group), wanted[str(group.pk)]
+            if role.always_second_factor != value:
+                GroupRole.objects.update_or_create(
+                    group=group, defaults={"always_second_factor": value}
+                )
+                changed[role.name] = [role.always_second_factor, value]
+        return changed
+
 
 def _group_role(group: Group) -> Role:
     kept = getattr(group, "portal2fa_role", None)
@@ -211,6 +236,7 @@ def _group_role(group: Group) -> Role:
         methods=tuple(second_factor_methods.clean_methods(kept.methods))
         if kept
         else second_factor_methods.OPTIONAL,
+        always_second_factor=kept.always_second_factor if kept else False,
     )
 
 

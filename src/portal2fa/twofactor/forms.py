@@ -95,6 +95,11 @@ class SettingsForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    roles_always_second_factor = RoleIdsField(
+        label="Always require the second factor",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     roles_allowing_email = RoleIdsField(
         label="Email code", required=False, widget=forms.CheckboxSelectMultiple
@@ -116,8 +121,9 @@ class SettingsForm(forms.ModelForm):
                 ("clock_skew_steps", 0, 5),
                 ("backup_codes_per_set", 5, 20),
                 ("low_codes_threshold", 1, 19),
+                ("trust_days", 1, 90),
             ]
-        }
+        } | {"enforcement": forms.RadioSelect}
 
     # The roles the page showed: only those are changed, so a role created meanwhile is untouched.
     roles_shown = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -127,6 +133,10 @@ class SettingsForm(forms.ModelForm):
         self.roles = get_adapter().roles()
         self.fields["roles_requiring_2fa"].choices = [(r.id, r.name) for r in self.roles]
         self.initial.setdefault("roles_requiring_2fa", [r.id for r in self.roles if r.requires_2fa])
+        self.fields["roles_always_second_factor"].choices = [(r.id, r.name) for r in self.roles]
+        self.initial.setdefault(
+            "roles_always_second_factor", [r.id for r in self.roles if r.always_second_factor]
+        )
         self.initial.setdefault("roles_shown", ",".join(r.id for r in self.roles))
         for name, method in (
             ("roles_allowing_email", "email"),
@@ -135,9 +145,23 @@ class SettingsForm(forms.ModelForm):
         ):
             self.fields[name].choices = [(r.id, r.name) for r in self.roles]
             self.initial.setdefault(name, [r.id for r in self.roles if method in r.methods])
+        for name in ("enforcement", "trust_days"):
+            self.fields[name].required = False
         self.initial["enrollment_required"] = (
             "required" if self.instance.enrollment_required else "optional"
         )
+
+    def _kept_when_absent(self, name: str):
+        """A client that does not send the trusted-browser settings (a script written before
+        they existed) keeps the current values."""
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value in (None, "") else value
+
+    def clean_enforcement(self):
+        return self._kept_when_absent("enforcement")
+
+    def clean_trust_days(self):
+        return self._kept_when_absent("trust_days")
 
     def role_rows(self):
         """(checkbox, role) pairs for the table of roles."""
@@ -173,6 +197,18 @@ class SettingsForm(forms.ModelForm):
         if not shown:  # a client that does not send it (a script): every role it could see
             return [role.id for role in self.roles]
         return _role_ids(part for part in shown.split(",") if part)
+
+    def always_rows(self):
+        """(checkbox, role) pairs for "Always require the second factor"."""
+        return list(zip(self["roles_always_second_factor"], self.roles, strict=True))
+
+    def role_always_second_factor(self) -> dict[str, bool] | None:
+        """{role id: always} for the roles shown; None when the form did not carry the field
+        (a client written before it existed changes nothing)."""
+        if "roles_always_second_factor_shown" not in self.data:
+            return None
+        always = set(self.cleaned_data["roles_always_second_factor"])
+        return {pk: pk in always for pk in self.cleaned_data["roles_shown"]}
 
     def role_requirements(self) -> dict[str, bool]:
         required = set(self.cleaned_data["roles_requiring_2fa"])

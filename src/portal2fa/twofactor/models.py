@@ -34,6 +34,9 @@ class GroupRole(models.Model):
     # The optional second-factor methods (methods.OPTIONAL) that count for this role's users; the
     # Authenticator App always counts. See methods.py for the rule across several roles.
     methods = models.JSONField("Second-factor methods", default=default_role_methods, blank=True)
+    # A trusted browser (enforcement "Unrecognized devices only") never skips the second factor
+    # for a user of this role.
+    always_second_factor = models.BooleanField("Always require the second factor", default=False)
 
     def __str__(self) -> str:
         return f"{self.group.name} ({self.type})"
@@ -43,6 +46,11 @@ class EnrollmentState(models.TextChoices):
     NOT_STARTED = "not_started", "Not Started"
     PENDING = "pending", "Pending"
     ENROLLED = "enrolled", "Enrolled"
+
+
+class Enforcement(models.TextChoices):
+    EVERY_SIGNIN = "every_signin", "Every sign-in"
+    UNRECOGNIZED_DEVICES = "unrecognized_devices", "Unrecognized devices only"
 
 
 class TwoFactorSettings(models.Model):
@@ -87,6 +95,19 @@ class TwoFactorSettings(models.Model):
         "SMS code",
         default=False,
         help_text="Sent through PORTAL2FA_SMS_PROVIDER to the number the adapter gives.",
+    )
+    enforcement = models.CharField(
+        "Enforce the second factor",
+        max_length=24,
+        choices=Enforcement.choices,
+        default=Enforcement.EVERY_SIGNIN,
+        help_text="Unrecognized devices only: after the second factor a user may trust their "
+        "browser; sign-ins from it then need only the password.",
+    )
+    trust_days = models.PositiveSmallIntegerField(
+        "Trust a browser for (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
 
     class Meta:
@@ -311,3 +332,23 @@ class EmailCode(models.Model):
     sends = models.PositiveSmallIntegerField(default=1)
     channel = models.CharField(max_length=8, default="email")  # methods.EMAIL or methods.SMS
     used_at = models.DateTimeField(null=True, blank=True)
+
+
+class TrustedBrowser(models.Model):
+    """A browser a user chose to trust (enforcement "Unrecognized devices only"): its sign-ins
+    skip the second factor until expires_at. The browser holds a random token in a cookie; only a
+    keyed hash of it is stored here, bound to the user (services/trusted_browsers.py). Revoking
+    deletes the row (the audit log keeps the story)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal2fa_trusted"
+    )
+    token_digest = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=100)  # "Firefox on Linux", from the user agent
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField()
+    last_address = models.GenericIPAddressField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-last_used_at"], name="trusted_user_idx")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, audit_log, email_code, passkeys, setup, signin
+from .views import account, audit_log, email_code, passkeys, setup, signin, trusted
 
 app_name = "twofactor"
 
@@ -27,6 +27,9 @@ urlpatterns = [
     path("account/two-factor/passkeys/rename/", passkeys.rename, name="account-passkey-rename"),
     path("account/two-factor/passkeys/remove/", passkeys.remove, name="account-passkey-remove"),
     path("account/password/", account.change_password, name="account-password"),
+    path("account/trusted-browsers/<int:pk>/revoke/", trusted.revoke, name="trusted-revoke"),
+    path("account/trusted-browsers/revoke/", trusted.revoke_all, name="trusted-revoke-all"),
+    path("account/sign-out-everywhere/", trusted.sign_out_everywhere, name="sign-out-everywhere"),
     path("setup/two-factor/", setup.settings_tab, name="setup-settings"),
     path("setup/two-factor/overview/", setup.overview_tab, name="setup-overview"),
     path("setup/two-factor/overview.json", setup.overview_json, name="setup-overview-json"),

@@ -18,6 +18,7 @@ from . import codes as code_checks
 from .clock_skew import skew_hint, suspected_skew
 from .notices import send_reset_notice
 from .sessions import sessions_end_others
+from .trusted_browsers import trusted_browsers_revoke_all
 
 
 class EnrollmentError(Exception):
@@ -161,6 +162,9 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
         passkeys = WebAuthnCredential.objects.filter(user=user).delete()[0]  # every factor goes
         code_budget.code_budget_forget(user.pk)  # clears a lock by invalid codes, not the token's
         sessions_end_others(user=user)  # a session on the lost phone must not stay signed in
+        trusted_browsers_revoke_all(
+            user=user, actor=actor, at=at, client_address=client_address, reason="enrollment reset"
+        )
         if was_enrolled:  # whether or not a role requires it: lead them through enrollment again
             ReenrollmentDue.objects.update_or_create(user=user, defaults={"since": at})
         record(

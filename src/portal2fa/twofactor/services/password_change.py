@@ -20,6 +20,7 @@ from . import codes as code_checks
 from .notices import send_password_changed_notice
 from .sessions import sessions_end_others
 from .throttle import throttle_release, throttle_reserve
+from .trusted_browsers import trusted_browsers_revoke_all
 
 WRONG_PASSWORD_WINDOW = timedelta(minutes=15)
 TOO_MANY = "Too many wrong current passwords. Try again later."
@@ -94,5 +95,8 @@ def password_change(
             second_factor=bool(authenticator),
         )
         generation = sessions_end_others(user=user, keep_session_key=keep_session_key)
+        trusted_browsers_revoke_all(
+            user=user, at=at, client_address=client_address, reason="password changed"
+        )
         transaction.on_commit(lambda: send_password_changed_notice(user=user, at=at))
     return PasswordChange(True, {}, generation)

@@ -22,6 +22,8 @@ EDITABLE_FIELDS = (
     "email_codes_allowed",
     "passkeys_allowed",
     "sms_codes_allowed",
+    "enforcement",
+    "trust_days",
 )
 
 
@@ -41,6 +43,7 @@ def settings_update(
     client_address=None,
     role_requirements=None,
     role_methods=None,
+    role_always_second_factor=None,
 ) -> dict:
     """Apply `changes` (field -> value), `role_requirements` ({role id: requires 2FA}) and
     `role_methods` ({role id: [optional methods that count]}).
@@ -74,6 +77,12 @@ def settings_update(
         if role_methods:
             changed = get_adapter().set_role_methods(role_methods)
             diff.update({f"role-methods:{name}": pair for name, pair in changed.items()})
+        if role_always_second_factor:  # {role id: "Always require the second factor"}
+            changed = get_adapter().set_role_always_second_factor(role_always_second_factor)
+            label = {True: "always", False: "trusted browsers count"}
+            diff.update(
+                {f"second factor:{name}": [label[a], label[b]] for name, (a, b) in changed.items()}
+            )
         if diff:
             record(
                 Action.SETTINGS_CHANGED,

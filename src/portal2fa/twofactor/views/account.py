@@ -18,6 +18,7 @@ from ..services.backup_codes import backup_codes_regenerate
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
 from ..services.passkeys import passkeys_usable
 from ..services.password_change import needs_code, password_change
+from ..services.trusted_browsers import trusted_browsers_of
 from ..web import session as second_factor
 from ..web import shown_codes
 from ..web.http import client_address, see_other
@@ -39,6 +40,7 @@ def _account_page(request, regenerate_form, status: int = 200):
         "codes_waiting": shown_codes.pending(request, at=timezone.now()) is not None,
         "passkeys": WebAuthnCredential.objects.filter(user=request.user),
         "passkeys_usable": passkeys_usable(request.user, policy),
+        "trusted_browsers": trusted_browsers_of(request.user),
     }
     return render(request, "portal2fa/account.html", context, status=status)
 

@@ -22,6 +22,7 @@ from ..forms import ResetForm, SettingsForm, UserSearchForm
 from ..policy import get_settings
 from ..selectors import users as user_rows
 from ..selectors.overview import RECENT_DAYS, Overview
+from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 from ..selectors.user_detail import user_two_factor
 from ..services.code_budget import NotLocked, code_lock_clear
 from ..services.enrollment import EnrollmentError, enrollment_reset
@@ -53,6 +54,7 @@ def settings_tab(request):
                     client_address=client_address(request),
                     role_requirements=form.role_requirements(),
                     role_methods=form.role_methods(),
+                    role_always_second_factor=form.role_always_second_factor(),
                 )
             except SettingsError as error:
                 for field, field_errors in error.errors.items():
@@ -127,6 +129,8 @@ def overview_tab(request):
         "recent": _page(request, overview, "recent", "recent_page"),
         "roles": _page(request, overview, "roles-without-2fa", "roles_page"),
         "code_locked": _locked_page(request, overview),
+        "trusted_signins": trusted_signins(now=overview.now),
+        "trusted_signin_days": TRUSTED_SIGNIN_DAYS,
     }
     return _tab(request, "portal2fa/setup/overview.html", "overview", context)
 

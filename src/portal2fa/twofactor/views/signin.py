@@ -34,7 +34,7 @@ from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
 from ..services.passkeys import has_passkeys
 from ..services.password import SignInRefused, password_authenticate
-from ..web import device, shown_codes
+from ..web import device, shown_codes, trusted
 from ..web import session as second_factor
 from ..web.http import client_address, see_other
 
@@ -180,11 +180,23 @@ def verify(request):
         return elsewhere
     form = CodeForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form, policy)
+    offer_trust = trusted.offered(challenge.user, policy)  # "Unrecognized devices only"
     if attempt:
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
-        return HttpResponseRedirect(second_factor.take_next(request))
-    context = {"form": form, "locked": locked, "email_code": False, "sms_code": False}
+        response = HttpResponseRedirect(second_factor.take_next(request))
+        if offer_trust and trusted.asked(request):
+            trusted.grant(request, response, challenge.user, at=timezone.now(), policy=policy)
+        return response
+    context = {
+        "form": form,
+        "locked": locked,
+        "trust_days": policy.trust_days if offer_trust else None,
+        "trust_field": trusted.TRUST_FIELD,
+        "trust_checked": trusted.asked(request),
+        "email_code": False,
+        "sms_code": False,
+    }
     # "Try another way" (no extra query when the switches are off)
     if policy.email_codes_allowed:
         context["email_code"] = email_code_available(challenge.user, policy)

@@ -30,7 +30,7 @@ from ..services.sessions import (
     session_generation,
     sessions_end_others,
 )
-from . import device
+from . import device, trusted
 from .http import client_address
 
 VERIFIED_KEY = "portal2fa_verified"  # the user key of SESSION_KEY, once the factor passed
@@ -141,8 +141,21 @@ def follow_forward(request) -> bool:
 
 def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
     """After a first factor: let the session through when 2FA does not apply to the user, else
-    issue a new security token (a fresh counter: SPEC §6.3) and tell which step comes next."""
-    step = next_step(user, get_settings())
+    issue a new security token (a fresh counter: SPEC §6.3) and tell which step comes next.
+    An enrolled user on a browser they trusted (enforcement "Unrecognized devices only") skips
+    the second factor: web/trusted.py, services/trusted_browsers.py."""
+    policy = get_settings()
+    step = next_step(user, policy)
+    if step is NextStep.VERIFY and trusted.skip_second_factor(
+        request,
+        user,
+        at=at,
+        client_address=client_address,
+        first_factor=first_factor,
+        policy=policy,
+    ):
+        complete(request, user)
+        return NextStep.SIGNED_IN
     if step is NextStep.SIGNED_IN:
         signin_without_second_factor(
             user=user, at=at, client_address=client_address, first_factor=first_factor

@@ -1,0 +1,188 @@
+"""Trusted browsers (enforcement "Unrecognized devices only", issue 10).
+
+After a passed second factor a user may trust their browser for the policy's trust_days: the
+browser gets a random token (web/trusted.py keeps it in a cookie), the server stores only a keyed
+hash of it (keys.token_digest, HMAC with the deploy-time key) in a TrustedBrowser row bound to the
+user. A later sign-in of that user from that browser skips the second factor (the password is
+still needed) while the row exists and has not expired, unless a role of the user says "Always
+require the second factor". Two users of one browser each have their own token and row: one
+user's token never matches another user's row (the look-up is by digest AND user).
+
+Revoking deletes rows (the audit log keeps the story): one, all of a user's (personal page), and
+all on an enrollment reset, a password change and "Sign out everywhere".
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from ...audit.models import Action
+from ...audit.services import record
+from .. import crypto, keys
+from ..adapter import get_adapter
+from ..models import Enforcement, TrustedBrowser, TwoFactorSettings
+
+MAX_TOKEN_LENGTH = 64
+
+
+def token_digest(token: str) -> str:
+    """The keyed hash stored for a device token (domain-separated from the other digests)."""
+    return keys.token_digest("trusted-browser\x1f" + token)
+
+
+def _well_formed(token) -> bool:
+    return (
+        isinstance(token, str)
+        and 16 <= len(token) <= MAX_TOKEN_LENGTH
+        and re.fullmatch(r"[A-Za-z0-9_-]+", token) is not None
+    )
+
+
+def trust_applies(user, policy: TwoFactorSettings) -> bool:
+    """May a trusted browser skip this user's second factor (and may they trust one)?"""
+    return policy.enforcement == Enforcement.UNRECOGNIZED_DEVICES and not (
+        get_adapter().role_always_requires_second_factor(user)
+    )
+
+
+def browser_name(user_agent: str) -> str:
+    """'Firefox on Linux' from a User-Agent header: a simple parse, for the user's list only."""
+    agent = user_agent or ""
+    browsers = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chromium/", "Chromium"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    systems = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Macintosh", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    browser = next((name for marker, name in browsers if marker in agent), "Unknown browser")
+    system = next((name for marker, name in systems if marker in agent), "")
+    return f"{browser} on {system}" if system else browser
+
+
+def trusted_browser_grant(
+    *, user, token: str, user_agent: str, at: datetime, client_address=None, policy
+) -> TrustedBrowser:
+    """Trust this browser (the caller made `token` and will put it in the browser's cookie)."""
+    if not _well_formed(token):
+        raise ValueError("A device token is 16 to 64 URL-safe characters.")
+    name = browser_name(user_agent)[:100]
+    with transaction.atomic():
+        browser = TrustedBrowser.objects.create(
+            user=user,
+            token_digest=token_digest(token),
+            name=name,
+            created_at=at,
+            last_used_at=at,
+            last_address=client_address,
+            expires_at=at + timedelta(days=policy.trust_days),
+        )
+        record(
+            Action.TRUSTED_BROWSER_ADDED,
+            actor=user,
+            target=user,
+            client_address=client_address,
+            at=at,
+            browser=name,
+            days=policy.trust_days,
+        )
+    return browser
+
+
+def new_token() -> str:
+    return crypto.new_token()
+
+
+def trusted_browser_match(*, user, tokens: Iterable[str], at: datetime) -> TrustedBrowser | None:
+    """The user's live (unexpired) trusted browser one of `tokens` names, else None. Only the
+    exact token of this user passes: the look-up is by its keyed hash and the user together."""
+    digests = [token_digest(token) for token in list(tokens)[:16] if _well_formed(token)]
+    if not digests:
+        return None
+    return (
+        TrustedBrowser.objects.filter(user_id=user.pk, token_digest__in=digests, expires_at__gt=at)
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def trusted_browser_use(
+    *, user, tokens: Iterable[str], at: datetime, client_address=None, first_factor: str
+) -> TrustedBrowser | None:
+    """A sign-in of `user` whose first factor passed: when this browser is trusted for the user,
+    mark it used (a conditional UPDATE: a concurrent revoke wins) and audit the sign-in that
+    skipped the second factor. None when the second factor is needed."""
+    browser = trusted_browser_match(user=user, tokens=tokens, at=at)
+    if browser is None:
+        return None
+    with transaction.atomic():
+        used = TrustedBrowser.objects.filter(pk=browser.pk, expires_at__gt=at).update(
+            last_used_at=at, last_address=client_address
+        )
+        if not used:  # revoked meanwhile
+            return None
+        where = {"actor": user, "target": user, "client_address": client_address, "at": at}
+        record(Action.TRUSTED_BROWSER_USED, browser=browser.name, **where)
+        record(
+            Action.SIGNIN_SUCCEEDED,
+            factor=f"{first_factor} + trusted browser",
+            second_factor="skipped: trusted browser",
+            **where,
+        )
+    return browser
+
+
+def trusted_browsers_of(user) -> list[TrustedBrowser]:
+    return list(TrustedBrowser.objects.filter(user_id=user.pk).order_by("-last_used_at", "-pk"))
+
+
+def trusted_browser_revoke(*, user, browser_id, at: datetime, client_address=None) -> bool:
+    """Revoke one of the user's trusted browsers (never another user's). False when not found."""
+    with transaction.atomic():
+        browser = TrustedBrowser.objects.filter(user_id=user.pk, pk=browser_id).first()
+        if browser is None:
+            return False
+        deleted = TrustedBrowser.objects.filter(pk=browser.pk).delete()[0]
+        if deleted:
+            record(
+                Action.TRUSTED_BROWSER_REVOKED,
+                actor=user,
+                target=user,
+                client_address=client_address,
+                at=at,
+                browser=browser.name,
+            )
+    return bool(deleted)
+
+
+def trusted_browsers_revoke_all(
+    *, user, at: datetime, actor=None, client_address=None, reason: str
+) -> int:
+    """Revoke every trusted browser of the user (runs in the caller's transaction when there is
+    one). Audited with the reason when there was any. Returns how many."""
+    with transaction.atomic():
+        deleted = TrustedBrowser.objects.filter(user_id=user.pk).delete()[0]
+        if deleted:
+            record(
+                Action.TRUSTED_BROWSER_REVOKED,
+                actor=actor if actor is not None else user,
+                target=user,
+                client_address=client_address,
+                at=at,
+                count=deleted,
+                reason=reason,
+            )
+    return deleted

@@ -1,0 +1,68 @@
+"""The personal page's trusted browsers (revoke one, revoke all) and "Sign out everywhere".
+
+Thin: parse, call one service, redirect. POST only; the list itself is on the account page.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, resolve_url
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from ..services.sessions import sessions_end_others
+from ..services.trusted_browsers import trusted_browser_revoke, trusted_browsers_revoke_all
+from ..web.http import client_address
+
+
+@login_required
+@never_cache
+@require_POST
+def revoke(request, pk: int):
+    done = trusted_browser_revoke(
+        user=request.user, browser_id=pk, at=timezone.now(), client_address=client_address(request)
+    )
+    if done:
+        messages.success(request, "The browser is no longer trusted.")
+    else:
+        messages.error(request, "That browser is not in your list of trusted browsers.")
+    return redirect("twofactor:account")
+
+
+@login_required
+@never_cache
+@require_POST
+def revoke_all(request):
+    count = trusted_browsers_revoke_all(
+        user=request.user,
+        at=timezone.now(),
+        client_address=client_address(request),
+        reason="revoked by the user",
+    )
+    if count:
+        messages.success(request, "No browser is trusted any more.")
+    else:
+        messages.info(request, "You had no trusted browsers.")
+    return redirect("twofactor:account")
+
+
+@login_required
+@never_cache
+@require_POST
+def sign_out_everywhere(request):
+    """End every session of the user, this one too, and revoke every trusted browser."""
+    user = request.user
+    with transaction.atomic():
+        sessions_end_others(user=user)
+        trusted_browsers_revoke_all(
+            user=user,
+            at=timezone.now(),
+            client_address=client_address(request),
+            reason="signed out everywhere",
+        )
+    logout(request)
+    messages.info(request, "You have signed out everywhere. No browser is trusted any more.")
+    return redirect(resolve_url(settings.LOGIN_URL))

@@ -1,0 +1,79 @@
+"""The trusted-browser cookie (services/trusted_browsers.py keeps the server's side).
+
+One cookie per browser holds the device tokens of the users who trusted it, joined by ".": two
+users of one browser each have their own token (and row), never a shared one; a token names
+nobody by itself (the server looks it up by keyed hash AND user). HttpOnly, SameSite=Lax, Secure
+over HTTPS. The server's row decides: a token whose row was revoked or expired is dead weight,
+dropped the next time a token is added.
+"""
+
+from ..models import TrustedBrowser
+from ..services import trusted_browsers as service
+from .http import client_address as address_of
+
+COOKIE_NAME = "portal2fa_trusted"
+COOKIE_MAX_AGE = 90 * 86400  # the longest trust the policy allows; each row has its own expiry
+MAX_TOKENS = 8  # users of one browser remembered at once (the newest win)
+TRUST_FIELD = "trust_browser"  # the verify page's checkbox
+
+
+def tokens(request) -> list[str]:
+    raw = request.COOKIES.get(COOKIE_NAME, "")
+    return [part for part in raw.split(".") if part][:MAX_TOKENS]
+
+
+def skip_second_factor(request, user, *, at, client_address, first_factor: str, policy) -> bool:
+    """True when this browser is trusted for `user` and the policy and roles let trust count;
+    the use is recorded (services). The password (or host login) has already passed."""
+    if not service.trust_applies(user, policy):
+        return False
+    found = service.trusted_browser_use(
+        user=user,
+        tokens=tokens(request),
+        at=at,
+        client_address=client_address,
+        first_factor=first_factor,
+    )
+    return found is not None
+
+
+def offered(user, policy) -> bool:
+    """Does the verify page offer "Trust this browser for N days" to this user?"""
+    return service.trust_applies(user, policy)
+
+
+def asked(request) -> bool:
+    return request.method == "POST" and request.POST.get(TRUST_FIELD) == "1"
+
+
+def grant(request, response, user, *, at, policy) -> None:
+    """Trust this browser for `user`: a new token in the cookie, its keyed hash on the server."""
+    token = service.new_token()
+    service.trusted_browser_grant(
+        user=user,
+        token=token,
+        user_agent=request.headers.get("User-Agent", ""),
+        at=at,
+        client_address=address_of(request),
+        policy=policy,
+    )
+    kept = _live(tokens(request), at=at)
+    value = ".".join([*kept, token][-MAX_TOKENS:])
+    response.set_cookie(
+        COOKIE_NAME,
+        value,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+
+
+def _live(candidates: list[str], *, at) -> list[str]:
+    """The tokens that still name a live row (of any user): one query."""
+    by_digest = {service.token_digest(token): token for token in candidates if token}
+    live = TrustedBrowser.objects.filter(
+        token_digest__in=list(by_digest), expires_at__gt=at
+    ).values_list("token_digest", flat=True)
+    alive = set(live)
+    return [token for digest, token in by_digest.items() if digest in alive]

@@ -1,0 +1,223 @@
+"""Trusted browsers (issue 10): the device-token check, grant, use, revoke and what revokes all."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal2fa.audit.models import Action, AuditEvent
+from portal2fa.twofactor.models import Enforcement, TrustedBrowser
+from portal2fa.twofactor.services import trusted_browsers as service
+from portal2fa.twofactor.services.enrollment import enrollment_reset
+from portal2fa.twofactor.services.password_change import password_change
+from tests.conftest import PASSWORD
+
+UA_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+UA_CHROME_MAC = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36"
+)
+TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+tokens_strategy = st.text(alphabet=TOKEN_CHARS, min_size=16, max_size=64)
+
+
+@pytest.fixture
+def unrecognized(set_policy):
+    return set_policy(enforcement=Enforcement.UNRECOGNIZED_DEVICES, trust_days=30)
+
+
+def grant(user, policy, *, at=None, token=None):
+    token = token or service.new_token()
+    service.trusted_browser_grant(
+        user=user,
+        token=token,
+        user_agent=UA_FIREFOX,
+        at=at or timezone.now(),
+        client_address="192.0.2.1",
+        policy=policy,
+    )
+    return token
+
+
+# --- the device-token check: property tests -------------------------------------------------
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=tokens_strategy, other=tokens_strategy)
+def test_only_the_exact_token_of_the_exact_user_passes(make_user, unrecognized, token, other):
+    TrustedBrowser.objects.all().delete()
+    owner, stranger = make_user(), make_user()
+    now = timezone.now()
+    grant(owner, unrecognized, at=now, token=token)
+    assert service.trusted_browser_match(user=owner, tokens=[token], at=now) is not None
+    # another user presenting the owner's token, on the same browser: never
+    assert service.trusted_browser_match(user=stranger, tokens=[token], at=now) is None
+    if other != token:
+        assert service.trusted_browser_match(user=owner, tokens=[other], at=now) is None
+    # a token that differs in one character (or its case) never passes
+    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert service.trusted_browser_match(user=owner, tokens=[flipped], at=now) is None
+    if token.upper() != token:
+        assert service.trusted_browser_match(user=owner, tokens=[token.upper()], at=now) is None
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=tokens_strategy, age_days=st.integers(min_value=0, max_value=200))
+def test_an_expired_token_never_passes(make_user, unrecognized, token, age_days):
+    TrustedBrowser.objects.all().delete()
+    owner = make_user()
+    granted_at = timezone.now()
+    grant(owner, unrecognized, at=granted_at, token=token)
+    at = granted_at + timedelta(days=age_days)
+    found = service.trusted_browser_match(user=owner, tokens=[token], at=at)
+    assert (found is not None) == (age_days < unrecognized.trust_days)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=tokens_strategy, junk=st.lists(st.text(max_size=80), max_size=5))
+def test_a_revoked_token_never_passes_whatever_else_the_cookie_holds(
+    make_user, unrecognized, token, junk
+):
+    TrustedBrowser.objects.all().delete()
+    owner = make_user()
+    now = timezone.now()
+    grant(owner, unrecognized, at=now, token=token)
+    browser = TrustedBrowser.objects.get(user=owner)
+    assert service.trusted_browser_revoke(user=owner, browser_id=browser.pk, at=now)
+    assert service.trusted_browser_match(user=owner, tokens=[*junk, token], at=now) is None
+
+
+def test_the_server_keeps_only_a_keyed_hash(user, unrecognized):
+    token = grant(user, unrecognized)
+    row = TrustedBrowser.objects.get(user=user)
+    assert token not in row.token_digest
+    assert row.token_digest == service.token_digest(token) != token
+    assert len(row.token_digest) == 64
+
+
+def test_two_users_on_one_browser_each_have_their_own(make_user, unrecognized):
+    alice, bob = make_user(), make_user()
+    now = timezone.now()
+    token_a, token_b = grant(alice, unrecognized, at=now), grant(bob, unrecognized, at=now)
+    cookie = [token_a, token_b]
+    assert service.trusted_browser_match(user=alice, tokens=cookie, at=now).user_id == alice.pk
+    assert service.trusted_browser_match(user=bob, tokens=cookie, at=now).user_id == bob.pk
+    service.trusted_browsers_revoke_all(user=alice, at=now, reason="test")
+    assert service.trusted_browser_match(user=alice, tokens=cookie, at=now) is None
+    assert service.trusted_browser_match(user=bob, tokens=cookie, at=now) is not None
+
+
+def test_malformed_tokens_are_refused_at_grant(user, unrecognized):
+    for bad in ("short", "x" * 65, "has space in it here", "ü" * 20):
+        with pytest.raises(ValueError):
+            grant(user, unrecognized, token=bad)
+
+
+# --- grant, use, revoke: audited --------------------------------------------------------------
+
+
+def test_grant_names_the_browser_and_expires_after_the_policy_days(user, set_policy):
+    policy = set_policy(enforcement=Enforcement.UNRECOGNIZED_DEVICES, trust_days=7)
+    now = timezone.now()
+    service.trusted_browser_grant(
+        user=user, token=service.new_token(), user_agent=UA_CHROME_MAC, at=now, policy=policy
+    )
+    row = TrustedBrowser.objects.get(user=user)
+    assert row.name == "Chrome on macOS"
+    assert row.expires_at == now + timedelta(days=7)
+    event = AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_ADDED)
+    assert event.target_id == user.pk and event.detail == {"browser": "Chrome on macOS", "days": 7}
+
+
+@pytest.mark.parametrize(
+    "agent,name",
+    [
+        (UA_FIREFOX, "Firefox on Linux"),
+        (UA_CHROME_MAC, "Chrome on macOS"),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0",
+            "Edge on Windows",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+            "Safari on iOS",
+        ),
+        ("", "Unknown browser"),
+    ],
+)
+def test_browser_name(agent, name):
+    assert service.browser_name(agent) == name
+
+
+def test_use_updates_last_used_and_audits_the_skipped_factor(user, unrecognized):
+    token = grant(user, unrecognized)
+    later = timezone.now() + timedelta(days=2)
+    found = service.trusted_browser_use(
+        user=user, tokens=[token], at=later, client_address="198.51.100.9", first_factor="password"
+    )
+    assert found is not None
+    row = TrustedBrowser.objects.get(user=user)
+    assert (row.last_used_at, row.last_address) == (later, "198.51.100.9")
+    signin = AuditEvent.objects.get(action=Action.SIGNIN_SUCCEEDED)
+    assert signin.detail["second_factor"] == "skipped: trusted browser"
+    assert AuditEvent.objects.filter(action=Action.TRUSTED_BROWSER_USED).count() == 1
+
+
+def test_use_with_an_unknown_token_records_nothing(user, unrecognized):
+    grant(user, unrecognized)
+    before = AuditEvent.objects.count()
+    found = service.trusted_browser_use(
+        user=user, tokens=[service.new_token()], at=timezone.now(), first_factor="password"
+    )
+    assert found is None
+    assert AuditEvent.objects.count() == before
+
+
+def test_trust_applies_only_in_the_unrecognized_mode_and_not_for_always_roles(
+    user, policy, set_policy
+):
+    assert not service.trust_applies(user, policy)  # default: every sign-in
+    policy = set_policy(enforcement=Enforcement.UNRECOGNIZED_DEVICES)
+    assert service.trust_applies(user, policy)
+    user.role.always_second_factor = True
+    user.role.save()
+    assert not service.trust_applies(user, policy)
+
+
+def test_revoke_never_touches_another_users_browser(make_user, unrecognized):
+    alice, bob = make_user(), make_user()
+    grant(bob, unrecognized)
+    bobs = TrustedBrowser.objects.get(user=bob)
+    assert not service.trusted_browser_revoke(user=alice, browser_id=bobs.pk, at=timezone.now())
+    assert TrustedBrowser.objects.filter(pk=bobs.pk).exists()
+
+
+def test_an_enrollment_reset_revokes_them_all(enrolled, admin_user, unrecognized):
+    grant(enrolled.user, unrecognized)
+    grant(enrolled.user, unrecognized)
+    enrollment_reset(actor=admin_user, user=enrolled.user, at=timezone.now())
+    assert not TrustedBrowser.objects.filter(user=enrolled.user).exists()
+    event = AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED)
+    assert event.detail == {"count": 2, "reason": "enrollment reset"}
+    assert event.actor_id == admin_user.pk
+
+
+def test_a_password_change_revokes_them_all(enrolled, unrecognized):
+    grant(enrolled.user, unrecognized)
+    now = timezone.now()
+    result = password_change(
+        user=enrolled.user,
+        current_password=PASSWORD,
+        new_password="a new and rather long passphrase",
+        code=enrolled.code(now),
+        at=now,
+    )
+    assert result.ok, result.errors
+    assert not TrustedBrowser.objects.filter(user=enrolled.user).exists()
+    assert AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED).detail["reason"] == (
+        "password changed"
+    )

@@ -187,7 +187,10 @@ def test_reset_dialogs_say_passkeys_go_too_below_the_seed_message(admin_client, 
         "This will remove the user's authenticator app enrollment and all backup codes. "
         "The user will need to enroll again."
     )
-    also = "Their passkeys and security keys are removed too."
+    also = (
+        "Their passkeys and security keys are removed too, and the browsers they trusted are no "
+        "longer trusted."
+    )
     page = text(admin_client.get(reverse("twofactor:setup-reset") + f"?user={enrolled.user.pk}"))
     assert seed in page and also in page and page.index(seed) < page.index(also)
 

@@ -48,41 +48,38 @@ class PortalAdapter(DefaultAdapter):
         return second_factor_methods.combine([(role.requires_2fa, role.second_factor_methods)])
 
     def set_role_methods(self, wanted: dict[str, list[str]]) -> dict[str, list[str]]:
-        ids = [int(pk) for pk in wanted if pk.isdigit()]
-        changed = {}
-        for role in SecurityRole.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
-            old = second_factor_methods.clean_methods(role.second_factor_methods)
-            new = second_factor_methods.clean_methods(wanted[str(role.pk)])
-            if old != new:
-                changed[role.name] = [",".join(old) or "none", ",".join(new) or "none"]
-                role.second_factor_methods = new
-                role.save(update_fields=["second_factor_methods"])
-        return changed
+        changed = _set_role_field(
+            {pk: second_factor_methods.clean_methods(v) for pk, v in wanted.items()},
+            "second_factor_methods",
+            normalise=second_factor_methods.clean_methods,
+        )
+        return {
+            name: [",".join(old) or "none", ",".join(new) or "none"]
+            for name, (old, new) in changed.items()
+        }
 
     def role_always_requires_second_factor(self, user) -> bool:
         return user.role.always_second_factor
 
     def set_role_requirements(self, requirements: dict[str, bool]) -> dict[str, list[bool]]:
-        ids = [int(pk) for pk in requirements if pk.isdigit()]
-        changed = {}
-        for role in SecurityRole.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
-            wanted = requirements[str(role.pk)]
-            if role.requires_2fa != wanted:
-                changed[role.name] = [role.requires_2fa, wanted]
-                role.requires_2fa = wanted
-                role.save(update_fields=["requires_2fa"])
-        return changed
+        return _set_role_field(requirements, "requires_2fa")
 
     def set_role_always_second_factor(self, wanted: dict[str, bool]) -> dict[str, list[bool]]:
-        ids = [int(pk) for pk in wanted if pk.isdigit()]
-        changed = {}
-        for role in SecurityRole.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
-            value = wanted[str(role.pk)]
-            if role.always_second_factor != value:
-                changed[role.name] = [role.always_second_factor, value]
-                role.always_second_factor = value
-                role.save(update_fields=["always_second_factor"])
-        return changed
+        return _set_role_field(wanted, "always_second_factor")
+
+
+def _set_role_field(wanted: dict[str, object], field: str, normalise=lambda value: value) -> dict:
+    """Set `field` on the roles named by id (others untouched), inside the caller's transaction,
+    the rows locked in id order. Returns {role name: [old, new]} for the roles that changed."""
+    ids = [int(pk) for pk in wanted if pk.isdigit()]
+    changed = {}
+    for role in SecurityRole.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        old, new = normalise(getattr(role, field)), wanted[str(role.pk)]
+        if old != new:
+            changed[role.name] = [old, new]
+            setattr(role, field, new)
+            role.save(update_fields=[field])
+    return changed
 
 
 def _role(role: SecurityRole) -> Role:

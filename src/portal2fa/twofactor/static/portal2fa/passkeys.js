@@ -35,37 +35,35 @@ function requestOptions(options) {
   };
 }
 
-function registrationJSON(credential) {
-  const r = credential.response;
+// What py_webauthn reads: the credential with its binary fields as base64url text.
+function credentialJSON(credential, response) {
   return {
     id: credential.id,
     rawId: toText(credential.rawId),
     type: credential.type,
     authenticatorAttachment: credential.authenticatorAttachment || undefined,
     clientExtensionResults: credential.getClientExtensionResults(),
-    response: {
-      clientDataJSON: toText(r.clientDataJSON),
-      attestationObject: toText(r.attestationObject),
-      transports: typeof r.getTransports === "function" ? r.getTransports() : [],
-    },
+    response,
   };
+}
+
+function registrationJSON(credential) {
+  const r = credential.response;
+  return credentialJSON(credential, {
+    clientDataJSON: toText(r.clientDataJSON),
+    attestationObject: toText(r.attestationObject),
+    transports: typeof r.getTransports === "function" ? r.getTransports() : [],
+  });
 }
 
 function assertionJSON(credential) {
   const r = credential.response;
-  return {
-    id: credential.id,
-    rawId: toText(credential.rawId),
-    type: credential.type,
-    authenticatorAttachment: credential.authenticatorAttachment || undefined,
-    clientExtensionResults: credential.getClientExtensionResults(),
-    response: {
-      clientDataJSON: toText(r.clientDataJSON),
-      authenticatorData: toText(r.authenticatorData),
-      signature: toText(r.signature),
-      userHandle: r.userHandle ? toText(r.userHandle) : undefined,
-    },
-  };
+  return credentialJSON(credential, {
+    clientDataJSON: toText(r.clientDataJSON),
+    authenticatorData: toText(r.authenticatorData),
+    signature: toText(r.signature),
+    userHandle: r.userHandle ? toText(r.userHandle) : undefined,
+  });
 }
 
 async function post(url, form, body) {

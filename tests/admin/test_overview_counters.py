@@ -33,19 +33,19 @@ def test_counters_follow_every_change(policy, make_user, enroll, admin_user):
     enrollment_begin(user=bob, at=timezone.now())  # pending
     assert kept() == {"active": 3, "pending": 1}
     a = enroll(alice)  # enrolled with 10 codes
-    assert kept() == {"active": 3, "pending": 1, "enrolled": 1, "codes:10": 1}
+    assert kept() == {"active": 3, "pending": 1, "enrolled": 1, "codes:10": 1, "method:totp": 1}
     leave_codes(a, 2)  # backup-code use
-    assert kept() == {"active": 3, "pending": 1, "enrolled": 1, "codes:2": 1}
+    assert kept() == {"active": 3, "pending": 1, "enrolled": 1, "codes:2": 1, "method:totp": 1}
     now = timezone.now()
     result = backup_codes_regenerate(user=alice, code=a.code(now), at=now)  # regeneration
     assert result.ok
-    assert kept() == {"active": 3, "pending": 1, "enrolled": 1, "codes:10": 1}
+    assert kept() == {"active": 3, "pending": 1, "enrolled": 1, "codes:10": 1, "method:totp": 1}
     alice.is_active = False  # deactivation: the user and the authenticator leave every count
     alice.save()
     assert kept() == {"active": 2, "pending": 1}
     alice.is_active = True
     alice.save(update_fields=["is_active"])
-    assert kept() == {"active": 3, "pending": 1, "enrolled": 1, "codes:10": 1}
+    assert kept() == {"active": 3, "pending": 1, "enrolled": 1, "codes:10": 1, "method:totp": 1}
     enrollment_reset(actor=admin_user, user=alice, at=timezone.now(), reason="lost phone")
     assert kept() == {"active": 3, "pending": 1}
     make_user("gone@example.com", active=False)  # created inactive: counts nowhere

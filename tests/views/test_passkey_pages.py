@@ -11,7 +11,15 @@ from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.models import CodeGuessBudget, SignInChallenge, WebAuthnCredential
 from tests.soft_authenticator import SoftAuthenticator
 
-from .helpers import assert_no_inline_script, current_code, is_signed_in, sign_in, text, wrong_code
+from .helpers import (
+    assert_no_inline_script,
+    backup_codes,
+    current_code,
+    is_signed_in,
+    sign_in,
+    text,
+    wrong_code,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -207,3 +215,89 @@ def test_a_held_session_of_a_host_login_passes_with_a_passkey(client, user, enro
     done = post_json(client, SIGNIN_PASSKEY, key.assert_(options.json()["options"]))
     assert done.status_code == HTTPStatus.OK, done.content
     assert client.get(reverse("twofactor:account")).status_code == HTTPStatus.OK
+
+
+# --- enrollment with a key alone ----------------------------------------------------------------
+
+ENROLL_OPTIONS = reverse("twofactor:signin-enroll-passkey-options")
+ENROLL_PASSKEY = reverse("twofactor:signin-enroll-passkey")
+
+
+def _enroll_page(client, user):
+    sign_in(client, user.email)
+    page = client.get(reverse("twofactor:signin-enroll"))
+    assert page.status_code == HTTPStatus.OK
+    return page
+
+
+def test_enroll_page_offers_a_key_and_a_key_alone_enrolls_and_shows_the_codes(client, user, policy):
+    page = _enroll_page(client, user)
+    assert "Or use a passkey or security key" in text(page) and "passkeys.js" in text(page)
+    assert_no_inline_script(page)
+    started = client.post(ENROLL_OPTIONS, {"name": "Phone"})
+    assert started.status_code == HTTPStatus.OK, started.content
+    key = SoftAuthenticator()
+    done = post_json(client, ENROLL_PASSKEY, key.register(started.json()["options"]))
+    assert done.status_code == HTTPStatus.OK, done.content
+    assert done.json() == {"redirect": reverse("twofactor:account-codes")}
+    assert is_signed_in(client)
+    codes_page = client.get(reverse("twofactor:account-codes"))
+    assert len(backup_codes(codes_page)) == 10
+    # the same answer again (a double click, a retried request): the same codes, not a second key
+    assert post_json(client, ENROLL_PASSKEY, key.register(started.json()["options"])).json()[
+        "redirect"
+    ] == reverse("twofactor:account-codes")
+    assert WebAuthnCredential.objects.filter(user=user).count() == 1
+    # the next sign-in asks for the key (or a backup code), not an app code
+    client.logout()
+    sign_in(client, user.email)
+    verify = text(client.get(reverse("twofactor:signin-verify")))
+    assert "Use your passkey or security key, or enter one of your backup codes." in verify
+    options = client.post(SIGNIN_OPTIONS).json()["options"]
+    assert post_json(client, SIGNIN_PASSKEY, key.assert_(options)).status_code == HTTPStatus.OK
+    assert is_signed_in(client)
+
+
+def test_enroll_page_without_passkeys_for_the_role_offers_none(client, user, policy):
+    user.role.second_factor_methods = ["email"]
+    user.role.save()
+    page = text(_enroll_page(client, user))
+    assert "Or use a passkey" not in page and "passkeys.js" not in page
+    refused = client.post(ENROLL_OPTIONS, {"name": "Phone"})
+    assert (
+        refused.status_code == HTTPStatus.BAD_REQUEST and "not allowed" in refused.json()["error"]
+    )
+
+
+def test_enroll_endpoints_need_the_enrollment_step(client, user, enrolled):
+    assert client.post(ENROLL_OPTIONS, {"name": "K"}).status_code == HTTPStatus.CONFLICT
+    sign_in(client, user.email)  # enrolled: their step is verify, not enrollment
+    response = client.post(ENROLL_OPTIONS, {"name": "K"})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert response.json()["redirect"] == reverse("twofactor:signin-verify")
+
+
+@pytest.mark.parametrize("name", ["", "x" * 65, "tab\there\x00"])
+def test_enroll_options_refuse_bad_names(client, user, policy, name):
+    _enroll_page(client, user)
+    response = client.post(ENROLL_OPTIONS, {"name": name})
+    assert response.status_code == HTTPStatus.BAD_REQUEST and response.json()["error"]
+
+
+@pytest.mark.parametrize("body", ["", "{}", "not json", '{"id": 5}'])
+def test_enroll_garbage_answers_are_a_400_and_change_nothing(client, user, policy, body):
+    _enroll_page(client, user)
+    client.post(ENROLL_OPTIONS, {"name": "Phone"})
+    response = post_json(client, ENROLL_PASSKEY, body)
+    assert response.status_code == HTTPStatus.BAD_REQUEST and response.json()["error"]
+    assert not WebAuthnCredential.objects.exists() and not is_signed_in(client)
+
+
+def test_the_only_key_cannot_be_removed_from_the_personal_page(client, user, policy):
+    _enroll_page(client, user)
+    started = client.post(ENROLL_OPTIONS, {"name": "Phone"})
+    post_json(client, ENROLL_PASSKEY, SoftAuthenticator().register(started.json()["options"]))
+    credential = WebAuthnCredential.objects.get(user=user)
+    response = client.post(REMOVE, {"passkey": credential.pk}, follow=True)
+    assert "This is your only passkey or security key" in text(response)
+    assert WebAuthnCredential.objects.filter(pk=credential.pk).exists()

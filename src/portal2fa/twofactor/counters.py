@@ -10,6 +10,9 @@ Lock order, the same everywhere: the user row (services.codes.serialize_code_che
 own UPDATE), then the authenticator row, then the counter rows, all in a single statement per
 transaction: no deadlock between two moves.
 
+The method breakdown counts enrolled active users per method they hold: "method:totp" (an
+authenticator app) and "method:passkey" (at least one passkey); a user with both is in both.
+
 Backup codes are counted per remaining value ("codes:0", "codes:1", ...), so the Low codes count
 for any threshold is a sum and a threshold change needs no recount.
 """
@@ -25,6 +28,7 @@ from django.db.models import Count, Q, Sum
 from .conf import setting
 
 ACTIVE, ENROLLED, PENDING = "active", "enrolled", "pending"
+METHOD_APP, METHOD_PASSKEY = "method:totp", "method:passkey"
 
 
 def codes_bucket(remaining: int) -> str:
@@ -39,21 +43,35 @@ class AuthState:
     confirmed: bool
     remaining: int
     issued: int
+    app: bool = True  # an authenticator app secret
+    passkeys: bool = False  # at least one passkey
 
     def buckets(self) -> tuple[str, ...]:
         if not self.user_active:
             return ()
         if not self.confirmed:
             return (PENDING,)
+        found = [ENROLLED]
         if self.issued > 0:
-            return (ENROLLED, codes_bucket(self.remaining))
-        return (ENROLLED,)
+            found.append(codes_bucket(self.remaining))
+        if self.app:
+            found.append(METHOD_APP)
+        if self.passkeys:
+            found.append(METHOD_PASSKEY)
+        return tuple(found)
 
     def replace(self, **changes) -> "AuthState":
         return AuthState(**{**self.__dict__, **changes})
 
 
-_FIELDS = ("user_active", "confirmed_at", "backup_codes_remaining", "backup_codes_issued")
+_FIELDS = (
+    "user_active",
+    "confirmed_at",
+    "backup_codes_remaining",
+    "backup_codes_issued",
+    "encrypted_secret",
+    "passkeys",
+)
 
 
 def state_of(authenticator) -> AuthState:
@@ -62,6 +80,8 @@ def state_of(authenticator) -> AuthState:
         confirmed=authenticator.confirmed_at is not None,
         remaining=authenticator.backup_codes_remaining,
         issued=authenticator.backup_codes_issued,
+        app=bool(authenticator.encrypted_secret),
+        passkeys=authenticator.passkeys > 0,
     )
 
 
@@ -76,8 +96,10 @@ def locked_state(**lookup) -> tuple[int, AuthState] | None:
     row = rows.values_list("pk", *_FIELDS).first()
     if row is None:
         return None
-    pk, active, confirmed_at, remaining, issued = row
-    return pk, AuthState(active, confirmed_at is not None, remaining, issued)
+    pk, active, confirmed_at, remaining, issued, secret, passkeys = row
+    return pk, AuthState(
+        active, confirmed_at is not None, remaining, issued, bool(secret), passkeys > 0
+    )
 
 
 def move(before: Iterable[str] = (), after: Iterable[str] = ()) -> None:
@@ -128,11 +150,21 @@ def recount() -> dict[str, int]:
     counts: Counter = Counter()
     counts[ACTIVE] = get_adapter().active_users().count()
     active = Authenticator.objects.filter(user_active=True)
+    enrolled = Q(confirmed_at__isnull=False)
     states = active.aggregate(
-        enrolled=Count("pk", filter=Q(confirmed_at__isnull=False)),
+        enrolled=Count("pk", filter=enrolled),
         pending=Count("pk", filter=Q(confirmed_at__isnull=True)),
+        app=Count("pk", filter=enrolled & ~Q(encrypted_secret="")),
+        passkey=Count("pk", filter=enrolled & Q(passkeys__gt=0)),
     )
-    counts.update(states)
+    counts.update(
+        {
+            ENROLLED: states["enrolled"],
+            PENDING: states["pending"],
+            METHOD_APP: states["app"],
+            METHOD_PASSKEY: states["passkey"],
+        }
+    )
     by_remaining = (
         active.filter(confirmed_at__isnull=False, backup_codes_issued__gt=0)
         .values("backup_codes_remaining")

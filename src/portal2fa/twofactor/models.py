@@ -128,12 +128,16 @@ class TwoFactorSettings(models.Model):
 
 
 class Authenticator(models.Model):
-    """A user's TOTP authenticator: Pending until confirmed, then Enrolled. No row: Not Started."""
+    """A user's enrollment: Pending until confirmed, then Enrolled. No row: Not Started.
+
+    It holds the authenticator app's (TOTP) secret, and the backup codes hang from it. A user who
+    enrolled with a passkey alone has an Enrolled row without a secret (encrypted_secret ""):
+    their enrollment, backup codes and Overview buckets are the same as anyone's."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authenticator"
     )
-    encrypted_secret = models.TextField()
+    encrypted_secret = models.TextField(blank=True)  # "": no authenticator app (passkeys only)
     created_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # Replay guard: the newest accepted time step; a code for this step or older is refused.
@@ -145,6 +149,9 @@ class Authenticator(models.Model):
     # Copy of user.is_active, kept in sync by a post_save receiver on the user model (signals.py),
     # in the saving transaction: the Overview then never joins the users table.
     user_active = models.BooleanField(default=True)
+    # How many passkeys the user has (WebAuthnCredential rows), changed with them under the
+    # per-user lock: the Overview's method breakdown then needs no join (counters.py).
+    passkeys = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         _enrolled_active = models.Q(confirmed_at__isnull=False, user_active=True)
@@ -163,6 +170,11 @@ class Authenticator(models.Model):
     @property
     def state(self) -> EnrollmentState:
         return EnrollmentState.ENROLLED if self.confirmed_at else EnrollmentState.PENDING
+
+    @property
+    def has_app(self) -> bool:
+        """An authenticator app (TOTP secret) is part of this enrollment."""
+        return bool(self.encrypted_secret)
 
 
 class BackupCode(models.Model):

@@ -13,6 +13,12 @@ urlpatterns = [
     path("signin/skip/", signin.skip_enrollment, name="signin-skip"),
     path("signin/passkey/options/", passkeys.signin_options, name="signin-passkey-options"),
     path("signin/passkey/", passkeys.signin_verify, name="signin-passkey"),
+    path(
+        "signin/enroll/passkey/options/",
+        passkeys.enroll_options,
+        name="signin-enroll-passkey-options",
+    ),
+    path("signin/enroll/passkey/", passkeys.enroll, name="signin-enroll-passkey"),
     path("signout/", signin.signout, name="signout"),
     path("account/two-factor/", account.overview, name="account"),
     path("account/two-factor/enroll/", account.enroll, name="account-enroll"),

@@ -20,7 +20,7 @@ def suspected_skew(
     """Signed steps (positive: the phone is ahead) if `raw` is a TOTP code of a step within ±10
     minutes but outside ±window; None otherwise (including backup codes and junk)."""
     code = totp.normalise(raw)
-    if not totp.looks_like_totp(code):
+    if not totp.looks_like_totp(code) or not authenticator.has_app:
         return None
     secret = keys.decrypt_secret(authenticator.encrypted_secret)
     return totp.clock_skew(secret, code, at=at, window=window)

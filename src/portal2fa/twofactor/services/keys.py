@@ -22,7 +22,10 @@ def secrets_rotate(batch_size: int = 1000, *, on_batch=None) -> int:
             if not batch:
                 return count
             for authenticator in batch:
-                authenticator.encrypted_secret = keys.rotate_secret(authenticator.encrypted_secret)
+                if authenticator.has_app:  # enrolled with passkeys alone: no secret
+                    authenticator.encrypted_secret = keys.rotate_secret(
+                        authenticator.encrypted_secret
+                    )
             Authenticator.objects.bulk_update(batch, ["encrypted_secret"])
         count += len(batch)
         if on_batch is not None:

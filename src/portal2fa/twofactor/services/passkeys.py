@@ -19,7 +19,7 @@ from datetime import datetime
 
 import webauthn
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from webauthn.helpers import base64url_to_bytes
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
@@ -32,7 +32,7 @@ from webauthn.helpers.structs import (
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import messages
+from .. import counters, messages
 from ..adapter import get_adapter
 from ..models import Authenticator, WebAuthnCredential
 from ..policy import get_settings
@@ -46,6 +46,10 @@ TIMEOUT_MS = 120_000
 NOT_ACCEPTED = "The passkey or security key was not accepted."
 CLONED = "This passkey or security key was refused: it may have been copied. Use another way."
 NO_PASSKEYS = "You have no passkeys or security keys."
+LAST_KEY = (
+    "This is your only passkey or security key and you have no authenticator app: "
+    "add another key or set up an authenticator app before removing it."
+)
 _TRANSPORTS = {t.value for t in AuthenticatorTransport}
 
 
@@ -175,6 +179,26 @@ def passkey_register(
     client_address=None,
 ) -> WebAuthnCredential:
     name = clean_name(name)
+    verified = verify_new_key(response, expected_challenge=expected_challenge, rp=rp)
+    with transaction.atomic():
+        code_checks.serialize_code_checks(user.pk)
+        if not Authenticator.objects.filter(user=user, confirmed_at__isnull=False).exists():
+            raise PasskeyError(messages.NOT_ENROLLED)  # reset since the step up
+        return store_new_key(user, name, verified, at=at, client_address=client_address)
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A verified registration: what is stored of it."""
+
+    credential_id: bytes
+    public_key: bytes
+    sign_count: int
+    transports: list[str]
+
+
+def verify_new_key(response: str, *, expected_challenge: bytes, rp: RelyingParty) -> NewKey:
+    """The browser's attestation, verified by py_webauthn; PasskeyError if it is not valid."""
     try:
         verified = webauthn.verify_registration_response(
             credential=response,
@@ -185,29 +209,50 @@ def passkey_register(
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as error:
         raise PasskeyError("The new key could not be verified. Try again.") from error
-    transports = _transports_of(response)
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
-        if WebAuthnCredential.objects.filter(credential_id=verified.credential_id).exists():
-            raise PasskeyError("This key is already registered.")
-        credential = WebAuthnCredential.objects.create(
-            user=user,
-            name=name,
-            credential_id=verified.credential_id,
-            public_key=verified.credential_public_key,
-            sign_count=verified.sign_count,
-            transports=transports,
-            created_at=at,
-        )
-        record(
-            Action.PASSKEY_ADDED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
-            name=name,
-        )
+    return NewKey(
+        credential_id=verified.credential_id,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+        transports=_transports_of(response),
+    )
+
+
+def store_new_key(
+    user, name: str, key: NewKey, *, at: datetime, client_address
+) -> WebAuthnCredential:
+    """Store a verified key for an enrolled user: in the caller's transaction, under the per-user
+    lock; the enrollment's passkey count and the Overview's method buckets follow."""
+    if WebAuthnCredential.objects.filter(credential_id=key.credential_id).exists():
+        raise PasskeyError("This key is already registered.")
+    credential = WebAuthnCredential.objects.create(
+        user=user,
+        name=name,
+        credential_id=key.credential_id,
+        public_key=key.public_key,
+        sign_count=key.sign_count,
+        transports=key.transports,
+        created_at=at,
+    )
+    _count_passkeys(user.pk, +1)
+    record(
+        Action.PASSKEY_ADDED,
+        actor=user,
+        target=user,
+        client_address=client_address,
+        at=at,
+        name=name,
+    )
     return credential
+
+
+def _count_passkeys(user_id, delta: int) -> None:
+    found = counters.locked_state(user_id=user_id)
+    if found is None:
+        return
+    pk, before = found
+    Authenticator.objects.filter(pk=pk).update(passkeys=F("passkeys") + delta)
+    _, after = counters.locked_state(pk=pk)
+    counters.move(before.buckets(), after.buckets())
 
 
 def _transports_of(response: str) -> list[str]:
@@ -239,12 +284,16 @@ def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=Non
 
 def passkey_remove(*, user, pk: int, at: datetime, client_address=None) -> str:
     with transaction.atomic():
+        code_checks.serialize_code_checks(user.pk)
         credential = WebAuthnCredential.objects.filter(user=user, pk=pk).first()
-        if (
-            credential is None
-            or not WebAuthnCredential.objects.filter(pk=credential.pk).delete()[0]
-        ):
+        if credential is None:
             raise PasskeyError("That key is not registered to your account.")
+        enrollment = Authenticator.objects.filter(user=user).first()
+        if enrollment and enrollment.confirmed_at and not enrollment.has_app:
+            if enrollment.passkeys <= 1:  # what is left would be backup codes alone
+                raise PasskeyError(LAST_KEY)
+        WebAuthnCredential.objects.filter(pk=credential.pk).delete()
+        _count_passkeys(user.pk, -1)
         record(
             Action.PASSKEY_REMOVED,
             actor=user,
@@ -254,11 +303,6 @@ def passkey_remove(*, user, pk: int, at: datetime, client_address=None) -> str:
             name=credential.name,
         )
     return credential.name
-
-
-def passkeys_forget(user_id: int) -> int:
-    """An enrollment reset: every passkey of the user goes (in the caller's transaction)."""
-    return WebAuthnCredential.objects.filter(user_id=user_id).delete()[0]
 
 
 # --- sign-in ---------------------------------------------------------------------------------------

@@ -22,12 +22,15 @@ from ..conf import setting
 from ..forms import CodeForm
 from ..policy import NextStep
 from ..services import passkeys as service
+from ..services.passkey_enrollment import passkey_enroll
 from ..web import session as second_factor
+from ..web import shown_codes
 from ..web.http import client_address
 from .signin import _challenge_or_leave, _step_or_redirect
 
 REGISTER_KEY = "portal2fa_passkey_register"  # {"challenge", "name", "until"}
 SIGNIN_KEY = "portal2fa_passkey_signin"  # {"challenge", "token"}
+ENROLL_KEY = "portal2fa_passkey_enroll"  # {"challenge", "name", "token", "until"}
 MAX_RESPONSE = 64 * 1024
 CEREMONY_SECONDS = 300
 
@@ -221,3 +224,82 @@ def signin_verify(request):
         return _error(attempt.message, 403 if attempt.locked else 400, locked=attempt.locked)
     second_factor.complete(request, challenge.user)
     return JsonResponse({"redirect": second_factor.take_next(request)})
+
+
+# --- enrollment with a key alone (the sign-in's enrollment step) ------------------------------------
+
+
+def _enroll_challenge(request):
+    challenge, elsewhere = _challenge_or_leave(request)
+    if elsewhere is None:
+        _, elsewhere = _step_or_redirect(request, challenge, here=NextStep.ENROLL)
+    if elsewhere is not None:
+        return None, JsonResponse({"redirect": elsewhere["Location"]}, status=409)
+    return challenge, None
+
+
+@never_cache
+@require_POST
+def enroll_options(request):
+    """A name for the key: the creation options, the challenge kept with this sign-in's token."""
+    challenge, elsewhere = _enroll_challenge(request)
+    if elsewhere:
+        return elsewhere
+    if challenge.locked:
+        return _error(service.challenges.LOCKED, 403, locked=True)
+    if not service.passkeys_usable(challenge.user):
+        return _error(service.NOT_ALLOWED)
+    try:
+        name = service.clean_name(request.POST.get("name"))
+    except service.PasskeyError as error:
+        return _error(str(error))
+    options, webauthn_challenge = service.registration_options(
+        user=challenge.user, rp=relying_party(request)
+    )
+    request.session[ENROLL_KEY] = {
+        "challenge": bytes_to_base64url(webauthn_challenge),
+        "name": name,
+        "token": request.session.get(second_factor.TOKEN_KEY),
+        "until": time.time() + CEREMONY_SECONDS,
+    }
+    return _options(options)
+
+
+@never_cache
+@require_POST
+def enroll(request):
+    """The new key (JSON): the user is Enrolled, signed in, and shown their backup codes."""
+    challenge, elsewhere = _enroll_challenge(request)
+    if elsewhere:
+        return elsewhere
+    token = request.session.get(second_factor.TOKEN_KEY)
+    pending = request.session.pop(ENROLL_KEY, None) or {}
+    if pending.get("token") != token or pending.get("until", 0) < time.time():
+        return _error("Adding the key took too long. Start again.")
+    body = _body(request)
+    if body is None:
+        return _error("The key's answer could not be read. Try again.")
+    now = timezone.now()
+    try:
+        attempt = passkey_enroll(
+            token=token,
+            name=pending["name"],
+            response=body,
+            expected_challenge=base64url_to_bytes(pending["challenge"]),
+            rp=relying_party(request),
+            at=now,
+            client_address=client_address(request),
+        )
+    except service.PasskeyError as error:
+        return _error(str(error))
+    if not attempt.ok:
+        return _error(attempt.message, 403 if attempt.locked else 400, locked=attempt.locked)
+    second_factor.complete(request, challenge.user)
+    shown_codes.keep(
+        request,
+        attempt.backup_codes,
+        kind=shown_codes.ENROLLED,
+        continue_url=second_factor.take_next(request),
+        at=now,
+    )
+    return JsonResponse({"redirect": reverse("twofactor:account-codes")})

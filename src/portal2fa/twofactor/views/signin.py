@@ -196,6 +196,7 @@ def verify(request):
         "trust_checked": trusted.asked(request),
         "email_code": False,
         "sms_code": False,
+        "has_app": challenge.user.authenticator.has_app,  # else enrolled with passkeys alone
     }
     # "Try another way" (no extra query when the switches are off)
     if policy.email_codes_allowed:
@@ -240,6 +241,9 @@ def enroll(request):
             "locked": locked,
             "pairing": pairing_for(authenticator, policy),
             "can_skip": step is NextStep.ENROLL_OPTIONAL,
+            # a key instead of the app, where the roles allow it (no query when switched off)
+            "passkey_enroll": policy.passkeys_allowed
+            and PASSKEY in allowed_methods(challenge.user, policy),
         },
         status=status,
     )

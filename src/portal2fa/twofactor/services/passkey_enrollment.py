@@ -1,0 +1,115 @@
+"""Enrollment with a passkey or security key alone, at the sign-in's enrollment step.
+
+Where the user's roles allow passkeys, the enrollment step offers a key instead of an
+authenticator app. A verified registration then does, in one transaction under the per-user lock,
+what confirming the app's first code does: the enrollment becomes Enrolled (its row keeps no app
+secret: a Pending secret from the QR code goes), a set of backup codes is issued, the sign-in's
+token completes, and the Overview's counters move. The password has passed (the token), as for
+the app; no code is guessed here, so the account's code budget is only consulted.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from ...audit.models import Action
+from ...audit.services import record
+from .. import counters
+from ..models import Authenticator, ReenrollmentDue
+from ..policy import get_settings
+from . import challenge as challenges
+from . import code_budget
+from . import codes as code_checks
+from .enrollment import _locked_is_active
+from .passkeys import (
+    NOT_ALLOWED,
+    PasskeyError,
+    RelyingParty,
+    clean_name,
+    passkeys_usable,
+    store_new_key,
+    verify_new_key,
+)
+
+ALREADY_ENROLLED = "You have already set up two-factor authentication. Sign in again."
+
+
+def passkey_enroll(
+    *,
+    token: str | None,
+    name: str,
+    response: str,
+    expected_challenge: bytes,
+    rp: RelyingParty,
+    at: datetime,
+    client_address=None,
+) -> challenges.Attempt:
+    """Enroll the token's user with a new key; the Attempt carries the new backup codes.
+    PasskeyError for a name or a registration that cannot be used (nothing is changed)."""
+    name = clean_name(name)
+    key = verify_new_key(response, expected_challenge=expected_challenge, rp=rp)
+    challenge = challenges.challenge_load(token, at=at)
+    if challenge is None:
+        return challenges.Attempt(False, challenges.EXPIRED)
+    with transaction.atomic():
+        challenge, enrollment, budget = challenges._lock_and_reread(challenge)
+        user = challenge.user
+        if challenge.completed_at:
+            return challenges.Attempt(False, challenges.EXPIRED)
+        if challenge.locked:
+            return challenges.Attempt(False, challenges.LOCKED, locked=True)
+        refusal = code_budget.code_budget_refusal(user.pk, at=at, budget=budget)
+        if refusal:
+            return challenges.Attempt(False, refusal.message, locked=refusal.locked)
+        if not passkeys_usable(user):
+            raise PasskeyError(NOT_ALLOWED)
+        if enrollment is not None and enrollment.confirmed_at:
+            return challenges.Attempt(False, ALREADY_ENROLLED)
+        enrollment = _enrolled_without_app(user, enrollment, at=at, client_address=client_address)
+        store_new_key(user, name, key, at=at, client_address=client_address)
+        _, without_codes = counters.locked_state(pk=enrollment.pk)
+        codes = code_checks.issue_backup_codes(
+            enrollment, count=get_settings().backup_codes_per_set
+        )
+        _, after = counters.locked_state(pk=enrollment.pk)
+        counters.move(without_codes.buckets(), after.buckets())
+        if not challenges._complete(challenge, at=at):
+            transaction.set_rollback(True)
+            return challenges.Attempt(False, challenges.EXPIRED)
+        code_budget.code_success(user.pk, budget=budget)
+        ReenrollmentDue.objects.filter(user_id=user.pk).delete()
+        where = {"actor": user, "target": user, "client_address": client_address, "at": at}
+        record(Action.ENROLLMENT_COMPLETED, method="passkey", **where)
+        record(Action.SIGNIN_SUCCEEDED, factor="passkey", **where)
+    return challenges.Attempt(True, user_id=user.pk, backup_codes=tuple(codes))
+
+
+def _enrolled_without_app(user, enrollment, *, at, client_address) -> Authenticator:
+    """The user's enrollment, now Enrolled without an app secret (no key, no codes yet); the
+    Overview's counters moved with it."""
+    before = ()
+    if enrollment is None:
+        enrollment = Authenticator.objects.create(
+            user=user,
+            encrypted_secret="",
+            created_at=at,
+            confirmed_at=at,
+            user_active=_locked_is_active(user),
+        )
+        record(
+            Action.ENROLLMENT_STARTED,
+            actor=user,
+            target=user,
+            client_address=client_address,
+            at=at,
+        )
+    else:
+        _, was = counters.locked_state(pk=enrollment.pk)
+        before = was.buckets()
+        # The Pending app secret (a QR code shown, never confirmed) goes: the key replaces it.
+        Authenticator.objects.filter(pk=enrollment.pk).update(
+            encrypted_secret="", confirmed_at=at, last_used_step=None
+        )
+    _, now = counters.locked_state(pk=enrollment.pk)
+    counters.move(before, now.buckets())
+    return enrollment

@@ -36,3 +36,23 @@ def test_trust_offer_and_trusted_browsers_list_pass_axe(
     expect(page.get_by_test_id("trusted-browsers")).to_be_visible()
     audit("personal-page-trusted-browsers")
     audit.assert_clean(2)
+
+
+def test_trust_offer_on_the_email_code_page_passes_axe(
+    page: Page, audit, transactional_db, make_user, enroll
+):
+    TwoFactorSettings.objects.update_or_create(
+        pk=1,
+        defaults={
+            "enabled": True,
+            "enforcement": Enforcement.UNRECOGNIZED_DEVICES,
+            "email_codes_allowed": True,
+        },
+    )
+    zoe = enroll(make_user("zoe@example.com", name="Zoe Mail"))
+    a11y.password_step(page, zoe.user.email)
+    page.get_by_role("link", name="Email me a code", exact=True).click()
+    page.get_by_role("button", name="Email me a code", exact=True).click()
+    expect(page.get_by_label("Trust this browser for 30 days", exact=True)).to_be_visible()
+    audit("email-code-trust-offer")
+    audit.assert_clean(1)

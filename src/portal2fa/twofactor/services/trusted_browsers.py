@@ -74,9 +74,10 @@ def browser_name(user_agent: str) -> str:
 
 
 def trusted_browser_grant(
-    *, user, token: str, user_agent: str, at: datetime, client_address=None, policy
+    *, user, token: str, user_agent: str, at: datetime, client_address=None, policy, factor=""
 ) -> TrustedBrowser:
-    """Trust this browser (the caller made `token` and will put it in the browser's cookie)."""
+    """Trust this browser (the caller made `token` and will put it in the browser's cookie).
+    `factor`: the second factor that passed just before ("totp", "email", "passkey"...), audited."""
     if not _well_formed(token):
         raise ValueError("A device token is 16 to 64 URL-safe characters.")
     name = browser_name(user_agent)[:100]
@@ -98,6 +99,7 @@ def trusted_browser_grant(
             at=at,
             browser=name,
             days=policy.trust_days,
+            **({"factor": factor} if factor else {}),
         )
     return browser
 

@@ -22,6 +22,7 @@ from ..services.email_codes import (
     status,
 )
 from ..web import session as second_factor
+from ..web import trusted
 from ..web.http import client_address, see_other
 from .signin import _challenge_or_leave, _step_or_redirect
 
@@ -83,7 +84,11 @@ def _code_page(request, channel: str):
             )
             if attempt.ok:
                 second_factor.complete(request, challenge.user)
-                return HttpResponseRedirect(second_factor.take_next(request))
+                response = HttpResponseRedirect(second_factor.take_next(request))
+                trusted.grant_if_asked(
+                    request, response, challenge.user, policy=policy, factor=channel
+                )
+                return response
             form.add_error("code", attempt.message)
             locked = attempt.locked
     elif request.method == "POST":
@@ -95,5 +100,6 @@ def _code_page(request, channel: str):
         "sent": code is not None and code.channel == channel,
         "address": mask(destination(challenge.user, channel)),
         "sms": sms,
+        **trusted.offer(request, challenge.user, policy),
     }
     return render(request, "portal2fa/signin_verify_email.html", context, status=status_code)

@@ -20,11 +20,11 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from ..conf import setting
 from ..forms import CodeForm
-from ..policy import NextStep
+from ..policy import NextStep, get_settings
 from ..services import passkeys as service
 from ..services.passkey_enrollment import passkey_enroll
 from ..web import session as second_factor
-from ..web import shown_codes
+from ..web import shown_codes, trusted
 from ..web.http import client_address
 from .signin import _challenge_or_leave, _step_or_redirect
 
@@ -170,10 +170,10 @@ def remove(request):
 # --- sign-in ----------------------------------------------------------------------------------------
 
 
-def _signin_challenge(request):
+def _signin_challenge(request, policy=None):
     challenge, elsewhere = _challenge_or_leave(request)
     if elsewhere is None:
-        _, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY)
+        _, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY, policy=policy)
     if elsewhere is not None:
         return None, JsonResponse({"redirect": elsewhere["Location"]}, status=409)
     return challenge, None
@@ -202,7 +202,9 @@ def signin_options(request):
 @never_cache
 @require_POST
 def signin_verify(request):
-    challenge, elsewhere = _signin_challenge(request)
+    """The assertion (JSON body); ?trust_browser=1 when the verify page's box was ticked."""
+    policy = get_settings()  # read once for the request
+    challenge, elsewhere = _signin_challenge(request, policy)
     if elsewhere:
         return elsewhere
     token = request.session.get(second_factor.TOKEN_KEY)
@@ -223,7 +225,11 @@ def signin_verify(request):
     if not attempt.ok:
         return _error(attempt.message, 403 if attempt.locked else 400, locked=attempt.locked)
     second_factor.complete(request, challenge.user)
-    return JsonResponse({"redirect": second_factor.take_next(request)})
+    response = JsonResponse({"redirect": second_factor.take_next(request)})
+    trusted.grant_if_asked(
+        request, response, challenge.user, policy=policy, factor="passkey", in_query=True
+    )
+    return response
 
 
 # --- enrollment with a key alone (the sign-in's enrollment step) ------------------------------------

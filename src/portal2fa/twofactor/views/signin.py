@@ -180,20 +180,17 @@ def verify(request):
         return elsewhere
     form = CodeForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form, policy)
-    offer_trust = trusted.offered(challenge.user, policy)  # "Unrecognized devices only"
     if attempt:
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
         response = HttpResponseRedirect(second_factor.take_next(request))
-        if offer_trust and trusted.asked(request):
-            trusted.grant(request, response, challenge.user, at=timezone.now(), policy=policy)
+        factor = "backup" if attempt.used_backup_code else "totp"
+        trusted.grant_if_asked(request, response, challenge.user, policy=policy, factor=factor)
         return response
     context = {
         "form": form,
         "locked": locked,
-        "trust_days": policy.trust_days if offer_trust else None,
-        "trust_field": trusted.TRUST_FIELD,
-        "trust_checked": trusted.asked(request),
+        **trusted.offer(request, challenge.user, policy),  # "Unrecognized devices only"
         "email_code": False,
         "sms_code": False,
         "has_app": challenge.user.authenticator.has_app,  # else enrolled with passkeys alone

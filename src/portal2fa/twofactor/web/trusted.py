@@ -7,6 +7,8 @@ over HTTPS. The server's row decides: a token whose row was revoked or expired i
 dropped the next time a token is added.
 """
 
+from django.utils import timezone
+
 from ..models import TrustedBrowser
 from ..services import trusted_browsers as service
 from .http import client_address as address_of
@@ -14,7 +16,7 @@ from .http import client_address as address_of
 COOKIE_NAME = "portal2fa_trusted"
 COOKIE_MAX_AGE = 90 * 86400  # the longest trust the policy allows; each row has its own expiry
 MAX_TOKENS = 8  # users of one browser remembered at once (the newest win)
-TRUST_FIELD = "trust_browser"  # the verify page's checkbox
+TRUST_FIELD = "trust_browser"  # the code pages' checkbox; the passkey POST's query parameter
 
 
 def tokens(request) -> list[str]:
@@ -38,16 +40,41 @@ def skip_second_factor(request, user, *, at, client_address, first_factor: str, 
 
 
 def offered(user, policy) -> bool:
-    """Does the verify page offer "Trust this browser for N days" to this user?"""
+    """Do the second-factor pages offer "Trust this browser for N days" to this user?"""
     return service.trust_applies(user, policy)
 
 
-def asked(request) -> bool:
-    return request.method == "POST" and request.POST.get(TRUST_FIELD) == "1"
+def asked(request, *, in_query: bool = False) -> bool:
+    """The box was ticked: the code forms' field; for the passkey's JSON POST (its body is the
+    key's answer) the query parameter passkeys.js adds. The query counts only there: a code form
+    posts to its page's own URL, whose query a link could have set."""
+    if request.method != "POST":
+        return False
+    return (request.GET if in_query else request.POST).get(TRUST_FIELD) == "1"
 
 
-def grant(request, response, user, *, at, policy) -> None:
-    """Trust this browser for `user`: a new token in the cookie, its keyed hash on the server."""
+def offer(request, user, policy) -> dict:
+    """The template context of _trust_browser.html: trust_days is None when not offered."""
+    return {
+        "trust_days": policy.trust_days if offered(user, policy) else None,
+        "trust_field": TRUST_FIELD,
+        "trust_checked": asked(request),
+    }
+
+
+def grant_if_asked(request, response, user, *, policy, factor: str, in_query=False) -> bool:
+    """The one rule of every second-factor page, called once it passed: trust this browser when
+    the user asked and the policy offers it to them (never in "Every sign-in" mode, never for a
+    role that always requires the second factor), whatever the request asks."""
+    if not (asked(request, in_query=in_query) and offered(user, policy)):
+        return False
+    grant(request, response, user, at=timezone.now(), policy=policy, factor=factor)
+    return True
+
+
+def grant(request, response, user, *, at, policy, factor: str = "") -> None:
+    """Trust this browser for `user`: a new token in the cookie, its keyed hash on the server.
+    `factor` (audited) is the second factor that just passed."""
     token = service.new_token()
     service.trusted_browser_grant(
         user=user,
@@ -56,6 +83,7 @@ def grant(request, response, user, *, at, policy) -> None:
         at=at,
         client_address=address_of(request),
         policy=policy,
+        factor=factor,
     )
     kept = _live(tokens(request), at=at)
     value = ".".join([*kept, token][-MAX_TOKENS:])

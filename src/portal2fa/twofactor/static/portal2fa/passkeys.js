@@ -2,7 +2,9 @@
 // The server (py_webauthn) makes the options and verifies the answers; this module only converts
 // between base64url (JSON) and the ArrayBuffers the browser's WebAuthn API takes and gives.
 // Forms marked data-passkey="register" or data-passkey="signin" carry the endpoints as data-
-// attributes and a CSRF token field.
+// attributes and a CSRF token field. A sign-in form's data-trust-field names the page's "Trust
+// this browser" checkbox (in the code form beside it): its state goes with the final POST as a
+// query parameter, the body being the key's answer.
 
 const toBytes = (text) => {
   const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
@@ -81,6 +83,16 @@ async function post(url, form, body) {
   return data;
 }
 
+// The final POST's URL: with ?<field>=1 when the page's "Trust this browser" box is ticked now.
+function submitUrl(form) {
+  const field = form.dataset.trustField;
+  const box = field ? document.querySelector(`input[type=checkbox][name="${field}"]`) : null;
+  if (!box || !box.checked) return form.dataset.submitUrl;
+  const url = new URL(form.dataset.submitUrl, window.location.href);
+  url.searchParams.set(field, "1");
+  return url.pathname + url.search;
+}
+
 const CANCELLED = "The browser did not use a key (cancelled or timed out). Try again.";
 
 function setUp(form) {
@@ -112,7 +124,7 @@ function setUp(form) {
         return;
       }
       const answer = register ? registrationJSON(credential) : assertionJSON(credential);
-      const done = await post(form.dataset.submitUrl, form, answer);
+      const done = await post(submitUrl(form), form, answer);
       if (done.redirect) { window.location.assign(done.redirect); return; }
       say(done.error || CANCELLED);
       if (done.locked) window.location.reload();

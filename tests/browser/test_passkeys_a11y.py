@@ -59,4 +59,13 @@ def test_passkey_states_have_no_axe_violations_and_fit_a_phone(
     expect(page.get_by_text(re.compile("The browser did not use a key"))).to_be_visible()
     audit("verify-passkey-cancelled")
 
-    audit.assert_clean(4)
+    # The enrollment step of a user who has not started, with the passkey choice and its error.
+    page.goto("/signin/")  # start over as Nora
+    password_step(page, people.nora.email)
+    expect(page).to_have_url(re.compile(r"/signin/enroll/$"))
+    audit("enroll-with-passkey-choice")
+    page.get_by_role("button", name="Use a passkey or security key", exact=True).click()
+    expect(page.get_by_text(re.compile("Give the key a name"))).to_be_visible()
+    audit("enroll-with-passkey-error")
+
+    audit.assert_clean(6)

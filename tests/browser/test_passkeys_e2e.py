@@ -14,7 +14,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor.models import SignInChallenge, TwoFactorSettings, WebAuthnCredential
+from portal2fa.twofactor.models import (
+    Authenticator,
+    SignInChallenge,
+    TwoFactorSettings,
+    WebAuthnCredential,
+)
 
 from ..conftest import PASSWORD
 from ..reference_totp import totp
@@ -162,3 +167,53 @@ def test_two_keys_sign_in_with_each_remove_one_and_a_clone_refused(
     assert AuditEvent.objects.filter(action=Action.PASSKEY_CLONE_REFUSED).count() == 1
     assert SignInChallenge.objects.filter(completed_at=None).get().failed_attempts == 1
     assert WebAuthnCredential.objects.get().sign_count == 10_000
+
+
+def test_enroll_with_a_passkey_alone_then_sign_in_with_it_or_a_backup_code(
+    page: Page, transactional_db, browser_policy, make_user
+):
+    """Issue 10: at the enrollment step, a key instead of the app: Enrolled, backup codes shown,
+    the Overview counts it under Passkey; the next sign-ins take the key or a backup code."""
+    user = make_user("kai@example.com", name="Kai Key")
+    keys = VirtualKeys(page)
+    keys.fresh()
+    page.goto("/signin/")
+    page.get_by_label("Email", exact=True).fill(user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/signin/enroll/$"))
+    expect(page.get_by_role("heading", name="Or use a passkey or security key")).to_be_visible()
+
+    # A name is needed first: the page says so, and nothing is registered.
+    page.get_by_role("button", name="Use a passkey or security key", exact=True).click()
+    expect(page.get_by_text("Give the key a name")).to_be_visible()
+    assert not keys.credentials()
+
+    page.get_by_label("Key name", exact=True).fill("Phone key")
+    page.get_by_role("button", name="Use a passkey or security key", exact=True).click()
+    expect(page.get_by_role("heading", name="Your backup codes")).to_be_visible()
+    codes = [c.strip() for c in page.get_by_test_id("backup-codes").locator("li").all_inner_texts()]
+    assert len(codes) == 10
+    [credential] = keys.credentials()
+    enrollment = Authenticator.objects.get(user=user)
+    assert enrollment.confirmed_at and not enrollment.has_app and enrollment.passkeys == 1
+    page.get_by_role("button", name=re.compile("I have saved my codes")).click()
+    expect_signed_in(page)
+
+    # The next sign-in asks for the key; the key signs in.
+    sign_out(page)
+    sign_in_with_password(page, user.email)
+    expect(
+        page.get_by_text("Use your passkey or security key, or enter one of your backup codes.")
+    ).to_be_visible()
+    page.get_by_role("button", name="Use a passkey or security key", exact=True).click()
+    expect_signed_in(page)
+
+    # Without the key (another device), a backup code signs in instead.
+    sign_out(page)
+    keys.fresh()  # an authenticator without the credential
+    sign_in_with_password(page, user.email)
+    page.get_by_label("Code", exact=True).fill(codes[0])
+    page.get_by_role("button", name="Verify", exact=True).click()
+    expect_signed_in(page)
+    assert keys.credentials() == [] and credential

@@ -301,3 +301,15 @@ def test_the_only_key_cannot_be_removed_from_the_personal_page(client, user, pol
     response = client.post(REMOVE, {"passkey": credential.pk}, follow=True)
     assert "This is your only passkey or security key" in text(response)
     assert WebAuthnCredential.objects.filter(pk=credential.pk).exists()
+
+
+def test_a_held_session_of_a_host_login_can_enroll_with_a_key(client, user, policy):
+    client.force_login_held(user)
+    assert client.get(reverse("twofactor:signin-enroll")).status_code == HTTPStatus.OK
+    started = client.post(ENROLL_OPTIONS, {"name": "Phone"})
+    assert started.status_code == HTTPStatus.OK, started.content
+    done = post_json(
+        client, ENROLL_PASSKEY, SoftAuthenticator().register(started.json()["options"])
+    )
+    assert done.status_code == HTTPStatus.OK, done.content
+    assert client.get(reverse("twofactor:account")).status_code == HTTPStatus.OK

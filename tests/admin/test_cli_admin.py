@@ -48,6 +48,10 @@ def test_reset_with_yes(capsys, portal):
     )
     assert status == 0, err
     assert "Two-factor enrollment for Alice Example <alice@example.com> has been reset." in out
+    assert (
+        "Removed: an authenticator app, 1 unused backup code, 0 passkeys or security keys, "
+        "0 trusted browsers." in out
+    )
     assert not Authenticator.objects.filter(user=portal.user).exists()
     assert not BackupCode.objects.filter(authenticator_id=authenticator.pk).exists()
     event = AuditEvent.objects.get(action=Action.ENROLLMENT_RESET)

@@ -110,6 +110,8 @@ def test_user_view_shows_state_dates_codes_and_events(population, admin_client):
     assert "Olive One" in page and "one@example.com" in page and "Staff" in page
     assert 'data-testid="state">Enrolled<' in page
     assert 'data-testid="codes-remaining">1 of 10<' in page
+    assert 'data-testid="methods">Authenticator App<' in page
+    assert 'data-testid="trusted-browsers">0<' in page
     assert 'data-testid="last-signin">Never<' in page
     assert 'data-testid="skew">No<' in page
     events = table_rows(response, "user-events")
@@ -120,6 +122,7 @@ def test_user_view_shows_state_dates_codes_and_events(population, admin_client):
 def test_user_view_of_a_not_started_user_offers_no_reset(population, admin_client):
     page = text(admin_client.get(detail_url(population.not_started)))
     assert 'data-testid="state">Not Started<' in page
+    assert 'data-testid="methods">—<' in page
     assert "Reset enrollment…" not in page and "nothing to reset" in page
 
 

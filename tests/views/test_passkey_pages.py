@@ -313,3 +313,16 @@ def test_a_held_session_of_a_host_login_can_enroll_with_a_key(client, user, poli
     )
     assert done.status_code == HTTPStatus.OK, done.content
     assert client.get(reverse("twofactor:account")).status_code == HTTPStatus.OK
+
+
+def test_the_admin_user_view_names_the_methods_a_reset_removes(admin_client, user, policy):
+    browser = Client()  # the user's own browser
+    _enroll_page(browser, user)
+    started = browser.post(ENROLL_OPTIONS, {"name": "Phone"})
+    post_json(browser, ENROLL_PASSKEY, SoftAuthenticator().register(started.json()["options"]))
+    page = text(admin_client.get(reverse("twofactor:setup-user", args=[user.pk])))
+    assert 'data-testid="state">Enrolled<' in page
+    assert 'data-testid="methods">Passkey / security key (1)<' in page
+    assert 'data-testid="codes-remaining">10 of 10<' in page
+    events = AuditEvent.objects.filter(target_id=user.pk, action=Action.PASSKEY_ADDED)
+    assert events.count() == 1 and "Passkey added" in page

@@ -11,7 +11,10 @@ from .parsing import CommandError
 def register(commands) -> None:
     enrollment = commands.add_parser("enrollment", help="manage a user's 2FA enrollment")
     sub = enrollment.add_subparsers(dest="enrollment_command", required=True, metavar="ACTION")
-    reset = sub.add_parser("reset", help="remove a user's authenticator, backup codes and passkeys")
+    reset = sub.add_parser(
+        "reset",
+        help="remove a user's authenticator, backup codes, passkeys and trusted browsers",
+    )
     reset.add_argument("email")
     reset.add_argument("--reason", default="", help="why (kept in the audit log)")
     reset.add_argument("--yes", action="store_true", help="confirm: without it nothing is changed")
@@ -64,16 +67,18 @@ def enrollment_reset(args) -> int:
     adapter = get_adapter()
     user = _confirmed_user(
         args,
-        f"this removes {args.email.strip()}'s authenticator, all backup codes and all passkeys",
+        f"this removes {args.email.strip()}'s authenticator, all backup codes and all passkeys,"
+        " and revokes the browsers they trusted",
     )
     try:
         # The demo's console e-mail backend prints the notice: keep stdout for the result line.
         with contextlib.redirect_stdout(sys.stderr):
-            reset(actor=None, user=user, at=timezone.now(), reason=args.reason)
+            removed = reset(actor=None, user=user, at=timezone.now(), reason=args.reason)
     except EnrollmentError as error:
         raise CommandError(str(error)) from None
     name, email = adapter.display_name(user), adapter.email(user)
     print(f"Two-factor enrollment for {name} <{email}> has been reset.")
+    print(removed)
     return 0
 
 

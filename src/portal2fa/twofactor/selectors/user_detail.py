@@ -1,12 +1,13 @@
 """One user's two-factor story for administrators: state, dates, codes, sign-ins, failures, the
-recent 2FA audit events, and a suspected phone clock skew. A fixed number of queries (five)."""
+recent 2FA audit events, and a suspected phone clock skew. A fixed number of queries (six)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from ...audit.models import Action, AuditEvent
 from ..adapter import get_adapter
-from ..models import Authenticator, EnrollmentState
+from ..methods import LABELS, PASSKEY, TOTP
+from ..models import Authenticator, EnrollmentState, TrustedBrowser
 from ..totp import skew_minutes
 
 TWO_FACTOR_ACTIONS = [
@@ -19,6 +20,11 @@ TWO_FACTOR_ACTIONS = [
     Action.ENROLLMENT_SKIPPED,
     Action.BACKUP_CODES_REGENERATED,
     Action.ENROLLMENT_RESET,
+    Action.PASSKEY_ADDED,
+    Action.PASSKEY_REMOVED,
+    Action.PASSKEY_CLONE_REFUSED,
+    Action.TRUSTED_BROWSER_ADDED,
+    Action.TRUSTED_BROWSER_REVOKED,
 ]
 RECENT_EVENTS = 20
 FAILURES_LOOKED_AT = 50
@@ -42,6 +48,8 @@ class UserTwoFactor:
         int | None
     )  # the latest refused code since the last sign-in came from a skewed phone
     events: list[AuditEvent]
+    methods: list[str]  # what an enrollment reset removes: "Authenticator App", "Passkey … (2)"
+    trusted_browsers: int  # browsers this user trusts now (a reset revokes them)
 
     @property
     def resettable(self) -> bool:
@@ -56,7 +64,7 @@ class UserTwoFactor:
         return f"about {minutes} {unit} {'ahead' if self.skew_steps > 0 else 'behind'}"
 
 
-def user_two_factor(pk: int) -> UserTwoFactor | None:
+def user_two_factor(pk: int, *, now: datetime) -> UserTwoFactor | None:
     adapter = get_adapter()
     user = adapter.users().filter(pk=pk).first()
     if user is None:
@@ -93,6 +101,12 @@ def user_two_factor(pk: int) -> UserTwoFactor | None:
         .order_by("-at", "-id")[:RECENT_EVENTS]
     )
     enrolled = state is EnrollmentState.ENROLLED
+    methods = []
+    if enrolled and authenticator.has_app:
+        methods.append(LABELS[TOTP])
+    if authenticator is not None and authenticator.passkeys:
+        methods.append(f"{LABELS[PASSKEY]} ({authenticator.passkeys})")
+    trusted = TrustedBrowser.objects.filter(user_id=pk, expires_at__gt=now).count()
     return UserTwoFactor(
         pk=user.pk,
         name=adapter.display_name(user),
@@ -108,4 +122,6 @@ def user_two_factor(pk: int) -> UserTwoFactor | None:
         last_failure=failures[0]["at"] if failures else None,
         skew_steps=skew,
         events=events,
+        methods=methods,
+        trusted_browsers=trusted,
     )

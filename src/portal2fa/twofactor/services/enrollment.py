@@ -141,7 +141,30 @@ class NothingToReset(EnrollmentError):
     pass
 
 
-def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: str = "") -> None:
+@dataclass(frozen=True)
+class ResetSummary:
+    """What a reset removed (the CLI prints it; the audit event keeps it)."""
+
+    authenticator_app: bool
+    backup_codes: int  # unused codes
+    passkeys: int
+    trusted_browsers: int
+
+    def __str__(self) -> str:
+        parts = ["an authenticator app"] if self.authenticator_app else []
+        parts.append(_count(self.backup_codes, "unused backup code"))
+        parts.append(_count(self.passkeys, "passkey or security key", "passkeys or security keys"))
+        parts.append(_count(self.trusted_browsers, "trusted browser"))
+        return "Removed: " + ", ".join(parts) + "."
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def enrollment_reset(
+    *, actor, user, at: datetime, client_address=None, reason: str = ""
+) -> ResetSummary:
     """Remove the secret, the pending state, every backup code and every passkey in one
     transaction, audited, then email the user a security notice once the transaction has
     committed."""
@@ -162,7 +185,7 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
         passkeys = WebAuthnCredential.objects.filter(user=user).delete()[0]  # every factor goes
         code_budget.code_budget_forget(user.pk)  # clears a lock by invalid codes, not the token's
         sessions_end_others(user=user)  # a session on the lost phone must not stay signed in
-        trusted_browsers_revoke_all(
+        trusted = trusted_browsers_revoke_all(
             user=user, actor=actor, at=at, client_address=client_address, reason="enrollment reset"
         )
         if was_enrolled:  # whether or not a role requires it: lead them through enrollment again
@@ -178,3 +201,9 @@ def enrollment_reset(*, actor, user, at: datetime, client_address=None, reason: 
             **({"passkeys_removed": passkeys} if passkeys else {}),
         )
         transaction.on_commit(lambda: send_reset_notice(user=user, at=at))
+    return ResetSummary(
+        authenticator_app=authenticator.has_app and was_enrolled,
+        backup_codes=authenticator.backup_codes_remaining,
+        passkeys=passkeys,
+        trusted_browsers=trusted,
+    )

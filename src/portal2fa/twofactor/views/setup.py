@@ -196,7 +196,7 @@ def export(request, name: str):
 @require_GET
 def user_detail(request, pk: int):
     """One user's two-factor view: state, dates, codes, sign-ins, failures, events, Reset."""
-    detail = user_two_factor(pk)
+    detail = user_two_factor(pk, now=timezone.now())
     if detail is None:
         raise Http404("No such user.")
     return _tab(request, "portal2fa/setup/user.html", "", {"detail": detail})

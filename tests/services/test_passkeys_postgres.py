@@ -58,3 +58,34 @@ def test_one_sign_counter_on_eight_tokens_completes_one(alice):
     assert SignInChallenge.objects.filter(completed_at__isnull=False).count() == 1
     assert WebAuthnCredential.objects.get().sign_count == 5
     assert AuditEvent.objects.filter(action=Action.PASSKEY_CLONE_REFUSED).count() == 5
+
+
+def test_parallel_enrollments_with_keys_on_one_token_enroll_once(user, policy):
+    """A double click at the enrollment step, or two tabs: eight key registrations on one sign-in
+    token at the same instant make one enrollment, one key, one set of codes; the counters agree."""
+    from portal2fa.twofactor import counters
+    from portal2fa.twofactor.models import Authenticator, BackupCode
+    from portal2fa.twofactor.services.passkey_enrollment import passkey_enroll
+    from tests.soft_authenticator import SoftAuthenticator
+
+    token = challenge_issue(user=user, at=T0)
+    calls = []
+    for _ in range(8):
+        options, challenge = service.registration_options(user=user, rp=RP)
+        response = SoftAuthenticator().register(options)
+        calls.append(
+            lambda response=response, challenge=challenge: passkey_enroll(
+                token=token,
+                name="Key",
+                response=response,
+                expected_challenge=challenge,
+                rp=RP,
+                at=T0,
+            )
+        )
+    results = run_together(calls)
+    assert sum(r.ok for r in results) == 1
+    assert Authenticator.objects.filter(user=user, confirmed_at__isnull=False).count() == 1
+    assert WebAuthnCredential.objects.filter(user=user).count() == 1
+    assert BackupCode.objects.filter(authenticator__user=user).count() == 10
+    assert counters.drift() == {}

@@ -221,3 +221,20 @@ def test_a_password_change_revokes_them_all(enrolled, unrecognized):
     assert AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED).detail["reason"] == (
         "password changed"
     )
+
+
+def test_a_deactivation_revokes_them_all_with_no_person_as_actor(enrolled, unrecognized):
+    """Trust must not resume if the account is reactivated later."""
+    grant(enrolled.user, unrecognized)
+    enrolled.user.is_active = False
+    enrolled.user.save()
+    assert not TrustedBrowser.objects.filter(user=enrolled.user).exists()
+    event = AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED)
+    assert event.detail == {"count": 1, "reason": "account deactivated"}
+    assert event.actor_id is None
+
+
+def test_a_reset_from_the_cli_records_no_person_as_the_revoker(enrolled, unrecognized):
+    grant(enrolled.user, unrecognized)
+    enrollment_reset(actor=None, user=enrolled.user, at=timezone.now())
+    assert AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED).actor_id is None

@@ -1,10 +1,12 @@
 """Receivers that keep the library right whatever the host does with its users and logins."""
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from . import counters
 from .models import Authenticator
 from .services.sessions import sessions_end_others
+from .services.trusted_browsers import trusted_browsers_revoke_all
 from .web import session as second_factor
 
 
@@ -56,8 +58,11 @@ def sync_user_active(sender, instance, created=False, update_fields=None, raw=Fa
             before += state.buckets()
             after += state.replace(user_active=active).buckets()
         counters.move(before, after)
-        if not active:  # a deactivation ends the user's sessions
+        if not active:  # a deactivation ends the user's sessions and revokes their trust
             sessions_end_others(user=instance)
+            trusted_browsers_revoke_all(
+                user=instance, actor=None, at=timezone.now(), reason="account deactivated"
+            )
 
 
 def forget_deleted_user(sender, instance, **kwargs):

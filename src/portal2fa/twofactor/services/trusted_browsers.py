@@ -170,17 +170,21 @@ def trusted_browser_revoke(*, user, browser_id, at: datetime, client_address=Non
     return bool(deleted)
 
 
+THE_USER = object()  # the actor of a revocation the user asked for (their own page)
+
+
 def trusted_browsers_revoke_all(
-    *, user, at: datetime, actor=None, client_address=None, reason: str
+    *, user, at: datetime, actor=THE_USER, client_address=None, reason: str
 ) -> int:
     """Revoke every trusted browser of the user (runs in the caller's transaction when there is
-    one). Audited with the reason when there was any. Returns how many."""
+    one). Audited with the reason when there was any; actor None: no person (the CLI, a
+    deactivation by the host). Returns how many."""
     with transaction.atomic():
         deleted = TrustedBrowser.objects.filter(user_id=user.pk).delete()[0]
         if deleted:
             record(
                 Action.TRUSTED_BROWSER_REVOKED,
-                actor=actor if actor is not None else user,
+                actor=user if actor is THE_USER else actor,
                 target=user,
                 client_address=client_address,
                 at=at,

@@ -92,6 +92,9 @@ def test_overview_json(capsys, portal):
         "recent_enrollments",
         "roles_without_2fa",
         "locked_by_invalid_codes",  # issue 8
+        "enrollment_methods",  # the dashboard's own widgets, after the five
+        "role_adoption",
+        "enrollment_trend",
     }
     assert set(data["enrollment_rate"]) == {"enrolled", "active", "percent"}
     assert set(data["status_breakdown"]) == {"enrolled", "pending", "not_started"}

@@ -102,3 +102,7 @@ def test_every_list_is_non_empty_in_both_populations(admin_client, grow):
     assert health["no_codes"] and health["low_codes"] and data["recent_enrollments"]
     assert data["status_breakdown"]["pending"] and data["status_breakdown"]["not_started"]
     assert data["roles_without_2fa"]
+    # The dashboard's own widgets, in the JSON too.
+    assert data["enrollment_methods"]["methods"][0]["users"]
+    assert any(role["enrolled"] for role in data["role_adoption"])
+    assert data["enrollment_trend"]["total"]

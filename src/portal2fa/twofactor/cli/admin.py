@@ -150,7 +150,29 @@ def print_overview(args) -> int:
     print("Roles Without 2FA")
     for row in data["roles_without_2fa"]:
         print(f"  {row['name']} ({row['type']})")
+    _print_dashboard(data)
     return 0
+
+
+def _print_dashboard(data: dict) -> None:
+    """The dashboard's widgets after the five: methods, adoption per role, the 90-day trend."""
+    methods = data["enrollment_methods"]
+    print(
+        f"Methods              of {methods['enrolled']} enrolled users (a user with both counts in both)"
+    )
+    for row in methods["methods"]:
+        print(f"  {row['label']:<24} {row['users']:>6}  ({row['percent']}%)")
+    print("Adoption per Security Role")
+    for row in data["role_adoption"]:
+        share = f"{row['percent']}%" if row["active"] else "—"
+        required = "requires 2FA" if row["requires_2fa"] else "2FA optional"
+        print(
+            f"  {row['name']:<24} {row['enrolled']:>6} of {row['active']:<6} {share:>6}  {required}"
+        )
+    trend = data["enrollment_trend"]
+    print(f"Enrollment Trend     {trend['total']} in the last 90 days")
+    for week in trend["weeks"]:
+        print(f"  {week['start']} – {week['end']}  {week['enrolled']}")
 
 
 def verify_counters(*, fix: bool) -> int:

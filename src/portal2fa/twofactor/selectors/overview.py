@@ -1,7 +1,7 @@
-"""The Overview tab's five widgets: one object feeding the page, the JSON, the CLI and the CSV.
+"""The Overview tab's widgets: one object feeding the page, the JSON, the CLI and the CSV.
 
-The counts (enrolled, pending, not started, active, no codes, low codes) are read from the counter
-rows of counters.py in one small query, whatever the population: O(1). The lists filter on active
+The counts (enrolled, pending, not started, active, no codes, low codes, users per method) are read
+from the counter rows of counters.py in one small query, whatever the population: O(1). The lists filter on active
 users through the denormalised Authenticator.user_active and walk partial indexes in their own
 order, so a page joins the host's user table for its own rows only (see bench/overview.py). Names
 and emails come from the adapter, so any user model works.
@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from .. import counters
+from .. import methods as second_factor_methods
 from ..adapter import get_adapter
 from ..models import Authenticator, CodeGuessBudget, TwoFactorSettings
 
@@ -38,6 +39,32 @@ class RoleAdoption:
     @property
     def percent(self) -> float:
         return round(100 * self.enrolled / self.active, 1) if self.active else 0.0
+
+
+@dataclass(frozen=True)
+class MethodAdoption:
+    """Enrolled active users holding one method; a user with several is counted under each, so
+    the shares of all methods can add up to more than 100%."""
+
+    method: str  # methods.TOTP, methods.PASSKEY
+    users: int
+    enrolled: int  # all enrolled active users: the share's denominator
+
+    @property
+    def label(self) -> str:
+        return second_factor_methods.LABELS[self.method]
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.users / self.enrolled, 1) if self.enrolled else 0.0
+
+
+# The methods a user enrolls with, each with its counter. Email and SMS codes go to the account's
+# own address: nothing is enrolled, so they have no counter and are not in the breakdown.
+ENROLLED_METHODS = (
+    (second_factor_methods.TOTP, counters.METHOD_APP),
+    (second_factor_methods.PASSKEY, counters.METHOD_PASSKEY),
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +112,11 @@ class Overview:
         return counters.totals()
 
     @cached_property
+    def roles(self) -> list:
+        """The Security Roles, read once for Adoption per Security Role and Roles Without 2FA."""
+        return self.adapter.roles()
+
+    @cached_property
     def counts(self) -> EnrollmentCounts:
         """Enrollment Rate and Status Breakdown, from the counters."""
         t = self.totals
@@ -106,6 +138,19 @@ class Overview:
         threshold = self.policy.low_codes_threshold
         return sum(self.totals.get(counters.codes_bucket(n), 0) for n in range(1, threshold + 1))
 
+    def method_adoption(self) -> list[MethodAdoption]:
+        """Enrolled active users per method they hold, from the counters (no further query)."""
+        enrolled = self.counts.enrolled
+        return [
+            MethodAdoption(method, self.totals.get(counter, 0), enrolled)
+            for method, counter in ENROLLED_METHODS
+        ]
+
+    def optional_methods_on(self) -> list[str]:
+        """The optional methods the Settings tab switches on, in the Settings tab's order."""
+        on = second_factor_methods.site_methods(self.policy)
+        return [method for method in second_factor_methods.OPTIONAL if method in on]
+
     def count(self, name: str) -> int | None:
         """The row count of a list when a counter keeps it (else None: count the list)."""
         return {"no-codes": self.no_codes_count, "low-codes": self.low_codes_count}.get(name)
@@ -113,7 +158,8 @@ class Overview:
     def role_adoption(self) -> list[RoleAdoption]:
         """Enrolled / active users per Security Role, worst first (lowest share, then most users
         left to enroll); roles without active users last. Two queries whatever the number of
-        users or roles: the roles, and one grouped count over the active users."""
+        users or roles: the roles (read once per Overview), and one grouped count over the active
+        users."""
         lookup = self.adapter.role_lookup()
         enrolled_ids = Authenticator.objects.filter(confirmed_at__isnull=False).values("user_id")
         grouped = (
@@ -135,7 +181,7 @@ class Overview:
                 active=per_role.get(role.id, {}).get("active", 0),
                 enrolled=per_role.get(role.id, {}).get("enrolled", 0),
             )
-            for role in self.adapter.roles()
+            for role in self.roles
         ]
         return sorted(
             adoption,
@@ -168,6 +214,10 @@ class Overview:
             )
             for i, n in enumerate(per_week)
         ]
+
+    @staticmethod
+    def trend_total(trend: list[TrendWeek]) -> int:
+        return sum(week.enrolled for week in trend)
 
     # ---- the lists (querysets: paginated by the page, streamed by the CSV) ----
     def no_codes(self) -> QuerySet[Authenticator]:
@@ -214,7 +264,7 @@ class Overview:
 
     def roles_without_2fa(self) -> list:
         """Roles whose users need not use 2FA; all of them while the master switch is off."""
-        roles = self.adapter.roles()
+        roles = self.roles
         return roles if not self.policy.enabled else [r for r in roles if not r.requires_2fa]
 
     @cached_property
@@ -256,8 +306,8 @@ class Overview:
         return {"name": self.adapter.display_name(user), "email": self.adapter.email(user)}
 
     def data(self, *, limit: int = 100) -> dict:
-        """The five widgets as plain data: the contract of `portal2fa overview --json` and the
-        JSON endpoint."""
+        """The widgets as plain data: the contract of `portal2fa overview --json` and the JSON
+        endpoint. The five seed widgets' keys first, then the dashboard's own."""
         counts = self.counts
         no_codes, low_codes = self.no_codes(), self.low_codes()
         no_codes_count, low_codes_count = self.no_codes_count, self.low_codes_count
@@ -293,6 +343,36 @@ class Overview:
                     for row in self.rows("code-locked", locked[:limit])
                 ],
             },
+            "enrollment_methods": {
+                "enrolled": counts.enrolled,
+                "methods": [
+                    {"method": m.method, "label": m.label, "users": m.users, "percent": m.percent}
+                    for m in self.method_adoption()
+                ],
+                "optional_methods_on": self.optional_methods_on(),
+            },
+            "role_adoption": [
+                {
+                    "name": role.name,
+                    "type": role.type,
+                    "requires_2fa": role.requires_2fa,
+                    "enrolled": role.enrolled,
+                    "active": role.active,
+                    "percent": role.percent,
+                }
+                for role in self.role_adoption()
+            ],
+            "enrollment_trend": self._trend_data(),
+        }
+
+    def _trend_data(self) -> dict:
+        trend = self.enrollment_trend()
+        return {
+            "total": self.trend_total(trend),
+            "weeks": [
+                {"start": w.start.isoformat(), "end": w.end.isoformat(), "enrolled": w.enrolled}
+                for w in trend
+            ],
         }
 
 

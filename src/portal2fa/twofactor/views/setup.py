@@ -19,6 +19,7 @@ from .. import exports
 from ..adapter import get_adapter
 from ..charts import columns, stacked_bar
 from ..forms import ResetForm, SettingsForm, UserSearchForm
+from ..methods import LABELS
 from ..policy import get_settings
 from ..selectors import users as user_rows
 from ..selectors.overview import RECENT_DAYS, Overview
@@ -117,7 +118,9 @@ def overview_tab(request):
         ),
         "adoption": overview.role_adoption(),
         "trend": trend,
-        "trend_total": sum(week.enrolled for week in trend),
+        "trend_total": overview.trend_total(trend),
+        "method_adoption": overview.method_adoption(),
+        "optional_methods_on": [LABELS[m] for m in overview.optional_methods_on()],
         "trend_columns": columns(
             [(week.start.isoformat(), week.enrolled) for week in trend], width=520, height=120
         ),

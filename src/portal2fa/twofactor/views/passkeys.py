@@ -35,7 +35,8 @@ SIGNIN_KEY = "portal2fa_passkey_signin"  # {"challenge", "token"}
 ENROLL_KEY = "portal2fa_passkey_enroll"  # {"challenge", "name", "token", "until"}
 CONFIRM_KEY = "portal2fa_passkey_confirm"  # {"challenge", "until"}
 CONFIRMED = (
-    "You confirmed with your passkey. For the next 5 minutes you can make one change that asks "
+    "You confirmed with your passkey. For the next "
+    f"{confirmation.STEP_UP_LIFETIME.seconds // 60} minutes you can make one change that asks "
     "for a code without entering one."
 )
 MAX_RESPONSE = 64 * 1024

@@ -69,3 +69,29 @@ def test_passkey_states_have_no_axe_violations_and_fit_a_phone(
     audit("enroll-with-passkey-error")
 
     audit.assert_clean(6)
+
+
+def test_key_only_personal_page_states_have_no_axe_violations_and_fit_a_phone(
+    page: Page,
+    audit: Audit,  # noqa: F811
+    people,  # noqa: F811
+):
+    """A user enrolled with a key alone (Olga, through the sign-in's enrollment step): the page
+    without an app, a wrong backup code at the app's start, the confirmed state, the app's setup."""
+    from .test_key_only_personal_e2e import confirm_with_the_passkey, enroll_with_a_key
+
+    VirtualKeys(page).fresh()
+    enroll_with_a_key(page, people.olga.email, "Laptop key")
+    page.goto("/account/two-factor/")
+    expect(page.get_by_test_id("app-state")).to_have_text("Not set up")
+    audit("personal-page-key-only")
+    page.get_by_label("Backup code", exact=True).fill("ABCDE-FGHJK")
+    page.get_by_role("button", name="Set up authenticator app", exact=True).click()
+    expect(page.get_by_text(re.compile(r"^Invalid code\."))).to_be_visible()
+    audit("personal-page-key-only-app-start-error")
+    confirm_with_the_passkey(page)
+    audit("personal-page-confirmed-with-passkey")
+    page.get_by_role("button", name="Set up authenticator app", exact=True).click()
+    expect(page.get_by_test_id("manual-key")).to_be_visible()
+    audit("personal-page-app-setup")
+    audit.assert_clean(4)

@@ -56,6 +56,16 @@ class CodeForm(forms.Form):
         return code
 
 
+class BackupCodeForm(CodeForm):
+    """A backup code as the confirmation before setting up an authenticator app (no app yet)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "app_%s")  # beside the page's other code fields
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Backup code"
+        self.fields["code"].widget.attrs.pop("autofocus", None)
+
+
 class TotpForm(CodeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, audit_log, email_code, passkeys, setup, signin, trusted
+from .views import account, app_setup, audit_log, email_code, passkeys, setup, signin, trusted
 
 app_name = "twofactor"
 
@@ -30,6 +30,13 @@ urlpatterns = [
         name="account-passkey-options",
     ),
     path("account/two-factor/passkeys/add/", passkeys.register, name="account-passkey-add"),
+    path(
+        "account/two-factor/confirm/options/",
+        passkeys.confirm_options,
+        name="account-confirm-options",
+    ),
+    path("account/two-factor/confirm/", passkeys.confirm, name="account-confirm"),
+    path("account/two-factor/app/", app_setup.app_setup, name="account-app"),
     path("account/two-factor/passkeys/rename/", passkeys.rename, name="account-passkey-rename"),
     path("account/two-factor/passkeys/remove/", passkeys.remove, name="account-passkey-remove"),
     path("account/password/", account.change_password, name="account-password"),

@@ -22,10 +22,15 @@ class Pairing:
     account: str
 
 
-@sensitive_variables("secret", "code", "raw", "uri")
 def pairing_for(authenticator: Authenticator, policy: TwoFactorSettings) -> Pairing:
-    secret = keys.decrypt_secret(authenticator.encrypted_secret)
-    account = get_adapter().account_name(authenticator.user)
+    return pairing_of(authenticator.user, authenticator.encrypted_secret, policy)
+
+
+@sensitive_variables("secret", "code", "raw", "uri", "encrypted_secret")
+def pairing_of(user, encrypted_secret: str, policy: TwoFactorSettings) -> Pairing:
+    """The pairing for an encrypted secret: a Pending row's, or a new app's kept in the session."""
+    secret = keys.decrypt_secret(encrypted_secret)
+    account = get_adapter().account_name(user)
     uri = totp.provisioning_uri(secret, account=account, issuer=issuer(policy))
     qr = segno.make(uri, error="m")
     return Pairing(
@@ -52,6 +57,7 @@ class Status:
     codes_remaining: int
     running_low: bool
     out_of_codes: bool
+    has_app: bool = False  # an authenticator app is part of the enrollment
 
 
 def status_of(user, policy: TwoFactorSettings) -> Status:
@@ -65,4 +71,5 @@ def status_of(user, policy: TwoFactorSettings) -> Status:
         codes_remaining=remaining,
         running_low=enrolled and 0 < remaining <= policy.low_codes_threshold,
         out_of_codes=enrolled and remaining == 0,
+        has_app=bool(authenticator and authenticator.has_app),
     )

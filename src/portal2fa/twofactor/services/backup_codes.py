@@ -1,4 +1,5 @@
-"""Self-service regeneration of backup codes, after a current authenticator code (step-up)."""
+"""Self-service regeneration of backup codes, after a current authenticator code (step-up) or a
+confirmation with a passkey (services/step_up.py)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,9 @@ from ..policy import get_settings
 from . import code_budget
 from . import codes as code_checks
 from .clock_skew import skew_hint, suspected_skew
+from .step_up import confirmed_refusal
+
+NO_APP = "You have no authenticator app to take a code from: confirm with your passkey instead."
 
 
 @dataclass(frozen=True)
@@ -34,21 +38,18 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
         authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
         if authenticator is None:
             return Regeneration(False, messages.NOT_ENROLLED)
+        if not authenticator.has_app:  # no code can match: no guess to count either
+            return Regeneration(False, NO_APP)
         policy = get_settings()
         check = code_checks.consume_totp(authenticator, code, at=at, window=policy.clock_skew_steps)
         if check.ok:
             code_budget.code_success(user.pk)
-            _, before = counters.locked_state(pk=authenticator.pk)  # locked by consume_totp
-            count = policy.backup_codes_per_set
-            new_codes = code_checks.issue_backup_codes(authenticator, count=count)
-            counters.move(before.buckets(), before.replace(remaining=count, issued=count).buckets())
-            record(
-                Action.BACKUP_CODES_REGENERATED,
-                actor=user,
-                target=user,
-                client_address=client_address,
+            new_codes = _new_set(
+                user,
+                authenticator,
+                policy.backup_codes_per_set,
                 at=at,
-                count=len(new_codes),
+                client_address=client_address,
             )
             return Regeneration(True, backup_codes=tuple(new_codes))
         refusal = skew = None
@@ -62,3 +63,44 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
     if refusal:
         return Regeneration(False, f"{messages.INVALID}{hint} {refusal.message}")
     return Regeneration(False, messages.INVALID + hint)
+
+
+def backup_codes_regenerate_confirmed(
+    *, user, at: datetime, client_address=None, confirmed_with: str = "passkey"
+) -> Regeneration:
+    """Regeneration after the user confirmed with a passkey (services/step_up.py) instead of a
+    code: no code is checked here; a lock or a reset since the confirmation still refuses."""
+    with transaction.atomic():
+        code_checks.serialize_code_checks(user.pk)
+        refusal = confirmed_refusal(user, at=at)
+        if refusal:
+            return Regeneration(False, refusal)
+        authenticator = Authenticator.objects.get(user=user)
+        new_codes = _new_set(
+            user,
+            authenticator,
+            get_settings().backup_codes_per_set,
+            at=at,
+            client_address=client_address,
+            confirmed_with=confirmed_with,
+        )
+    return Regeneration(True, backup_codes=tuple(new_codes))
+
+
+def _new_set(
+    user, authenticator, count: int, *, at: datetime, client_address, **detail
+) -> list[str]:
+    """A new set replaces the old one, the Overview's buckets follow, audited. Under the lock."""
+    _, before = counters.locked_state(pk=authenticator.pk)
+    new_codes = code_checks.issue_backup_codes(authenticator, count=count)
+    counters.move(before.buckets(), before.replace(remaining=count, issued=count).buckets())
+    record(
+        Action.BACKUP_CODES_REGENERATED,
+        actor=user,
+        target=user,
+        client_address=client_address,
+        at=at,
+        count=len(new_codes),
+        **detail,
+    )
+    return new_codes

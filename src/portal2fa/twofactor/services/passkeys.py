@@ -101,9 +101,12 @@ def passkeys_usable(user, policy=None) -> bool:
 # --- registration ----------------------------------------------------------------------------------
 
 
-def passkey_step_up(*, user, code: str, at: datetime, client_address=None) -> StepUp:
-    """A current second factor (TOTP or backup code) before a new key is registered: checked under
-    the user lock like every code, a wrong one counts toward the account's budget."""
+def passkey_step_up(
+    *, user, code: str, at: datetime, client_address=None, purpose: str = "passkey registration"
+) -> StepUp:
+    """A current second factor (TOTP or backup code) before a new key is registered (or, with its
+    `purpose`, another sensitive change): checked under the user lock like every code, a wrong
+    one counts toward the account's budget."""
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)
         refusal = code_budget.code_budget_refusal(user.pk, at=at)
@@ -123,7 +126,7 @@ def passkey_step_up(*, user, code: str, at: datetime, client_address=None) -> St
                     target=user,
                     client_address=client_address,
                     at=at,
-                    purpose="passkey registration",
+                    purpose=purpose,
                 )
             return StepUp(True)
         refusal = skew = None
@@ -326,6 +329,52 @@ def _credential_id_of(response: str) -> bytes | None:
         return None
 
 
+def verify_assertion(
+    user, response: str, *, expected_challenge: bytes | None, rp: RelyingParty, at, client_address
+) -> tuple[bool, bool]:
+    """(verified, cloned) for an assertion by one of the user's keys. In the caller's transaction,
+    under the per-user lock: the signature by py_webauthn, then the counter by one conditional
+    UPDATE (see the module's docstring); a counter that does not grow is audited as a clone."""
+    credential_id = _credential_id_of(response)
+    credential = (
+        WebAuthnCredential.objects.filter(user_id=user.pk, credential_id=credential_id).first()
+        if credential_id and expected_challenge
+        else None
+    )
+    if credential is None:
+        return False, False
+    try:
+        verified = webauthn.verify_authentication_response(
+            credential=response,
+            expected_challenge=expected_challenge,
+            expected_rp_id=rp.id,
+            expected_origin=rp.origin,
+            credential_public_key=bytes(credential.public_key),
+            # The counter is decided below, by one conditional UPDATE (see the docstring).
+            credential_current_sign_count=0,
+            require_user_verification=False,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError):
+        return False, False
+    new_count = verified.new_sign_count
+    grows = Q(sign_count__lt=new_count) if new_count else Q(sign_count=0)
+    if WebAuthnCredential.objects.filter(grows, pk=credential.pk).update(
+        sign_count=new_count, last_used_at=at
+    ):
+        return True, False
+    record(
+        Action.PASSKEY_CLONE_REFUSED,
+        actor=user,
+        target=user,
+        client_address=client_address,
+        at=at,
+        name=credential.name,
+        stored_count=credential.sign_count,
+        presented_count=new_count,
+    )
+    return False, True
+
+
 def challenge_passkey_attempt(
     *,
     token: str | None,
@@ -354,48 +403,15 @@ def challenge_passkey_attempt(
             return challenges.Attempt(False, challenges.EXPIRED)
         if not passkeys_usable(challenge.user):  # the Settings tab or a role of theirs forbids it
             return challenges.Attempt(False, NOT_ALLOWED)
-        credential_id = _credential_id_of(response)
-        credential = (
-            WebAuthnCredential.objects.filter(
-                user_id=challenge.user_id, credential_id=credential_id
-            ).first()
-            if credential_id and expected_challenge
-            else None
+        verified, cloned = verify_assertion(
+            challenge.user,
+            response,
+            expected_challenge=expected_challenge,
+            rp=rp,
+            at=at,
+            client_address=client_address,
         )
-        verified = None
-        if credential is not None:
-            try:
-                verified = webauthn.verify_authentication_response(
-                    credential=response,
-                    expected_challenge=expected_challenge,
-                    expected_rp_id=rp.id,
-                    expected_origin=rp.origin,
-                    credential_public_key=bytes(credential.public_key),
-                    # The counter is decided below, by one conditional UPDATE (see the docstring).
-                    credential_current_sign_count=0,
-                    require_user_verification=False,
-                )
-            except (WebAuthnException, ValueError, KeyError, TypeError):
-                verified = None
-        cloned = False
-        if verified is not None:
-            new_count = verified.new_sign_count
-            grows = Q(sign_count__lt=new_count) if new_count else Q(sign_count=0)
-            if not WebAuthnCredential.objects.filter(grows, pk=credential.pk).update(
-                sign_count=new_count, last_used_at=at
-            ):
-                cloned, verified = True, None
-                record(
-                    Action.PASSKEY_CLONE_REFUSED,
-                    actor=challenge.user,
-                    target=challenge.user,
-                    client_address=client_address,
-                    at=at,
-                    name=credential.name,
-                    stored_count=credential.sign_count,
-                    presented_count=new_count,
-                )
-        if verified is not None:
+        if verified:
             if not challenges._complete(challenge, at=at):
                 transaction.set_rollback(True)
                 return challenges.Attempt(False, challenges.EXPIRED)

@@ -10,17 +10,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ..forms import PasswordChangeForm, TotpForm
+from ..forms import BackupCodeForm, PasswordChangeForm, TotpForm
 from ..models import WebAuthnCredential
 from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_for, status_of
-from ..services.backup_codes import backup_codes_regenerate
+from ..services.backup_codes import backup_codes_regenerate, backup_codes_regenerate_confirmed
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
 from ..services.passkeys import passkeys_usable
 from ..services.password_change import needs_code, password_change
 from ..services.trusted_browsers import trusted_browsers_of
 from ..web import session as second_factor
 from ..web import shown_codes
+from ..web import step_up as confirmation
 from ..web.http import client_address, see_other
 
 
@@ -31,15 +32,21 @@ def overview(request):
     return _account_page(request, TotpForm())
 
 
-def _account_page(request, regenerate_form, status: int = 200):
-    policy = get_settings()
+def _account_page(request, regenerate_form, status: int = 200, app_form=None):
+    policy, now = get_settings(), timezone.now()
+    passkeys = list(WebAuthnCredential.objects.filter(user=request.user))
+    usable = passkeys_usable(request.user, policy)
     context = {
         "status": status_of(request.user, policy),
         "policy": policy,
         "regenerate_form": regenerate_form,
-        "codes_waiting": shown_codes.pending(request, at=timezone.now()) is not None,
-        "passkeys": WebAuthnCredential.objects.filter(user=request.user),
-        "passkeys_usable": passkeys_usable(request.user, policy),
+        "app_form": app_form or BackupCodeForm(),
+        "codes_waiting": shown_codes.pending(request, at=now) is not None,
+        "passkeys": passkeys,
+        "passkeys_usable": usable,
+        # "Confirm with a passkey" instead of a code, for whoever has a key they may use
+        "confirm_offered": usable and bool(passkeys),
+        "confirmed_until": confirmation.confirmed_until(request, at=now),
         "trusted_browsers": trusted_browsers_of(request.user),
     }
     return render(request, "portal2fa/account.html", context, status=status)
@@ -57,8 +64,9 @@ def enroll(request):
     if authenticator and authenticator.confirmed_at:
         if shown_codes.pending(request, at=now):  # a second click on Confirm: the same codes
             return see_other(reverse("twofactor:account-codes"))
-        messages.info(request, "Your authenticator app is already set up.")
-        return redirect("twofactor:account")
+        if authenticator.has_app:
+            messages.info(request, "Your authenticator app is already set up.")
+        return redirect("twofactor:account")  # enrolled with a key alone: the page offers an app
     if request.method == "POST" and "start" in request.POST:
         enrollment_begin(user=request.user, at=now, client_address=address)
         return redirect("twofactor:account-enroll")
@@ -111,6 +119,14 @@ def regenerate(request):
     if shown_codes.pending(request, at=now):
         return see_other(reverse("twofactor:account-codes"))
     form = TotpForm(request.POST)
+    if confirmation.take(request, at=now):  # confirmed with a passkey: no code this time
+        result = backup_codes_regenerate_confirmed(
+            user=request.user, at=now, client_address=client_address(request)
+        )
+        if not result.ok:
+            messages.error(request, result.message)
+            return see_other(reverse("twofactor:account"))
+        return _show_new_codes(request, result, at=now)
     if form.is_valid():
         result = backup_codes_regenerate(
             user=request.user,
@@ -119,16 +135,20 @@ def regenerate(request):
             client_address=client_address(request),
         )
         if result.ok:
-            shown_codes.keep(
-                request,
-                result.backup_codes,
-                kind=shown_codes.REGENERATED,
-                continue_url=reverse("twofactor:account"),
-                at=now,
-            )
-            return see_other(reverse("twofactor:account-codes"))
+            return _show_new_codes(request, result, at=now)
         form.add_error("code", result.message)
     return _account_page(request, form, status=400)
+
+
+def _show_new_codes(request, result, *, at):
+    shown_codes.keep(
+        request,
+        result.backup_codes,
+        kind=shown_codes.REGENERATED,
+        continue_url=reverse("twofactor:account"),
+        at=at,
+    )
+    return see_other(reverse("twofactor:account-codes"))
 
 
 @login_required

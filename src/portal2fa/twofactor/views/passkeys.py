@@ -23,14 +23,22 @@ from ..forms import CodeForm
 from ..policy import NextStep, get_settings
 from ..services import passkeys as service
 from ..services.passkey_enrollment import passkey_enroll
+from ..services.step_up import step_up_refusal, step_up_with_passkey, still_confirmed
 from ..web import session as second_factor
 from ..web import shown_codes, trusted
+from ..web import step_up as confirmation
 from ..web.http import client_address
 from .signin import _challenge_or_leave, _step_or_redirect
 
 REGISTER_KEY = "portal2fa_passkey_register"  # {"challenge", "name", "until"}
 SIGNIN_KEY = "portal2fa_passkey_signin"  # {"challenge", "token"}
 ENROLL_KEY = "portal2fa_passkey_enroll"  # {"challenge", "name", "token", "until"}
+CONFIRM_KEY = "portal2fa_passkey_confirm"  # {"challenge", "until"}
+CONFIRMED = (
+    "You confirmed with your passkey. For the next "
+    f"{confirmation.STEP_UP_LIFETIME.seconds // 60} minutes you can make one change that asks "
+    "for a code without entering one."
+)
 MAX_RESPONSE = 64 * 1024
 CEREMONY_SECONDS = 300
 
@@ -68,7 +76,8 @@ def _body(request) -> str | None:
 @sensitive_post_parameters("code")
 @require_POST
 def register_options(request):
-    """A name and a current code (TOTP or backup): the creation options, challenge kept."""
+    """A name and a current code (TOTP or backup), or this session's passkey confirmation: the
+    creation options, challenge kept."""
     now = timezone.now()
     if not service.passkeys_usable(request.user):
         return _error(service.NOT_ALLOWED)
@@ -76,17 +85,22 @@ def register_options(request):
         name = service.clean_name(request.POST.get("name"))
     except service.PasskeyError as error:
         return _error(str(error))
-    form = CodeForm(request.POST)
-    if not form.is_valid():
-        return _error(" ".join(form.errors["code"]))
-    step_up = service.passkey_step_up(
-        user=request.user,
-        code=form.cleaned_data["code"],
-        at=now,
-        client_address=client_address(request),
-    )
-    if not step_up.ok:
-        return _error(step_up.message)
+    if confirmation.take(request, at=now):  # confirmed with a passkey: no code this time
+        refusal = still_confirmed(request.user, at=now)
+        if refusal:
+            return _error(refusal)
+    else:
+        form = CodeForm(request.POST)
+        if not form.is_valid():
+            return _error(" ".join(form.errors["code"]))
+        step_up = service.passkey_step_up(
+            user=request.user,
+            code=form.cleaned_data["code"],
+            at=now,
+            client_address=client_address(request),
+        )
+        if not step_up.ok:
+            return _error(step_up.message)
     options, challenge = service.registration_options(user=request.user, rp=relying_party(request))
     request.session[REGISTER_KEY] = {
         "challenge": bytes_to_base64url(challenge),
@@ -120,6 +134,49 @@ def register(request):
     except service.PasskeyError as error:
         return _error(str(error))
     messages.success(request, f"The key “{credential.name}” was added.")
+    return JsonResponse({"redirect": reverse("twofactor:account")})
+
+
+@login_required
+@never_cache
+@require_POST
+def confirm_options(request):
+    """ "Confirm with a passkey" on the personal page: the request options, the challenge kept."""
+    refusal = step_up_refusal(request.user, at=timezone.now())
+    if refusal:
+        return _error(refusal.message, 403 if refusal.locked else 400, locked=refusal.locked)
+    options, challenge = service.authentication_options(
+        user=request.user, rp=relying_party(request)
+    )
+    request.session[CONFIRM_KEY] = {
+        "challenge": bytes_to_base64url(challenge),
+        "until": time.time() + CEREMONY_SECONDS,
+    }
+    return _options(options)
+
+
+@login_required
+@never_cache
+@require_POST
+def confirm(request):
+    """The assertion (JSON body) against the kept challenge, single use: on success this session
+    may make one sensitive change without a code (web/step_up.py)."""
+    pending = request.session.pop(CONFIRM_KEY, None) or {}
+    if not pending.get("challenge") or pending.get("until", 0) < time.time():
+        return _error("Confirming took too long. Start again.")  # no assertion checked: no guess
+    now = timezone.now()
+    result = step_up_with_passkey(
+        user=request.user,
+        response=_body(request) or "",
+        expected_challenge=base64url_to_bytes(pending["challenge"]),
+        rp=relying_party(request),
+        at=now,
+        client_address=client_address(request),
+    )
+    if not result.ok:
+        return _error(result.message, 403 if result.locked else 400, locked=result.locked)
+    confirmation.grant(request, at=now)
+    messages.success(request, CONFIRMED)
     return JsonResponse({"redirect": reverse("twofactor:account")})
 
 

@@ -2,7 +2,8 @@
 // The server (py_webauthn) makes the options and verifies the answers; this module only converts
 // between base64url (JSON) and the ArrayBuffers the browser's WebAuthn API takes and gives.
 // Forms marked data-passkey="register" or data-passkey="signin" carry the endpoints as data-
-// attributes and a CSRF token field. A sign-in form's data-trust-field names the page's "Trust
+// attributes and a CSRF token field; data-passkey="confirm" (the personal page's "Confirm with a
+// passkey") is an assertion like "signin", on other endpoints. A sign-in form's data-trust-field names the page's "Trust
 // this browser" checkbox (in the code form beside it): its state goes with the final POST as a
 // query parameter, the body being the key's answer.
 

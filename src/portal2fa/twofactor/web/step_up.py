@@ -1,0 +1,71 @@
+"""What a confirmation on the personal page allows, kept in the session (server-side store).
+
+A passkey confirmation (services/step_up.py) lets this signed-in session make one sensitive change
+(generate new backup codes, add a key, start setting up an authenticator app) without a code, for
+STEP_UP_LIFETIME: the first such change consumes it, and it is bound to the signed-in user. The
+secret of an authenticator app being set up is kept here too, encrypted (never in clear, never on
+the row until confirmed), for APP_SETUP_LIFETIME.
+"""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth import SESSION_KEY
+
+STEP_UP_KEY = "portal2fa_step_up"  # {"user", "until"}
+APP_KEY = "portal2fa_app_setup"  # {"user", "secret" (encrypted), "until"}
+STEP_UP_LIFETIME = timedelta(minutes=5)
+APP_SETUP_LIFETIME = timedelta(minutes=10)
+
+
+def _user(request) -> str:
+    return str(request.session.get(SESSION_KEY))
+
+
+def _valid(request, key: str, *, at: datetime) -> dict | None:
+    entry = request.session.get(key)
+    if not isinstance(entry, dict):
+        return None
+    try:
+        if entry["user"] == _user(request) and at.timestamp() < float(entry["until"]):
+            return entry
+    except (KeyError, TypeError, ValueError):
+        pass
+    request.session.pop(key, None)  # expired, another user's or damaged: gone
+    return None
+
+
+def grant(request, *, at: datetime) -> None:
+    request.session[STEP_UP_KEY] = {
+        "user": _user(request),
+        "until": (at + STEP_UP_LIFETIME).timestamp(),
+    }
+
+
+def confirmed_until(request, *, at: datetime) -> datetime | None:
+    """When this session's confirmation lapses, if it has one (nothing is consumed)."""
+    entry = _valid(request, STEP_UP_KEY, at=at)
+    return datetime.fromtimestamp(float(entry["until"]), tz=at.tzinfo) if entry else None
+
+
+def take(request, *, at: datetime) -> bool:
+    """Consume the confirmation: True if there was a valid one."""
+    found = _valid(request, STEP_UP_KEY, at=at) is not None
+    request.session.pop(STEP_UP_KEY, None)
+    return found
+
+
+def keep_app_secret(request, encrypted_secret: str, *, at: datetime) -> None:
+    request.session[APP_KEY] = {
+        "user": _user(request),
+        "secret": encrypted_secret,
+        "until": (at + APP_SETUP_LIFETIME).timestamp(),
+    }
+
+
+def app_secret(request, *, at: datetime) -> str | None:
+    entry = _valid(request, APP_KEY, at=at)
+    return entry.get("secret") if entry else None
+
+
+def discard_app_secret(request) -> None:
+    request.session.pop(APP_KEY, None)

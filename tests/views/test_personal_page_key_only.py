@@ -1,0 +1,285 @@
+"""The personal page for a user enrolled with a passkey alone, and "Confirm with a passkey" for
+every user with keys: the page tells the truth (no app), a passkey confirmation allows one change
+without a code (a new set of backup codes, a new key, starting an app's setup) within 5 minutes,
+and an authenticator app can be added later. Through the test client (host "testserver")."""
+
+import re
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from portal2fa.audit.models import Action, AuditEvent
+from portal2fa.twofactor import counters
+from portal2fa.twofactor.models import (
+    Authenticator,
+    CodeGuessBudget,
+    TwoFactorSettings,
+    WebAuthnCredential,
+)
+from portal2fa.twofactor.web import step_up
+from tests.soft_authenticator import SoftAuthenticator
+
+from .helpers import (
+    assert_no_inline_script,
+    backup_codes,
+    current_code,
+    manual_key,
+    sign_in,
+    text,
+    wrong_code,
+)
+
+ACCOUNT = reverse("twofactor:account")
+CODES = reverse("twofactor:account-codes")
+REGENERATE = reverse("twofactor:account-regenerate")
+CONFIRM_OPTIONS = reverse("twofactor:account-confirm-options")
+CONFIRM = reverse("twofactor:account-confirm")
+APP = reverse("twofactor:account-app")
+KEY_OPTIONS = reverse("twofactor:account-passkey-options")
+KEY_ADD = reverse("twofactor:account-passkey-add")
+APP_TEXT = "a current code from your authenticator app"
+
+
+@pytest.fixture(autouse=True)
+def passkeys_switched_on(policy):
+    TwoFactorSettings.objects.filter(pk=1).update(passkeys_allowed=True)
+
+
+def post_json(client, url, body: str):
+    return client.post(url, body, content_type="application/json")
+
+
+@pytest.fixture
+def key_only(client, user):
+    """Enrolled at the sign-in's enrollment step with a key alone; signed in; codes saved."""
+    sign_in(client, user.email)
+    started = client.post(reverse("twofactor:signin-enroll-passkey-options"), {"name": "Phone"})
+    key = SoftAuthenticator()
+    done = post_json(
+        client, reverse("twofactor:signin-enroll-passkey"), key.register(started.json()["options"])
+    )
+    assert done.status_code == HTTPStatus.OK, done.content
+    codes = backup_codes(client.get(CODES))
+    client.post(CODES)  # "I have saved my codes"
+    return key, codes
+
+
+def confirm(client, key, **assertion):
+    options = client.post(CONFIRM_OPTIONS)
+    assert options.status_code == HTTPStatus.OK, options.content
+    return post_json(client, CONFIRM, key.assert_(options.json()["options"], **assertion))
+
+
+def failures(user) -> int:
+    budget = CodeGuessBudget.objects.filter(pk=user.pk).first()
+    return budget.consecutive_failures if budget else 0
+
+
+def test_the_page_tells_a_key_only_user_the_truth(client, user, key_only):
+    response = client.get(ACCOUNT)
+    page = text(response)
+    assert re.search(r'data-testid="app-state"[^>]*>Not set up<', page)
+    assert re.search(r'data-testid="state"[^>]*>Enrolled<', page)
+    assert "Set up authenticator app" in page and "Confirm with one of your backup codes" in page
+    assert 'data-passkey="confirm"' in page and "Confirm with a passkey" in page
+    assert APP_TEXT not in page and "code from your authenticator app" not in page
+    assert "One of your backup codes, or confirm with your passkey above instead." in page
+    assert "Confirm with your passkey above first." in page
+    assert 'action="' + REGENERATE + '"' not in page  # no code could do: the passkey first
+    assert_no_inline_script(response)
+
+
+def test_an_app_user_with_a_key_is_offered_the_passkey_beside_the_seed_text(client, user, enrolled):
+    client.force_login(user)
+    page = text(client.get(ACCOUNT))
+    assert "Confirm with a passkey" not in page  # no key yet
+    WebAuthnCredential.objects.create(
+        user=user, name="K", credential_id=b"k" * 32, public_key=b"-", created_at=timezone.now()
+    )
+    page = text(client.get(ACCOUNT))
+    assert "Confirm with a passkey" in page and 'data-testid="app-state"' not in page
+    assert (
+        "Confirm with a current code from your authenticator app. "
+        "Or confirm with your passkey above instead." in page
+    )
+
+
+def test_confirming_allows_one_new_set_of_codes_without_a_code(client, user, key_only):
+    key, old = key_only
+    done = confirm(client, key)
+    assert done.status_code == HTTPStatus.OK and done.json() == {"redirect": ACCOUNT}
+    page = text(client.get(ACCOUNT))
+    assert "You confirmed with your passkey." in page and 'data-testid="confirmed"' in page
+    assert WebAuthnCredential.objects.get(user=user).sign_count == 1
+    response = client.post(REGENERATE)
+    assert response.status_code == HTTPStatus.SEE_OTHER and response.url == CODES
+    new = backup_codes(client.get(CODES))
+    assert len(new) == 10 and not set(new) & set(old)
+    client.post(CODES)
+    event = AuditEvent.objects.get(action=Action.BACKUP_CODES_REGENERATED)
+    assert event.detail["confirmed_with"] == "passkey"
+    assert counters.drift() == {}
+    # consumed: the next change needs another confirmation
+    again = client.post(REGENERATE, {"code": "123456"})
+    assert again.status_code == HTTPStatus.BAD_REQUEST
+    assert AuditEvent.objects.filter(action=Action.BACKUP_CODES_REGENERATED).count() == 1
+    assert failures(user) == 0  # six digits from a user without an app are no guess
+
+
+def test_a_confirmation_expires(client, user, key_only):
+    key, _ = key_only
+    confirm(client, key)
+    session = client.session
+    session[step_up.STEP_UP_KEY]["until"] = 1.0  # long past
+    session.save()
+    assert 'data-testid="confirmed"' not in text(client.get(ACCOUNT))
+    assert client.post(REGENERATE).status_code == HTTPStatus.BAD_REQUEST
+    assert not AuditEvent.objects.filter(action=Action.BACKUP_CODES_REGENERATED).exists()
+
+
+def test_a_confirmation_is_bound_to_its_user(client, user, key_only, make_user):
+    key, _ = key_only
+    confirm(client, key)
+    session = client.session
+    session[step_up.STEP_UP_KEY]["user"] = "someone else"
+    session.save()
+    assert client.post(REGENERATE).status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_a_refused_key_is_counted_and_confirms_nothing(client, user, key_only):
+    key, _ = key_only
+    refused = confirm(client, SoftAuthenticator())
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert refused.json()["error"] == "The passkey or security key was not accepted."
+    assert failures(user) == 1
+    assert step_up.STEP_UP_KEY not in client.session
+    WebAuthnCredential.objects.update(sign_count=99)
+    cloned = confirm(client, key)
+    assert cloned.status_code == HTTPStatus.BAD_REQUEST and "copied" in cloned.json()["error"]
+    assert AuditEvent.objects.filter(action=Action.PASSKEY_CLONE_REFUSED).count() == 1
+    assert failures(user) == 2
+    # an answer with no confirmation started (none, or the options' one spent) is not a guess
+    late = post_json(client, CONFIRM, key.assert_(client.post(CONFIRM_OPTIONS).json()["options"]))
+    assert late.status_code == HTTPStatus.BAD_REQUEST  # (still the clone: counted)
+    spent = post_json(client, CONFIRM, "{}")
+    assert spent.status_code == HTTPStatus.BAD_REQUEST and "Start again" in spent.json()["error"]
+    assert failures(user) == 3
+
+
+def test_locked_accounts_cannot_confirm(client, user, key_only):
+    key, _ = key_only
+    CodeGuessBudget.objects.create(
+        user_id=user.pk, locked_at=Authenticator.objects.get().created_at
+    )
+    response = client.post(CONFIRM_OPTIONS)
+    assert response.status_code == HTTPStatus.FORBIDDEN and response.json()["locked"]
+
+
+def test_a_user_without_keys_cannot_confirm(client, user, enrolled):
+    client.force_login(user)
+    response = client.post(CONFIRM_OPTIONS)
+    assert response.status_code == HTTPStatus.BAD_REQUEST and response.json()["error"]
+
+
+@pytest.mark.parametrize("url", [CONFIRM_OPTIONS, CONFIRM, APP])
+def test_new_endpoints_need_login_and_check_csrf(user, key_only, url):
+    anonymous = Client()
+    assert anonymous.post(url).status_code == HTTPStatus.FOUND
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(url, {"start": "1"}).status_code == HTTPStatus.FORBIDDEN
+
+
+@pytest.mark.parametrize("url", [CONFIRM_OPTIONS, CONFIRM])
+def test_confirm_endpoints_are_post_only(client, user, key_only, url):
+    assert client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_a_confirmation_adds_a_key_without_a_code(client, user, key_only):
+    key, _ = key_only
+    assert client.post(KEY_OPTIONS, {"name": "Desk"}).status_code == HTTPStatus.BAD_REQUEST
+    confirm(client, key)
+    page = text(client.get(ACCOUNT))
+    assert 'id="passkey-code"' not in page
+    started = client.post(KEY_OPTIONS, {"name": "Desk"})
+    assert started.status_code == HTTPStatus.OK, started.content
+    done = post_json(client, KEY_ADD, SoftAuthenticator().register(started.json()["options"]))
+    assert done.status_code == HTTPStatus.OK
+    assert Authenticator.objects.get(user=user).passkeys == 2 and counters.drift() == {}
+    assert client.post(KEY_OPTIONS, {"name": "More"}).status_code == HTTPStatus.BAD_REQUEST
+
+
+# --- adding an authenticator app ----------------------------------------------------------------------
+
+
+def _set_up_app(client, response):
+    assert response.status_code == HTTPStatus.SEE_OTHER and response.url == APP
+    page = client.get(APP)
+    assert page.status_code == HTTPStatus.OK and "<svg" in page.content.decode()
+    assert_no_inline_script(page)
+    return manual_key(page)
+
+
+def test_an_app_is_added_after_a_backup_code(client, user, key_only):
+    _, codes = key_only
+    key = _set_up_app(client, client.post(APP, {"start": "1", "code": codes[0]}))
+    assert not Authenticator.objects.get(user=user).has_app  # nothing stored before the code
+    assert "portal2fa_app_setup" in client.session
+    wrong = client.post(APP, {"code": wrong_code(key)})
+    assert wrong.status_code == HTTPStatus.BAD_REQUEST and "Invalid code." in text(wrong)
+    assert failures(user) == 1
+    assert manual_key(wrong) == key  # the same secret, to try again
+    done = client.post(APP, {"code": current_code(key)})
+    assert done.status_code == HTTPStatus.SEE_OTHER and done.url == ACCOUNT
+    page = text(client.get(ACCOUNT))
+    assert "Your authenticator app is set up." in page
+    assert 'data-testid="app-state"' not in page and re.search(
+        r'data-testid="state"[^>]*>Enrolled<', page
+    )
+    assert APP_TEXT in page  # now it has one
+    assert Authenticator.objects.get(user=user).has_app and failures(user) == 0
+    assert AuditEvent.objects.filter(action=Action.APP_ADDED).count() == 1
+    assert "portal2fa_app_setup" not in client.session
+    assert counters.totals()[counters.METHOD_APP] == 1 and counters.drift() == {}
+    again = client.get(APP, follow=True)
+    assert "Your authenticator app is already set up." in text(again)
+
+
+def test_an_app_is_added_after_a_passkey_confirmation(client, user, key_only):
+    key, _ = key_only
+    confirm(client, key)
+    secret = _set_up_app(client, client.post(APP, {"start": "1"}))
+    assert step_up.STEP_UP_KEY not in client.session  # consumed by the start
+    assert client.post(APP, {"code": current_code(secret)}).status_code == HTTPStatus.SEE_OTHER
+    assert Authenticator.objects.get(user=user).has_app and counters.drift() == {}
+
+
+def test_the_start_needs_a_backup_code_and_a_wrong_one_counts(client, user, key_only):
+    refused = client.post(APP, {"start": "1", "code": "ABCD-EFGH"})
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert "Invalid code." in text(refused) and failures(user) == 1
+    empty = client.post(APP, {"start": "1"})
+    assert empty.status_code == HTTPStatus.BAD_REQUEST and "Enter a code." in text(empty)
+    assert "portal2fa_app_setup" not in client.session
+    no_setup = client.get(APP, follow=True)
+    assert "Setting up the app took too long. Start again." in text(no_setup)
+
+
+def test_an_app_user_and_a_user_not_enrolled_are_sent_back(client, user, enrolled, make_user):
+    client.force_login(user)
+    page = client.post(APP, {"start": "1", "code": enrolled.backup_codes[0]}, follow=True)
+    assert "Your authenticator app is already set up." in text(page)
+    assert "portal2fa_app_setup" not in client.session
+    client.force_login(make_user("new@example.com"))
+    assert client.get(APP).url == ACCOUNT
+
+
+def test_the_old_enroll_page_sends_a_key_only_user_to_the_page_without_a_false_message(
+    client, user, key_only
+):
+    response = client.get(reverse("twofactor:account-enroll"), follow=True)
+    assert response.redirect_chain[-1][0] == ACCOUNT
+    assert "already set up" not in text(response)

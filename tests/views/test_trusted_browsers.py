@@ -228,6 +228,9 @@ def test_sign_out_everywhere_ends_every_session_and_revokes_trust(
     assert AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED).detail["reason"] == (
         "signed out everywhere"
     )
+    event = AuditEvent.objects.get(action=Action.SIGNED_OUT_EVERYWHERE)  # its own event
+    assert event.actor_id == event.target_id == enrolled.user.pk
+    assert event.detail == {"trusted_browsers_revoked": 1}
     assert sign_in(client, enrolled.user.email).url == reverse(VERIFY)
 
 

@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     TRUSTED_BROWSER_USED = "2fa.trusted_browser_used", "Sign-in from a trusted browser"
     TRUSTED_BROWSER_REVOKED = "2fa.trusted_browser_revoked", "Trusted browser revoked"
     APP_ADDED = "2fa.app_added", "Authenticator app added"
+    SIGNED_OUT_EVERYWHERE = "user.signed_out_everywhere", "Signed out everywhere"
 
 
 class AuditEvent(models.Model):

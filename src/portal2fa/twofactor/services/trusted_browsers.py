@@ -23,6 +23,7 @@ from ...audit.services import record
 from .. import crypto, keys
 from ..adapter import get_adapter
 from ..models import Enforcement, TrustedBrowser, TwoFactorSettings
+from .sessions import sessions_end_others
 
 MAX_TOKEN_LENGTH = 64
 
@@ -192,3 +193,23 @@ def trusted_browsers_revoke_all(
                 reason=reason,
             )
     return deleted
+
+
+def signed_out_everywhere(*, user, at: datetime, client_address=None) -> int:
+    """ "Sign out everywhere": every session of the user ends (the caller's own included, once it
+    logs out) and every browser they trusted is revoked, audited as one event. Returns how many
+    browsers were revoked."""
+    with transaction.atomic():
+        sessions_end_others(user=user)
+        revoked = trusted_browsers_revoke_all(
+            user=user, at=at, client_address=client_address, reason="signed out everywhere"
+        )
+        record(
+            Action.SIGNED_OUT_EVERYWHERE,
+            actor=user,
+            target=user,
+            client_address=client_address,
+            at=at,
+            trusted_browsers_revoked=revoked,
+        )
+    return revoked

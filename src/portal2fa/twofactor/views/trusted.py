@@ -7,14 +7,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, resolve_url
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from ..services.sessions import sessions_end_others
-from ..services.trusted_browsers import trusted_browser_revoke, trusted_browsers_revoke_all
+from ..services.trusted_browsers import (
+    signed_out_everywhere,
+    trusted_browser_revoke,
+    trusted_browsers_revoke_all,
+)
 from ..web.http import client_address
 
 
@@ -54,15 +56,9 @@ def revoke_all(request):
 @require_POST
 def sign_out_everywhere(request):
     """End every session of the user, this one too, and revoke every trusted browser."""
-    user = request.user
-    with transaction.atomic():
-        sessions_end_others(user=user)
-        trusted_browsers_revoke_all(
-            user=user,
-            at=timezone.now(),
-            client_address=client_address(request),
-            reason="signed out everywhere",
-        )
+    signed_out_everywhere(
+        user=request.user, at=timezone.now(), client_address=client_address(request)
+    )
     logout(request)
     messages.info(request, "You have signed out everywhere. No browser is trusted any more.")
     return redirect(resolve_url(settings.LOGIN_URL))

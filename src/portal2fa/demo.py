@@ -29,6 +29,7 @@ from .twofactor.models import (
     BackupCode,
     SignInChallenge,
     ThrottleEvent,
+    ThrottleKey,
     TwoFactorSettings,
 )
 
@@ -169,6 +170,7 @@ def reset_demo() -> None:
         AuditEvent.objects.all().delete()
         SignInChallenge.objects.all().delete()
         ThrottleEvent.objects.all().delete()
+        ThrottleKey.objects.all().delete()  # the lock anchors of the throttle keys
         Session.objects.all().delete()
         User.objects.all().delete()  # cascades to authenticators and backup codes
         SecurityRole.objects.filter(grants_setup=False).delete()

@@ -7,6 +7,7 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from portal2fa.accounts.models import SecurityRole, User
 from portal2fa.audit.models import AuditEvent
@@ -20,7 +21,8 @@ from portal2fa.demo import (
     reset_demo,
     seed_demo,
 )
-from portal2fa.twofactor.models import Authenticator
+from portal2fa.twofactor import counters
+from portal2fa.twofactor.models import Authenticator, ThrottleKey
 from tests.reference_totp import totp
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +65,11 @@ def test_demo_keys_differ_per_user_and_are_160_bits(demo):
 def test_reset_starts_the_demo_over_and_keeps_the_keys(demo):
     before = demo_secret("erin.enrolled@example.com")
     User.objects.filter(email="nina.newstart@example.com").update(full_name="Changed")
+    ThrottleKey.objects.create(key="account:someone", last_at=timezone.now())
     reset_demo()
     assert not User.objects.exists() and not AuditEvent.objects.exists()
+    assert not ThrottleKey.objects.exists()
+    assert counters.drift() == {}
     assert list(SecurityRole.objects.values_list("grants_setup", flat=True)) == [True]
     assert seed_demo()
     assert User.objects.get(email="nina.newstart@example.com").full_name == "Nina Newstart"

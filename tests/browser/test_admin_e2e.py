@@ -5,17 +5,14 @@ toast), the reset user's fresh enrollment at the next sign-in (QR read back with
 from tests/reference_totp.py), and the same reset without JavaScript (server-rendered confirm step).
 """
 
-import io
 import re
 import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import zxingcpp
 from django.core import mail
 from django.utils import timezone
-from PIL import Image
 from playwright.sync_api import Page, expect
 
 from portal2fa.accounts.models import ADMINISTRATOR_ROLE, RoleType, SecurityRole, User
@@ -25,6 +22,7 @@ from portal2fa.twofactor.services.enrollment import enrollment_begin
 
 from ..conftest import PASSWORD, Enrolled
 from ..reference_totp import totp
+from .qr import decode_qr
 
 TABS = ["Settings", "Overview", "Reset Enrollment"]
 WIDGETS = [
@@ -190,13 +188,6 @@ def expect_selected(page: Page, user: User, state: str) -> None:
 
 def reset_button(page: Page):
     return page.get_by_role("button", name="Reset", exact=True)
-
-
-def decode_qr(page: Page) -> str:
-    png = page.locator('[data-testid="qr"] svg').screenshot()
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert len(results) == 1, f"expected one barcode in the QR screenshot, found {len(results)}"
-    return results[0].text
 
 
 def normalised(code: str) -> str:

@@ -4,14 +4,11 @@ The QR code is read back from a screenshot with zxing-cpp, and every code is com
 test suite's own RFC 6238 implementation (tests/reference_totp.py), never with the product's.
 """
 
-import io
 import re
 import time
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
-import zxingcpp
-from PIL import Image
 from playwright.sync_api import Page, expect
 
 from portal2fa.accounts.models import User
@@ -19,6 +16,7 @@ from portal2fa.twofactor.models import Authenticator, TwoFactorSettings
 
 from ..conftest import PASSWORD
 from ..reference_totp import totp
+from .qr import decode_qr
 
 STEP = 30
 ISSUER = "Portal E2E"
@@ -63,14 +61,6 @@ def expect_signed_in_home(page: Page, user: User) -> None:
 
 def expect_not_signed_in(page: Page) -> None:
     expect(page.get_by_role("button", name="Sign out", exact=True)).to_have_count(0)
-
-
-def decode_qr(page: Page) -> str:
-    png = page.locator('[data-testid="qr"] svg').screenshot()
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert len(results) == 1, f"expected one barcode in the QR screenshot, found {len(results)}"
-    assert results[0].format == zxingcpp.BarcodeFormat.QRCode
-    return results[0].text
 
 
 def step_of(unix_time: float) -> int:

@@ -217,3 +217,19 @@ def test_enroll_with_a_passkey_alone_then_sign_in_with_it_or_a_backup_code(
     page.get_by_role("button", name="Verify", exact=True).click()
     expect_signed_in(page)
     assert keys.credentials() == [] and credential
+
+
+def test_on_an_ip_address_the_page_says_passkeys_need_the_site_name(
+    page: Page, transactional_db, browser_policy, make_user, live_server
+):
+    """Browsers refuse WebAuthn with an IP address as the relying party: the page says what to do
+    instead of a failed ceremony."""
+    user = make_user("ivy@example.com", name="Ivy Address")
+    port = live_server.url.rsplit(":", 1)[1]
+    page.goto(f"http://127.0.0.1:{port}/signin/")
+    page.get_by_label("Email", exact=True).fill(user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/signin/enroll/$"))
+    expect(page.get_by_text(f"open http://localhost:{port}/")).to_be_visible()
+    expect(page.get_by_role("button", name="Use a passkey or security key")).to_be_disabled()

@@ -102,7 +102,8 @@ def run_demo(args) -> int:
     created = seed_demo()
     print("Demo portal seeded." if created else "Demo portal already seeded; data left as it is.")
     port = os.environ.get("PORT", "8000")
-    print(f"\n  URL:            http://127.0.0.1:{port}/")
+    # localhost, not 127.0.0.1: browsers refuse passkeys on an IP address
+    print(f"\n  URL:            http://localhost:{port}/")
     print(f"  Administrator:  {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}")
     print(f"  Other users:    any seeded email (see 'portal2fa user list') / {DEMO_PASSWORD}\n")
     print("  The Administrator role requires 2FA: the first sign-in asks you to scan a QR code,")

@@ -105,6 +105,13 @@ function setUp(form) {
     button.disabled = true;
     return;
   }
+  // WebAuthn refuses an IP address as the site's name (the relying party id): say so up front.
+  if (/^[\d.]+$|^\[.*\]$/.test(window.location.hostname)) {
+    const port = window.location.port ? `:${window.location.port}` : "";
+    say(`Passkeys need the site's name in the address bar, not an IP address: open http://localhost${port}/ or the site's domain name.`);
+    button.disabled = true;
+    return;
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     button.disabled = true;

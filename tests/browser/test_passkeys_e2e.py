@@ -213,7 +213,7 @@ def test_enroll_with_a_passkey_alone_then_sign_in_with_it_or_a_backup_code(
     sign_out(page)
     keys.fresh()  # an authenticator without the credential
     sign_in_with_password(page, user.email)
-    page.get_by_label("Code", exact=True).fill(codes[0])
+    page.get_by_label("Backup code", exact=True).fill(codes[0])
     page.get_by_role("button", name="Verify", exact=True).click()
     expect_signed_in(page)
     assert keys.credentials() == [] and credential

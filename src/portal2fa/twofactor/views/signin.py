@@ -179,6 +179,9 @@ def verify(request):
     if elsewhere:
         return elsewhere
     form = CodeForm(request.POST if request.method == "POST" else None)
+    has_app = challenge.user.authenticator.has_app  # else enrolled with passkeys alone
+    if not has_app:
+        form.fields["code"].label = "Backup code"
     attempt, status, locked = _submit_code(request, challenge, form, policy)
     if attempt:
         if attempt.used_backup_code:
@@ -193,7 +196,7 @@ def verify(request):
         **trusted.offer(request, challenge.user, policy),  # "Unrecognized devices only"
         "email_code": False,
         "sms_code": False,
-        "has_app": challenge.user.authenticator.has_app,  # else enrolled with passkeys alone
+        "has_app": has_app,
     }
     # "Try another way" (no extra query when the switches are off)
     if policy.email_codes_allowed:

@@ -89,3 +89,28 @@ def test_parallel_enrollments_with_keys_on_one_token_enroll_once(user, policy):
     assert WebAuthnCredential.objects.filter(user=user).count() == 1
     assert BackupCode.objects.filter(authenticator__user=user).count() == 10
     assert counters.drift() == {}
+
+
+def test_one_passkey_confirmation_pays_for_one_change_under_a_race(user, policy):
+    """Review finding: the confirmation was a session flag, so parallel requests could each use it.
+    Its single use is now one conditional DELETE: eight parallel regenerations, one new set."""
+    from portal2fa.audit.models import Action, AuditEvent
+    from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate_confirmed
+    from portal2fa.twofactor.services.step_up import step_up_with_passkey
+
+    from .test_passkey_enrollment import enroll_with_key
+
+    attempt, key, _ = enroll_with_key(user, at=T0)
+    options, challenge = service.authentication_options(user=user, rp=RP)
+    confirmed = step_up_with_passkey(
+        user=user, response=key.assert_(options), expected_challenge=challenge, rp=RP, at=later(1)
+    )
+    assert confirmed.ok and confirmed.nonce
+    results = run_together(
+        [
+            lambda: backup_codes_regenerate_confirmed(user=user, nonce=confirmed.nonce, at=later(2))
+            for _ in range(8)
+        ]
+    )
+    assert sum(r.ok for r in results) == 1
+    assert AuditEvent.objects.filter(action=Action.BACKUP_CODES_REGENERATED).count() == 1

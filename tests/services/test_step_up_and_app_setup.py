@@ -27,7 +27,11 @@ from portal2fa.twofactor.services.backup_codes import (
 )
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.code_budget import LOCKED_MESSAGE
-from portal2fa.twofactor.services.step_up import step_up_refusal, step_up_with_passkey
+from portal2fa.twofactor.services.step_up import (
+    USED_OR_EXPIRED,
+    step_up_refusal,
+    step_up_with_passkey,
+)
 from tests.reference_totp import totp
 from tests.soft_authenticator import SoftAuthenticator
 
@@ -139,12 +143,16 @@ def test_no_confirmation_while_locked_where_passkeys_are_forbidden_or_without_ke
 
 
 def test_a_confirmed_regeneration_replaces_the_set_and_keeps_the_counters(key_only):
-    user, _, old_codes = key_only
+    user, key, old_codes = key_only
     at = later(minutes=1)
     token = challenge_issue(user=user, at=at)
     assert challenge_attempt(token=token, code=old_codes[0], at=at).ok  # 9 left
-    result = backup_codes_regenerate_confirmed(user=user, at=later(minutes=2))
+    nonce = confirm(user, key, at=at).nonce
+    result = backup_codes_regenerate_confirmed(user=user, nonce=nonce, at=later(minutes=2))
     assert result.ok and len(result.backup_codes) == 10
+    # one confirmation, one change: the same nonce again is refused, and nothing is issued
+    again = backup_codes_regenerate_confirmed(user=user, nonce=nonce, at=later(minutes=2))
+    assert not again.ok and again.message == USED_OR_EXPIRED
     assert Authenticator.objects.get(user=user).backup_codes_remaining == 10
     assert counters.drift() == {}
     event = AuditEvent.objects.get(action=Action.BACKUP_CODES_REGENERATED)
@@ -154,10 +162,21 @@ def test_a_confirmed_regeneration_replaces_the_set_and_keeps_the_counters(key_on
     assert challenge_attempt(token=token, code=result.backup_codes[0], at=later(minutes=3)).ok
 
 
+def test_a_confirmation_expires_and_needs_its_own_nonce(key_only):
+    user, key, _ = key_only
+    nonce = confirm(user, key, at=later(minutes=1)).nonce
+    wrong = backup_codes_regenerate_confirmed(user=user, nonce="not-it", at=later(minutes=2))
+    assert not wrong.ok and wrong.message == USED_OR_EXPIRED
+    late = backup_codes_regenerate_confirmed(user=user, nonce=nonce, at=later(minutes=6, seconds=1))
+    assert not late.ok and late.message == USED_OR_EXPIRED
+    assert not AuditEvent.objects.filter(action=Action.BACKUP_CODES_REGENERATED).exists()
+
+
 def test_a_confirmed_regeneration_is_refused_once_locked_or_reset(key_only):
-    user, _, _ = key_only
+    user, key, _ = key_only
+    nonce = confirm(user, key, at=later(minutes=1)).nonce
     lock(user)
-    refused = backup_codes_regenerate_confirmed(user=user, at=later(minutes=1))
+    refused = backup_codes_regenerate_confirmed(user=user, nonce=nonce, at=later(minutes=1))
     assert not refused.ok and refused.message == LOCKED_MESSAGE
     assert not AuditEvent.objects.filter(action=Action.BACKUP_CODES_REGENERATED).exists()
 

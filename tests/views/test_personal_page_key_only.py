@@ -12,10 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import counters
+from portal2fa.twofactor import backup_codes as backup_code_format
+from portal2fa.twofactor import counters, keys
 from portal2fa.twofactor.models import (
     Authenticator,
+    BackupCode,
     CodeGuessBudget,
+    StepUpGrant,
     TwoFactorSettings,
     WebAuthnCredential,
 )
@@ -283,3 +286,41 @@ def test_the_old_enroll_page_sends_a_key_only_user_to_the_page_without_a_false_m
     response = client.get(reverse("twofactor:account-enroll"), follow=True)
     assert response.redirect_chain[-1][0] == ACCOUNT
     assert "already set up" not in text(response)
+
+
+def test_a_key_only_user_whose_passkeys_are_forbidden_can_still_set_up_an_app(
+    client, user, key_only
+):
+    """Review finding: with passkeys forbidden and the backup codes used up, nothing could confirm
+    the app's setup. A sign-in with a backup code, when nothing else may be used, confirms it."""
+    _, codes = key_only
+    TwoFactorSettings.objects.filter(pk=1).update(passkeys_allowed=False)
+    Authenticator.objects.filter(user=user).update(backup_codes_remaining=1)  # the last one
+    BackupCode.objects.filter(authenticator__user=user).exclude(
+        digest=keys.backup_code_digest(backup_code_format.normalise(codes[0]))
+    ).update(used_at=timezone.now())
+    counters.rebuild()  # the shortcut above bypassed the services
+    client.post(reverse("twofactor:signout"))
+    sign_in(client, user.email)
+    verify = text(client.get(reverse("twofactor:signin-verify")))
+    assert "Passkeys are not allowed for your account now" in verify
+    done = client.post(reverse("twofactor:signin-verify"), {"code": codes[0]})
+    assert done.status_code == HTTPStatus.FOUND
+    page = text(client.get(ACCOUNT))
+    assert "Passkeys are no longer allowed for your account" in page
+    started = client.post(APP, {"start": "1"})  # no code: the sign-in confirmed it
+    assert started.status_code == HTTPStatus.SEE_OTHER and started.url == APP
+    secret = manual_key(client.get(APP)).replace(" ", "")
+    confirmed = client.post(APP, {"code": current_code(secret)})
+    assert confirmed.status_code in (HTTPStatus.FOUND, HTTPStatus.SEE_OTHER)
+    assert Authenticator.objects.get(user=user).has_app
+    assert counters.drift() == {}
+
+
+def test_an_app_user_signing_in_with_a_backup_code_gets_no_free_confirmation(
+    client, user, enrolled
+):
+    sign_in(client, user.email)
+    client.post(reverse("twofactor:signin-verify"), {"code": enrolled.backup_codes[0]})
+    assert step_up.STEP_UP_KEY not in client.session
+    assert not StepUpGrant.objects.filter(user=user).exists()

@@ -364,3 +364,17 @@ class TrustedBrowser(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "-last_used_at"], name="trusted_user_idx")]
+
+
+class StepUpGrant(models.Model):
+    """A confirmation on the personal page (services/step_up.py): the session that made it may make
+    one sensitive change without a code until `until`. The session holds a random nonce; only its
+    keyed hash is here, and a change consumes the row by one conditional DELETE whose row count
+    decides, so two parallel changes cannot both use one confirmation. One per user: a new
+    confirmation replaces the last."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    nonce_digest = models.CharField(max_length=64)
+    until = models.DateTimeField()

@@ -19,6 +19,7 @@ def fill(apps, schema_editor):
     )
     with_keys = Authenticator.objects.filter(user_id__in=Credential.objects.values("user_id"))
     with_keys.update(passkeys=Coalesce(Subquery(per_user, output_field=IntegerField()), 0))
+    OverviewCounter.objects.filter(name__startswith="method:").delete()  # re-applied: no doubles
     enrolled = Authenticator.objects.filter(user_active=True, confirmed_at__isnull=False)
     counts = {
         "method:totp": enrolled.exclude(encrypted_secret="").count(),
@@ -27,6 +28,13 @@ def fill(apps, schema_editor):
     OverviewCounter.objects.bulk_create(
         OverviewCounter(name=name, shard=0, value=n) for name, n in counts.items() if n
     )
+
+
+def forget(apps, schema_editor):
+    """Back to 0009: the method counters go with the fields they count."""
+    apps.get_model("twofactor", "OverviewCounter").objects.filter(
+        name__startswith="method:"
+    ).delete()
 
 
 class Migration(migrations.Migration):
@@ -43,5 +51,5 @@ class Migration(migrations.Migration):
             name="encrypted_secret",
             field=models.TextField(blank=True),
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.RunPython(fill, forget),
     ]

@@ -66,13 +66,13 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
 
 
 def backup_codes_regenerate_confirmed(
-    *, user, at: datetime, client_address=None, confirmed_with: str = "passkey"
+    *, user, nonce: str, at: datetime, client_address=None, confirmed_with: str = "passkey"
 ) -> Regeneration:
     """Regeneration after the user confirmed with a passkey (services/step_up.py) instead of a
     code: no code is checked here; a lock or a reset since the confirmation still refuses."""
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)
-        refusal = confirmed_refusal(user, at=at)
+        refusal = confirmed_refusal(user, at=at, nonce=nonce)
         if refusal:
             return Regeneration(False, refusal)
         authenticator = Authenticator.objects.get(user=user)

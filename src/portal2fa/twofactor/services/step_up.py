@@ -5,18 +5,25 @@ current second factor. A user without an authenticator app (passkeys alone) has 
 a backup code, and one who has used them all would have none: an assertion by one of their keys
 confirms it instead. It is checked as the sign-in's is (services/passkeys.verify_assertion: the
 signature by py_webauthn, the counter by a conditional UPDATE, a clone refused and audited), under
-the per-user lock, and a refused one counts on the account's code budget like a wrong code. What
-the confirmation allows (one sensitive change within a few minutes) is the view's session state
-(web/step_up.py); `confirmed_refusal` re-checks, at that change, what may have changed since.
+the per-user lock, and a refused one counts on the account's code budget like a wrong code.
+
+A confirmation allows one sensitive change within STEP_UP_LIFETIME: a StepUpGrant row holds the
+keyed hash of a nonce the session keeps (web/step_up.py), and the change consumes it with one
+conditional DELETE in its own transaction (`confirmed_refusal`), so two parallel changes cannot
+both use one confirmation. It re-checks, at that change, what may have changed since.
+
+A user who has nothing to confirm with (no app, no passkey they may use) and signs in with a
+backup code gets a confirmation with that sign-in (`grant_after_backup_code`): otherwise one whose
+passkeys a role has since forbidden could never set up an app once the codes ran out.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from .. import messages
-from ..models import Authenticator
+from .. import crypto, keys, messages
+from ..models import Authenticator, StepUpGrant
 from . import code_budget
 from . import codes as code_checks
 from .passkeys import (
@@ -36,6 +43,20 @@ class Confirmation:
     ok: bool
     message: str = ""
     locked: bool = False
+    nonce: str = ""  # for the session, when ok
+
+
+STEP_UP_LIFETIME = timedelta(minutes=5)
+USED_OR_EXPIRED = "That confirmation was used or has expired. Confirm again."
+
+
+def _grant(user, *, at: datetime) -> str:
+    nonce = crypto.new_token()
+    StepUpGrant.objects.update_or_create(
+        user=user,
+        defaults={"nonce_digest": keys.token_digest(nonce), "until": at + STEP_UP_LIFETIME},
+    )
+    return nonce
 
 
 def _refusal(user, at: datetime) -> Confirmation | None:
@@ -84,7 +105,7 @@ def step_up_with_passkey(
         )
         if verified:
             code_budget.code_success(user.pk)
-            return Confirmation(True)
+            return Confirmation(True, nonce=_grant(user, at=at))
         budget = code_budget.code_failure_count(user, at=at, client_address=client_address)
     message = CLONED if cloned else NOT_ACCEPTED
     if budget:
@@ -92,9 +113,27 @@ def step_up_with_passkey(
     return Confirmation(False, message)
 
 
-def confirmed_refusal(user, *, at: datetime) -> str | None:
-    """At the change a confirmation allowed: refused if the account's second factor was locked or
-    the enrollment reset meanwhile. Call under the user lock (the change's transaction)."""
+def grant_after_backup_code(user, *, at: datetime) -> str | None:
+    """A sign-in just passed with a backup code: a confirmation (its nonce) when the user has
+    nothing else to confirm with, else None."""
+    enrollment = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
+    if enrollment is None or enrollment.has_app:
+        return None
+    if enrollment.passkeys and passkeys_usable(user):
+        return None
+    with transaction.atomic():
+        return _grant(user, at=at)
+
+
+def confirmed_refusal(user, *, at: datetime, nonce: str) -> str | None:
+    """At the change a confirmation allowed: consumes it (one conditional DELETE), refused if it
+    was used or expired, or the account's second factor was locked or the enrollment reset
+    meanwhile. Call under the user lock, in the change's transaction."""
+    consumed = StepUpGrant.objects.filter(
+        user=user, nonce_digest=keys.token_digest(nonce or ""), until__gt=at
+    ).delete()[0]
+    if not consumed:
+        return USED_OR_EXPIRED
     refusal = code_budget.code_budget_refusal(user.pk, at=at)
     if refusal:
         return refusal.message
@@ -103,8 +142,8 @@ def confirmed_refusal(user, *, at: datetime) -> str | None:
     return None
 
 
-def still_confirmed(user, *, at: datetime) -> str | None:
+def still_confirmed(user, *, at: datetime, nonce: str) -> str | None:
     """confirmed_refusal in a transaction of its own (a change that starts a ceremony)."""
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)
-        return confirmed_refusal(user, at=at)
+        return confirmed_refusal(user, at=at, nonce=nonce)

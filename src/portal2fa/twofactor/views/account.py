@@ -119,9 +119,10 @@ def regenerate(request):
     if shown_codes.pending(request, at=now):
         return see_other(reverse("twofactor:account-codes"))
     form = TotpForm(request.POST)
-    if confirmation.take(request, at=now):  # confirmed with a passkey: no code this time
+    nonce = confirmation.take(request, at=now)
+    if nonce is not None:  # confirmed with a passkey: no code this time
         result = backup_codes_regenerate_confirmed(
-            user=request.user, at=now, client_address=client_address(request)
+            user=request.user, nonce=nonce, at=now, client_address=client_address(request)
         )
         if not result.ok:
             messages.error(request, result.message)

@@ -74,8 +74,9 @@ def app_setup(request):
 def _start(request, now):
     """The confirmation first; then a new secret (a second start shows a new one)."""
     address = client_address(request)
-    if confirmation.take(request, at=now):  # confirmed with a passkey: no code this time
-        refusal = still_confirmed(request.user, at=now)
+    nonce = confirmation.take(request, at=now)
+    if nonce is not None:  # confirmed with a passkey: no code this time
+        refusal = still_confirmed(request.user, at=now, nonce=nonce)
         if refusal:
             messages.error(request, refusal)
             return see_other(reverse("twofactor:account"))

@@ -36,8 +36,8 @@ ENROLL_KEY = "portal2fa_passkey_enroll"  # {"challenge", "name", "token", "until
 CONFIRM_KEY = "portal2fa_passkey_confirm"  # {"challenge", "until"}
 CONFIRMED = (
     "You confirmed with your passkey. For the next "
-    f"{confirmation.STEP_UP_LIFETIME.seconds // 60} minutes you can make one change that asks "
-    "for a code without entering one."
+    f"{confirmation.STEP_UP_LIFETIME.seconds // 60} minutes you can generate new backup codes, "
+    "add a key or set up an authenticator app once without entering a code."
 )
 MAX_RESPONSE = 64 * 1024
 CEREMONY_SECONDS = 300
@@ -85,8 +85,9 @@ def register_options(request):
         name = service.clean_name(request.POST.get("name"))
     except service.PasskeyError as error:
         return _error(str(error))
-    if confirmation.take(request, at=now):  # confirmed with a passkey: no code this time
-        refusal = still_confirmed(request.user, at=now)
+    nonce = confirmation.take(request, at=now)
+    if nonce is not None:  # confirmed with a passkey: no code this time
+        refusal = still_confirmed(request.user, at=now, nonce=nonce)
         if refusal:
             return _error(refusal)
     else:
@@ -175,7 +176,7 @@ def confirm(request):
     )
     if not result.ok:
         return _error(result.message, 403 if result.locked else 400, locked=result.locked)
-    confirmation.grant(request, at=now)
+    confirmation.grant(request, result.nonce, at=now)
     messages.success(request, CONFIRMED)
     return JsonResponse({"redirect": reverse("twofactor:account")})
 

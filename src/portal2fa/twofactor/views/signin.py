@@ -34,7 +34,8 @@ from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
 from ..services.passkeys import has_passkeys
 from ..services.password import SignInRefused, password_authenticate
-from ..web import device, shown_codes, trusted
+from ..services.step_up import grant_after_backup_code
+from ..web import device, shown_codes, step_up, trusted
 from ..web import session as second_factor
 from ..web.http import client_address, see_other
 
@@ -186,6 +187,9 @@ def verify(request):
     if attempt:
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
+            nonce = grant_after_backup_code(challenge.user, at=timezone.now())
+            if nonce:  # nothing else to confirm with: this sign-in confirms one change
+                step_up.grant(request, nonce, at=timezone.now())
         response = HttpResponseRedirect(second_factor.take_next(request))
         factor = "backup" if attempt.used_backup_code else "totp"
         trusted.grant_if_asked(request, response, challenge.user, policy=policy, factor=factor)

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import SESSION_KEY
 
-STEP_UP_KEY = "portal2fa_step_up"  # {"user", "until"}
+from ..services.step_up import STEP_UP_LIFETIME
+
+STEP_UP_KEY = "portal2fa_step_up"  # {"user", "until", "nonce"}
 APP_KEY = "portal2fa_app_setup"  # {"user", "secret" (encrypted), "until"}
-STEP_UP_LIFETIME = timedelta(minutes=5)
 APP_SETUP_LIFETIME = timedelta(minutes=10)
 
 
@@ -34,10 +35,12 @@ def _valid(request, key: str, *, at: datetime) -> dict | None:
     return None
 
 
-def grant(request, *, at: datetime) -> None:
+def grant(request, nonce: str, *, at: datetime) -> None:
+    """Keep a confirmation's nonce (services/step_up.py holds its hash and decides its use)."""
     request.session[STEP_UP_KEY] = {
         "user": _user(request),
         "until": (at + STEP_UP_LIFETIME).timestamp(),
+        "nonce": nonce,
     }
 
 
@@ -47,11 +50,12 @@ def confirmed_until(request, *, at: datetime) -> datetime | None:
     return datetime.fromtimestamp(float(entry["until"]), tz=at.tzinfo) if entry else None
 
 
-def take(request, *, at: datetime) -> bool:
-    """Consume the confirmation: True if there was a valid one."""
-    found = _valid(request, STEP_UP_KEY, at=at) is not None
+def take(request, *, at: datetime) -> str | None:
+    """The confirmation's nonce, taken from the session (the service consumes it for good), or
+    None when there is no valid one."""
+    entry = _valid(request, STEP_UP_KEY, at=at)
     request.session.pop(STEP_UP_KEY, None)
-    return found
+    return str(entry.get("nonce") or "") if entry else None
 
 
 def keep_app_secret(request, encrypted_secret: str, *, at: datetime) -> None:

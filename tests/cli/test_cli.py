@@ -151,6 +151,9 @@ def test_settings_show_and_set(db, capsys):
         (("settings", "set", "enrollment", "sometimes"), "required"),
         (("settings", "set", "low-codes-threshold", "10"), "lower than"),
         (("settings", "set", "issuer-name", "a:b"), "colon"),
+        (("settings", "set", "enforcement", "sometimes"), "unrecognized-devices"),
+        (("settings", "set", "trust-days", "91"), "trust-days"),
+        (("settings", "set", "trust-days", "0"), "trust-days"),
     ],
 )
 def test_refused_commands_change_nothing(bob, capsys, argv, fragment):
@@ -205,3 +208,17 @@ def test_settings_show_and_set_the_methods(db, capsys):
     assert get_settings().email_codes_allowed
     event = AuditEvent.objects.get(action=Action.SETTINGS_CHANGED)
     assert event.detail["changes"] == {"email_codes_allowed": [False, True]}
+
+
+def test_settings_show_and_set_the_enforcement(db, capsys):
+    shown = dict(line.split(None, 1) for line in _run(capsys, "settings", "show")[1].splitlines())
+    assert (shown["enforcement"], shown["trust-days"]) == ("every-signin", "30")
+    assert _run(capsys, "settings", "set", "enforcement", "Unrecognized-Devices")[0] == 0
+    assert _run(capsys, "settings", "set", "trust-days", "7")[0] == 0
+    policy = get_settings()
+    assert (policy.enforcement, policy.trust_days) == ("unrecognized_devices", 7)
+    changes = [
+        e.detail["changes"] for e in AuditEvent.objects.filter(action=Action.SETTINGS_CHANGED)
+    ]
+    assert {"enforcement": ["every_signin", "unrecognized_devices"]} in changes
+    assert {"trust_days": [30, 7]} in changes

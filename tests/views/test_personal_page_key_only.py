@@ -324,3 +324,25 @@ def test_an_app_user_signing_in_with_a_backup_code_gets_no_free_confirmation(
     client.post(reverse("twofactor:signin-verify"), {"code": enrolled.backup_codes[0]})
     assert step_up.STEP_UP_KEY not in client.session
     assert not StepUpGrant.objects.filter(user=user).exists()
+
+
+def test_the_personal_page_opens_no_number_pad_and_tells_the_not_enrolled_the_truth(
+    client, make_user, policy
+):
+    """Walkthrough findings: no code field takes the focus on arrival (a phone would open its
+    number pad for a destructive action), and a user without 2FA is not told of a second factor."""
+    nobody = make_user("nobody@example.com")
+    client.force_login(nobody)
+    page = text(client.get(ACCOUNT))
+    assert "autofocus" not in page
+    assert "No browser is trusted." in page and "asks for your second factor" not in page
+
+
+def test_the_enrollment_step_does_not_promise_a_factor_at_every_sign_in(client, user, policy):
+    sign_in(client, user.email)
+    page = text(client.get(reverse("twofactor:signin-enroll")))
+    assert (
+        "Your account requires a second factor: a code from an authenticator app or a passkey."
+        in page
+    )
+    assert "at every sign-in" not in page

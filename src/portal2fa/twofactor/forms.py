@@ -47,6 +47,11 @@ class CodeForm(forms.Form):
         error_messages={"required": "Enter a code.", "max_length": "That is not a valid code."},
     )
 
+    def __init__(self, *args, autofocus: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not autofocus:  # a page where the code field is not the point of arrival
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+
     def clean_code(self):
         code = strip_separators(self.cleaned_data["code"])  # any space or dash people paste
         if not code:
@@ -61,9 +66,8 @@ class BackupCodeForm(CodeForm):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "app_%s")  # beside the page's other code fields
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, autofocus=False, **kwargs)
         self.fields["code"].label = "Backup code"
-        self.fields["code"].widget.attrs.pop("autofocus", None)
 
 
 class TotpForm(CodeForm):

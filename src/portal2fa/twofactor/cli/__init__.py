@@ -1,5 +1,6 @@
-"""Portal 2FA's commands for administrators and scripts: `python manage.py portal2fa …` in any
-host, and the demo's standalone `portal2fa`, which adds the demo portal's own commands.
+"""Portal 2FA's commands for administrators and scripts (`python manage.py portal2fa …`).
+
+In any host, and the demo's standalone `portal2fa`, which adds the demo portal's own commands.
 
 Thin over the services. Exit status 0 on success; 2 with one line on stderr for bad arguments or
 refused changes.

@@ -28,6 +28,16 @@ def parse_enrollment(text: str) -> bool:
     return lowered == "required"
 
 
+ENFORCEMENT_NAMES = {"every-signin": "every_signin", "unrecognized-devices": "unrecognized_devices"}
+
+
+def parse_enforcement(text: str) -> str:
+    lowered = text.strip().lower()
+    if lowered not in ENFORCEMENT_NAMES:
+        raise CommandError(f"enforcement is 'every-signin' or 'unrecognized-devices', got {text!r}")
+    return ENFORCEMENT_NAMES[lowered]
+
+
 # CLI name -> (model field, parser)
 SETTINGS_KEYS = {
     "enabled": ("enabled", parse_bool),
@@ -40,4 +50,6 @@ SETTINGS_KEYS = {
     "email-codes": ("email_codes_allowed", parse_bool),
     "passkeys": ("passkeys_allowed", parse_bool),
     "sms-codes": ("sms_codes_allowed", parse_bool),
+    "enforcement": ("enforcement", parse_enforcement),
+    "trust-days": ("trust_days", parse_int),
 }

@@ -29,6 +29,8 @@ def settings_show(args) -> int:
         "email-codes": "true" if policy.email_codes_allowed else "false",
         "passkeys": "true" if policy.passkeys_allowed else "false",
         "sms-codes": "true" if policy.sms_codes_allowed else "false",
+        "enforcement": policy.enforcement.replace("_", "-"),
+        "trust-days": policy.trust_days,
     }
     for key, value in values.items():
         print(f"{key:<22} {value}")

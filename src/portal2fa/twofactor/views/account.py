@@ -29,7 +29,7 @@ from ..web.http import client_address, see_other
 @never_cache
 @require_safe
 def overview(request):
-    return _account_page(request, TotpForm())
+    return _account_page(request, TotpForm(autofocus=False))  # no number pad on arrival
 
 
 def _account_page(request, regenerate_form, status: int = 200, app_form=None):

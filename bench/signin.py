@@ -6,7 +6,9 @@ Starts gunicorn (2 sync workers) on a free local port with bench/signin_app.py, 
 users each held at the second factor (a session and a security token, as the password step leaves
 them), then sends, from 8 client threads, N verify POSTs with each user's current TOTP code, and N
 POSTs to the bare login view; prints requests per second of each, side by side, and the ratio.
-Public tools only: gunicorn, http.client, time.perf_counter.
+Then, on a fresh gunicorn each, N bare-login POSTs and N verify POSTs from the same 8 threads: the
+peak RSS (VmHWM in /proc/<pid>/status) of each worker after them, side by side, and the ratio.
+Public tools only: gunicorn, http.client, time.perf_counter, /proc.
 """
 
 import argparse
@@ -125,30 +127,86 @@ def run(port, jobs, build):
     return len(jobs) / (time.perf_counter() - started), statuses
 
 
-users, secret = prepare(args.requests)
-port = free_port()
-server = subprocess.Popen(
-    [
-        os.path.join(os.path.dirname(sys.executable), "gunicorn"),
-        "--workers=2",
-        f"--bind=127.0.0.1:{port}",
-        f"--chdir={HERE}",
-        f"--pythonpath={SRC}",
-        "--log-level=warning",
-        "signin_app:application",
-    ],
-    env={**os.environ, "DJANGO_SETTINGS_MODULE": "signin_app"},
-)
-try:
+def start_server(port):
+    server = subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+            "--workers=2",
+            f"--bind=127.0.0.1:{port}",
+            f"--chdir={HERE}",
+            f"--pythonpath={SRC}",
+            "--log-level=warning",
+            "signin_app:application",
+        ],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "signin_app"},
+    )
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
         except OSError:
             time.sleep(0.2)
-    run(port, list(range(20)), lambda i: ("/bench/login/", {"user": users[i].pk}, ""))
+    return server
+
+
+def stop_server(server):
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def workers_of(master: int) -> list[int]:
+    """The gunicorn master's child processes (its workers), from /proc."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    # pid (comm) state ppid ...: comm may hold spaces, so split after its ")"
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == master:
+                pids.append(int(entry))
+    return sorted(pids)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident set size so far, in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for {pid}")
+
+
+def peaks_after(jobs, build, before=None) -> list[float]:
+    """A fresh gunicorn; `before()`, then the jobs from the client threads (statuses must all be
+    302 /); the peak RSS of each worker after them, largest first."""
+    port = free_port()
+    server = start_server(port)
+    try:
+        if before:
+            before()
+        _, statuses = run(port, jobs, build)
+        assert set(statuses) == {"302 /"}, statuses
+        return sorted((peak_rss_mb(pid) for pid in workers_of(server.pid)), reverse=True)
+    finally:
+        stop_server(server)
+
+
+users, secret = prepare(args.requests)
+port = free_port()
+server = start_server(port)
+from tests.reference_totp import totp as code_at  # noqa: E402 (RFC 6238, independent of the app's)
+
+
+def bare(i):
+    return ("/bench/login/", {"user": users[i].pk}, "")
+
+
+try:
+    run(port, list(range(20)), bare)
     sessions = [held_session(u) for u in users]
-    from tests.reference_totp import totp as code_at  # RFC 6238, independent of the app's
 
     def verify(i):
         return (
@@ -164,7 +222,7 @@ try:
     for r in range(rounds):
         jobs = list(range(r, len(users), rounds))
         rate_r, st = run(port, jobs, verify)
-        floor_r, fst = run(port, jobs, lambda i: ("/bench/login/", {"user": users[i].pk}, ""))
+        floor_r, fst = run(port, jobs, bare)
         verify_time += len(jobs) / rate_r
         login_time += len(jobs) / floor_r
         ratios.append(rate_r / floor_r)
@@ -181,5 +239,24 @@ try:
     print(f"bare login()  {floor:7.1f} req/s   responses {floor_statuses}")
     print(f"ratio verify / bare login: {rate / floor:.2f} (target >= 0.6)")
 finally:
-    server.terminate()
-    server.wait(timeout=10)
+    stop_server(server)
+
+# Peak RSS per worker: each run on a fresh gunicorn (VmHWM only grows over a process's life),
+# the bare-login floor first, then the verify POSTs (new tokens; the codes' replay guard reset,
+# as every user's code of this time step was used above).
+jobs = list(range(len(users)))
+floor_peaks = peaks_after(jobs, bare)
+
+
+def fresh_sign_ins():
+    Authenticator.objects.filter(user__in=users).update(last_used_step=None)
+    sessions[:] = [held_session(u) for u in users]
+
+
+peaks = peaks_after(jobs, verify, before=fresh_sign_ins)
+print(
+    f"peak RSS per worker after {len(jobs)} POSTs from {args.threads} clients (VmHWM, MB): "
+    f"verify {', '.join(f'{p:.1f}' for p in peaks)}; "
+    f"bare login() {', '.join(f'{p:.1f}' for p in floor_peaks)}; "
+    f"ratio of the largest {max(peaks) / max(floor_peaks):.2f}"
+)

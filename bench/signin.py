@@ -6,8 +6,9 @@ Starts gunicorn (2 sync workers) on a free local port with bench/signin_app.py, 
 users each held at the second factor (a session and a security token, as the password step leaves
 them), then sends, from 8 client threads, N verify POSTs with each user's current TOTP code, and N
 POSTs to the bare login view; prints requests per second of each, side by side, and the ratio.
-Then, on a fresh gunicorn each, N bare-login POSTs and N verify POSTs from the same 8 threads: the
-peak RSS (VmHWM in /proc/<pid>/status) of each worker after them, side by side, and the ratio.
+Then, on a fresh gunicorn each, N bare-login POSTs and N full sign-ins (the password step, Argon2
+with PORTAL2FA_ARGON2, then the code) from the same 8 threads: the peak RSS (VmHWM in
+/proc/<pid>/status) of each worker after them, side by side, and the ratio.
 Public tools only: gunicorn, http.client, time.perf_counter, /proc.
 """
 
@@ -35,6 +36,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -46,6 +48,7 @@ from portal2fa.twofactor.services.challenge import challenge_issue  # noqa: E402
 from portal2fa.twofactor.web.session import TOKEN_KEY  # noqa: E402
 
 CSRF = "b" * 32  # the same secret in the cookie and the form: Django compares them
+PASSWORD = "correct horse battery staple"  # for the full sign-ins of the RSS run
 
 
 def free_port() -> int:
@@ -91,8 +94,29 @@ def held_session(user) -> str:
     return session.session_key
 
 
-def run(port, jobs, build):
-    """POST each job from args.threads keep-alive connections; (requests/s, statuses)."""
+def post(conn, path, body, cookie, csrf=CSRF):
+    conn.request(
+        "POST",
+        path,
+        body=urllib.parse.urlencode({**body, "csrfmiddlewaretoken": csrf}),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}; {cookie}",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    return response
+
+
+def answer(response) -> str:
+    return f"{response.status} {response.getheader('Location', '')}".strip()
+
+
+def run(port, jobs, build=None, *, send=None):
+    """POST each job from args.threads keep-alive connections; (requests/s, statuses).
+    `build(job)` gives one POST's (path, fields, cookie); `send(conn, job)` makes its own."""
+    send = send or (lambda conn, job: answer(post(conn, *build(job))))
     statuses, lock = {}, threading.Lock()
     chunks = [jobs[i :: args.threads] for i in range(args.threads)]
     barrier = threading.Barrier(args.threads + 1)
@@ -101,19 +125,7 @@ def run(port, jobs, build):
         conn = http.client.HTTPConnection("127.0.0.1", port)
         barrier.wait()
         for job in chunk:
-            path, body, cookie = build(job)
-            conn.request(
-                "POST",
-                path,
-                body=urllib.parse.urlencode({**body, "csrfmiddlewaretoken": CSRF}),
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": f"csrftoken={CSRF}; {cookie}",
-                },
-            )
-            response = conn.getresponse()
-            response.read()
-            where = f"{response.status} {response.getheader('Location', '')}".strip()
+            where = send(conn, job)
             with lock:
                 statuses[where] = statuses.get(where, 0) + 1
 
@@ -179,19 +191,36 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for {pid}")
 
 
-def peaks_after(jobs, build, before=None) -> list[float]:
-    """A fresh gunicorn; `before()`, then the jobs from the client threads (statuses must all be
-    302 /); the peak RSS of each worker after them, largest first."""
+def peaks_after(jobs, send) -> list[float]:
+    """A fresh gunicorn; the jobs from the client threads (each must end `302 /`); the peak RSS
+    of each worker after them, largest first."""
     port = free_port()
     server = start_server(port)
     try:
-        if before:
-            before()
-        _, statuses = run(port, jobs, build)
+        _, statuses = run(port, jobs, send=send)
         assert set(statuses) == {"302 /"}, statuses
         return sorted((peak_rss_mb(pid) for pid in workers_of(server.pid)), reverse=True)
     finally:
         stop_server(server)
+
+
+def cookies_of(response) -> dict:
+    jar = {}
+    for header in response.headers.get_all("Set-Cookie") or ():
+        name, _, rest = header.partition("=")
+        jar[name.strip()] = rest.split(";", 1)[0]
+    return jar
+
+
+def full_sign_in(conn, i) -> str:
+    """The own sign-in page: the password step (Argon2), then the code, as a browser does."""
+    response = post(conn, "/signin/", {"email": users[i].email, "password": PASSWORD}, "")
+    if answer(response) != "302 /signin/verify/":
+        return f"password step: {answer(response)}"
+    jar = cookies_of(response)  # a new session id and CSRF secret (views/signin.py)
+    code = {"code": code_at(secret, time.time())}
+    cookie = f"sessionid={jar['sessionid']}"
+    return answer(post(conn, "/signin/verify/", code, cookie, csrf=jar["csrftoken"]))
 
 
 users, secret = prepare(args.requests)
@@ -242,21 +271,17 @@ finally:
     stop_server(server)
 
 # Peak RSS per worker: each run on a fresh gunicorn (VmHWM only grows over a process's life),
-# the bare-login floor first, then the verify POSTs (new tokens; the codes' replay guard reset,
-# as every user's code of this time step was used above).
+# the bare-login floor first, then N full sign-ins (password step with Argon2, then the code; the
+# codes' replay guard reset, as every user's code of this time step was used above).
 jobs = list(range(len(users)))
-floor_peaks = peaks_after(jobs, bare)
-
-
-def fresh_sign_ins():
-    Authenticator.objects.filter(user__in=users).update(last_used_step=None)
-    sessions[:] = [held_session(u) for u in users]
-
-
-peaks = peaks_after(jobs, verify, before=fresh_sign_ins)
+floor_peaks = peaks_after(jobs, lambda conn, i: answer(post(conn, *bare(i))))
+User.objects.filter(pk__in=[u.pk for u in users]).update(password=make_password(PASSWORD))
+Authenticator.objects.filter(user__in=users).update(last_used_step=None)
+peaks = peaks_after(jobs, full_sign_in)
+mb = ", ".join
 print(
-    f"peak RSS per worker after {len(jobs)} POSTs from {args.threads} clients (VmHWM, MB): "
-    f"verify {', '.join(f'{p:.1f}' for p in peaks)}; "
-    f"bare login() {', '.join(f'{p:.1f}' for p in floor_peaks)}; "
+    f"peak RSS per worker after {len(jobs)} sign-ins from {args.threads} clients (VmHWM, MB): "
+    f"password + verify {mb(f'{p:.1f}' for p in peaks)}; "
+    f"bare login() {mb(f'{p:.1f}' for p in floor_peaks)}; "
     f"ratio of the largest {max(peaks) / max(floor_peaks):.2f}"
 )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef
 
 from ...audit.models import Action
 from ...audit.services import record
@@ -20,6 +20,7 @@ from . import code_budget
 from . import codes as code_checks
 from .clock_skew import skew_hint, suspected_skew
 from .enrollment import confirm_pending
+from .sessions import generation_of, note_generation
 
 TOKEN_LIFETIME = timedelta(minutes=10)
 
@@ -115,9 +116,11 @@ def _count_failure(
     return Attempt(False, messages.invalid_with_remaining(remaining) + hint)
 
 
-def _lock_and_reread(challenge: SignInChallenge):
+def _lock_and_reread(challenge: SignInChallenge, *, with_generation: bool = False):
     """Take the per-user lock (codes.serialize_code_checks), then re-read under it, in one
-    statement, the challenge's counters, the user's authenticator and the account's code budget.
+    statement, the challenge's counters, the user's authenticator and the account's code budget
+    (with_generation: and the user's session generation, noted on the user for a login that
+    follows in this request, services/sessions.py).
 
     Two statements, not one: on PostgreSQL a SELECT .. FOR UPDATE that waits for the lock returns
     the rows of the snapshot it started with, so counters read in the locking statement would be
@@ -126,9 +129,14 @@ def _lock_and_reread(challenge: SignInChallenge):
     code_checks.serialize_code_checks(challenge.user_id)
     fresh = SignInChallenge.objects.select_related(
         "user", "user__authenticator", "user__portal2fa_code_budget"
-    ).get(pk=challenge.pk)
+    )
+    if with_generation:
+        fresh = fresh.annotate(portal2fa_generation=generation_of(OuterRef("user_id")))
+    fresh = fresh.get(pk=challenge.pk)
     challenge.failed_attempts, challenge.completed_at = fresh.failed_attempts, fresh.completed_at
     challenge.user = fresh.user
+    if with_generation:
+        note_generation(fresh.user, fresh.portal2fa_generation)
     budget = getattr(fresh.user, "portal2fa_code_budget", None)
     return challenge, getattr(fresh.user, "authenticator", None), budget
 
@@ -154,7 +162,7 @@ def challenge_attempt(
     if challenge is None:
         return Attempt(False, EXPIRED)
     with transaction.atomic():
-        challenge, authenticator, budget = _lock_and_reread(challenge)
+        challenge, authenticator, budget = _lock_and_reread(challenge, with_generation=True)
         if challenge.completed_at:
             return Attempt(False, EXPIRED)
         if challenge.locked:

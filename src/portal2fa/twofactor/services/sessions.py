@@ -12,7 +12,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 
 from ..models import SessionGeneration
 
@@ -23,6 +23,29 @@ CHECKED_KEY = "portal2fa_generation_checked"  # in a session: when it was last c
 def session_generation(user_pk) -> int:
     row = SessionGeneration.objects.filter(user_id=user_pk).values_list("generation").first()
     return row[0] if row else 0
+
+
+# The own sign-in page reads the generation with the challenge under the per-user lock (one
+# statement less at login). Read there, before login(), it can only be lower than or equal to a
+# read at login (a generation only grows): a security change in between ends the new session
+# rather than letting it survive, which is the stricter of the two.
+NOTED_GENERATION = "_portal2fa_generation"
+
+
+def generation_of(user_ref):
+    """The generation of the user `user_ref` (an OuterRef) as a subquery; NULL without a row."""
+    return Subquery(SessionGeneration.objects.filter(user_id=user_ref).values("generation")[:1])
+
+
+def note_generation(user, generation: int | None) -> None:
+    """Keep a generation read in this request on the user object, for the login that follows."""
+    setattr(user, NOTED_GENERATION, generation or 0)
+
+
+def generation_at_login(user) -> int:
+    """The generation noted on `user` in this request (used once), else read now."""
+    noted = user.__dict__.pop(NOTED_GENERATION, None)
+    return noted if noted is not None else session_generation(user.pk)
 
 
 def sessions_end_others(*, user, keep_session_key: str | None = None) -> int:

@@ -27,6 +27,7 @@ from ..services.challenge import challenge_issue, signin_without_second_factor
 from ..services.sessions import (
     CHECKED_KEY,
     GENERATION_KEY,
+    generation_at_login,
     session_generation,
     sessions_end_others,
 )
@@ -55,7 +56,7 @@ def forget(request) -> None:
 
 def record_generation(request, user) -> None:
     """At login: the user's session generation now; a later security change ends this session."""
-    request.session[GENERATION_KEY] = session_generation(user.pk)
+    request.session[GENERATION_KEY] = generation_at_login(user)
     request.session[CHECKED_KEY] = time.time()
 
 

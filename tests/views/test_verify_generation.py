@@ -1,0 +1,59 @@
+"""The own sign-in page reads the user's session generation with the challenge, under the per-user
+lock, instead of in its own statement at login() (services/sessions.py NOTED_GENERATION). Read
+earlier, it may only be lower: a security change during the sign-in ends the new session."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from portal2fa.twofactor.services import codes
+from portal2fa.twofactor.services.sessions import (
+    GENERATION_KEY,
+    session_generation,
+    sessions_end_others,
+)
+
+from .helpers import is_signed_in, sign_in
+
+
+@pytest.fixture(autouse=True)
+def check_every_request(settings):
+    settings.PORTAL2FA_SESSION_CHECK_SECONDS = 0
+
+
+def test_the_sign_in_records_the_users_current_generation(enrolled):
+    sessions_end_others(user=enrolled.user)
+    sessions_end_others(user=enrolled.user)
+    browser = Client()
+    sign_in(browser, enrolled.user.email)
+    browser.post(reverse("twofactor:signin-verify"), {"code": enrolled.code(timezone.now())})
+    assert browser.session[GENERATION_KEY] == session_generation(enrolled.user.pk) == 2
+    assert is_signed_in(browser)
+
+
+def test_a_security_change_during_the_code_check_ends_the_new_session(enrolled, monkeypatch):
+    consume = codes.consume_code
+
+    def consume_after_a_change(authenticator, code, **kwargs):
+        # A password change (or an unlock) elsewhere, after the challenge was read under the lock
+        sessions_end_others(user=authenticator.user)
+        return consume(authenticator, code, **kwargs)
+
+    monkeypatch.setattr(codes, "consume_code", consume_after_a_change)
+    browser = Client()
+    sign_in(browser, enrolled.user.email)
+    response = browser.post(
+        reverse("twofactor:signin-verify"), {"code": enrolled.code(timezone.now())}
+    )
+    assert response.status_code == 302  # the code was right
+    assert session_generation(enrolled.user.pk) == 1
+    assert browser.session[GENERATION_KEY] == 0  # read before the change
+    assert not is_signed_in(browser)  # so the change ended it
+
+
+def test_a_host_login_still_reads_the_generation_itself(enrolled):
+    sessions_end_others(user=enrolled.user)
+    browser = Client()
+    browser.force_login(enrolled.user)  # login() without the sign-in page: nothing noted
+    assert browser.session[GENERATION_KEY] == 1

@@ -90,7 +90,12 @@ class TwoFactorSettings(models.Model):
         default=False,
         help_text="A 6-digit code sent to the user's email, valid 10 minutes, at the verify step.",
     )
-    passkeys_allowed = models.BooleanField("Passkey / security key", default=False)
+    passkeys_allowed = models.BooleanField(
+        "Passkey / security key",
+        default=False,
+        help_text="Added on the personal page or at enrollment, used at the verify step. Needs "
+        "HTTPS (or http://localhost) and the site's name in the address bar.",
+    )
     sms_codes_allowed = models.BooleanField(
         "SMS code",
         default=False,

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.models import CodeGuessBudget, SignInChallenge, WebAuthnCredential
+from tests.admin.test_settings_tab import form_data
 from tests.soft_authenticator import SoftAuthenticator
 
 from .helpers import (
@@ -326,3 +327,28 @@ def test_the_admin_user_view_names_the_methods_a_reset_removes(admin_client, use
     assert 'data-testid="codes-remaining">10 of 10<' in page
     events = AuditEvent.objects.filter(target_id=user.pk, action=Action.PASSKEY_ADDED)
     assert events.count() == 1 and "Passkey added" in page
+
+
+def test_switching_passkeys_off_warns_of_users_who_have_nothing_else(
+    admin_client, user, policy, capsys
+):
+    from portal2fa.cli import main
+    from portal2fa.twofactor.models import TwoFactorSettings
+
+    browser = Client()
+    _enroll_page(browser, user)
+    started = browser.post(ENROLL_OPTIONS, {"name": "Phone"})
+    post_json(browser, ENROLL_PASSKEY, SoftAuthenticator().register(started.json()["options"]))
+    warning = (
+        "1 user enrolled with a passkey alone can no longer use it: they sign in with a backup "
+        "code, which lets them set up an authenticator app."
+    )
+    assert main(["settings", "set", "passkeys", "false"]) == 0
+    assert warning in capsys.readouterr().err
+    TwoFactorSettings.objects.filter(pk=1).update(passkeys_allowed=True)
+    # the Settings tab: the Methods section posted without the passkey switch (turned off)
+    saved = admin_client.post(
+        reverse("twofactor:setup-settings"), form_data(methods_shown="1"), follow=True
+    )
+    assert "Settings saved." in text(saved) and warning in text(saved)
+    assert not TwoFactorSettings.objects.get(pk=1).passkeys_allowed

@@ -142,6 +142,12 @@ def totals() -> dict[str, int]:
     return {row["name"]: row["total"] for row in rows}
 
 
+def enrolled_without_app() -> int:
+    """Active users enrolled with passkeys alone (no authenticator app): O(1) from the counters."""
+    kept = totals()
+    return max(0, kept.get(ENROLLED, 0) - kept.get(METHOD_APP, 0))
+
+
 def recount() -> dict[str, int]:
     """The counts by full scan: what the counters must equal. O(users)."""
     from .adapter import get_adapter

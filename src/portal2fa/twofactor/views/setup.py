@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import exports
+from .. import counters, exports
+from .. import messages as texts
 from ..adapter import get_adapter
 from ..charts import columns, stacked_bar
 from ..forms import ResetForm, SettingsForm, UserSearchForm
@@ -63,6 +64,10 @@ def settings_tab(request):
                         form.add_error(field if field in form.fields else None, message)
             else:
                 messages.success(request, "Settings saved." if changed else "No changes to save.")
+                if changed.get("passkeys_allowed") == [True, False] and (
+                    stranded := counters.enrolled_without_app()
+                ):
+                    messages.warning(request, texts.passkeys_switched_off(stranded))
                 return redirect("twofactor:setup-settings")
         return _tab(
             request, "portal2fa/setup/settings.html", "settings", {"form": form}, status=400

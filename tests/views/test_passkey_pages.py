@@ -8,7 +8,13 @@ from django.test import Client
 from django.urls import reverse
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor.models import CodeGuessBudget, SignInChallenge, WebAuthnCredential
+from portal2fa.twofactor import counters
+from portal2fa.twofactor.models import (
+    Authenticator,
+    CodeGuessBudget,
+    SignInChallenge,
+    WebAuthnCredential,
+)
 from tests.admin.test_settings_tab import form_data
 from tests.soft_authenticator import SoftAuthenticator
 
@@ -352,3 +358,63 @@ def test_switching_passkeys_off_warns_of_users_who_have_nothing_else(
     )
     assert "Settings saved." in text(saved) and warning in text(saved)
     assert not TwoFactorSettings.objects.get(pk=1).passkeys_allowed
+
+
+# --- voluntary enrollment with a key from the personal page ---------------------------------------
+
+ACCOUNT_ENROLL_OPTIONS = reverse("twofactor:account-enroll-passkey-options")
+ACCOUNT_ENROLL = reverse("twofactor:account-enroll-passkey")
+
+
+def test_a_user_without_2fa_enrolls_with_a_key_from_the_personal_page(
+    client, make_user, make_role, policy
+):
+    """Walkthrough finding: a role without 2FA that allows passkeys (Olly) could only add an app."""
+    olly = make_user("olly@example.com", role=make_role("Customers", requires_2fa=False))
+    client.force_login(olly)
+    page = text(client.get(reverse("twofactor:account")))
+    assert "Or use a passkey or security key" in page
+    started = client.post(ACCOUNT_ENROLL_OPTIONS, {"name": "Laptop"})
+    assert started.status_code == HTTPStatus.OK, started.content
+    key = SoftAuthenticator()
+    answer = key.register(started.json()["options"])
+    done = post_json(client, ACCOUNT_ENROLL, answer)
+    assert done.status_code == HTTPStatus.OK, done.content
+    assert done.json() == {"redirect": reverse("twofactor:account-codes")}
+    assert len(backup_codes(client.get(reverse("twofactor:account-codes")))) == 10
+    # the same answer again (a lost response, a second click): the same codes, not a second key
+    again = post_json(client, ACCOUNT_ENROLL, answer)
+    assert again.json() == {"redirect": reverse("twofactor:account-codes")}
+    enrollment = Authenticator.objects.get(user=olly)
+    assert enrollment.confirmed_at and not enrollment.has_app and enrollment.passkeys == 1
+    assert WebAuthnCredential.objects.filter(user=olly).count() == 1
+    assert counters.drift() == {}
+    # from now on the key is asked at sign-in
+    client.logout()
+    sign_in(client, olly.email)
+    options = client.post(SIGNIN_OPTIONS).json()["options"]
+    assert post_json(client, SIGNIN_PASSKEY, key.assert_(options)).status_code == HTTPStatus.OK
+
+
+def test_voluntary_key_enrollment_is_refused_when_enrolled_or_not_allowed(
+    client, user, enrolled, make_user, make_role
+):
+    client.force_login(user)  # enrolled with the app already
+    started = client.post(ACCOUNT_ENROLL_OPTIONS, {"name": "Laptop"})
+    done = post_json(
+        client, ACCOUNT_ENROLL, SoftAuthenticator().register(started.json()["options"])
+    )
+    assert done.status_code == HTTPStatus.BAD_REQUEST
+    assert done.json()["error"] == "You have already set up two-factor authentication."
+    assert not WebAuthnCredential.objects.exists()
+    role = make_role("No keys", requires_2fa=False)
+    role.second_factor_methods = []
+    role.save()
+    other = Client()
+    other.force_login(make_user("nokeys@example.com", role=role))
+    assert "Or use a passkey" not in text(other.get(reverse("twofactor:account")))
+    refused = other.post(ACCOUNT_ENROLL_OPTIONS, {"name": "Laptop"})
+    assert (
+        refused.status_code == HTTPStatus.BAD_REQUEST and "not allowed" in refused.json()["error"]
+    )
+    assert other.post(ACCOUNT_ENROLL, "{}", content_type="application/json").status_code == 400

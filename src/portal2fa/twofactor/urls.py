@@ -22,6 +22,16 @@ urlpatterns = [
     path("signout/", signin.signout, name="signout"),
     path("account/two-factor/", account.overview, name="account"),
     path("account/two-factor/enroll/", account.enroll, name="account-enroll"),
+    path(
+        "account/two-factor/enroll/passkey/options/",
+        passkeys.account_enroll_options,
+        name="account-enroll-passkey-options",
+    ),
+    path(
+        "account/two-factor/enroll/passkey/",
+        passkeys.account_enroll,
+        name="account-enroll-passkey",
+    ),
     path("account/two-factor/backup-codes/", account.regenerate, name="account-regenerate"),
     path("account/two-factor/backup-codes/new/", account.new_codes, name="account-codes"),
     path(

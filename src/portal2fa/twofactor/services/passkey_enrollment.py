@@ -1,4 +1,5 @@
-"""Enrollment with a passkey or security key alone, at the sign-in's enrollment step.
+"""Enrollment with a passkey or security key alone: at the sign-in's enrollment step, or
+voluntarily from the personal page.
 
 Where the user's roles allow passkeys, the enrollment step offers a key instead of an
 authenticator app. A verified registration then does, in one transaction under the per-user lock,
@@ -32,6 +33,7 @@ from .passkeys import (
 )
 
 ALREADY_ENROLLED = "You have already set up two-factor authentication. Sign in again."
+SET_UP_ALREADY = "You have already set up two-factor authentication."
 
 
 def passkey_enroll(
@@ -65,23 +67,68 @@ def passkey_enroll(
             raise PasskeyError(NOT_ALLOWED)
         if enrollment is not None and enrollment.confirmed_at:
             return challenges.Attempt(False, ALREADY_ENROLLED)
-        enrollment = _enrolled_without_app(user, enrollment, at=at, client_address=client_address)
-        store_new_key(user, name, key, at=at, client_address=client_address)
-        _, without_codes = counters.locked_state(pk=enrollment.pk)
-        codes = code_checks.issue_backup_codes(
-            enrollment, count=get_settings().backup_codes_per_set
-        )
-        _, after = counters.locked_state(pk=enrollment.pk)
-        counters.move(without_codes.buckets(), after.buckets())
+        codes = _enroll(user, enrollment, name, key, at=at, client_address=client_address)
         if not challenges._complete(challenge, at=at):
             transaction.set_rollback(True)
             return challenges.Attempt(False, challenges.EXPIRED)
         code_budget.code_success(user.pk, budget=budget)
-        ReenrollmentDue.objects.filter(user_id=user.pk).delete()
-        where = {"actor": user, "target": user, "client_address": client_address, "at": at}
-        record(Action.ENROLLMENT_COMPLETED, method="passkey", **where)
-        record(Action.SIGNIN_SUCCEEDED, factor="passkey", **where)
+        record(
+            Action.SIGNIN_SUCCEEDED,
+            factor="passkey",
+            actor=user,
+            target=user,
+            client_address=client_address,
+            at=at,
+        )
     return challenges.Attempt(True, user_id=user.pk, backup_codes=tuple(codes))
+
+
+def passkey_enroll_signed_in(
+    *,
+    user,
+    name: str,
+    response: str,
+    expected_challenge: bytes,
+    rp: RelyingParty,
+    at: datetime,
+    client_address=None,
+) -> tuple[str, ...]:
+    """Voluntary enrollment from the personal page (a signed-in user who has not enrolled) with a
+    new key: the new backup codes. PasskeyError when refused (nothing is changed)."""
+    name = clean_name(name)
+    key = verify_new_key(response, expected_challenge=expected_challenge, rp=rp)
+    with transaction.atomic():
+        code_checks.serialize_code_checks(user.pk)
+        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+        if refusal:
+            raise PasskeyError(refusal.message)
+        if not passkeys_usable(user):
+            raise PasskeyError(NOT_ALLOWED)
+        enrollment = Authenticator.objects.filter(user=user).first()
+        if enrollment is not None and enrollment.confirmed_at:
+            raise PasskeyError(SET_UP_ALREADY)
+        return tuple(_enroll(user, enrollment, name, key, at=at, client_address=client_address))
+
+
+def _enroll(user, enrollment, name: str, key, *, at, client_address) -> list[str]:
+    """Under the per-user lock, in the caller's transaction: Enrolled without an app, the key
+    stored, a set of backup codes issued, the counters moved, audited. Returns the codes."""
+    enrollment = _enrolled_without_app(user, enrollment, at=at, client_address=client_address)
+    store_new_key(user, name, key, at=at, client_address=client_address)
+    _, without_codes = counters.locked_state(pk=enrollment.pk)
+    codes = code_checks.issue_backup_codes(enrollment, count=get_settings().backup_codes_per_set)
+    _, after = counters.locked_state(pk=enrollment.pk)
+    counters.move(without_codes.buckets(), after.buckets())
+    ReenrollmentDue.objects.filter(user_id=user.pk).delete()
+    record(
+        Action.ENROLLMENT_COMPLETED,
+        method="passkey",
+        actor=user,
+        target=user,
+        client_address=client_address,
+        at=at,
+    )
+    return codes
 
 
 def _enrolled_without_app(user, enrollment, *, at, client_address) -> Authenticator:

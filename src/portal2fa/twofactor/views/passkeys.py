@@ -22,7 +22,7 @@ from ..conf import setting
 from ..forms import CodeForm
 from ..policy import NextStep, get_settings
 from ..services import passkeys as service
-from ..services.passkey_enrollment import passkey_enroll
+from ..services.passkey_enrollment import passkey_enroll, passkey_enroll_signed_in
 from ..services.step_up import step_up_refusal, step_up_with_passkey, still_confirmed
 from ..web import session as second_factor
 from ..web import shown_codes, trusted
@@ -33,6 +33,7 @@ from .signin import _challenge_or_leave, _step_or_redirect
 REGISTER_KEY = "portal2fa_passkey_register"  # {"challenge", "name", "until"}
 SIGNIN_KEY = "portal2fa_passkey_signin"  # {"challenge", "token"}
 ENROLL_KEY = "portal2fa_passkey_enroll"  # {"challenge", "name", "token", "until"}
+ACCOUNT_ENROLL_KEY = "portal2fa_passkey_account_enroll"  # {"challenge", "name", "until"}
 CONFIRM_KEY = "portal2fa_passkey_confirm"  # {"challenge", "until"}
 CONFIRMED = (
     "You confirmed with your passkey. For the next "
@@ -364,6 +365,70 @@ def enroll(request):
         attempt.backup_codes,
         kind=shown_codes.ENROLLED,
         continue_url=second_factor.take_next(request),
+        at=now,
+    )
+    return JsonResponse({"redirect": reverse("twofactor:account-codes")})
+
+
+# --- voluntary enrollment with a key alone (the personal page) -------------------------------------
+
+
+@login_required
+@never_cache
+@require_POST
+def account_enroll_options(request):
+    """A name for the key: the creation options for a signed-in user who has not enrolled."""
+    now = timezone.now()
+    if shown_codes.pending(request, at=now):  # enrolled a moment ago (a lost answer): the codes
+        return JsonResponse({"redirect": reverse("twofactor:account-codes")})
+    if not service.passkeys_usable(request.user):
+        return _error(service.NOT_ALLOWED)
+    try:
+        name = service.clean_name(request.POST.get("name"))
+    except service.PasskeyError as error:
+        return _error(str(error))
+    options, webauthn_challenge = service.registration_options(
+        user=request.user, rp=relying_party(request)
+    )
+    request.session[ACCOUNT_ENROLL_KEY] = {
+        "challenge": bytes_to_base64url(webauthn_challenge),
+        "name": name,
+        "until": time.time() + CEREMONY_SECONDS,
+    }
+    return _options(options)
+
+
+@login_required
+@never_cache
+@require_POST
+def account_enroll(request):
+    """The new key (JSON): Enrolled, and the new backup codes shown once."""
+    now = timezone.now()
+    pending = request.session.pop(ACCOUNT_ENROLL_KEY, None) or {}
+    if pending.get("until", 0) < time.time():
+        if shown_codes.pending(request, at=now):  # a second click: the same codes
+            return JsonResponse({"redirect": reverse("twofactor:account-codes")})
+        return _error("Adding the key took too long. Start again.")
+    body = _body(request)
+    if body is None:
+        return _error("The key's answer could not be read. Try again.")
+    try:
+        codes = passkey_enroll_signed_in(
+            user=request.user,
+            name=pending["name"],
+            response=body,
+            expected_challenge=base64url_to_bytes(pending["challenge"]),
+            rp=relying_party(request),
+            at=now,
+            client_address=client_address(request),
+        )
+    except service.PasskeyError as error:
+        return _error(str(error))
+    shown_codes.keep(
+        request,
+        codes,
+        kind=shown_codes.ENROLLED,
+        continue_url=reverse("twofactor:account"),
         at=now,
     )
     return JsonResponse({"redirect": reverse("twofactor:account-codes")})

@@ -65,3 +65,12 @@ def test_the_checker_sees_a_relative_import_of_the_demo(tmp_path, monkeypatch):
     fake = PACKAGE / "twofactor" / "_layer_probe.py"
     monkeypatch.setattr(Path, "read_text", lambda self, **kw: "from ..accounts import models\n")
     assert "portal2fa.accounts" in imports_of(fake)
+
+
+@pytest.mark.parametrize("app", ["twofactor", "audit"])
+def test_library_migrations_never_depend_on_the_demos_apps(app):
+    """A host has no `accounts` app: the user model is a swappable dependency, never the demo's
+    (makemigrations run in the demo writes ("accounts", …) for a ForeignKey to the user)."""
+    for path in sorted((PACKAGE / app / "migrations").glob("0*.py")):
+        source = path.read_text(encoding="utf-8")
+        assert '"accounts"' not in source and "'accounts'" not in source, path.name

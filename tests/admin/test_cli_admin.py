@@ -95,6 +95,7 @@ def test_overview_json(capsys, portal):
         "enrollment_methods",  # the dashboard's own widgets, after the five
         "role_adoption",
         "enrollment_trend",
+        "trusted_signins",
     }
     assert set(data["enrollment_rate"]) == {"enrolled", "active", "percent"}
     assert set(data["status_breakdown"]) == {"enrolled", "pending", "not_started"}

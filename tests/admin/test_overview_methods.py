@@ -14,6 +14,7 @@ from django.utils import timezone
 from portal2fa.accounts.models import RoleType
 from portal2fa.cli import main
 from portal2fa.twofactor import counters
+from portal2fa.twofactor.adapter import get_adapter
 from portal2fa.twofactor.models import TwoFactorSettings
 from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import Overview, overview_data
@@ -167,6 +168,8 @@ def test_json_and_cli_carry_the_dashboards_numbers(mix, admin_client, capsys):
     assert data == overview_data(get_settings(), now=timezone.now())
     assert data["enrollment_methods"]["methods"] == EXPECTED_METHODS
     # Adoption per role: worst share first, as on the page (Administrator has no one enrolled).
+    ids = {r["name"]: r.pop("id") for r in data["role_adoption"]}
+    assert ids == {role.name: role.id for role in get_adapter().roles()}
     assert data["role_adoption"] == [
         {
             "name": "Administrator",
@@ -211,6 +214,7 @@ def test_json_and_cli_carry_the_dashboards_numbers(mix, admin_client, capsys):
         str(w["enrolled"]) for w in trend["weeks"]
     ]
     assert "6 in all" in text(page)
+    assert data["trusted_signins"] == {"days": 30, "count": 0}
 
 
 def test_cli_text_prints_methods_adoption_and_trend(mix, capsys):

@@ -316,6 +316,8 @@ def test_the_overview_counts_signins_that_skipped_the_factor_in_30_days(
         assert trusted_signins(now=now) == 3
     page = text(admin_client.get(reverse("twofactor:setup-overview")))
     assert re.search(r'data-testid="trusted-signins">3</strong> sign-ins skipped', page)
+    data = admin_client.get(reverse("twofactor:setup-overview-json")).json()
+    assert data["trusted_signins"] == {"days": 30, "count": 3}  # the JSON and CLI carry it too
 
 
 def test_the_overview_hides_the_count_in_every_signin_mode_without_any(admin_client, policy):

@@ -173,6 +173,8 @@ def _print_dashboard(data: dict) -> None:
     print(f"Enrollment Trend     {trend['total']} in the last 90 days")
     for week in trend["weeks"]:
         print(f"  {week['start']} – {week['end']}  {week['enrolled']}")
+    trusted = data["trusted_signins"]
+    print(f"Sign-ins from trusted browsers  {trusted['count']} in the last {trusted['days']} days")
 
 
 def verify_counters(*, fix: bool) -> int:

@@ -20,6 +20,7 @@ from .. import counters
 from .. import methods as second_factor_methods
 from ..adapter import get_adapter
 from ..models import Authenticator, CodeGuessBudget, TwoFactorSettings
+from .trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 
 RECENT_DAYS = 30
 TREND_WEEKS = 13  # the enrollment trend: the last 91 days, a bar per week
@@ -353,6 +354,7 @@ class Overview:
             },
             "role_adoption": [
                 {
+                    "id": role.id,
                     "name": role.name,
                     "type": role.type,
                     "requires_2fa": role.requires_2fa,
@@ -363,6 +365,10 @@ class Overview:
                 for role in self.role_adoption()
             ],
             "enrollment_trend": self._trend_data(),
+            "trusted_signins": {
+                "days": TRUSTED_SIGNIN_DAYS,
+                "count": trusted_signins(now=self.now),
+            },
         }
 
     def _trend_data(self) -> dict:

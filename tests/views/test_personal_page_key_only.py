@@ -346,3 +346,31 @@ def test_the_enrollment_step_does_not_promise_a_factor_at_every_sign_in(client, 
         in page
     )
     assert "at every sign-in" not in page
+
+
+def test_a_passkey_confirmation_changes_the_password_once_and_survives_a_typo(
+    client, user, key_only
+):
+    """Review finding: the confirmation's message promised more than the password page honoured."""
+    from tests.conftest import PASSWORD
+
+    key, _ = key_only
+    url = reverse("twofactor:account-password")
+    assert 'name="code"' in text(client.get(url))  # no confirmation yet: a code is asked
+    confirm(client, key)
+    page = text(client.get(url))
+    assert 'name="code"' not in page and "no code is needed" in page
+    new = "an entirely new passphrase 42"
+    typo = client.post(
+        url, {"current_password": "wrong", "new_password1": new, "new_password2": new}
+    )
+    assert typo.status_code == HTTPStatus.BAD_REQUEST
+    assert StepUpGrant.objects.filter(user=user).exists()  # a typo does not spend it
+    done = client.post(
+        url, {"current_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert done.status_code == HTTPStatus.SEE_OTHER
+    user.refresh_from_db()
+    assert user.check_password(new)
+    assert not StepUpGrant.objects.filter(user=user).exists()
+    assert 'name="code"' in text(client.get(url))  # used: the next change asks again

@@ -19,6 +19,7 @@ from . import code_budget
 from . import codes as code_checks
 from .notices import send_password_changed_notice
 from .sessions import sessions_end_others
+from .step_up import confirmed_refusal
 from .throttle import throttle_release, throttle_reserve
 from .trusted_browsers import trusted_browsers_revoke_all
 
@@ -51,7 +52,10 @@ def password_change(
     at: datetime,
     client_address=None,
     keep_session_key: str | None = None,
+    confirmation: str | None = None,
 ) -> PasswordChange:
+    """`confirmation`: the nonce of a passkey confirmation (services/step_up.py), used instead of
+    a code and consumed only once the passwords have passed."""
     wrong_key = keys.throttle_key("password-change", str(user.pk))
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)  # one lock order with the code checks
@@ -70,7 +74,11 @@ def password_change(
         except ValidationError as error:
             return _refused("new_password1", list(error.messages))
         authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
-        if authenticator is not None:
+        if authenticator is not None and confirmation is not None:
+            refused = confirmed_refusal(user, at=at, nonce=confirmation)
+            if refused:
+                return _refused("code", refused)
+        elif authenticator is not None:
             refusal = code_budget.code_budget_refusal(user.pk, at=at)
             if refusal:  # not evaluated: the account's budget says wait, or is locked
                 return _refused("code", refusal.message)

@@ -181,15 +181,16 @@ def new_codes(request):
 def change_password(request):
     """Change your password: the current one plus a current second factor when enrolled. The
     other sessions of the user end; this one stays signed in (a new session id)."""
-    user = request.user
+    user, now = request.user, timezone.now()
+    confirmed = confirmation.nonce(request, at=now)  # a passkey confirmation instead of a code
     form = PasswordChangeForm(
-        request.POST if request.method == "POST" else None, needs_code=needs_code(user)
+        request.POST if request.method == "POST" else None,
+        needs_code=needs_code(user) and confirmed is None,
     )
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            now = timezone.now()
             result = password_change(
                 user=user,
                 current_password=form.cleaned_data["current_password"],
@@ -197,8 +198,12 @@ def change_password(request):
                 code=form.cleaned_data.get("code"),
                 at=now,
                 client_address=client_address(request),
+                confirmation=confirmed,
             )
+            if confirmed is not None and "code" in result.errors:
+                confirmation.take(request, at=now)  # used or expired: ask for a code again
             if result.ok:
+                confirmation.take(request, at=now)
                 old_key = request.session.session_key
                 update_session_auth_hash(request, user)  # this session stays signed in (new id)
                 second_factor.leave_forward(request, old_key)  # a second click stays signed in
@@ -210,4 +215,5 @@ def change_password(request):
             for field, errors in result.errors.items():
                 for error in errors:
                     form.add_error(field or None, error)
-    return render(request, "portal2fa/account_password.html", {"form": form}, status=status)
+    context = {"form": form, "confirmed": confirmed is not None and needs_code(user)}
+    return render(request, "portal2fa/account_password.html", context, status=status)

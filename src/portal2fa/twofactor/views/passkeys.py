@@ -38,7 +38,7 @@ CONFIRM_KEY = "portal2fa_passkey_confirm"  # {"challenge", "until"}
 CONFIRMED = (
     "You confirmed with your passkey. For the next "
     f"{confirmation.STEP_UP_LIFETIME.seconds // 60} minutes you can generate new backup codes, "
-    "add a key or set up an authenticator app once without entering a code."
+    "add a key, set up an authenticator app or change your password once without entering a code."
 )
 MAX_RESPONSE = 64 * 1024
 CEREMONY_SECONDS = 300

@@ -50,6 +50,13 @@ def confirmed_until(request, *, at: datetime) -> datetime | None:
     return datetime.fromtimestamp(float(entry["until"]), tz=at.tzinfo) if entry else None
 
 
+def nonce(request, *, at: datetime) -> str | None:
+    """The confirmation's nonce, left in the session (a change that may still be refused before
+    it reaches the confirmation, such as a mistyped current password), or None."""
+    entry = _valid(request, STEP_UP_KEY, at=at)
+    return str(entry.get("nonce") or "") if entry else None
+
+
 def take(request, *, at: datetime) -> str | None:
     """The confirmation's nonce, taken from the session (the service consumes it for good), or
     None when there is no valid one."""

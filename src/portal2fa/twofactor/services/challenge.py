@@ -141,6 +141,20 @@ def _lock_and_reread(challenge: SignInChallenge, *, with_generation: bool = Fals
     return challenge, getattr(fresh.user, "authenticator", None), budget
 
 
+def refusal_under_lock(challenge: SignInChallenge, budget, *, at: datetime) -> Attempt | None:
+    """Why no factor may be checked against this token now (after _lock_and_reread), else None:
+    spent, locked, or the account's code budget says wait or is locked. One rule for every
+    factor (codes, email and SMS codes, passkeys, a key enrollment)."""
+    if challenge.completed_at:
+        return Attempt(False, EXPIRED)
+    if challenge.locked:
+        return Attempt(False, LOCKED, locked=True)
+    refusal = code_budget.code_budget_refusal(challenge.user_id, at=at, budget=budget)
+    if refusal:  # not evaluated: the account's budget says wait, or is locked
+        return Attempt(False, refusal.message, locked=refusal.locked)
+    return None
+
+
 def challenge_attempt(
     *,
     token: str | None,
@@ -163,13 +177,9 @@ def challenge_attempt(
         return Attempt(False, EXPIRED)
     with transaction.atomic():
         challenge, authenticator, budget = _lock_and_reread(challenge, with_generation=True)
-        if challenge.completed_at:
-            return Attempt(False, EXPIRED)
-        if challenge.locked:
-            return Attempt(False, LOCKED, locked=True)
-        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at, budget=budget)
-        if refusal:  # not evaluated: the account's budget says wait, or is locked
-            return Attempt(False, refusal.message, locked=refusal.locked)
+        refused = refusal_under_lock(challenge, budget, at=at)
+        if refused:
+            return refused
         if authenticator is None:  # reset by an administrator during this sign-in
             return Attempt(False, EXPIRED)
         confirmation = None

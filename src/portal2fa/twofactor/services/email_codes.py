@@ -39,6 +39,7 @@ from .challenge import (
     _lock_and_reread,
     _succeeded,
     challenge_load,
+    refusal_under_lock,
 )
 
 logger = logging.getLogger(__name__)
@@ -185,13 +186,9 @@ def email_code_attempt(
         return Attempt(False, not_available(channel))
     with transaction.atomic():
         challenge, authenticator, budget = _lock_and_reread(challenge)
-        if challenge.completed_at:
-            return Attempt(False, EXPIRED)
-        if challenge.locked:
-            return Attempt(False, LOCKED, locked=True)
-        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at, budget=budget)
-        if refusal:
-            return Attempt(False, refusal.message, locked=refusal.locked)
+        refused = refusal_under_lock(challenge, budget, at=at)
+        if refused:
+            return refused
         if authenticator is None or authenticator.confirmed_at is None:  # reset meanwhile
             return Attempt(False, EXPIRED)
         check, expired = _consume(challenge, code, at=at, channel=channel)

@@ -56,13 +56,9 @@ def passkey_enroll(
     with transaction.atomic():
         challenge, enrollment, budget = challenges._lock_and_reread(challenge)
         user = challenge.user
-        if challenge.completed_at:
-            return challenges.Attempt(False, challenges.EXPIRED)
-        if challenge.locked:
-            return challenges.Attempt(False, challenges.LOCKED, locked=True)
-        refusal = code_budget.code_budget_refusal(user.pk, at=at, budget=budget)
-        if refusal:
-            return challenges.Attempt(False, refusal.message, locked=refusal.locked)
+        refused = challenges.refusal_under_lock(challenge, budget, at=at)
+        if refused:
+            return refused
         if not passkeys_usable(user):
             raise PasskeyError(NOT_ALLOWED)
         if enrollment is not None and enrollment.confirmed_at:

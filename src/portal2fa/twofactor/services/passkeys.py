@@ -392,13 +392,9 @@ def challenge_passkey_attempt(
         return challenges.Attempt(False, challenges.EXPIRED)
     with transaction.atomic():
         challenge, authenticator, budget = challenges._lock_and_reread(challenge)
-        if challenge.completed_at:
-            return challenges.Attempt(False, challenges.EXPIRED)
-        if challenge.locked:
-            return challenges.Attempt(False, challenges.LOCKED, locked=True)
-        refusal = code_budget.code_budget_refusal(challenge.user_id, at=at, budget=budget)
-        if refusal:
-            return challenges.Attempt(False, refusal.message, locked=refusal.locked)
+        refused = challenges.refusal_under_lock(challenge, budget, at=at)
+        if refused:
+            return refused
         if authenticator is None or authenticator.confirmed_at is None:
             return challenges.Attempt(False, challenges.EXPIRED)
         if not passkeys_usable(challenge.user):  # the Settings tab or a role of theirs forbids it

@@ -229,10 +229,12 @@ def remove(request):
 # --- sign-in ----------------------------------------------------------------------------------------
 
 
-def _signin_challenge(request, policy=None):
+def _signin_challenge(request, *, here=NextStep.VERIFY, policy=None):
+    """(this sign-in's challenge, None) when its step is `here`, else (None, a 409 JSON answer
+    naming the page to go to instead)."""
     challenge, elsewhere = _challenge_or_leave(request)
     if elsewhere is None:
-        _, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY, policy=policy)
+        _, elsewhere = _step_or_redirect(request, challenge, here=here, policy=policy)
     if elsewhere is not None:
         return None, JsonResponse({"redirect": elsewhere["Location"]}, status=409)
     return challenge, None
@@ -263,7 +265,7 @@ def signin_options(request):
 def signin_verify(request):
     """The assertion (JSON body); ?trust_browser=1 when the verify page's box was ticked."""
     policy = get_settings()  # read once for the request
-    challenge, elsewhere = _signin_challenge(request, policy)
+    challenge, elsewhere = _signin_challenge(request, policy=policy)
     if elsewhere:
         return elsewhere
     token = request.session.get(second_factor.TOKEN_KEY)
@@ -294,20 +296,11 @@ def signin_verify(request):
 # --- enrollment with a key alone (the sign-in's enrollment step) ------------------------------------
 
 
-def _enroll_challenge(request):
-    challenge, elsewhere = _challenge_or_leave(request)
-    if elsewhere is None:
-        _, elsewhere = _step_or_redirect(request, challenge, here=NextStep.ENROLL)
-    if elsewhere is not None:
-        return None, JsonResponse({"redirect": elsewhere["Location"]}, status=409)
-    return challenge, None
-
-
 @never_cache
 @require_POST
 def enroll_options(request):
     """A name for the key: the creation options, the challenge kept with this sign-in's token."""
-    challenge, elsewhere = _enroll_challenge(request)
+    challenge, elsewhere = _signin_challenge(request, here=NextStep.ENROLL)
     if elsewhere:
         return elsewhere
     if challenge.locked:
@@ -334,7 +327,7 @@ def enroll_options(request):
 @require_POST
 def enroll(request):
     """The new key (JSON): the user is Enrolled, signed in, and shown their backup codes."""
-    challenge, elsewhere = _enroll_challenge(request)
+    challenge, elsewhere = _signin_challenge(request, here=NextStep.ENROLL)
     if elsewhere:
         return elsewhere
     token = request.session.get(second_factor.TOKEN_KEY)

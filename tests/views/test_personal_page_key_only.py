@@ -373,4 +373,50 @@ def test_a_passkey_confirmation_changes_the_password_once_and_survives_a_typo(
     user.refresh_from_db()
     assert user.check_password(new)
     assert not StepUpGrant.objects.filter(user=user).exists()
+    changed = AuditEvent.objects.get(action=Action.PASSWORD_CHANGED)
+    assert changed.detail == {"second_factor": True, "confirmed_with": "passkey"}
     assert 'name="code"' in text(client.get(url))  # used: the next change asks again
+
+
+def _password_post(client, current):
+    new = "an entirely new passphrase 42"
+    return client.post(
+        reverse("twofactor:account-password"),
+        {"current_password": current, "new_password1": new, "new_password2": new},
+    )
+
+
+@pytest.mark.parametrize("meanwhile", ["confirmed-in-another-browser", "budget-locked"])
+def test_a_confirmation_refused_at_the_password_change_asks_for_a_code_not_a_500(
+    client, user, key_only, meanwhile
+):
+    """Final review: the page had dropped its code field, so the refusal crashed (and stuck)."""
+    from tests.conftest import PASSWORD
+
+    key, _ = key_only
+    confirm(client, key)
+    if meanwhile == "budget-locked":
+        CodeGuessBudget.objects.update_or_create(
+            user_id=user.pk, defaults={"locked_at": timezone.now()}
+        )
+    else:  # the same user confirmed elsewhere: one confirmation per user, this one superseded
+        StepUpGrant.objects.filter(user=user).update(nonce_digest="0" * 64)
+    response = _password_post(client, PASSWORD)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    page = text(response)
+    assert 'name="code"' in page and "no code is needed" not in page
+    assert "Confirm again" in page or "locked" in page.lower()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)  # nothing changed
+    assert step_up.STEP_UP_KEY not in client.session  # not stuck: the next post asks for a code
+
+
+def test_a_backup_code_confirmation_is_not_called_a_passkey(client, user, key_only):
+    _, codes = key_only
+    TwoFactorSettings.objects.filter(pk=1).update(passkeys_allowed=False)
+    client.post(reverse("twofactor:signout"))
+    sign_in(client, user.email)
+    client.post(reverse("twofactor:signin-verify"), {"code": codes[0]})
+    page = text(client.get(reverse("twofactor:account-password")))
+    assert "You already confirmed it’s you: no code is needed." in page
+    assert "with your passkey" not in page

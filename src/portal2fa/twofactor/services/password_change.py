@@ -101,6 +101,7 @@ def password_change(
             client_address=client_address,
             at=at,
             second_factor=bool(authenticator),
+            **({"confirmed_with": "passkey"} if authenticator and confirmation is not None else {}),
         )
         generation = sessions_end_others(user=user, keep_session_key=keep_session_key)
         trusted_browsers_revoke_all(

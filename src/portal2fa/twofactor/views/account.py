@@ -201,7 +201,14 @@ def change_password(request):
                 confirmation=confirmed,
             )
             if confirmed is not None and "code" in result.errors:
-                confirmation.take(request, at=now)  # used or expired: ask for a code again
+                # used meanwhile (another browser, a parallel change), expired or locked: the
+                # page asks for a code again, with the reason above the form
+                confirmation.take(request, at=now)
+                form = PasswordChangeForm(request.POST, needs_code=True)
+                form.is_valid()
+                form.errors.pop("code", None)  # not asked for in this post: not its fault
+                for error in result.errors.pop("code"):
+                    form.add_error(None, error)
             if result.ok:
                 confirmation.take(request, at=now)
                 old_key = request.session.session_key

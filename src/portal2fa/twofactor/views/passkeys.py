@@ -20,9 +20,14 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from ..conf import setting
 from ..forms import CodeForm
+from ..models import Authenticator
 from ..policy import NextStep, get_settings
 from ..services import passkeys as service
-from ..services.passkey_enrollment import passkey_enroll, passkey_enroll_signed_in
+from ..services.passkey_enrollment import (
+    SET_UP_ALREADY,
+    passkey_enroll,
+    passkey_enroll_signed_in,
+)
 from ..services.step_up import step_up_refusal, step_up_with_passkey, still_confirmed
 from ..web import session as second_factor
 from ..web import shown_codes, trusted
@@ -374,6 +379,8 @@ def account_enroll_options(request):
     now = timezone.now()
     if shown_codes.pending(request, at=now):  # enrolled a moment ago (a lost answer): the codes
         return JsonResponse({"redirect": reverse("twofactor:account-codes")})
+    if Authenticator.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
+        return _error(SET_UP_ALREADY)  # before the browser makes a key that would go unused
     if not service.passkeys_usable(request.user):
         return _error(service.NOT_ALLOWED)
     try:

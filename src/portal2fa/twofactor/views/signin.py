@@ -187,9 +187,10 @@ def verify(request):
     if attempt:
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
-            nonce = grant_after_backup_code(challenge.user, at=timezone.now())
+            now = timezone.now()
+            nonce = grant_after_backup_code(challenge.user, at=now)
             if nonce:  # nothing else to confirm with: this sign-in confirms one change
-                step_up.grant(request, nonce, at=timezone.now())
+                step_up.grant(request, nonce, at=now)
         response = HttpResponseRedirect(second_factor.take_next(request))
         factor = "backup" if attempt.used_backup_code else "totp"
         trusted.grant_if_asked(request, response, challenge.user, policy=policy, factor=factor)

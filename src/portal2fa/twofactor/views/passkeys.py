@@ -74,6 +74,54 @@ def _body(request) -> str | None:
         return None
 
 
+# A registration ceremony (a key added, or enrolled with): the options and the challenge kept in the
+# session for CEREMONY_SECONDS, then the browser's answer against it, once. Three pages use it.
+TOO_LONG = "Adding the key took too long. Start again."
+UNREADABLE = "The key's answer could not be read. Try again."
+
+
+def _key_name(request, user) -> tuple[str | None, JsonResponse | None]:
+    """(the key's name, None) when the user may have passkeys and named the key well, else
+    (None, the refusal)."""
+    if not service.passkeys_usable(user):
+        return None, _error(service.NOT_ALLOWED)
+    try:
+        return service.clean_name(request.POST.get("name")), None
+    except service.PasskeyError as error:
+        return None, _error(str(error))
+
+
+def _start_registration(request, user, session_key: str, name: str, **bound) -> JsonResponse:
+    """The creation options; the challenge, the name and `bound` (e.g. the sign-in's token) kept."""
+    options, challenge = service.registration_options(user=user, rp=relying_party(request))
+    request.session[session_key] = {
+        "challenge": bytes_to_base64url(challenge),
+        "name": name,
+        "until": time.time() + CEREMONY_SECONDS,
+        **bound,
+    }
+    return _options(options)
+
+
+def _registration_answer(request, session_key: str, **bound):
+    """(the kept ceremony, the browser's answer, None), or (None, None, the refusal): the ceremony
+    is used up by this request, must be in time and still bound to the same values."""
+    pending = request.session.pop(session_key, None) or {}
+    late = pending.get("until", 0) < time.time()
+    if late or any(pending.get(name) != value for name, value in bound.items()):
+        return None, None, _error(TOO_LONG)
+    body = _body(request)
+    if body is None:
+        return None, None, _error(UNREADABLE)
+    return pending, body, None
+
+
+def _show_new_codes(request, codes, *, continue_url: str, at) -> JsonResponse:
+    """Enrolled with a key: the new backup codes, shown once (web/shown_codes.py)."""
+    shown_codes.keep(request, codes, kind=shown_codes.ENROLLED, continue_url=continue_url, at=at)
+    return JsonResponse({"redirect": reverse("twofactor:account-codes")})
+
+
 # --- the personal page ------------------------------------------------------------------------------
 
 
@@ -85,12 +133,9 @@ def register_options(request):
     """A name and a current code (TOTP or backup), or this session's passkey confirmation: the
     creation options, challenge kept."""
     now = timezone.now()
-    if not service.passkeys_usable(request.user):
-        return _error(service.NOT_ALLOWED)
-    try:
-        name = service.clean_name(request.POST.get("name"))
-    except service.PasskeyError as error:
-        return _error(str(error))
+    name, refused = _key_name(request, request.user)
+    if refused:
+        return refused
     nonce = confirmation.take(request, at=now)
     if nonce is not None:  # confirmed with a passkey: no code this time
         refusal = still_confirmed(request.user, at=now, nonce=nonce)
@@ -108,13 +153,7 @@ def register_options(request):
         )
         if not step_up.ok:
             return _error(step_up.message)
-    options, challenge = service.registration_options(user=request.user, rp=relying_party(request))
-    request.session[REGISTER_KEY] = {
-        "challenge": bytes_to_base64url(challenge),
-        "name": name,
-        "until": time.time() + CEREMONY_SECONDS,
-    }
-    return _options(options)
+    return _start_registration(request, request.user, REGISTER_KEY, name)
 
 
 @login_required
@@ -122,12 +161,9 @@ def register_options(request):
 @require_POST
 def register(request):
     """The browser's new credential (JSON): verified against the kept challenge, single use."""
-    pending = request.session.pop(REGISTER_KEY, None)
-    if not pending or pending.get("until", 0) < time.time():
-        return _error("Adding the key took too long. Start again.")
-    body = _body(request)
-    if body is None:
-        return _error("The key's answer could not be read. Try again.")
+    pending, body, refused = _registration_answer(request, REGISTER_KEY)
+    if refused:
+        return refused
     try:
         credential = service.passkey_register(
             user=request.user,
@@ -310,22 +346,11 @@ def enroll_options(request):
         return elsewhere
     if challenge.locked:
         return _error(service.challenges.LOCKED, 403, locked=True)
-    if not service.passkeys_usable(challenge.user):
-        return _error(service.NOT_ALLOWED)
-    try:
-        name = service.clean_name(request.POST.get("name"))
-    except service.PasskeyError as error:
-        return _error(str(error))
-    options, webauthn_challenge = service.registration_options(
-        user=challenge.user, rp=relying_party(request)
-    )
-    request.session[ENROLL_KEY] = {
-        "challenge": bytes_to_base64url(webauthn_challenge),
-        "name": name,
-        "token": request.session.get(second_factor.TOKEN_KEY),
-        "until": time.time() + CEREMONY_SECONDS,
-    }
-    return _options(options)
+    name, refused = _key_name(request, challenge.user)
+    if refused:
+        return refused
+    token = request.session.get(second_factor.TOKEN_KEY)
+    return _start_registration(request, challenge.user, ENROLL_KEY, name, token=token)
 
 
 @never_cache
@@ -336,12 +361,9 @@ def enroll(request):
     if elsewhere:
         return elsewhere
     token = request.session.get(second_factor.TOKEN_KEY)
-    pending = request.session.pop(ENROLL_KEY, None) or {}
-    if pending.get("token") != token or pending.get("until", 0) < time.time():
-        return _error("Adding the key took too long. Start again.")
-    body = _body(request)
-    if body is None:
-        return _error("The key's answer could not be read. Try again.")
+    pending, body, refused = _registration_answer(request, ENROLL_KEY, token=token)
+    if refused:
+        return refused
     now = timezone.now()
     try:
         attempt = passkey_enroll(
@@ -358,14 +380,9 @@ def enroll(request):
     if not attempt.ok:
         return _error(attempt.message, 403 if attempt.locked else 400, locked=attempt.locked)
     second_factor.complete(request, challenge.user)
-    shown_codes.keep(
-        request,
-        attempt.backup_codes,
-        kind=shown_codes.ENROLLED,
-        continue_url=second_factor.take_next(request),
-        at=now,
+    return _show_new_codes(
+        request, attempt.backup_codes, continue_url=second_factor.take_next(request), at=now
     )
-    return JsonResponse({"redirect": reverse("twofactor:account-codes")})
 
 
 # --- voluntary enrollment with a key alone (the personal page) -------------------------------------
@@ -381,21 +398,10 @@ def account_enroll_options(request):
         return JsonResponse({"redirect": reverse("twofactor:account-codes")})
     if Authenticator.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
         return _error(SET_UP_ALREADY)  # before the browser makes a key that would go unused
-    if not service.passkeys_usable(request.user):
-        return _error(service.NOT_ALLOWED)
-    try:
-        name = service.clean_name(request.POST.get("name"))
-    except service.PasskeyError as error:
-        return _error(str(error))
-    options, webauthn_challenge = service.registration_options(
-        user=request.user, rp=relying_party(request)
-    )
-    request.session[ACCOUNT_ENROLL_KEY] = {
-        "challenge": bytes_to_base64url(webauthn_challenge),
-        "name": name,
-        "until": time.time() + CEREMONY_SECONDS,
-    }
-    return _options(options)
+    name, refused = _key_name(request, request.user)
+    if refused:
+        return refused
+    return _start_registration(request, request.user, ACCOUNT_ENROLL_KEY, name)
 
 
 @login_required
@@ -404,14 +410,11 @@ def account_enroll_options(request):
 def account_enroll(request):
     """The new key (JSON): Enrolled, and the new backup codes shown once."""
     now = timezone.now()
-    pending = request.session.pop(ACCOUNT_ENROLL_KEY, None) or {}
-    if pending.get("until", 0) < time.time():
+    pending, body, refused = _registration_answer(request, ACCOUNT_ENROLL_KEY)
+    if refused:
         if shown_codes.pending(request, at=now):  # a second click: the same codes
             return JsonResponse({"redirect": reverse("twofactor:account-codes")})
-        return _error("Adding the key took too long. Start again.")
-    body = _body(request)
-    if body is None:
-        return _error("The key's answer could not be read. Try again.")
+        return refused
     try:
         codes = passkey_enroll_signed_in(
             user=request.user,
@@ -424,11 +427,4 @@ def account_enroll(request):
         )
     except service.PasskeyError as error:
         return _error(str(error))
-    shown_codes.keep(
-        request,
-        codes,
-        kind=shown_codes.ENROLLED,
-        continue_url=reverse("twofactor:account"),
-        at=now,
-    )
-    return JsonResponse({"redirect": reverse("twofactor:account-codes")})
+    return _show_new_codes(request, codes, continue_url=reverse("twofactor:account"), at=now)

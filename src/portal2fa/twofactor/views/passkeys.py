@@ -116,6 +116,19 @@ def _registration_answer(request, session_key: str, **bound):
     return pending, body, None
 
 
+def _answer(request, pending: dict, body: str, *, at) -> dict:
+    """What the registration services take from a ceremony: the key's name, the browser's answer
+    and what it must match."""
+    return {
+        "name": pending["name"],
+        "response": body,
+        "expected_challenge": base64url_to_bytes(pending["challenge"]),
+        "rp": relying_party(request),
+        "at": at,
+        "client_address": client_address(request),
+    }
+
+
 def _show_new_codes(request, codes, *, continue_url: str, at) -> JsonResponse:
     """Enrolled with a key: the new backup codes, shown once (web/shown_codes.py)."""
     shown_codes.keep(request, codes, kind=shown_codes.ENROLLED, continue_url=continue_url, at=at)
@@ -166,13 +179,7 @@ def register(request):
         return refused
     try:
         credential = service.passkey_register(
-            user=request.user,
-            name=pending["name"],
-            response=body,
-            expected_challenge=base64url_to_bytes(pending["challenge"]),
-            rp=relying_party(request),
-            at=timezone.now(),
-            client_address=client_address(request),
+            user=request.user, **_answer(request, pending, body, at=timezone.now())
         )
     except service.PasskeyError as error:
         return _error(str(error))
@@ -366,15 +373,7 @@ def enroll(request):
         return refused
     now = timezone.now()
     try:
-        attempt = passkey_enroll(
-            token=token,
-            name=pending["name"],
-            response=body,
-            expected_challenge=base64url_to_bytes(pending["challenge"]),
-            rp=relying_party(request),
-            at=now,
-            client_address=client_address(request),
-        )
+        attempt = passkey_enroll(token=token, **_answer(request, pending, body, at=now))
     except service.PasskeyError as error:
         return _error(str(error))
     if not attempt.ok:
@@ -417,13 +416,7 @@ def account_enroll(request):
         return refused
     try:
         codes = passkey_enroll_signed_in(
-            user=request.user,
-            name=pending["name"],
-            response=body,
-            expected_challenge=base64url_to_bytes(pending["challenge"]),
-            rp=relying_party(request),
-            at=now,
-            client_address=client_address(request),
+            user=request.user, **_answer(request, pending, body, at=now)
         )
     except service.PasskeyError as error:
         return _error(str(error))

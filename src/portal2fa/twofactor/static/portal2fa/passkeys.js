@@ -112,6 +112,9 @@ function setUp(form) {
     button.disabled = true;
     return;
   }
+  // The button comes disabled (the form's action answers only this script), so a click before
+  // this module has loaded cannot leave the page for a bare JSON answer.
+  button.disabled = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     button.disabled = true;

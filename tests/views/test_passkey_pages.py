@@ -265,6 +265,36 @@ def test_enroll_page_offers_a_key_and_a_key_alone_enrolls_and_shows_the_codes(cl
     assert is_signed_in(client)
 
 
+def test_a_parallel_key_enrollment_that_loses_does_not_erase_the_shown_codes(
+    client, user, policy, monkeypatch
+):
+    """The enrollment step's answer twice in flight (a replay, a retried request): the loser read
+    the session before the winner moved it to its signed-in id with the codes; the loser's refusal
+    must not save the stale copy and send the browser back to it. Forced interleaving: the winner
+    runs, whole, inside the loser's service call."""
+    from portal2fa.twofactor.views import passkeys as views
+
+    _enroll_page(client, user)
+    started = client.post(ENROLL_OPTIONS, {"name": "Phone"})
+    answer = SoftAuthenticator().register(started.json()["options"])
+    winner = Client()
+    winner.cookies = client.cookies  # one browser: one cookie jar
+    real = views.passkey_enroll
+    won = []
+
+    def after_the_winner(**kwargs):
+        monkeypatch.setattr(views, "passkey_enroll", real)
+        won.append(post_json(winner, ENROLL_PASSKEY, answer))
+        return real(**kwargs)
+
+    monkeypatch.setattr(views, "passkey_enroll", after_the_winner)
+    lost = post_json(client, ENROLL_PASSKEY, answer)
+    assert won[0].json() == {"redirect": reverse("twofactor:account-codes")}
+    assert lost.status_code == HTTPStatus.BAD_REQUEST
+    assert is_signed_in(client)
+    assert len(backup_codes(client.get(reverse("twofactor:account-codes")))) == 10
+
+
 def test_enroll_page_without_passkeys_for_the_role_offers_none(client, user, policy):
     user.role.second_factor_methods = ["email"]
     user.role.save()
@@ -416,3 +446,34 @@ def test_voluntary_key_enrollment_is_refused_when_enrolled_or_not_allowed(
         refused.status_code == HTTPStatus.BAD_REQUEST and "not allowed" in refused.json()["error"]
     )
     assert other.post(ACCOUNT_ENROLL, "{}", content_type="application/json").status_code == 400
+
+
+def test_a_replayed_answer_that_loses_the_race_does_not_erase_the_shown_codes(
+    client, make_user, make_role, policy, monkeypatch
+):
+    """Two requests with one answer in flight at once (a replay, a retried request): the one that
+    loses reads the session before the winner saves its codes there. Its refusal must not save
+    that stale session over the winner's, or the codes the user must keep are gone. The
+    interleaving is forced: the winner runs, whole, inside the loser's service call."""
+    from portal2fa.twofactor.views import passkeys as views
+
+    olly = make_user("olly@example.com", role=make_role("Customers", requires_2fa=False))
+    client.force_login(olly)
+    started = client.post(ACCOUNT_ENROLL_OPTIONS, {"name": "Laptop"})
+    answer = SoftAuthenticator().register(started.json()["options"])
+    winner = Client()
+    winner.cookies = client.cookies  # the same browser session
+    real = views.passkey_enroll_signed_in
+    winner_response = []
+
+    def after_the_winner(**kwargs):
+        monkeypatch.setattr(views, "passkey_enroll_signed_in", real)
+        winner_response.append(post_json(winner, ACCOUNT_ENROLL, answer))
+        return real(**kwargs)
+
+    monkeypatch.setattr(views, "passkey_enroll_signed_in", after_the_winner)
+    loser = post_json(client, ACCOUNT_ENROLL, answer)
+    assert winner_response[0].json() == {"redirect": reverse("twofactor:account-codes")}
+    assert loser.status_code == HTTPStatus.BAD_REQUEST
+    assert loser.json()["error"] == "You have already set up two-factor authentication."
+    assert len(backup_codes(client.get(reverse("twofactor:account-codes")))) == 10

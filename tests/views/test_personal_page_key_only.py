@@ -420,3 +420,34 @@ def test_a_backup_code_confirmation_is_not_called_a_passkey(client, user, key_on
     page = text(client.get(reverse("twofactor:account-password")))
     assert "You already confirmed it’s you: no code is needed." in page
     assert "with your passkey" not in page
+
+
+def test_a_parallel_second_use_of_one_confirmation_does_not_erase_the_new_codes(
+    client, user, key_only, monkeypatch
+):
+    """Two regenerations on one passkey confirmation in flight at once: the loser read the session
+    before the winner saved the new set there; its refusal must not save over it (the old codes are
+    gone, so the new set would be lost). The interleaving is forced: the winner runs, whole, inside
+    the loser's service call."""
+    from portal2fa.twofactor.views import account as views
+
+    key, _ = key_only
+    confirm(client, key)
+    winner = Client()
+    winner.cookies = client.cookies
+    real = views.backup_codes_regenerate_confirmed
+    won = []
+
+    def after_the_winner(**kwargs):
+        monkeypatch.setattr(views, "backup_codes_regenerate_confirmed", real)
+        won.append(winner.post(REGENERATE))
+        return real(**kwargs)
+
+    monkeypatch.setattr(views, "backup_codes_regenerate_confirmed", after_the_winner)
+    lost = client.post(REGENERATE)
+    assert won[0].status_code == HTTPStatus.SEE_OTHER and won[0].url == CODES
+    assert lost.status_code == HTTPStatus.SEE_OTHER and lost.url == ACCOUNT
+    new = backup_codes(client.get(CODES))
+    assert len(new) == 10
+    digest = keys.backup_code_digest(backup_code_format.normalise(new[0]))
+    assert BackupCode.objects.filter(authenticator__user=user, digest=digest).exists()

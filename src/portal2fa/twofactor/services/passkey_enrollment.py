@@ -36,6 +36,14 @@ ALREADY_ENROLLED = "You have already set up two-factor authentication. Sign in a
 SET_UP_ALREADY = "You have already set up two-factor authentication."
 
 
+class AlreadySetUp(PasskeyError):
+    """Voluntary enrollment refused because the user is enrolled, perhaps by a parallel request
+    with the same answer a moment ago."""
+
+    def __init__(self):
+        super().__init__(SET_UP_ALREADY)
+
+
 def passkey_enroll(
     *,
     token: str | None,
@@ -90,7 +98,8 @@ def passkey_enroll_signed_in(
     client_address=None,
 ) -> tuple[str, ...]:
     """Voluntary enrollment from the personal page (a signed-in user who has not enrolled) with a
-    new key: the new backup codes. PasskeyError when refused (nothing is changed)."""
+    new key: the new backup codes. PasskeyError when refused (nothing is changed), AlreadySetUp
+    when the user is enrolled."""
     name = clean_name(name)
     key = verify_new_key(response, expected_challenge=expected_challenge, rp=rp)
     with transaction.atomic():
@@ -102,7 +111,7 @@ def passkey_enroll_signed_in(
             raise PasskeyError(NOT_ALLOWED)
         enrollment = Authenticator.objects.filter(user=user).first()
         if enrollment is not None and enrollment.confirmed_at:
-            raise PasskeyError(SET_UP_ALREADY)
+            raise AlreadySetUp()
         return tuple(_enroll(user, enrollment, name, key, at=at, client_address=client_address))
 
 

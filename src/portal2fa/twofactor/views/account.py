@@ -125,6 +125,7 @@ def regenerate(request):
             user=request.user, nonce=nonce, at=now, client_address=client_address(request)
         )
         if not result.ok:
+            shown_codes.leave_stored_session(request)  # e.g. a parallel request used it: its codes
             messages.error(request, result.message)
             return see_other(reverse("twofactor:account"))
         return _show_new_codes(request, result, at=now)

@@ -25,6 +25,7 @@ from ..policy import NextStep, get_settings
 from ..services import passkeys as service
 from ..services.passkey_enrollment import (
     SET_UP_ALREADY,
+    AlreadySetUp,
     passkey_enroll,
     passkey_enroll_signed_in,
 )
@@ -377,6 +378,7 @@ def enroll(request):
     except service.PasskeyError as error:
         return _error(str(error))
     if not attempt.ok:
+        shown_codes.leave_stored_session(request)  # e.g. a parallel request enrolled: its codes
         return _error(attempt.message, 403 if attempt.locked else 400, locked=attempt.locked)
     second_factor.complete(request, challenge.user)
     return _show_new_codes(
@@ -418,6 +420,9 @@ def account_enroll(request):
         codes = passkey_enroll_signed_in(
             user=request.user, **_answer(request, pending, body, at=now)
         )
+    except AlreadySetUp as error:
+        shown_codes.leave_stored_session(request)
+        return _error(str(error))
     except service.PasskeyError as error:
         return _error(str(error))
     return _show_new_codes(request, codes, continue_url=reverse("twofactor:account"), at=now)

@@ -58,5 +58,12 @@ def pending(request, *, at: datetime) -> ShownCodes | None:
     return ShownCodes(codes=codes, kind=entry.get("kind", ENROLLED), continue_url=entry["continue"])
 
 
+def leave_stored_session(request) -> None:
+    """For a request refused because a parallel one of the same session got there first (a replay,
+    a retried request): do not save this request's copy of the session, read before the other
+    saved its new codes there; saving it after would erase them."""
+    request.session.modified = False
+
+
 def discard(request) -> None:
     request.session.pop(CODES_KEY, None)

@@ -390,6 +390,43 @@ def test_switching_passkeys_off_warns_of_users_who_have_nothing_else(
     assert not TwoFactorSettings.objects.get(pk=1).passkeys_allowed
 
 
+def test_a_role_that_stops_counting_passkeys_warns_of_its_users_who_have_nothing_else(
+    admin_client, make_user, make_role, policy
+):
+    """Review leftover: the site switch warned, the per-role column did not."""
+    from portal2fa.accounts.models import SecurityRole
+
+    staff = make_role("Staff", requires_2fa=True)
+    make_role("Contractors", requires_2fa=True)
+    browser = Client()
+    _enroll_page(browser, make_user("kim@example.com", role=staff))
+    started = browser.post(ENROLL_OPTIONS, {"name": "Phone"})
+    post_json(browser, ENROLL_PASSKEY, SoftAuthenticator().register(started.json()["options"]))
+    everyone_else = [
+        str(pk) for pk in SecurityRole.objects.exclude(pk=staff.pk).values_list("pk", flat=True)
+    ]
+    saved = admin_client.post(
+        reverse("twofactor:setup-settings"),
+        form_data(methods_shown="1", passkeys_allowed="on", roles_allowing_passkey=everyone_else),
+        follow=True,
+    )
+    assert "Settings saved." in text(saved)
+    assert (
+        "1 user enrolled with a passkey alone in Staff may no longer use it: they sign in with a "
+        "backup code, which lets them set up an authenticator app." in text(saved)
+    )
+    # a role none of whose users has only a key: no warning
+    nobody = [
+        pk for pk in everyone_else if pk != str(SecurityRole.objects.get(name="Contractors").pk)
+    ]
+    saved = admin_client.post(
+        reverse("twofactor:setup-settings"),
+        form_data(methods_shown="1", passkeys_allowed="on", roles_allowing_passkey=nobody),
+        follow=True,
+    )
+    assert "Settings saved." in text(saved) and "may no longer use it" not in text(saved)
+
+
 # --- voluntary enrollment with a key from the personal page ---------------------------------------
 
 ACCOUNT_ENROLL_OPTIONS = reverse("twofactor:account-enroll-passkey-options")

@@ -18,8 +18,22 @@ def invalid_with_remaining(remaining: int) -> str:
 
 def passkeys_switched_off(key_only_users: int) -> str:
     """After passkeys were switched off while some users have nothing else (Settings tab, CLI)."""
-    who = "1 user" if key_only_users == 1 else f"{key_only_users} users"
     return (
-        f"{who} enrolled with a passkey alone can no longer use it: they sign in with a backup "
-        "code, which lets them set up an authenticator app."
+        f"{_users(key_only_users)} enrolled with a passkey alone can no longer use it: {_FALLBACK}"
     )
+
+
+def passkeys_not_counted_for_roles(key_only_users: int, roles: list[str]) -> str:
+    """After roles stopped counting passkeys while some of their users have nothing else ("may":
+    a user whose other role requires 2FA and allows keys keeps them, methods.combine)."""
+    return (
+        f"{_users(key_only_users)} enrolled with a passkey alone in {', '.join(roles)} may no "
+        f"longer use it: {_FALLBACK}"
+    )
+
+
+_FALLBACK = "they sign in with a backup code, which lets them set up an authenticator app."
+
+
+def _users(count: int) -> str:
+    return "1 user" if count == 1 else f"{count} users"

@@ -47,9 +47,7 @@ def settings_show(args) -> int:
 def settings_set(args) -> int:
     from django.utils import timezone
 
-    from .. import counters
-    from .. import messages as messages_text
-    from ..services.settings import SettingsError, settings_update
+    from ..services.settings import SettingsError, settings_update, stranded_passkey_users
 
     field, parse = SETTINGS_KEYS[args.key]
     try:
@@ -58,8 +56,6 @@ def settings_set(args) -> int:
         messages = " ".join(m for msgs in error.errors.values() for m in msgs)
         raise CommandError(f"{args.key}: {messages}") from None
     print(f"{args.key} = {args.value}" if changed else f"{args.key} was already {args.value}.")
-    if changed.get("passkeys_allowed") == [True, False] and (
-        stranded := counters.enrolled_without_app()
-    ):
-        print(f"warning: {messages_text.passkeys_switched_off(stranded)}", file=sys.stderr)
+    if warning := stranded_passkey_users(changed):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0

@@ -7,8 +7,10 @@ from django.db import transaction
 
 from ...audit.models import Action
 from ...audit.services import record
+from .. import counters
+from .. import messages as texts
 from ..adapter import get_adapter
-from ..models import TwoFactorSettings
+from ..models import Authenticator, TwoFactorSettings
 from ..policy import get_settings
 
 EDITABLE_FIELDS = (
@@ -98,3 +100,35 @@ def _set_role_requirements(requirements: dict[str, bool]) -> dict:
     changed = get_adapter().set_role_requirements(requirements)
     label = {True: "required", False: "not required"}
     return {f"role:{name}": [label[old], label[new]] for name, (old, new) in changed.items()}
+
+
+def stranded_passkey_users(changed: dict) -> str | None:
+    """The warning after a change (settings_update's answer) that leaves users enrolled with a
+    passkey alone unable to use it, or None. The site switch: O(1) from the counters; roles that
+    stopped counting passkeys: one count of those roles' key-only users."""
+    if changed.get("passkeys_allowed") == [True, False]:
+        stranded = counters.enrolled_without_app()
+        return texts.passkeys_switched_off(stranded) if stranded else None
+    names = [
+        key.split(":", 1)[1]
+        for key, (old, new) in changed.items()
+        if key.startswith("role-methods:")
+        and "passkey" in old.split(",")
+        and "passkey" not in new.split(",")
+    ]
+    if not names or not get_settings().passkeys_allowed:
+        return None
+    adapter = get_adapter()
+    ids = [role.id for role in adapter.roles() if role.name in names]
+    stranded = (
+        Authenticator.objects.filter(
+            confirmed_at__isnull=False,
+            encrypted_secret="",
+            user_active=True,
+            **{f"user__{adapter.role_lookup()}__in": ids},
+        )
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+    return texts.passkeys_not_counted_for_roles(stranded, sorted(names)) if stranded else None

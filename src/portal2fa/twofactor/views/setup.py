@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import counters, exports
-from .. import messages as texts
+from .. import exports
 from ..adapter import get_adapter
 from ..charts import columns, stacked_bar
 from ..forms import ResetForm, SettingsForm, UserSearchForm
@@ -28,7 +27,7 @@ from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 from ..selectors.user_detail import user_two_factor
 from ..services.code_budget import NotLocked, code_lock_clear
 from ..services.enrollment import EnrollmentError, enrollment_reset
-from ..services.settings import SettingsError, settings_update
+from ..services.settings import SettingsError, settings_update, stranded_passkey_users
 from ..web.decorators import administrator_required
 from ..web.http import client_address
 
@@ -64,10 +63,8 @@ def settings_tab(request):
                         form.add_error(field if field in form.fields else None, message)
             else:
                 messages.success(request, "Settings saved." if changed else "No changes to save.")
-                if changed.get("passkeys_allowed") == [True, False] and (
-                    stranded := counters.enrolled_without_app()
-                ):
-                    messages.warning(request, texts.passkeys_switched_off(stranded))
+                if warning := stranded_passkey_users(changed):
+                    messages.warning(request, warning)
                 return redirect("twofactor:setup-settings")
         return _tab(
             request, "portal2fa/setup/settings.html", "settings", {"form": form}, status=400

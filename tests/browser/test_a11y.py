@@ -61,7 +61,11 @@ OVERFLOW = """() => {
     .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
     .filter((e) => !e.closest(".scroll-x"))
     .slice(0, 5).map((e) => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""));
-  return { scrollWidth: page, innerWidth: window.innerWidth, wide };
+  // a control a phone user must scroll a table sideways to find (nothing says it is there)
+  const hidden = [...document.querySelectorAll(".scroll-x input, .scroll-x button, .scroll-x select, .scroll-x a")]
+    .filter((e) => e.type !== "hidden" && e.getBoundingClientRect().right > e.closest(".scroll-x").getBoundingClientRect().right + 1)
+    .slice(0, 5).map((e) => e.outerHTML.slice(0, 80));
+  return { scrollWidth: page, innerWidth: window.innerWidth, wide, hidden };
 }"""
 
 
@@ -96,6 +100,10 @@ class Audit:
                     self.problems.append(
                         f"{name} (phone): page scrolls sideways, scrollWidth {box['scrollWidth']}"
                         f" > innerWidth {box['innerWidth']}; wide: {box['wide']}"
+                    )
+                if box["hidden"]:
+                    self.problems.append(
+                        f"{name} (phone): controls off the side of a table: {box['hidden']}"
                     )
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=ARTIFACTS / f"{name}-{size}.png", full_page=True)

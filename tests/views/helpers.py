@@ -64,3 +64,24 @@ def is_signed_in(client) -> bool:
 
 def assert_no_inline_script(response) -> None:
     assert not INLINE_SCRIPT.findall(response.content.decode()), "inline <script> on the page"
+
+
+def twin_runs_first(monkeypatch, module, name: str, client, send) -> list:
+    """Two requests of one browser session in flight at once, the interleaving forced: the next
+    call of `module.<name>` (by the request `client` sends next) first runs `send(twin)` whole,
+    the twin being a client with the same cookie jar. Returns the list receiving the twin's
+    response."""
+    from django.test import Client
+
+    twin = Client()
+    twin.cookies = client.cookies
+    real = getattr(module, name)
+    responses = []
+
+    def twin_first(**kwargs):
+        monkeypatch.setattr(module, name, real)
+        responses.append(send(twin))
+        return real(**kwargs)
+
+    monkeypatch.setattr(module, name, twin_first)
+    return responses

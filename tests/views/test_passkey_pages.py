@@ -25,6 +25,7 @@ from .helpers import (
     is_signed_in,
     sign_in,
     text,
+    twin_runs_first,
     wrong_code,
 )
 
@@ -277,17 +278,13 @@ def test_a_parallel_key_enrollment_that_loses_does_not_erase_the_shown_codes(
     _enroll_page(client, user)
     started = client.post(ENROLL_OPTIONS, {"name": "Phone"})
     answer = SoftAuthenticator().register(started.json()["options"])
-    winner = Client()
-    winner.cookies = client.cookies  # one browser: one cookie jar
-    real = views.passkey_enroll
-    won = []
-
-    def after_the_winner(**kwargs):
-        monkeypatch.setattr(views, "passkey_enroll", real)
-        won.append(post_json(winner, ENROLL_PASSKEY, answer))
-        return real(**kwargs)
-
-    monkeypatch.setattr(views, "passkey_enroll", after_the_winner)
+    won = twin_runs_first(
+        monkeypatch,
+        views,
+        "passkey_enroll",
+        client,
+        lambda twin: post_json(twin, ENROLL_PASSKEY, answer),
+    )
     lost = post_json(client, ENROLL_PASSKEY, answer)
     assert won[0].json() == {"redirect": reverse("twofactor:account-codes")}
     assert lost.status_code == HTTPStatus.BAD_REQUEST
@@ -498,19 +495,15 @@ def test_a_replayed_answer_that_loses_the_race_does_not_erase_the_shown_codes(
     client.force_login(olly)
     started = client.post(ACCOUNT_ENROLL_OPTIONS, {"name": "Laptop"})
     answer = SoftAuthenticator().register(started.json()["options"])
-    winner = Client()
-    winner.cookies = client.cookies  # the same browser session
-    real = views.passkey_enroll_signed_in
-    winner_response = []
-
-    def after_the_winner(**kwargs):
-        monkeypatch.setattr(views, "passkey_enroll_signed_in", real)
-        winner_response.append(post_json(winner, ACCOUNT_ENROLL, answer))
-        return real(**kwargs)
-
-    monkeypatch.setattr(views, "passkey_enroll_signed_in", after_the_winner)
+    won = twin_runs_first(
+        monkeypatch,
+        views,
+        "passkey_enroll_signed_in",
+        client,
+        lambda twin: post_json(twin, ACCOUNT_ENROLL, answer),
+    )
     loser = post_json(client, ACCOUNT_ENROLL, answer)
-    assert winner_response[0].json() == {"redirect": reverse("twofactor:account-codes")}
+    assert won[0].json() == {"redirect": reverse("twofactor:account-codes")}
     assert loser.status_code == HTTPStatus.BAD_REQUEST
     assert loser.json()["error"] == "You have already set up two-factor authentication."
     assert len(backup_codes(client.get(reverse("twofactor:account-codes")))) == 10

@@ -32,6 +32,7 @@ from .helpers import (
     manual_key,
     sign_in,
     text,
+    twin_runs_first,
     wrong_code,
 )
 
@@ -433,17 +434,13 @@ def test_a_parallel_second_use_of_one_confirmation_does_not_erase_the_new_codes(
 
     key, _ = key_only
     confirm(client, key)
-    winner = Client()
-    winner.cookies = client.cookies
-    real = views.backup_codes_regenerate_confirmed
-    won = []
-
-    def after_the_winner(**kwargs):
-        monkeypatch.setattr(views, "backup_codes_regenerate_confirmed", real)
-        won.append(winner.post(REGENERATE))
-        return real(**kwargs)
-
-    monkeypatch.setattr(views, "backup_codes_regenerate_confirmed", after_the_winner)
+    won = twin_runs_first(
+        monkeypatch,
+        views,
+        "backup_codes_regenerate_confirmed",
+        client,
+        lambda twin: twin.post(REGENERATE),
+    )
     lost = client.post(REGENERATE)
     assert won[0].status_code == HTTPStatus.SEE_OTHER and won[0].url == CODES
     assert lost.status_code == HTTPStatus.SEE_OTHER and lost.url == ACCOUNT

@@ -180,13 +180,23 @@ def passkey_register(
     rp: RelyingParty,
     at: datetime,
     client_address=None,
+    confirmation: str | None = None,
 ) -> WebAuthnCredential:
+    """A new key for an enrolled user. `confirmation`: the nonce of the passkey confirmation the
+    ceremony started on, spent here with the key stored (a cancelled ceremony spends nothing)."""
+    from .step_up import confirmed_refusal  # step_up builds on this module
+
     name = clean_name(name)
     verified = verify_new_key(response, expected_challenge=expected_challenge, rp=rp)
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)
         if not Authenticator.objects.filter(user=user, confirmed_at__isnull=False).exists():
             raise PasskeyError(messages.NOT_ENROLLED)  # reset since the step up
+        refused = confirmation is not None and confirmed_refusal(
+            user, at=at, nonce=confirmation
+        )
+        if refused:
+            raise PasskeyError(refused)
         return store_new_key(user, name, verified, at=at, client_address=client_address)
 
 

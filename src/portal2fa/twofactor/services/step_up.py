@@ -125,14 +125,15 @@ def grant_after_backup_code(user, *, at: datetime) -> str | None:
         return _grant(user, at=at)
 
 
-def confirmed_refusal(user, *, at: datetime, nonce: str) -> str | None:
+def confirmed_refusal(user, *, at: datetime, nonce: str, consume: bool = True) -> str | None:
     """At the change a confirmation allowed: consumes it (one conditional DELETE), refused if it
     was used or expired, or the account's second factor was locked or the enrollment reset
-    meanwhile. Call under the user lock, in the change's transaction."""
-    consumed = StepUpGrant.objects.filter(
+    meanwhile. Call under the user lock, in the change's transaction. consume=False: the same
+    answer, nothing spent (a change that starts a ceremony and is made at its end)."""
+    grants = StepUpGrant.objects.filter(
         user=user, nonce_digest=keys.token_digest(nonce or ""), until__gt=at
-    ).delete()[0]
-    if not consumed:
+    )
+    if not (grants.delete()[0] if consume else grants.exists()):
         return USED_OR_EXPIRED
     refusal = code_budget.code_budget_refusal(user.pk, at=at)
     if refusal:
@@ -142,8 +143,8 @@ def confirmed_refusal(user, *, at: datetime, nonce: str) -> str | None:
     return None
 
 
-def still_confirmed(user, *, at: datetime, nonce: str) -> str | None:
+def still_confirmed(user, *, at: datetime, nonce: str, consume: bool = True) -> str | None:
     """confirmed_refusal in a transaction of its own (a change that starts a ceremony)."""
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)
-        return confirmed_refusal(user, at=at, nonce=nonce)
+        return confirmed_refusal(user, at=at, nonce=nonce, consume=consume)

@@ -150,10 +150,11 @@ def register_options(request):
     name, refused = _key_name(request, request.user)
     if refused:
         return refused
-    nonce = confirmation.take(request, at=now)
-    if nonce is not None:  # confirmed with a passkey: no code this time
-        refusal = still_confirmed(request.user, at=now, nonce=nonce)
+    nonce = confirmation.nonce(request, at=now)
+    if nonce is not None:  # confirmed with a passkey: no code; spent when the key is stored
+        refusal = still_confirmed(request.user, at=now, nonce=nonce, consume=False)
         if refusal:
+            confirmation.take(request, at=now)
             return _error(refusal)
     else:
         form = CodeForm(request.POST)
@@ -167,7 +168,7 @@ def register_options(request):
         )
         if not step_up.ok:
             return _error(step_up.message)
-    return _start_registration(request, request.user, REGISTER_KEY, name)
+    return _start_registration(request, request.user, REGISTER_KEY, name, confirmation=nonce)
 
 
 @login_required
@@ -178,12 +179,17 @@ def register(request):
     pending, body, refused = _registration_answer(request, REGISTER_KEY)
     if refused:
         return refused
+    now = timezone.now()
     try:
         credential = service.passkey_register(
-            user=request.user, **_answer(request, pending, body, at=timezone.now())
+            user=request.user,
+            confirmation=pending.get("confirmation"),
+            **_answer(request, pending, body, at=now),
         )
     except service.PasskeyError as error:
         return _error(str(error))
+    if pending.get("confirmation"):
+        confirmation.take(request, at=now)  # spent with the key
     messages.success(request, f"The key “{credential.name}” was added.")
     return JsonResponse({"redirect": reverse("twofactor:account")})
 

@@ -192,9 +192,7 @@ def passkey_register(
         code_checks.serialize_code_checks(user.pk)
         if not Authenticator.objects.filter(user=user, confirmed_at__isnull=False).exists():
             raise PasskeyError(messages.NOT_ENROLLED)  # reset since the step up
-        refused = confirmation is not None and confirmed_refusal(
-            user, at=at, nonce=confirmation
-        )
+        refused = confirmation is not None and confirmed_refusal(user, at=at, nonce=confirmation)
         if refused:
             raise PasskeyError(refused)
         return store_new_key(user, name, verified, at=at, client_address=client_address)

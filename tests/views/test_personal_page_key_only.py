@@ -328,6 +328,9 @@ def test_a_key_only_user_whose_passkeys_are_forbidden_can_still_set_up_an_app(
     assert done.status_code == HTTPStatus.FOUND
     page = text(client.get(ACCOUNT))
     assert "Passkeys are no longer allowed for your account" in page
+    # the keys are listed, said not to sign in, and no new one is offered (review finding)
+    assert "the keys below do not sign you in" in page
+    assert "Add passkey or security key" not in page and "Use a passkey or a security" not in page
     started = client.post(APP, {"start": "1"})  # no code: the sign-in confirmed it
     assert started.status_code == HTTPStatus.SEE_OTHER and started.url == APP
     secret = manual_key(client.get(APP)).replace(" ", "")

@@ -147,6 +147,21 @@ def test_a_role_that_always_requires_the_factor_ignores_trust(client, enrolled, 
     assert TrustedBrowser.objects.filter(user=enrolled.user).count() == 1  # no new one
 
 
+def test_the_personal_page_mentions_trust_only_to_whom_it_is_offered(
+    client, enrolled, unrecognized
+):
+    """Review finding: the page told an Administrator (always asked) to tick "Trust this browser",
+    which their verify page never offers."""
+    client.force_login(enrolled.user)
+    hint = 'unless you tick "Trust this browser"'
+    assert hint in text(client.get(reverse("twofactor:account")))
+    enrolled.user.role.always_second_factor = True
+    enrolled.user.role.save()
+    page = text(client.get(reverse("twofactor:account")))
+    assert "No browser is trusted: every sign-in asks for your second factor." in page
+    assert hint not in page
+
+
 def test_the_demo_administrator_role_always_requires_the_factor(admin_role):
     assert admin_role.always_second_factor  # the data migration
 

@@ -18,7 +18,7 @@ from ..services.backup_codes import backup_codes_regenerate, backup_codes_regene
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
 from ..services.passkeys import passkeys_usable
 from ..services.password_change import needs_code, password_change
-from ..services.trusted_browsers import trusted_browsers_of
+from ..services.trusted_browsers import trust_applies, trusted_browsers_of
 from ..web import session as second_factor
 from ..web import shown_codes
 from ..web import step_up as confirmation
@@ -48,6 +48,7 @@ def _account_page(request, regenerate_form, status: int = 200, app_form=None):
         "confirm_offered": usable and bool(passkeys),
         "confirmed_until": confirmation.confirmed_until(request, at=now),
         "trusted_browsers": trusted_browsers_of(request.user),
+        "trust_offered": trust_applies(request.user, policy),
     }
     return render(request, "portal2fa/account.html", context, status=status)
 

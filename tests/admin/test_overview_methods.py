@@ -229,6 +229,7 @@ def test_cli_text_prints_methods_adoption_and_trend(mix, capsys):
     assert "of 6 enrolled users (a user with both counts in both)" in out
     assert re.search(r"^  Authenticator App +4  \(66\.7%\)$", out, re.M)
     assert re.search(r"^  Passkey / security key +3  \(50\.0%\)$", out, re.M)
+    assert "  Optional methods switched on in Settings: Passkey / security key\n" in out
     assert re.search(r"^  Staff +4 of 6 +66\.7%  requires 2FA$", out, re.M)
     assert re.search(r"^  Partners +2 of 2 +100\.0%  2FA optional$", out, re.M)
     assert "Enrollment Trend     6 in the last 90 days" in out

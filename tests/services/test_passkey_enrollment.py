@@ -182,7 +182,8 @@ def test_deactivation_and_reset_take_the_key_enrollment_out_of_every_count(user,
     assert method_counts() == {"enrolled": 1, "method:totp": 0, "method:passkey": 1}
     removed = enrollment_reset(actor=admin_user, user=user, at=later(minutes=1))
     assert str(removed) == (
-        "Removed: 10 unused backup codes, 1 passkey or security key, 0 trusted browsers."
+        "Removed: no authenticator app, 10 unused backup codes, 1 passkey or security key, 0 "
+        "trusted browsers."
     )
     assert not WebAuthnCredential.objects.filter(user=user).exists()
     assert method_counts() == {"enrolled": 0, "method:totp": 0, "method:passkey": 0}

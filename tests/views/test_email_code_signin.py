@@ -142,3 +142,18 @@ def test_a_held_session_of_a_host_login_can_use_an_email_code(client, alice):
     response = client.post(reverse(EMAIL), {"code": mailed_code()})
     assert response.status_code == HTTPStatus.FOUND
     assert client.get(reverse("twofactor:account")).status_code == HTTPStatus.OK
+
+
+def test_the_pages_state_the_configured_validity(client, alice, settings):
+    """Review finding: the page before sending said 10 minutes whatever the setting."""
+    settings.PORTAL2FA_EMAIL_CODE_MINUTES = 4
+    sign_in(client, alice.user.email)
+    assert "It is valid for 4 minutes." in text(client.get(reverse(EMAIL)))
+    sent = client.post(reverse(EMAIL), {"send": "1"}, follow=True)
+    assert "It is valid for 4 minutes." in text(sent)
+
+
+def test_the_settings_tab_states_the_configured_validity(admin_client, settings):
+    settings.PORTAL2FA_EMAIL_CODE_MINUTES = 4
+    settings_tab = text(admin_client.get(reverse("twofactor:setup-settings")))
+    assert "valid 4 minutes, at the verify step" in settings_tab

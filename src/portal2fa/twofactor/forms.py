@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 
 from .adapter import get_adapter
 from .backup_codes import strip_separators
+from .conf import setting
 from .models import TwoFactorSettings
 from .services.settings import EDITABLE_FIELDS
 
@@ -152,6 +153,12 @@ class SettingsForm(forms.ModelForm):
             "roles_always_second_factor", [r.id for r in self.roles if r.always_second_factor]
         )
         self.initial.setdefault("roles_shown", ",".join(r.id for r in self.roles))
+        minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")  # the model's help text says the default
+        self.fields[
+            "email_codes_allowed"
+        ].help_text = (
+            f"A 6-digit code sent to the user's email, valid {minutes} minutes, at the verify step."
+        )
         for name, method in (
             ("roles_allowing_email", "email"),
             ("roles_allowing_passkey", "passkey"),

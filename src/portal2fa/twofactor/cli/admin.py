@@ -5,6 +5,7 @@ import json
 import sys
 
 from ..lists import EXPORT_NAMES
+from ..methods import LABELS
 from .parsing import CommandError
 
 
@@ -161,7 +162,10 @@ def _print_dashboard(data: dict) -> None:
         f"Methods              of {methods['enrolled']} enrolled users (a user with both counts in both)"
     )
     for row in methods["methods"]:
-        print(f"  {row['label']:<24} {row['users']:>6}  ({row['percent']}%)")
+        share = f"{row['percent']}%" if methods["enrolled"] else "—"
+        print(f"  {row['label']:<24} {row['users']:>6}  ({share})")
+    switched_on = [LABELS[name] for name in methods["optional_methods_on"]]
+    print(f"  Optional methods switched on in Settings: {', '.join(switched_on) or 'none'}")
     print("Adoption per Security Role")
     for row in data["role_adoption"]:
         share = f"{row['percent']}%" if row["active"] else "—"

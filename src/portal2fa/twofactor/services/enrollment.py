@@ -151,7 +151,7 @@ class ResetSummary:
     trusted_browsers: int
 
     def __str__(self) -> str:
-        parts = ["an authenticator app"] if self.authenticator_app else []
+        parts = ["an authenticator app" if self.authenticator_app else "no authenticator app"]
         parts.append(_count(self.backup_codes, "unused backup code"))
         parts.append(_count(self.passkeys, "passkey or security key", "passkeys or security keys"))
         parts.append(_count(self.trusted_browsers, "trusted browser"))

@@ -40,7 +40,7 @@ def send_reset_notice(*, user, at: datetime) -> None:
             f"An administrator of {site} reset your two-factor authentication on {_when(at)}. "
             "Your authenticator app pairing, all your backup codes and any passkeys or security "
             "keys no longer work. The next "
-            "time you sign in you will be asked to set up your authenticator app again and will "
+            "time you sign in you will be asked to set up two-factor authentication again and will "
             "receive new backup codes.\n\n"
             "If you did not ask for this, contact your administrator immediately.\n"
         ),

@@ -100,6 +100,7 @@ def _code_page(request, channel: str):
         "sent": code is not None and code.channel == channel,
         "address": mask(destination(challenge.user, channel)),
         "sms": sms,
+        "valid_minutes": setting("PORTAL2FA_EMAIL_CODE_MINUTES"),
         **trusted.offer(request, challenge.user, policy),
     }
     return render(request, "portal2fa/signin_verify_email.html", context, status=status_code)

@@ -153,12 +153,9 @@ class SettingsForm(forms.ModelForm):
             "roles_always_second_factor", [r.id for r in self.roles if r.always_second_factor]
         )
         self.initial.setdefault("roles_shown", ",".join(r.id for r in self.roles))
-        minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")  # the model's help text says the default
-        self.fields[
-            "email_codes_allowed"
-        ].help_text = (
-            f"A 6-digit code sent to the user's email, valid {minutes} minutes, at the verify step."
-        )
+        email_codes = self.fields["email_codes_allowed"]  # the model's help text has the default
+        minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
+        email_codes.help_text = email_codes.help_text.replace("10 minutes", f"{minutes} minutes")
         for name, method in (
             ("roles_allowing_email", "email"),
             ("roles_allowing_passkey", "passkey"),

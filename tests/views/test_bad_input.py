@@ -214,3 +214,13 @@ def test_signout_signs_out(client, user):
 @pytest.mark.parametrize("name", ["twofactor:signin", "twofactor:signin-verify"])
 def test_other_methods_are_not_allowed(client, name):
     assert client.put(reverse(name)).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/signin/", "/setup/two-factor/", "/no-such-page/"])
+def test_a_host_not_allowed_is_a_400_in_the_portals_layout(path):
+    """Walkthrough finding: Django refuses the Host before the authentication middleware sets
+    request.user; the 400 page's navigation read it, so scanners' requests were 500s."""
+    response = Client(HTTP_HOST="evil.example").get(path)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "<html" in response.content.decode()

@@ -45,8 +45,10 @@ def can_administer(user) -> bool:
 
 @register.filter
 def second_factor_passed(request) -> bool:
-    """Signed in and past the second factor (a held session sees no navigation)."""
-    return bool(request) and request.user.is_authenticated and not is_held(request)
+    """Signed in and past the second factor (a held session sees no navigation). A request
+    refused before the authentication middleware ran (a Host not allowed) has no user."""
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and not is_held(request))
 
 
 def _error_id(field, index: int) -> str:

@@ -121,3 +121,28 @@ def test_manage_py_portal2fa_in_the_host(enrolled_staff, capsys):
         call_command("portal2fa", "enrollment", "reset", "nobody@example.org", "--yes")
     assert refused.value.returncode == 2
     assert "no user with email or username 'nobody@example.org'" in capsys.readouterr().err
+
+
+def test_the_django_admin_shows_the_security_role_beside_the_group(admin_client, staff_group):
+    """Walkthrough finding: the README said GroupRole was in the Django admin; it was not. The Type
+    is edited there; the 2FA requirement only on the Settings tab (audited), shown read-only."""
+    url = reverse("admin:auth_group_change", args=[staff_group.pk])
+    page = admin_client.get(url).content.decode()
+    assert "Security Role (Portal 2FA)" in page and 'name="portal2fa_role-0-type"' in page
+    assert 'name="portal2fa_role-0-requires_2fa"' not in page  # read-only here
+    role = GroupRole.objects.get(group=staff_group)
+    form = {
+        "name": "Staff",
+        "portal2fa_role-TOTAL_FORMS": "1",
+        "portal2fa_role-INITIAL_FORMS": "1",
+        "portal2fa_role-MIN_NUM_FORMS": "0",
+        "portal2fa_role-MAX_NUM_FORMS": "1",
+        "portal2fa_role-0-id": str(role.pk),
+        "portal2fa_role-0-group": str(staff_group.pk),
+        "portal2fa_role-0-type": "Partner",
+        "portal2fa_role-0-requires_2fa": "",  # a forged field: ignored
+    }
+    response = admin_client.post(url, form)
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
+    role.refresh_from_db()
+    assert role.type == "Partner" and role.requires_2fa is True

@@ -1,0 +1,32 @@
+"""The Security Role beside each Django Group, on the Django admin's Group page (when the host
+uses django.contrib.admin). Its Type is edited here; whether the role requires 2FA, which methods
+count and "Always require the second factor" are shown read-only: they change on the Settings tab,
+where every change is audited."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
+
+from .models import GroupRole
+
+
+class SecurityRoleInline(admin.StackedInline):
+    model = GroupRole
+    can_delete = False
+    max_num = 1
+    verbose_name = verbose_name_plural = "Security Role (Portal 2FA)"
+    fields = ("type", "requires_2fa", "methods", "always_second_factor")
+    readonly_fields = ("requires_2fa", "methods", "always_second_factor")
+
+
+def _with_security_role(admin_class: type) -> type:
+    """The host's Group admin (Django's, or its own) with the Security Role inline added."""
+    inlines = [*admin_class.inlines, SecurityRoleInline]
+    return type(admin_class.__name__, (admin_class,), {"inlines": inlines})
+
+
+_current = GroupAdmin
+if admin.site.is_registered(Group):  # Django's own (imported above), or one the host registered
+    _current = type(admin.site.get_model_admin(Group))
+    admin.site.unregister(Group)
+admin.site.register(Group, _with_security_role(_current))

@@ -41,12 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         keys_init(args)
     if getattr(args, "needs_django", True):
         _setup_django()
-        from django.core import checks
-
-        errors = [e for e in checks.run_checks() if e.level >= checks.ERROR]
-        if errors:
-            for error in errors:
-                print(f"portal2fa: {error.msg} {error.hint or ''}".rstrip(), file=sys.stderr)
+        if library.refused_by_checks():
             return USER_ERROR
         return library.run(args, migrate="portal2fa migrate")
     return args.handler(args) or 0

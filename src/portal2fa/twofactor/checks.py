@@ -1,7 +1,11 @@
-"""System checks: refuse to start with missing or unusable keys or a misplaced middleware."""
+"""System checks: refuse to start with missing or unusable keys, a misplaced middleware, or a
+setting that would fail at the first request that reads it."""
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch
+from django.utils.module_loading import import_string
 
 from . import crypto
 from .conf import setting
@@ -56,7 +60,20 @@ POSITIVE_SETTINGS = (
     "PORTAL2FA_CODE_DELAY_SECONDS",
     "PORTAL2FA_CODE_DELAY_MAX_SECONDS",
     "PORTAL2FA_CODE_FAILURES_LOCK",
+    "PORTAL2FA_COUNTER_SHARDS",
+    "PORTAL2FA_EMAIL_CODE_SENDS",
+    "PORTAL2FA_EMAIL_CODE_MINUTES",
 )
+NON_NEGATIVE_SETTINGS = (
+    "PORTAL2FA_SESSION_CHECK_SECONDS",
+    "PORTAL2FA_EMAIL_CODE_RESEND_SECONDS",
+    "PORTAL2FA_TRUSTED_PROXY_COUNT",
+)
+CLASS_SETTINGS = ("PORTAL2FA_ADAPTER", "PORTAL2FA_SMS_PROVIDER")
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @register()
@@ -66,11 +83,19 @@ def throttles_configured(app_configs, **kwargs):
     errors = []
     for name in POSITIVE_SETTINGS:
         value = setting(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not _whole(value) or value < 1:
             errors.append(
                 Error(
                     f"{name} must be a whole number of at least 1, got {value!r}.",
                     id="portal2fa.E006",
+                )
+            )
+    for name in NON_NEGATIVE_SETTINGS:
+        value = setting(name)
+        if not _whole(value) or value < 0:
+            errors.append(
+                Error(
+                    f"{name} must be a whole number, 0 or more, got {value!r}.", id="portal2fa.E010"
                 )
             )
     if not errors and setting("PORTAL2FA_CODE_DELAY_MAX_SECONDS") < setting(
@@ -80,6 +105,30 @@ def throttles_configured(app_configs, **kwargs):
             Error(
                 "PORTAL2FA_CODE_DELAY_MAX_SECONDS must not be lower than PORTAL2FA_CODE_DELAY_SECONDS.",
                 id="portal2fa.E007",
+            )
+        )
+    return errors
+
+
+@register()
+def names_resolve(app_configs, **kwargs):
+    """The classes and the URL the settings name exist (else every page using them is a 500)."""
+    errors = []
+    for name in CLASS_SETTINGS:
+        try:
+            import_string(setting(name))
+        except (ImportError, AttributeError, TypeError, ValueError) as exc:
+            errors.append(
+                Error(f"{name}: cannot import {setting(name)!r} ({exc}).", id="portal2fa.E008")
+            )
+    try:
+        resolve_url(setting("PORTAL2FA_SETUP_HOME"))
+    except NoReverseMatch:
+        errors.append(
+            Error(
+                f"PORTAL2FA_SETUP_HOME: {setting('PORTAL2FA_SETUP_HOME')!r} is neither a URL name "
+                "nor a path.",
+                id="portal2fa.E009",
             )
         )
     return errors

@@ -61,7 +61,22 @@ def _prog() -> str:
     return "portal2fa"
 
 
+def refused_by_checks() -> bool:
+    """Django's system checks (keys, middleware, settings): their errors, one line each on stderr,
+    and True; a command must not run against a configuration the server would refuse."""
+    from django.core import checks
+
+    errors = [e for e in checks.run_checks() if e.level >= checks.ERROR]
+    for error in errors:
+        print(f"{_prog()}: {error.msg} {error.hint or ''}".rstrip(), file=sys.stderr)
+    return bool(errors)
+
+
 def main(argv: list[str], *, prog: str = "manage.py portal2fa") -> int:
     """`manage.py portal2fa`: Django is already set up by manage.py."""
     args = parse(build_parser(prog), argv)
-    return args if isinstance(args, int) else run(args)
+    if isinstance(args, int):
+        return args
+    if getattr(args, "needs_django", True) and refused_by_checks():
+        return USER_ERROR
+    return run(args)

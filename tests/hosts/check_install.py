@@ -101,6 +101,15 @@ def main() -> None:
         print(run(*manage, "portal2fa", "settings", "show", cwd=site, env=env), end="")
         run(*manage, "portal2fa", "overview", "--json", cwd=site, env=env)
         run(*manage, "findstatic", "portal2fa/portal.css", cwd=site, env=env)
+        step("the demo's `portal2fa` command without the demo extra: one line, exit 2")
+        demo_command = subprocess.run(
+            [tmp / "venv" / "bin" / "portal2fa", "overview"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        if demo_command.returncode != 2 or "portal2fa[demo]" not in demo_command.stderr:
+            sys.exit(f"FAILED: portal2fa without [demo]:\n{demo_command.stderr}")
         step("a newcomer's login is held at the second factor")
         print(run(*manage, "shell", "-c", SMOKE, cwd=site, env=env), end="")
     step("install check passed")

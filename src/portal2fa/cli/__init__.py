@@ -30,7 +30,24 @@ def build_parser():
     return library.build_parser("portal2fa", extend=_demo_commands)
 
 
+DEMO_MODULES = ("dj_database_url", "gunicorn", "whitenoise", "csp", "psycopg")
+WITHOUT_DEMO_EXTRA = (
+    "portal2fa: this command is the demo portal's and needs its extra: "
+    "pip install 'portal2fa[demo]'. In your own project use: python manage.py portal2fa ..."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except ModuleNotFoundError as error:  # a plain install of the library: no demo dependencies
+        if error.name not in DEMO_MODULES:
+            raise
+        print(WITHOUT_DEMO_EXTRA, file=sys.stderr)
+        return USER_ERROR
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = library.parse(build_parser(), argv)
     if isinstance(args, int):

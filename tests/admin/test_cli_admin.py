@@ -119,6 +119,15 @@ def test_overview_text(capsys, portal):
     assert "Partners (Partner)" in out
 
 
+def test_overview_text_shows_times_in_the_sites_time_zone(capsys, portal, settings):
+    """Walkthrough finding: the text printed UTC while the pages show TIME_ZONE."""
+    settings.TIME_ZONE = "Asia/Kolkata"  # UTC+05:30 all year: no daylight-saving edge
+    enrolled_at = Authenticator.objects.get(user=portal.user).confirmed_at
+    local = timezone.localtime(enrolled_at, timezone.get_default_timezone())
+    status, out, _ = run(capsys, "overview")
+    assert f"  {local:%Y-%m-%d %H:%M} IST  Alice Example <alice@example.com>" in out
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [

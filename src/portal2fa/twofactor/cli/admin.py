@@ -100,6 +100,15 @@ def enrollment_unlock(args) -> int:
     return 0
 
 
+def _local(iso: str) -> str:
+    """A time of the JSON (ISO 8601, UTC) as the pages show it: in TIME_ZONE, with its name."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    return f"{timezone.localtime(datetime.fromisoformat(iso)):%Y-%m-%d %H:%M %Z}"
+
+
 def print_overview(args) -> int:
     from django.utils import timezone
 
@@ -142,12 +151,12 @@ def print_overview(args) -> int:
             print(f"  low ({row['remaining']})    {row['name']} <{row['email']}>")
     print("Recent Enrollments")
     for row in data["recent_enrollments"]:
-        print(f"  {row['enrolled_at'][:16].replace('T', ' ')}  {row['name']} <{row['email']}>")
+        print(f"  {_local(row['enrolled_at'])}  {row['name']} <{row['email']}>")
     locked = data["locked_by_invalid_codes"]
     if locked["count"]:
         print(f"Locked by invalid codes  {locked['count']}")
         for row in locked["users"]:
-            print(f"  {row['locked_at'][:16].replace('T', ' ')}  {row['name']} <{row['email']}>")
+            print(f"  {_local(row['locked_at'])}  {row['name']} <{row['email']}>")
     print("Roles Without 2FA")
     for row in data["roles_without_2fa"]:
         print(f"  {row['name']} ({row['type']})")

@@ -59,6 +59,21 @@ def test_reset_with_yes(capsys, portal):
     assert event.detail["reason"] == "lost phone"
 
 
+def test_a_mail_server_that_is_down_is_one_line_and_the_reset_is_done(
+    capsys, portal, settings, django_capture_on_commit_callbacks
+):
+    """Walkthrough finding: with no SMTP server the CLI printed a whole traceback."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    with django_capture_on_commit_callbacks(execute=True):  # the notice goes once committed
+        status, out, _ = run(capsys, "enrollment", "reset", portal.user.email, "--yes")
+    assert status == 0 and "Removed:" in out
+    assert not Authenticator.objects.filter(user=portal.user).exists()
+    logged = capsys.readouterr().err  # the notice, sent once the reset committed, failed
+    assert "could not send the reset notice to user id" in logged and "refused" in logged
+    assert "Traceback" not in logged
+
+
 def test_reset_without_yes_changes_nothing(capsys, portal):
     status, out, err = run(capsys, "enrollment", "reset", "alice@example.com")
     assert status == 2

@@ -22,8 +22,8 @@ def _send(user, *, subject: str, what: str, body: str) -> None:
         return
     try:
         send_mail(subject, f"Hello {adapter.display_name(user)},\n\n{body}", None, recipients)
-    except OSError:
-        logger.exception("could not send the %s notice to user id %s", what, user.pk)
+    except OSError as error:  # one line: a mail server that is down is not a bug to trace
+        logger.error("could not send the %s notice to user id %s: %s", what, user.pk, error)
 
 
 def _when(at: datetime) -> str:

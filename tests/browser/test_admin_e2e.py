@@ -387,3 +387,25 @@ def test_reset_without_javascript(browser, live_server, world: World):
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_name_typed_before_the_script_loaded_is_searched_when_it_loads(page: Page, world: World):
+    """A slow connection (and a CI machine under load): the combobox is in the page before
+    setup.js runs, so typing first fired no search and the list never opened. Here the script is
+    held back until the name is typed."""
+    sign_in(page, world.admin)
+    held = []
+    page.route("**/static/portal2fa/setup.js", lambda route: held.append(route))
+    page.goto("/setup/two-factor/reset/", wait_until="commit")
+    field = page.get_by_label("User", exact=True)
+    field.fill("zed.tar")
+    for _ in range(100):  # the script's request, held by the route (pumped by these waits)
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    held[0].continue_()
+    listbox = page.get_by_role("listbox", name="Matching users")
+    expect(listbox.get_by_role("option")).to_have_text(
+        ["Zed Target <zed.target@example.com> — Enrolled"]
+    )

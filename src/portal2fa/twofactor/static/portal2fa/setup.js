@@ -128,6 +128,8 @@ if (searchForm && resetForm && dialog) {
   });
   input.addEventListener("blur", () => show(false));
   searchForm.addEventListener("submit", (event) => event.preventDefault());
+  // Typed before this script had loaded (a slow connection): search for it now.
+  if (document.activeElement === input && input.value !== input.defaultValue) search();
 
   resetForm.addEventListener("submit", (event) => {
     if (resetForm.querySelector('input[name="confirmed"]')) return;  // confirmed: let it go

@@ -27,6 +27,7 @@ from .conftest import ARTIFACTS
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+REFLOW = {"width": 320, "height": 640}  # WCAG 1.4.10: content reflows at 320 CSS pixels
 WRONG = "000000"
 
 AXE_RUN = """async () => {
@@ -107,6 +108,14 @@ class Audit:
                     )
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=ARTIFACTS / f"{name}-{size}.png", full_page=True)
+        page.set_viewport_size(REFLOW)
+        page.wait_for_timeout(50)
+        box = page.evaluate(OVERFLOW)
+        if box["scrollWidth"] > box["innerWidth"]:
+            self.problems.append(
+                f"{name} (320 px): page scrolls sideways, scrollWidth {box['scrollWidth']}; "
+                f"wide: {box['wide']}"
+            )
         page.set_viewport_size(DESKTOP)
 
     def assert_clean(self, expected_states: int) -> None:
@@ -236,6 +245,8 @@ def test_setup_pages_have_no_axe_violations_and_fit_a_phone(page: Page, audit: A
     page.get_by_label("Maximum Invalid Attempts", exact=True).fill("99")
     page.get_by_role("button", name="Save settings", exact=True).click()
     expect(page.locator(".field.has-error")).to_be_visible()
+    # the field to fix has the focus, not the top of the long page (accessibility audit)
+    expect(page.get_by_label("Maximum Invalid Attempts", exact=True)).to_be_focused()
     audit("settings-error")
     page.goto("/setup/two-factor/overview/")
     audit("overview")

@@ -188,6 +188,11 @@ def test_enroll_with_a_passkey_alone_then_sign_in_with_it_or_a_backup_code(
     page.get_by_role("button", name="Use a passkey or security key", exact=True).click()
     expect(page.get_by_text("Give the key a name")).to_be_visible()
     assert not keys.credentials()
+    # the field to fix has the focus, is marked invalid and names the message (accessibility audit)
+    name_field = page.get_by_label("Key name", exact=True)
+    expect(name_field).to_be_focused()
+    expect(name_field).to_have_attribute("aria-invalid", "true")
+    expect(name_field).to_have_accessible_description(re.compile("Give the key a name"))
 
     page.get_by_label("Key name", exact=True).fill("Phone key")
     page.get_by_role("button", name="Use a passkey or security key", exact=True).click()

@@ -1,5 +1,6 @@
 """Hostile or broken input to every form: a 4xx with a clear message, never a 500, nothing changed."""
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -224,3 +225,14 @@ def test_a_host_not_allowed_is_a_400_in_the_portals_layout(path):
     response = Client(HTTP_HOST="evil.example").get(path)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "<html" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_password_is_tied_to_both_fields(client, user):
+    """Accessibility audit: "The email or password is incorrect." was linked to neither field."""
+    response = client.post(reverse("twofactor:signin"), {"email": user.email, "password": "wrong"})
+    page = response.content.decode()
+    assert 'id="form-errors"' in page and "The email or password is incorrect." in page
+    for name in ("email", "password"):
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        assert 'aria-invalid="true"' in field and "form-errors" in field, field

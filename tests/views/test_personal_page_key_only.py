@@ -470,3 +470,11 @@ def test_a_parallel_second_use_of_one_confirmation_does_not_erase_the_new_codes(
     assert len(new) == 10
     digest = keys.backup_code_digest(backup_code_format.normalise(new[0]))
     assert BackupCode.objects.filter(authenticator__user=user, digest=digest).exists()
+
+
+def test_the_password_page_asks_a_key_only_user_for_a_backup_code_not_an_app_code(
+    client, user, key_only
+):
+    """Accessibility audit: the field was labelled "Code from your authenticator app"."""
+    page = text(client.get(reverse("twofactor:account-password")))
+    assert "One of your backup codes" in page and "authenticator app" not in page

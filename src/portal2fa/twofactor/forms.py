@@ -277,10 +277,12 @@ class PasswordChangeForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, needs_code: bool, **kwargs):
+    def __init__(self, *args, needs_code: bool, has_app: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if not needs_code:
             del self.fields["code"]
+        elif not has_app:  # enrolled with a passkey alone: no app to read a code from
+            self.fields["code"].label = "One of your backup codes"
 
     def clean_code(self):
         code = self.cleaned_data["code"]

@@ -63,9 +63,17 @@ def error_ids(field) -> list[tuple[str, str]]:
 
 
 @register.filter
+def errors_id(form) -> str:
+    """The id of the form's own errors (portal2fa/_form_errors.html)."""
+    return f"{form.prefix or 'form'}-errors"
+
+
+@register.filter
 def describedby(field) -> str:
-    """The ids of the field's hint (`<auto_id>_helptext`) and errors, for aria-describedby."""
-    ids = [f"{field.auto_id}_helptext"] if field.help_text else []
+    """The ids of the form's own errors (e.g. "The email or password is incorrect." concerns each
+    field), the field's hint (`<auto_id>_helptext`) and its errors, for aria-describedby."""
+    ids = [errors_id(field.form)] if field.form.non_field_errors() else []
+    ids += [f"{field.auto_id}_helptext"] if field.help_text else []
     ids += [_error_id(field, i) for i in range(len(field.errors))]
     return " ".join(ids)
 
@@ -73,9 +81,12 @@ def describedby(field) -> str:
 @register.filter
 def described_widget(field):
     """The widget with aria-describedby naming exactly the hint and error elements that
-    portal2fa/_field.html renders (Django's own default names a hint id we may not render)."""
-    ids = describedby(field)
-    return field.as_widget(attrs={"aria-describedby": ids} if ids else None)
+    portal2fa/_field.html renders (Django's own default names a hint id we may not render),
+    marked invalid when the form as a whole was refused."""
+    attrs = {"aria-describedby": describedby(field)}
+    if field.form.non_field_errors():
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs={k: v for k, v in attrs.items() if v})
 
 
 @register.filter

@@ -185,9 +185,12 @@ def change_password(request):
     other sessions of the user end; this one stays signed in (a new session id)."""
     user, now = request.user, timezone.now()
     confirmed = confirmation.nonce(request, at=now)  # a passkey confirmation instead of a code
+    enrollment = authenticator_of(user)
+    has_app = enrollment is None or enrollment.has_app
     form = PasswordChangeForm(
         request.POST if request.method == "POST" else None,
         needs_code=needs_code(user) and confirmed is None,
+        has_app=has_app,
     )
     status = 200
     if request.method == "POST":
@@ -206,7 +209,7 @@ def change_password(request):
                 # used meanwhile (another browser, a parallel change), expired or locked: the
                 # page asks for a code again, with the reason above the form
                 confirmation.take(request, at=now)
-                form = PasswordChangeForm(request.POST, needs_code=True)
+                form = PasswordChangeForm(request.POST, needs_code=True, has_app=has_app)
                 form.is_valid()
                 form.errors.pop("code", None)  # not asked for in this post: not its fault
                 for error in result.errors.pop("code"):

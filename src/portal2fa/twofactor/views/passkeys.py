@@ -89,7 +89,7 @@ def _key_name(request, user) -> tuple[str | None, JsonResponse | None]:
     try:
         return service.clean_name(request.POST.get("name")), None
     except service.PasskeyError as error:
-        return None, _error(str(error))
+        return None, _error(str(error), field="name")
 
 
 def _start_registration(request, user, session_key: str, name: str, **bound) -> JsonResponse:
@@ -159,7 +159,7 @@ def register_options(request):
     else:
         form = CodeForm(request.POST)
         if not form.is_valid():
-            return _error(" ".join(form.errors["code"]))
+            return _error(" ".join(form.errors["code"]), field="code")
         step_up = service.passkey_step_up(
             user=request.user,
             code=form.cleaned_data["code"],
@@ -167,7 +167,7 @@ def register_options(request):
             client_address=client_address(request),
         )
         if not step_up.ok:
-            return _error(step_up.message)
+            return _error(step_up.message, field="code")
     return _start_registration(request, request.user, REGISTER_KEY, name, confirmation=nonce)
 
 

@@ -96,10 +96,29 @@ function submitUrl(form) {
 
 const CANCELLED = "The browser did not use a key (cancelled or timed out). Try again.";
 
+let forms = 0;
+
 function setUp(form) {
   const feedback = form.querySelector('[data-role="passkey-feedback"]');
   const button = form.querySelector("button[type=submit]");
-  const say = (text) => { feedback.textContent = text; feedback.hidden = !text; };
+  feedback.id = feedback.id || `passkey-feedback-${++forms}`;
+  let fixHere = null;  // after a refusal: the field it names (e.g. "name", "code"), else the button
+  const say = (text, field) => {
+    feedback.textContent = text;
+    feedback.hidden = !text;
+    for (const input of form.querySelectorAll("input[aria-invalid]")) {
+      input.removeAttribute("aria-invalid");
+      const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== feedback.id);
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+      else input.removeAttribute("aria-describedby");
+    }
+    const input = field && form.querySelector(`input[name="${field}"]`);
+    if (input) {  // the message belongs to this field: marked, linked, focused once the button is back
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), feedback.id].filter(Boolean).join(" "));
+    }
+    fixHere = text ? input || button : null;
+  };
   if (!window.PublicKeyCredential) {
     say("This browser does not support passkeys or security keys.");
     button.disabled = true;
@@ -123,7 +142,7 @@ function setUp(form) {
       const register = form.dataset.passkey === "register";
       const started = await post(form.dataset.optionsUrl, form, new FormData(form));
       if (started.redirect) { window.location.assign(started.redirect); return; }
-      if (started.error) { say(started.error); if (started.locked) window.location.reload(); return; }
+      if (started.error) { say(started.error, started.field); if (started.locked) window.location.reload(); return; }
       const options = JSON.parse(started.options);
       let credential;
       try {
@@ -140,7 +159,8 @@ function setUp(form) {
       say(done.error || CANCELLED);
       if (done.locked) window.location.reload();
     } finally {
-      button.disabled = false;
+      button.disabled = false;  // (a disabled button lost the focus: give it to what to fix)
+      if (fixHere) fixHere.focus();
     }
   });
 }

@@ -8,8 +8,15 @@ if (list) {
   for (const item of list.querySelectorAll(".message")) {
     item.classList.add("toast");
     const close = Object.assign(document.createElement("button"), { type: "button", className: "toast-close", textContent: "×" });
-    close.setAttribute("aria-label", "Dismiss");
-    close.addEventListener("click", () => { item.remove(); if (!list.children.length) list.remove(); });
+    close.setAttribute("aria-label", `Dismiss: ${item.textContent.trim()}`);
+    close.addEventListener("click", () => {
+      // focus must not fall to the page: the next message's button, else the main content
+      const next = item.nextElementSibling || item.previousElementSibling;
+      item.remove();
+      if (!list.children.length) list.remove();
+      const target = next ? next.querySelector(".toast-close") : document.querySelector("main");
+      if (target) target.focus();
+    });
     item.append(close);
   }
   // A live region announces changes, not what it held at load: put the messages back a moment
@@ -17,3 +24,8 @@ if (list) {
   list.remove();
   setTimeout(() => region.append(list), 250);
 }
+
+// A form sent back with errors: focus its first field in error (its messages are linked to it by
+// aria-describedby), so the user lands on what to fix, not at the top of a long page.
+const invalid = document.querySelector('.p2fa [aria-invalid="true"]');
+if (invalid) invalid.focus();

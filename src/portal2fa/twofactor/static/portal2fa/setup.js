@@ -79,6 +79,9 @@ if (searchForm && resetForm && dialog) {
     const allowed = Boolean(user && user.resettable);
     if (allowed) resetButton.removeAttribute("aria-disabled");
     else resetButton.setAttribute("aria-disabled", "true");
+    // the reason it is unavailable describes it only while it is (hidden text is still read)
+    if (allowed) resetButton.removeAttribute("aria-describedby");
+    else resetButton.setAttribute("aria-describedby", why.id);
     why.hidden = allowed;
     why.textContent = user
       ? "Reset is available only for a user who has started or completed enrollment."

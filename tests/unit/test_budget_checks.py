@@ -61,3 +61,11 @@ def test_manage_py_portal2fa_refuses_to_run_against_a_refused_configuration(sett
     with pytest.raises(CommandError):
         call_command("portal2fa", "overview")
     assert "PORTAL2FA_HASH_KEY is missing or shorter than 16 characters." in capsys.readouterr().err
+
+
+def test_saving_the_session_on_every_request_is_warned_of(settings):
+    from portal2fa.twofactor.checks import sessions_saved_when_changed
+
+    assert sessions_saved_when_changed(None) == []
+    settings.SESSION_SAVE_EVERY_REQUEST = True
+    assert [w.id for w in sessions_saved_when_changed(None)] == ["portal2fa.W001"]

@@ -445,8 +445,15 @@ def test_a_backup_code_confirmation_is_not_called_a_passkey(client, user, key_on
     assert "with your passkey" not in page
 
 
+@pytest.mark.parametrize(
+    "message_storage",
+    [
+        "django.contrib.messages.storage.fallback.FallbackStorage",
+        "django.contrib.messages.storage.session.SessionStorage",  # a message would save the session
+    ],
+)
 def test_a_parallel_second_use_of_one_confirmation_does_not_erase_the_new_codes(
-    client, user, key_only, monkeypatch
+    client, user, key_only, monkeypatch, settings, message_storage
 ):
     """Two regenerations on one passkey confirmation in flight at once: the loser read the session
     before the winner saved the new set there; its refusal must not save over it (the old codes are
@@ -454,6 +461,7 @@ def test_a_parallel_second_use_of_one_confirmation_does_not_erase_the_new_codes(
     the loser's service call."""
     from portal2fa.twofactor.views import account as views
 
+    settings.MESSAGE_STORAGE = message_storage
     key, _ = key_only
     confirm(client, key)
     won = twin_runs_first(
@@ -478,3 +486,22 @@ def test_the_password_page_asks_a_key_only_user_for_a_backup_code_not_an_app_cod
     """Accessibility audit: the field was labelled "Code from your authenticator app"."""
     page = text(client.get(reverse("twofactor:account-password")))
     assert "One of your backup codes" in page and "authenticator app" not in page
+
+
+def test_a_confirmation_replaced_elsewhere_does_not_leave_the_page_stuck(client, user, key_only):
+    """Security review: a refused confirmation was left in the session (not saved on purpose, in
+    case a parallel twin was saving its codes), so every later regeneration took that path again
+    and a new confirmation was never asked for. The personal page now drops one that is gone."""
+    key, _ = key_only
+    confirm(client, key)
+    StepUpGrant.objects.filter(user=user).update(nonce_digest="0" * 64)  # another browser's now
+    refused = client.post(REGENERATE)
+    assert refused.status_code == HTTPStatus.SEE_OTHER and refused.url == ACCOUNT
+    page = text(client.get(ACCOUNT))
+    assert "That confirmation was used or has expired. Confirm again." in page
+    assert step_up.STEP_UP_KEY not in client.session
+    assert 'data-testid="confirmed"' not in page and "Confirm with a passkey" in page
+    confirm(client, key)
+    done = client.post(REGENERATE)
+    assert done.status_code == HTTPStatus.SEE_OTHER and done.url == CODES
+    assert len(backup_codes(client.get(CODES))) == 10

@@ -2,7 +2,7 @@
 setting that would fail at the first request that reads it."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch
 from django.utils.module_loading import import_string
@@ -132,3 +132,20 @@ def names_resolve(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def sessions_saved_when_changed(app_configs, **kwargs):
+    """A request that loses to its parallel twin (a double click, a replay) leaves its session as
+    stored; a session saved on every request would write its stale copy over the twin's."""
+    if not getattr(settings, "SESSION_SAVE_EVERY_REQUEST", False):
+        return []
+    return [
+        Warning(
+            "SESSION_SAVE_EVERY_REQUEST is True: a second click at the second factor or at new "
+            "backup codes can save a stale session over the first click's (signed out again, new "
+            "codes no longer shown).",
+            hint="Leave it False (Django's default).",
+            id="portal2fa.W001",
+        )
+    ]

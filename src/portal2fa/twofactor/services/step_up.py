@@ -143,6 +143,14 @@ def confirmed_refusal(user, *, at: datetime, nonce: str, consume: bool = True) -
     return None
 
 
+def confirmation_open(user, *, at: datetime, nonce: str) -> bool:
+    """Is this confirmation still there to use (for the page's display; nothing is locked or
+    spent)? False once used, replaced by a newer one (another browser) or expired."""
+    return StepUpGrant.objects.filter(
+        user=user, nonce_digest=keys.token_digest(nonce or ""), until__gt=at
+    ).exists()
+
+
 def still_confirmed(user, *, at: datetime, nonce: str, consume: bool = True) -> str | None:
     """confirmed_refusal in a transaction of its own (a change that starts a ceremony)."""
     with transaction.atomic():

@@ -18,6 +18,7 @@ from ..services.backup_codes import backup_codes_regenerate, backup_codes_regene
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
 from ..services.passkeys import passkeys_usable
 from ..services.password_change import needs_code, password_change
+from ..services.step_up import USED_OR_EXPIRED, confirmation_open
 from ..services.trusted_browsers import trust_applies, trusted_browsers_of
 from ..web import session as second_factor
 from ..web import shown_codes
@@ -34,6 +35,12 @@ def overview(request):
 
 def _account_page(request, regenerate_form, status: int = 200, app_form=None):
     policy, now = get_settings(), timezone.now()
+    nonce = confirmation.nonce(request, at=now)
+    if nonce is not None and not confirmation_open(request.user, at=now, nonce=nonce):
+        confirmation.take(
+            request, at=now
+        )  # used (perhaps by a parallel request), replaced, expired
+        messages.info(request, USED_OR_EXPIRED)
     passkeys = list(WebAuthnCredential.objects.filter(user=request.user))
     usable = passkeys_usable(request.user, policy)
     context = {
@@ -125,8 +132,12 @@ def regenerate(request):
         result = backup_codes_regenerate_confirmed(
             user=request.user, nonce=nonce, at=now, client_address=client_address(request)
         )
-        if not result.ok:
-            shown_codes.leave_stored_session(request)  # e.g. a parallel request used it: its codes
+        if result.message == USED_OR_EXPIRED:
+            # Perhaps a parallel request of this session used it and is saving its new codes in
+            # the session: no write here (not even a message); the personal page says why.
+            shown_codes.leave_stored_session(request)
+            return see_other(reverse("twofactor:account"))
+        if not result.ok:  # locked meanwhile, or reset: the confirmation is gone with it
             messages.error(request, result.message)
             return see_other(reverse("twofactor:account"))
         return _show_new_codes(request, result, at=now)

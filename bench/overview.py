@@ -54,8 +54,9 @@ from django.utils import timezone  # noqa: E402
 from portal2fa.accounts.models import SecurityRole, User  # noqa: E402
 from portal2fa.demo import FIRST, LAST  # noqa: E402
 from portal2fa.twofactor import counters  # noqa: E402
+from portal2fa.twofactor.canonical import canonical_identifier  # noqa: E402
 from portal2fa.twofactor.cli.progress import Progress  # noqa: E402
-from portal2fa.twofactor.models import TwoFactorSettings  # noqa: E402
+from portal2fa.twofactor.models import Authenticator, TwoFactorSettings  # noqa: E402
 from portal2fa.twofactor.selectors import users as user_rows  # noqa: E402
 from portal2fa.twofactor.selectors.overview import Overview  # noqa: E402
 from portal2fa.twofactor.web.session import VERIFIED_KEY  # noqa: E402
@@ -85,7 +86,7 @@ def authenticator_of(uid: int, active: bool, rng: random.Random):
     confirmed = None if roll < 0.45 else NOW - timedelta(days=rng.uniform(0, 90))
     remaining = rng.choice([0, 1, 2, 3, 10, 10, 10, 10]) if confirmed else 0
     issued = 10 if confirmed else 0
-    return (uid, "bench-not-a-secret", NOW, confirmed, remaining, issued, active)
+    return (uid, "bench-not-a-secret", NOW, confirmed, remaining, issued, active, 0)
 
 
 def secondary_indexes() -> list[tuple[str, str]]:
@@ -124,7 +125,13 @@ def build_indexes(indexes, *, workers: int) -> None:
 def seed(n: int, role_id: int) -> float:
     rng = random.Random(1)
     started = time.perf_counter()
-    user_cols = ("id", "email", "full_name", "password", "is_active", "role_id", "date_joined")
+    # email_canonical (issue 8): these emails are lower-case ASCII, their own canonical form
+    assert canonical_identifier("ada.lovelace.0@example.com") == "ada.lovelace.0@example.com"
+    user_cols = (
+        "id", "email", "email_canonical", "full_name", "password", "is_active", "role_id",
+        "date_joined",
+    )  # fmt: skip
+    marks = ", ".join(["%s"] * len(user_cols))
     auth_cols = (
         "user_id",
         "encrypted_secret",
@@ -133,7 +140,15 @@ def seed(n: int, role_id: int) -> float:
         "backup_codes_remaining",
         "backup_codes_issued",
         "user_active",
+        "passkeys",
     )
+    for model, given in ((User, user_cols), (Authenticator, auth_cols)):  # a column added later
+        missing = [
+            f.column
+            for f in model._meta.concrete_fields
+            if f.column not in given and not f.null and not f.primary_key
+        ]
+        assert not missing, f"bench/overview.py: give {model.__name__}'s {missing} in the seed"
     with Progress("Seeding users", n, force=True) as progress, transaction.atomic():
         if PG:
             indexes = secondary_indexes()
@@ -145,7 +160,7 @@ def seed(n: int, role_id: int) -> float:
                 auth_rows = []
                 with cursor.copy(f"COPY accounts_user ({', '.join(user_cols)}) FROM STDIN") as copy:
                     for uid, email, name, active in people(n, rng):
-                        copy.write_row((uid, email, name, "!", active, role_id, NOW))
+                        copy.write_row((uid, email, email, name, "!", active, role_id, NOW))
                         row = authenticator_of(uid, active, rng)
                         if row:
                             auth_rows.append(row)
@@ -164,26 +179,24 @@ def seed(n: int, role_id: int) -> float:
             with connection.cursor() as cursor:
                 batch, auth_rows = [], []
                 for uid, email, name, active in people(n, rng):
-                    batch.append((uid, email, name, "!", active, role_id, NOW))
+                    batch.append((uid, email, email, name, "!", active, role_id, NOW))
                     row = authenticator_of(uid, active, rng)
                     if row:
                         auth_rows.append(row)
                     if len(batch) == BATCH:
                         cursor.executemany(
-                            f"INSERT INTO accounts_user ({', '.join(user_cols)}) VALUES "
-                            f"({', '.join(['%s'] * 7)})",
+                            f"INSERT INTO accounts_user ({', '.join(user_cols)}) VALUES ({marks})",
                             batch,
                         )
                         progress.add(len(batch))
                         batch = []
                 cursor.executemany(
-                    f"INSERT INTO accounts_user ({', '.join(user_cols)}) VALUES ({', '.join(['%s'] * 7)})",
-                    batch,
+                    f"INSERT INTO accounts_user ({', '.join(user_cols)}) VALUES ({marks})", batch
                 )
                 progress.add(len(batch))
                 cursor.executemany(
                     f"INSERT INTO twofactor_authenticator ({', '.join(auth_cols)}) VALUES "
-                    f"({', '.join(['%s'] * 7)})",
+                    f"({', '.join(['%s'] * len(auth_cols))})",
                     auth_rows,
                 )
     if PG:  # committed: now the indexes, two at a time on their own connections (2 cores)

@@ -111,6 +111,7 @@ def test_overview_json(capsys, portal):
         "role_adoption",
         "enrollment_trend",
         "trusted_signins",
+        "dashboard_counted_at",  # null: counted on this request (PORTAL2FA_DASHBOARD_SECONDS)
     }
     assert set(data["enrollment_rate"]) == {"enrolled", "active", "percent"}
     assert set(data["status_breakdown"]) == {"enrolled", "pending", "not_started"}

@@ -52,6 +52,10 @@ DEFAULTS = {
     # Rows per Overview counter (counters.py): more shards, less waiting between concurrent
     # changes; a read sums them. 8 suits a few hundred sign-ins a second.
     "PORTAL2FA_COUNTER_SHARDS": 8,
+    # The Overview's adoption per Security Role and enrollment trend scan the users (about a second
+    # at a million): counted at most once per this many seconds (per cache; Django's default cache
+    # is per process), shown with the time they were counted. 0: counted on every load.
+    "PORTAL2FA_DASHBOARD_SECONDS": 300,
     # Password hashing (hashers.Argon2PasswordHasher): OWASP's second recommended configuration,
     # m=19 MiB, t=2, p=1 (~20 MB and a few tens of ms per sign-in per worker).
     "PORTAL2FA_ARGON2": {"time_cost": 2, "memory_cost": 19456, "parallelism": 1},

@@ -1,7 +1,10 @@
 """The Overview tab's widgets: one object feeding the page, the JSON, the CLI and the CSV.
 
 The counts (enrolled, pending, not started, active, no codes, low codes, users per method) are read
-from the counter rows of counters.py in one small query, whatever the population: O(1). The lists filter on active
+from the counter rows of counters.py in one small query, whatever the population: O(1). The two
+dashboard widgets that must scan the users (adoption per Security Role, the enrollment trend) are
+kept in Django's cache for PORTAL2FA_DASHBOARD_SECONDS, with the time they were counted: one load
+in that time pays the scan (about a second at a million users), the others read it. The lists filter on active
 users through the denormalised Authenticator.user_active and walk partial indexes in their own
 order, so a page joins the host's user table for its own rows only (see bench/overview.py). Names
 and emails come from the adapter, so any user model works.
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -19,6 +23,7 @@ from django.utils import timezone
 from .. import counters
 from .. import methods as second_factor_methods
 from ..adapter import get_adapter
+from ..conf import setting
 from ..models import Authenticator, CodeGuessBudget, TwoFactorSettings
 from .trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 
@@ -106,6 +111,7 @@ class Overview:
     def __init__(self, policy: TwoFactorSettings, *, now: datetime):
         self.policy, self.now = policy, now
         self.adapter = get_adapter()
+        self.counted_at: datetime | None = None  # of the kept widgets (_kept)
 
     @cached_property
     def totals(self) -> dict[str, int]:
@@ -156,7 +162,29 @@ class Overview:
         """The row count of a list when a counter keeps it (else None: count the list)."""
         return {"no-codes": self.no_codes_count, "low-codes": self.low_codes_count}.get(name)
 
+    def _kept(self, name: str, count: Callable[[], list]) -> list:
+        """`count()`, or what it gave within PORTAL2FA_DASHBOARD_SECONDS (0: always counted now);
+        `counted_at` says when the oldest of them was counted (None: on this load, uncached)."""
+        seconds = setting("PORTAL2FA_DASHBOARD_SECONDS")
+        if not seconds:
+            return count()
+        key = f"portal2fa:overview:{name}:{timezone.localdate(self.now).isoformat()}"
+        kept = cache.get(key)
+        if kept is None:
+            kept = (count(), self.now)
+            cache.set(key, kept, seconds)
+        self.counted_at = min(kept[1], self.counted_at or kept[1])
+        return kept[0]
+
     def role_adoption(self) -> list[RoleAdoption]:
+        """Adoption per Security Role (_count_role_adoption), kept for a few minutes."""
+        return self._kept("role-adoption", self._count_role_adoption)
+
+    def enrollment_trend(self) -> list[TrendWeek]:
+        """The enrollment trend (_count_enrollment_trend), kept for a few minutes."""
+        return self._kept("trend", self._count_enrollment_trend)
+
+    def _count_role_adoption(self) -> list[RoleAdoption]:
         """Enrolled / active users per Security Role, worst first (lowest share, then most users
         left to enroll); roles without active users last. Two queries whatever the number of
         users or roles: the roles (read once per Overview), and one grouped count over the active
@@ -189,7 +217,7 @@ class Overview:
             key=lambda r: (r.active == 0, r.percent, -(r.active - r.enrolled), r.name),
         )
 
-    def enrollment_trend(self, weeks: int = TREND_WEEKS) -> list[TrendWeek]:
+    def _count_enrollment_trend(self, weeks: int = TREND_WEEKS) -> list[TrendWeek]:
         """Enrollments completed per week over the last `weeks` weeks (oldest first), by active
         users who are still enrolled: one grouped query of at most 7 x weeks rows."""
         today = timezone.localdate(self.now)
@@ -365,6 +393,8 @@ class Overview:
                 for role in self.role_adoption()
             ],
             "enrollment_trend": self._trend_data(),
+            # when the two entries above were counted; null: on this request
+            "dashboard_counted_at": self.counted_at and self.counted_at.isoformat(),
             "trusted_signins": {
                 "days": TRUSTED_SIGNIN_DAYS,
                 "count": trusted_signins(now=self.now),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import exports
 from ..adapter import get_adapter
 from ..charts import columns, stacked_bar
+from ..conf import setting
 from ..forms import ResetForm, SettingsForm, UserSearchForm
 from ..methods import LABELS
 from ..policy import get_settings
@@ -120,6 +121,10 @@ def overview_tab(request):
         ),
         "adoption": overview.role_adoption(),
         "trend": trend,
+        # kept counts (PORTAL2FA_DASHBOARD_SECONDS): say when, if not on this load
+        "counted_at": overview.counted_at,
+        "counted_before": overview.counted_at is not None and overview.counted_at < overview.now,
+        "counted_every": max(1, setting("PORTAL2FA_DASHBOARD_SECONDS") // 60),
         "trend_total": overview.trend_total(trend),
         "method_adoption": overview.method_adoption(),
         "optional_methods_on": [LABELS[m] for m in overview.optional_methods_on()],

@@ -16,6 +16,12 @@ PASSWORD = "correct horse battery staple"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in this thread
 
 
+@pytest.fixture(autouse=True)
+def dashboard_counted_on_every_load(settings):
+    """The tests change users between two Overview loads (PORTAL2FA_DASHBOARD_SECONDS)."""
+    settings.PORTAL2FA_DASHBOARD_SECONDS = 0
+
+
 @pytest.fixture
 def client():
     """Like a browser: its requests accept HTML (a request that does not is an API call)."""

@@ -175,7 +175,8 @@ def _print_dashboard(data: dict) -> None:
         print(f"  {row['label']:<24} {row['users']:>6}  ({share})")
     switched_on = [LABELS[name] for name in methods["optional_methods_on"]]
     print(f"  Optional methods switched on in Settings: {', '.join(switched_on) or 'none'}")
-    print("Adoption per Security Role")
+    counted = data["dashboard_counted_at"]  # kept (PORTAL2FA_DASHBOARD_SECONDS), or now
+    print("Adoption per Security Role" + (f"  (counted at {_local(counted)})" if counted else ""))
     for row in data["role_adoption"]:
         share = f"{row['percent']}%" if row["active"] else "—"
         required = "requires 2FA" if row["requires_2fa"] else "2FA optional"

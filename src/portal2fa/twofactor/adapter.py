@@ -86,9 +86,10 @@ class DefaultAdapter:
         (the typeahead then reads those rows only: limit first, join after).
 
         The `limit` oldest accounts (lowest primary keys) that match, which the caller shows in
-        list order. 1-2 characters match a prefix of a search field, case-insensitive (on
-        PostgreSQL compared as UPPER(field) COLLATE "C", which an index on that expression serves,
-        e.g. the demo's accounts/0004); 3 or more match anywhere in it (a trigram index serves it).
+        list order. 1-2 characters match a prefix of a search field, case-insensitive (UPPER(field)
+        in a range, COLLATE "C" on PostgreSQL, which an index on that expression serves: the
+        demo's accounts/0005 and, on SQLite, 0008); 3 or more match anywhere in it (a trigram
+        index serves it on PostgreSQL).
 
         Two steps, so that no query plan depends on guessing how common the input is: the oldest
         SEARCH_PROBE accounts are searched first, a bounded range of the primary key (a match most
@@ -107,11 +108,9 @@ class DefaultAdapter:
             for name in self.search_fields():
                 matches |= Q(**{f"{name}__icontains": query})
             return self._oldest(active.filter(matches), cut, limit)
-        collation = "C" if connection.vendor == "postgresql" else "BINARY"
         ids: set = set()
         for name in self.search_fields():
-            key = Collate(Upper(name), collation)
-            matching = active.annotate(_key=key).filter(_key__startswith=query.upper())
+            matching = active.annotate(_key=_upper_key(name)).filter(**_prefix(query.upper()))
             ids.update(self._oldest(matching, cut, limit))
         return sorted(ids)[:limit]
 
@@ -238,6 +237,24 @@ def _group_role(group: Group) -> Role:
         else second_factor_methods.OPTIONAL,
         always_second_factor=kept.always_second_factor if kept else False,
     )
+
+
+def _upper_key(name: str):
+    """UPPER(field) in code-point order: COLLATE "C" on PostgreSQL; SQLite's default (BINARY)
+    as it is, so that an index on UPPER(field) matches the expression (the demo's 0005, 0008)."""
+    if connection.vendor == "postgresql":
+        return Collate(Upper(name), "C")
+    return Upper(name)
+
+
+def _prefix(upper: str) -> dict:
+    """The filter "starts with `upper`" as a range (key >= upper AND key < the next prefix),
+    which an index on the key serves on SQLite too (its LIKE uses no expression index)."""
+    last = ord(upper[-1])
+    following = last + 1
+    if following > 0x10FFFF or 0xD800 <= following <= 0xDFFF:  # no next character to bound it
+        return {"_key__startswith": upper}
+    return {"_key__gte": upper, "_key__lt": upper[:-1] + chr(following)}
 
 
 def _has_field(name: str) -> bool:

@@ -19,9 +19,8 @@ from portal2fa.twofactor.models import TwoFactorSettings
 from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import Overview, overview_data
 from portal2fa.twofactor.services import passkeys as service
-from portal2fa.twofactor.services.challenge import challenge_issue
 from portal2fa.twofactor.services.enrollment import enrollment_begin
-from portal2fa.twofactor.services.passkey_enrollment import passkey_enroll
+from tests.services.test_passkey_enrollment import enroll_with_key as enroll_with_a_key
 from tests.soft_authenticator import SoftAuthenticator
 
 from .helpers import plain, table_rows, text
@@ -32,16 +31,7 @@ CODES_NOTE = "Email and SMS codes are sent to the account's own address"
 
 def enroll_with_key(user, *, at):
     """Enrollment with a passkey alone, as the enrollment page does it."""
-    token = challenge_issue(user=user, at=at)
-    options, challenge = service.registration_options(user=user, rp=RP)
-    attempt = passkey_enroll(
-        token=token,
-        name="Laptop",
-        response=SoftAuthenticator().register(options),
-        expected_challenge=challenge,
-        rp=RP,
-        at=at,
-    )
+    attempt, _, _ = enroll_with_a_key(user, at=at, begin=False)
     assert attempt.ok
 
 

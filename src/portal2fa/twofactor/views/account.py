@@ -96,14 +96,7 @@ def enroll(request):
                 messages.error(request, str(error))
                 return redirect("twofactor:account")
             if result.ok:
-                shown_codes.keep(
-                    request,
-                    result.backup_codes,
-                    kind=shown_codes.ENROLLED,
-                    continue_url=reverse("twofactor:account"),
-                    at=now,
-                )
-                return see_other(reverse("twofactor:account-codes"))
+                return _show_new_codes(request, result, kind=shown_codes.ENROLLED, at=now)
             form.add_error("code", result.message)
     return render(
         request,
@@ -154,15 +147,12 @@ def regenerate(request):
     return _account_page(request, form, status=400)
 
 
-def _show_new_codes(request, result, *, at):
-    shown_codes.keep(
-        request,
-        result.backup_codes,
-        kind=shown_codes.REGENERATED,
-        continue_url=reverse("twofactor:account"),
-        at=at,
+def _show_new_codes(request, result, *, at, kind=shown_codes.REGENERATED):
+    """The new set, then back to the personal page."""
+    continue_url = reverse("twofactor:account")
+    return shown_codes.show(
+        request, result.backup_codes, kind=kind, continue_url=continue_url, at=at
     )
-    return see_other(reverse("twofactor:account-codes"))
 
 
 @login_required

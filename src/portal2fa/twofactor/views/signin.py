@@ -230,14 +230,13 @@ def enroll(request):
     form = TotpForm(request.POST if request.method == "POST" else None)
     attempt, status, locked = _submit_code(request, challenge, form)
     if attempt:  # the session has passed: the codes page is reachable, then the next page
-        shown_codes.keep(
+        return shown_codes.show(
             request,
             attempt.backup_codes,
             kind=shown_codes.ENROLLED,
             continue_url=second_factor.take_next(request),
             at=timezone.now(),
         )
-        return see_other(reverse("twofactor:account-codes"))
     return render(
         request,
         "portal2fa/signin_enroll.html",

@@ -40,6 +40,16 @@ def keep(request, codes, *, kind: str, continue_url: str, at: datetime) -> None:
     }
 
 
+def show(request, codes, *, kind: str, continue_url: str, at: datetime):
+    """Keep the new set and send the browser to it: POST -> 303 -> GET of the codes page."""
+    from django.urls import reverse
+
+    from .http import see_other
+
+    keep(request, codes, kind=kind, continue_url=continue_url, at=at)
+    return see_other(reverse("twofactor:account-codes"))
+
+
 def pending(request, *, at: datetime) -> ShownCodes | None:
     """The set waiting to be saved in this session, or None (an expired set is destroyed here)."""
     entry = request.session.get(CODES_KEY)

@@ -293,6 +293,23 @@ class ReenrollmentDue(models.Model):
     since = models.DateTimeField()
 
 
+class EnrollmentDeadline(models.Model):
+    """When a user whose role requires 2FA must be enrolled by, for a role that gives a grace
+    period ("by a date" or "within N days"). Until then the second-factor step may be postponed
+    ("Remind me later", counted in `snoozes`); after it, enrollment cannot be skipped. No row: the
+    requirement applies at the next sign-in. Indexed by `due_at` for the overdue list."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="portal2fa_deadline",
+    )
+    starts_at = models.DateTimeField()  # when the requirement reached the user
+    due_at = models.DateTimeField(db_index=True)
+    snoozes = models.PositiveSmallIntegerField(default=0)
+
+
 class OverviewCounter(models.Model):
     """One shard of one Overview count (see counters.py): the count is the sum of its shards.
 

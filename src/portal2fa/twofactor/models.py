@@ -114,6 +114,12 @@ class TwoFactorSettings(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
+    reset_needs_access_pass = models.BooleanField(
+        "After a reset, the user needs a Temporary Access Pass to enroll again",
+        default=False,
+        help_text="Without it, whoever knows the password next can set up their own "
+        "authenticator. Issue the pass on the Reset Enrollment tab or the user's 2FA page.",
+    )
 
     class Meta:
         verbose_name_plural = "two-factor settings"
@@ -209,6 +215,8 @@ class SignInChallenge(models.Model):
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
+    # A Temporary Access Pass was accepted on this token: its sign-in goes on to enrollment.
+    access_pass_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "-created_at"], name="challenge_user_idx")]
@@ -400,3 +408,40 @@ class StepUpGrant(models.Model):
     )
     nonce_digest = models.CharField(max_length=64)
     until = models.DateTimeField()
+
+
+class AccessPassOutcome(models.TextChoices):
+    USED = "used", "Used"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class TemporaryAccessPass(models.Model):
+    """A one-time pass an administrator issues so a user who lost every factor can sign in once and
+    enroll again (services/access_passes.py). Only its keyed hash is stored, bound to the user.
+    Open while `ended_at` is empty; live while open and before `expires_at`. At most one open pass
+    per user (the constraint): a new one ends the old. Its use is one conditional UPDATE."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal2fa_access_passes"
+    )
+    digest = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # The issuing form's random id, hashed: a second click on Issue finds its pass, issues none.
+    request_digest = models.CharField(max_length=64, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=AccessPassOutcome.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(ended_at__isnull=True),
+                name="access_pass_one_open_per_user",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-issued_at"], name="access_pass_user_idx")]

@@ -163,11 +163,11 @@ def _count(n: int, one: str, many: str = "") -> str:
 
 
 def enrollment_reset(
-    *, actor, user, at: datetime, client_address=None, reason: str = ""
+    *, actor, user, at: datetime, client_address=None, reason: str = "", notice: bool = True
 ) -> ResetSummary:
     """Remove the secret, the pending state, every backup code and every passkey in one
     transaction, audited, then email the user a security notice once the transaction has
-    committed."""
+    committed (`notice`: not when the user resets it themselves, with a Temporary Access Pass)."""
     reason = reason.strip()
     if len(reason) > 500 or not reason.isprintable():
         raise EnrollmentError("The reason must be printable text of at most 500 characters.")
@@ -200,7 +200,8 @@ def enrollment_reset(
             reason=reason,
             **({"passkeys_removed": passkeys} if passkeys else {}),
         )
-        transaction.on_commit(lambda: send_reset_notice(user=user, at=at))
+        if notice:
+            transaction.on_commit(lambda: send_reset_notice(user=user, at=at))
     return ResetSummary(
         authenticator_app=authenticator.has_app and was_enrolled,
         backup_codes=authenticator.backup_codes_remaining,

@@ -122,6 +122,11 @@ FORM_FIELDS = (
     "trust_browser",
     "roles_always_second_factor",
     "roles_always_second_factor_shown",
+    "reset_needs_access_pass",
+    "access_pass",
+    "request_id",
+    "pass_next",
+    "issue_pass",
 )
 MULTI_VALUE_FIELDS = (
     "roles_requiring_2fa",

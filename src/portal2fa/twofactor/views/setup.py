@@ -31,6 +31,7 @@ from ..services.enrollment import EnrollmentError, enrollment_reset
 from ..services.settings import SettingsError, settings_update, stranded_passkey_users
 from ..web.decorators import administrator_required
 from ..web.http import client_address
+from . import access_pass
 
 WIDGET_PAGE_SIZE = 10
 SEARCH_LIMIT = 10
@@ -281,10 +282,11 @@ def _reset_post(request):
             "reset",
             {"selected": selected, "form": form},
         )
+    user = get_adapter().users().get(pk=selected.pk)
     try:
         enrollment_reset(
             actor=request.user,
-            user=get_adapter().users().get(pk=selected.pk),
+            user=user,
             at=timezone.now(),
             client_address=client_address(request),
             reason=form.cleaned_data["reason"],
@@ -296,4 +298,7 @@ def _reset_post(request):
         request,
         f"Two-factor enrollment for {selected.name} <{selected.email}> has been reset.",
     )
+    if request.POST.get("issue_pass") and get_settings().reset_needs_access_pass:
+        access_pass.issue_and_keep(request, user)  # shown on the Reset tab, the user selected
+        return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
     return redirect("twofactor:setup-reset")

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ..forms import CodeForm, SignInForm, TotpForm
 from ..methods import PASSKEY, allowed_methods
 from ..policy import NextStep
+from ..selectors.access_passes import pass_needed
 from ..selectors.enrollment import pairing_for
 from ..services.challenge import challenge_attempt, challenge_skip_enrollment
 from ..services.email_codes import available as email_code_available
@@ -153,6 +154,8 @@ def verify(request, step: SignInStep):
 @signin_step(NextStep.ENROLL)
 def enroll(request, step: SignInStep):
     challenge, policy = step.challenge, step.policy
+    if pass_needed(challenge, policy):  # after a reset, no enrollment without a pass
+        return redirect("twofactor:signin-pass")
     authenticator = enrollment_begin(
         user=challenge.user, at=timezone.now(), client_address=client_address(request)
     )

@@ -1,6 +1,7 @@
 """`portal2fa pass issue|revoke|expire`, run in-process: the pass alone on stdout, refusals as one
 line with exit 2."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -59,3 +60,12 @@ def test_bad_input_exits_2_with_a_reason(capsys, enrolled, argv, reason):
     status, out, err = run(capsys, *argv)
     assert status == 2 and reason in err and out == ""
     assert not TemporaryAccessPass.objects.filter(ended_at=None).exists()
+
+
+def test_the_settings_option_from_the_cli(capsys, policy):
+    status, out, _ = run(capsys, "settings", "set", "reset-needs-access-pass", "true")
+    assert status == 0 and out.strip() == "reset-needs-access-pass = true"
+    _, shown, _ = run(capsys, "settings", "show")
+    assert re.search(r"^reset-needs-access-pass\s+true$", shown, re.M)
+    event = AuditEvent.objects.get(action=Action.SETTINGS_CHANGED)
+    assert event.detail["changes"]["reset_needs_access_pass"] == [False, True]

@@ -33,6 +33,7 @@ def settings_show(args) -> int:
         "sms-codes": "true" if policy.sms_codes_allowed else "false",
         "enforcement": policy.enforcement.replace("_", "-"),
         "trust-days": policy.trust_days,
+        "reset-needs-access-pass": "true" if policy.reset_needs_access_pass else "false",
     }
     for key, value in values.items():
         print(f"{key:<22} {value}")

@@ -207,3 +207,14 @@ def test_the_settings_option_saves_and_is_audited(admin_client, policy):
     assert TwoFactorSettings.objects.get().reset_needs_access_pass
     change = AuditEvent.objects.get(action=Action.SETTINGS_CHANGED).detail["changes"]
     assert change["reset_needs_access_pass"] == [False, True]
+
+
+def test_a_second_click_on_continue_goes_on_to_enrollment(admin_user, enrolled, policy):
+    issued = access_pass_issue(actor=admin_user, user=enrolled.user, at=timezone.now())
+    browser = Client()
+    sign_in(browser, enrolled.user.email)
+    for _ in range(2):
+        response = browser.post(reverse("twofactor:signin-pass"), {"access_pass": issued.code})
+        assert response.url == reverse("twofactor:signin-enroll")
+    assert manual_key(browser.get(response.url))
+    assert AuditEvent.objects.filter(action=Action.SECOND_FACTOR_FAILED).count() == 0

@@ -136,6 +136,7 @@ def lock_challenge(challenge: SignInChallenge) -> LockedChallenge:
         .get(pk=challenge.pk)
     )
     challenge.failed_attempts, challenge.completed_at = fresh.failed_attempts, fresh.completed_at
+    challenge.access_pass_at = fresh.access_pass_at
     challenge.user = fresh.user
     note_generation(fresh.user, fresh.portal2fa_generation)
     return LockedChallenge(

@@ -17,6 +17,7 @@ from ..adapter import get_adapter
 from ..policy import NextStep
 from ..selectors.access_passes import pass_needed
 from ..services.access_passes import (
+    ALREADY_ACCEPTED,
     AccessPassError,
     access_pass_attempt,
     access_pass_issue,
@@ -54,6 +55,8 @@ class AccessPassForm(forms.Form):
 @signin_step(ANY_STEP)
 def signin_pass(request, step: SignInStep):
     """The pass instead of a code (verify step), or before enrolling again (enroll step)."""
+    if step.challenge.access_pass_at is not None:  # accepted already (a second click): go on
+        return see_other(reverse("twofactor:signin-enroll"))
     form = AccessPassForm(request.POST if request.method == "POST" else None)
     status, locked = 200, step.challenge.locked
     if request.method == "POST":
@@ -66,6 +69,8 @@ def signin_pass(request, step: SignInStep):
                 client_address=client_address(request),
                 challenge=step.challenge,
             )
+            if attempt.message == ALREADY_ACCEPTED:  # a parallel twin of this request won
+                return see_other(reverse("twofactor:signin-enroll"))
             if attempt.ok:
                 if request.user.is_authenticated:  # a held session outlives the reset it made
                     session.keep_generation(request, session_generation(step.user.pk))

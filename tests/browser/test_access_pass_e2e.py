@@ -155,10 +155,16 @@ def test_a_pass_from_the_reset_tab_signs_in_once_and_enrolls_again(
     expect(zed_page.get_by_text("This Temporary Access Pass has expired.")).to_be_visible()
     user_context.close()
 
+    # 6. The Reset tab's own Issue button (it submits the Reset form's user, not a reset).
+    page.goto(f"/setup/two-factor/reset/?user={zed.user.pk}")
+    page.get_by_role("button", name="Issue a Temporary Access Pass", exact=True).click()
+    third = read_pass(page)
+    assert third != second and Authenticator.objects.filter(user=zed.user).exists()
+
     assert AuditEvent.objects.filter(action=Action.ACCESS_PASS_USED).count() == 1
     assert AuditEvent.objects.filter(action=Action.ACCESS_PASS_EXPIRED).count() == 1
-    assert AuditEvent.objects.filter(action=Action.ACCESS_PASS_ISSUED).count() == 2
-    no_plaintext_anywhere([first, second], caplog)
+    assert AuditEvent.objects.filter(action=Action.ACCESS_PASS_ISSUED).count() == 3
+    no_plaintext_anywhere([first, second, third], caplog)
     problems = audit.problems + zed_audit.problems
     assert not problems, "\n" + "\n".join(problems)
     assert len(audit.states) + len(zed_audit.states) == 9

@@ -18,9 +18,9 @@ register = template.Library()
 def access_pass_panel(context, user_pk, name: str, page: str):
     """`page`: "user" (the user's 2FA view) or "reset" (the Reset tab, whose selected user the
     Issue button takes from the Reset form)."""
-    request = context["request"]
+    request = context.get("request")  # Django's request context processor (startproject's)
     live = live_pass(user_pk, at=timezone.now()) if user_pk else None
-    code = shown_pass.pending(request, user_pk, live) if user_pk else None
+    code = shown_pass.pending(request, user_pk, live) if user_pk and request else None
     return {
         "csrf_token": context.get("csrf_token"),
         "pass_user": user_pk,

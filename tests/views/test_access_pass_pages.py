@@ -6,7 +6,7 @@ import re
 from http import HTTPStatus
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -218,3 +218,16 @@ def test_a_second_click_on_continue_goes_on_to_enrollment(admin_user, enrolled, 
         assert response.url == reverse("twofactor:signin-enroll")
     assert manual_key(browser.get(response.url))
     assert AuditEvent.objects.filter(action=Action.SECOND_FACTOR_FAILED).count() == 0
+
+
+@override_settings(PORTAL2FA_SESSION_CHECK_SECONDS=0)  # the generation is read on every request
+def test_a_held_host_login_survives_the_reset_its_pass_makes(admin_user, enrolled, policy):
+    issued = access_pass_issue(actor=admin_user, user=enrolled.user, at=timezone.now())
+    host = Client()
+    host.force_login_held(enrolled.user)  # any other login view: the session is held
+    assert host.get(reverse("twofactor:signin-verify")).status_code == HTTPStatus.OK
+    passed = host.post(reverse("twofactor:signin-pass"), {"access_pass": issued.code})
+    assert passed.url == reverse("twofactor:signin-enroll")
+    secret = manual_key(host.get(passed.url)).replace(" ", "")
+    assert host.post(passed.url, {"code": current_code(secret)}).status_code == HTTPStatus.SEE_OTHER
+    assert is_signed_in(host)

@@ -31,6 +31,8 @@ class Action(models.TextChoices):
     TRUSTED_BROWSER_REVOKED = "2fa.trusted_browser_revoked", "Trusted browser revoked"
     APP_ADDED = "2fa.app_added", "Authenticator app added"
     SIGNED_OUT_EVERYWHERE = "user.signed_out_everywhere", "Signed out everywhere"
+    ENROLLMENT_SNOOZED = "2fa.enrollment_snoozed", "Enrollment postponed (Remind me later)"
+    DEADLINE_EXTENDED = "2fa.deadline_extended", "Enrollment due date extended"
 
 
 class AuditEvent(models.Model):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("signin/verify/sms/", email_code.verify_sms, name="signin-verify-sms"),
     path("signin/enroll/", signin.enroll, name="signin-enroll"),
     path("signin/skip/", signin.skip_enrollment, name="signin-skip"),
+    path("signin/remind-later/", signin.remind_later, name="signin-remind-later"),
     path("signin/passkey/options/", passkeys.signin_options, name="signin-passkey-options"),
     path("signin/passkey/", passkeys.signin_verify, name="signin-passkey"),
     path(

@@ -23,12 +23,14 @@ from ..forms import CodeForm, SignInForm, TotpForm
 from ..methods import PASSKEY, allowed_methods
 from ..models import SignInChallenge
 from ..policy import NextStep, get_settings, next_step
+from ..selectors.deadlines import signin_grace
 from ..selectors.enrollment import pairing_for
 from ..services.challenge import (
     EXPIRED,
     challenge_attempt,
     challenge_load,
     challenge_skip_enrollment,
+    challenge_snooze_enrollment,
 )
 from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
@@ -245,6 +247,10 @@ def enroll(request):
             "locked": locked,
             "pairing": pairing_for(authenticator, policy),
             "can_skip": step is NextStep.ENROLL_OPTIONAL,
+            # before the user's due date: "Remind me later" and the days left
+            "grace": signin_grace(challenge.user, at=timezone.now())
+            if step is NextStep.ENROLL_LATER
+            else None,
             # a key instead of the app, where the roles allow it (no query when switched off)
             "passkey_enroll": policy.passkeys_allowed
             and PASSKEY in allowed_methods(challenge.user, policy),
@@ -260,6 +266,25 @@ def skip_enrollment(request):
     if elsewhere:
         return elsewhere
     attempt = challenge_skip_enrollment(
+        token=request.session.get(second_factor.TOKEN_KEY),
+        at=timezone.now(),
+        client_address=client_address(request),
+    )
+    if not attempt.ok:
+        messages.error(request, attempt.message)
+        return redirect("twofactor:signin-enroll")
+    second_factor.complete(request, challenge.user)
+    return HttpResponseRedirect(second_factor.take_next(request))
+
+
+@never_cache
+@require_POST
+def remind_later(request):
+    """ "Remind me later" before the due date: signed in without a second factor this time."""
+    challenge, elsewhere = _challenge_or_leave(request)
+    if elsewhere:
+        return elsewhere
+    attempt = challenge_snooze_enrollment(
         token=request.session.get(second_factor.TOKEN_KEY),
         at=timezone.now(),
         client_address=client_address(request),

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from .adapter import get_adapter
 from .backup_codes import strip_separators
 from .conf import setting
+from .deadlines import EXTEND_DAYS_MAX
 from .models import TwoFactorSettings
 from .services.settings import EDITABLE_FIELDS
 
@@ -244,6 +245,35 @@ class ResetForm(forms.Form):
     user = forms.CharField(max_length=64, error_messages={"required": "Select a user first."})
     reason = forms.CharField(label="Reason (optional)", max_length=500, required=False)
     confirmed = forms.BooleanField(required=False)
+
+
+class ExtendDeadlineForm(forms.Form):
+    """An administrator gives one user more time to enroll: N days more, or until a date."""
+
+    days = forms.IntegerField(
+        label="Days more",
+        required=False,
+        min_value=1,
+        max_value=EXTEND_DAYS_MAX,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    until = forms.DateField(
+        label="Or until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        error_messages={"required": "Give a reason: it goes to the audit log."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and (cleaned.get("days") is None) == (cleaned.get("until") is None):
+            raise forms.ValidationError("Give either a number of days or a date.")
+        return cleaned
 
 
 class PasswordChangeForm(forms.Form):

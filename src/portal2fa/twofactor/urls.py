@@ -62,6 +62,11 @@ urlpatterns = [
     path("setup/two-factor/reset/", setup.reset_tab, name="setup-reset"),
     path("setup/two-factor/users/search", setup.user_search, name="setup-user-search"),
     path("setup/two-factor/users/<int:pk>/", setup.user_detail, name="setup-user"),
+    path(
+        "setup/two-factor/users/<int:pk>/extend",
+        setup.extend_deadline,
+        name="setup-user-extend",
+    ),
     path("setup/audit/", audit_log.log, name="audit-log"),
     path("setup/audit/export.csv", audit_log.export, name="audit-export"),
 ]

@@ -60,6 +60,7 @@ def settings_tab(request):
                     role_requirements=form.role_requirements(),
                     role_methods=form.role_methods(),
                     role_always_second_factor=form.role_always_second_factor(),
+                    role_deadlines=form.role_deadlines(),
                 )
             except SettingsError as error:
                 for field, field_errors in error.errors.items():

@@ -339,6 +339,15 @@ class EnrollmentDeadline(models.Model):
     # An administrator's extension: a later rule change never moves the date before it.
     extended_until = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        indexes = [  # the few extended rows, found without reading the others (services/deadlines)
+            models.Index(
+                fields=["extended_until"],
+                name="deadline_extended_idx",
+                condition=models.Q(extended_until__isnull=False),
+            )
+        ]
+
 
 class OverviewCounter(models.Model):
     """One shard of one Overview count (see counters.py): the count is the sum of its shards.

@@ -23,6 +23,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    Func,
     OuterRef,
     PositiveSmallIntegerField,
     Q,
@@ -30,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Least
+from django.db.models.functions import Least, NullIf
 
 from ...audit.models import Action
 from ...audit.services import record
@@ -38,8 +39,9 @@ from .. import deadlines
 from ..adapter import Role, get_adapter
 from ..models import Authenticator, EnrollmentDeadline
 
-# A date later than any rule gives, the start of the running minimum over a user's roles.
+# Larger than any date a rule gives and any snooze limit: the neutral terms of the minimum.
 _NO_DUE_YET = datetime(9999, 1, 1, tzinfo=UTC)
+_NO_LIMIT = 32767
 
 
 class DeadlineError(ValueError):
@@ -53,9 +55,12 @@ def role_members(role_ids: list[str]) -> QuerySet:
     return members.values("pk")
 
 
-def deadlines_refresh(*, users: QuerySet, at: datetime, roles: list[Role] | None = None) -> None:
+def deadlines_refresh(
+    *, users: QuerySet, at: datetime, roles: list[Role] | None = None, all_required: bool = False
+) -> None:
     """Bring the due dates of `users` (a queryset of the host's users) in line with their roles'
-    rules, as of `at`, inside the caller's transaction (or its own)."""
+    rules, as of `at`, inside the caller's transaction (or its own). `all_required`: the caller
+    knows each of them is in a role that requires 2FA (no date to drop for that reason)."""
     roles = get_adapter().roles() if roles is None else roles
     requiring = [role for role in roles if role.requires_2fa]
     scope = users.order_by().values("pk")
@@ -64,26 +69,63 @@ def deadlines_refresh(*, users: QuerySet, at: datetime, roles: list[Role] | None
         if not requiring:
             rows.delete()
             return
-        rows.exclude(user__in=role_members([r.id for r in requiring])).delete()
+        if not all_required:
+            rows.exclude(user__in=role_members([r.id for r in requiring])).delete()
         grace = [role.id for role in requiring if role.deadline.gives_grace]
         if grace:
             _insert_missing(scope, grace, at=at)
-        rows.update(due_at=Value(_NO_DUE_YET), snooze_limit=None)
-        for role in requiring:
-            mine = rows.filter(user__in=role_members([role.id]))
-            mine.update(due_at=Least("due_at", _due_expression(role.deadline)))
-            limit = role.deadline.snooze_limit
-            if role.deadline.gives_grace and limit is not None:
-                limit_value = Value(limit, output_field=PositiveSmallIntegerField())
-                mine.update(
-                    snooze_limit=Case(
-                        When(snooze_limit__isnull=True, then=limit_value),
-                        default=Least("snooze_limit", limit_value),
-                    )
+        # One UPDATE: the earliest date and the smallest snooze limit over the user's requiring
+        # roles (the strictest wins), each role's term counted only where the user is a member.
+        limited = [
+            role
+            for role in requiring
+            if role.deadline.gives_grace and role.deadline.snooze_limit is not None
+        ]
+        rows.update(
+            due_at=_smallest(
+                [
+                    _if_member(role, _due_expression(role.deadline), _NO_DUE_YET)
+                    for role in requiring
+                ]
+            ),
+            snooze_limit=NullIf(
+                _smallest(
+                    [_if_member(r, _limit(r.deadline.snooze_limit), _NO_LIMIT) for r in limited]
                 )
-        rows.filter(extended_until__gt=F("due_at")).update(due_at=F("extended_until"))
-        # A role "at the next sign-in" among theirs: no grace (and no row), as before deadlines.
-        rows.filter(due_at=F("starts_at"), extended_until__isnull=True).delete()
+                if limited
+                else _limit(_NO_LIMIT),
+                _limit(_NO_LIMIT),
+            ),
+        )
+        extended = rows.filter(extended_until__isnull=False, extended_until__gt=F("due_at"))
+        extended.update(due_at=F("extended_until"))
+        if any(not role.deadline.gives_grace for role in requiring):
+            # A role "at the next sign-in" among theirs: no grace (and no row), as before.
+            rows.filter(due_at=F("starts_at"), extended_until__isnull=True).delete()
+
+
+def _if_member(role: Role, then, otherwise):
+    """`then` for a row whose user is in `role`, else the constant `otherwise`."""
+    adapter = get_adapter()
+    member = (
+        adapter.users()
+        .order_by()
+        .filter(pk=OuterRef("user_id"), **{adapter.role_lookup(): role.id})
+    )
+    field = DateTimeField() if isinstance(otherwise, datetime) else PositiveSmallIntegerField()
+    return Case(
+        When(Exists(member), then=then),
+        default=Value(otherwise, output_field=field),
+        output_field=field,
+    )
+
+
+def _smallest(expressions: list):
+    return expressions[0] if len(expressions) == 1 else Least(*expressions)
+
+
+def _limit(value: int):
+    return Value(value, output_field=PositiveSmallIntegerField())
 
 
 def _insert_missing(scope: QuerySet, grace_role_ids: list[str], *, at: datetime) -> None:
@@ -120,14 +162,26 @@ def _due_expression(rule: deadlines.DueRule):
     if rule.kind == deadlines.BY_DATE:
         return Value(deadlines.end_of_day(rule.by), output_field=DateTimeField())
     if rule.kind == deadlines.WITHIN_DAYS:
+        # SQLite: its own date arithmetic (to the second), not Django's Python function per row
+        if connection.vendor == "sqlite":
+            days = Value(f"+{rule.days} days")
+            return Func(F("starts_at"), days, function="datetime", output_field=DateTimeField())
         return F("starts_at") + Value(timedelta(days=rule.days))
     return F("starts_at")  # at the next sign-in: due when it reached them
 
 
 def role_deadlines_refresh(*, role_ids: list[str], at: datetime) -> None:
     """After the requirement or the rule of these roles changed: their users' dates."""
-    if role_ids:
-        deadlines_refresh(users=get_adapter().users().filter(pk__in=role_members(role_ids)), at=at)
+    if not role_ids:
+        return
+    roles = get_adapter().roles()
+    required = {role.id for role in roles if role.requires_2fa}
+    deadlines_refresh(
+        users=get_adapter().users().filter(pk__in=role_members(role_ids)),
+        at=at,
+        roles=roles,
+        all_required=set(role_ids) <= required,
+    )
 
 
 def user_deadline_refresh(*, user, at: datetime) -> None:

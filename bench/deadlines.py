@@ -138,8 +138,10 @@ def main() -> None:
     assert EnrollmentDeadline.objects.count() == waiting
     floor = timed(floor_start, undo_start)
     assert EnrollmentDeadline.objects.count() == waiting
-    print(f"start requiring, {waiting} dates: {measured * 1000:9.1f} ms   floor "
-          f"{floor * 1000:9.1f} ms   ratio {measured / floor:5.2f}")
+    print(
+        f"start requiring, {waiting} dates: {measured * 1000:9.1f} ms   floor "
+        f"{floor * 1000:9.1f} ms   ratio {measured / floor:5.2f}"
+    )
 
     start()  # the role requires 2FA within 14 days: now change the rule back and forth
     days = iter([30, 14] * args.runs * 2)
@@ -158,8 +160,10 @@ def main() -> None:
 
     measured = timed(change, lambda: None)
     floor = timed(floor_change, lambda: None)
-    print(f"change the rule, {waiting} dates: {measured * 1000:9.1f} ms   floor "
-          f"{floor * 1000:9.1f} ms   ratio {measured / floor:5.2f}")
+    print(
+        f"change the rule, {waiting} dates: {measured * 1000:9.1f} ms   floor "
+        f"{floor * 1000:9.1f} ms   ratio {measured / floor:5.2f}"
+    )
 
 
 main()

@@ -148,6 +148,16 @@ def test_enrolled_users_get_no_date(policy, finance, make_user, enroll):
     assert step(enrolled, policy, DAY0) is NextStep.VERIFY
 
 
+def test_enrolling_ends_the_date(policy, finance, make_user, enroll):
+    alice = make_user(role=finance)
+    set_rule(finance, DueRule(WITHIN_DAYS, days=14))
+    assert EnrollmentDeadline.objects.filter(user=alice).exists()
+    enroll(alice)
+    assert not EnrollmentDeadline.objects.filter(user=alice).exists()
+    set_rule(finance, DueRule(WITHIN_DAYS, days=30))  # a later rule change gives none back
+    assert not EnrollmentDeadline.objects.filter(user=alice).exists()
+
+
 def test_a_rule_change_recomputes_waiting_users_from_their_start(policy, finance, make_user):
     alice = make_user(role=finance)
     set_rule(finance, DueRule(WITHIN_DAYS, days=14))

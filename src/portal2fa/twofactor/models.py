@@ -322,7 +322,9 @@ class EnrollmentDeadline(models.Model):
     """When a user whose role requires 2FA must be enrolled by, for a role that gives a grace
     period ("by a date" or "within N days"). Until then the second-factor step may be postponed
     ("Remind me later", counted in `snoozes`); after it, enrollment cannot be skipped. No row: the
-    requirement applies at the next sign-in. Indexed by `due_at` for the overdue list."""
+    requirement applies at the next sign-in. Indexed by `due_at` for the overdue list. Kept by
+    services/deadlines.py (set-based, from the roles' rules); removed when the user enrolls, so a
+    row always belongs to a user who has not enrolled."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

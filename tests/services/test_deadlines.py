@@ -54,6 +54,13 @@ def test_a_day_15_signin_with_a_14_day_grace_is_forced_into_enrollment(policy, f
     assert step(alice, policy, DAY0 + timedelta(days=15)) is NextStep.ENROLL
 
 
+def test_within_days_keeps_the_fraction_of_a_second(policy, finance, make_user):
+    alice = make_user(role=finance)
+    at = DAY0.replace(microsecond=123456)
+    set_rule(finance, DueRule(WITHIN_DAYS, days=3), at=at)
+    assert EnrollmentDeadline.objects.get(user=alice).due_at == at + timedelta(days=3)
+
+
 def test_by_a_date_means_until_the_end_of_that_day(policy, finance, make_user, settings):
     alice = make_user(role=finance)
     set_rule(finance, DueRule(BY_DATE, by=date(2027, 3, 31)))

@@ -162,10 +162,15 @@ def _due_expression(rule: deadlines.DueRule):
     if rule.kind == deadlines.BY_DATE:
         return Value(deadlines.end_of_day(rule.by), output_field=DateTimeField())
     if rule.kind == deadlines.WITHIN_DAYS:
-        # SQLite: its own date arithmetic (to the second), not Django's Python function per row
+        # SQLite: its own date arithmetic, not Django's Python function per row. datetime() drops
+        # the fraction of a second; whole days never change it, so it is appended back as stored.
         if connection.vendor == "sqlite":
-            days = Value(f"+{rule.days} days")
-            return Func(F("starts_at"), days, function="datetime", output_field=DateTimeField())
+            return Func(
+                F("starts_at"),
+                template=f"datetime(%(expressions)s, '+{int(rule.days)} days') "
+                "|| substr(%(expressions)s, 20)",
+                output_field=DateTimeField(),
+            )
         return F("starts_at") + Value(timedelta(days=rule.days))
     return F("starts_at")  # at the next sign-in: due when it reached them
 

@@ -35,6 +35,8 @@ class Action(models.TextChoices):
     ACCESS_PASS_USED = "2fa.access_pass_used", "Temporary Access Pass used"
     ACCESS_PASS_EXPIRED = "2fa.access_pass_expired", "Temporary Access Pass expired"
     ACCESS_PASS_REVOKED = "2fa.access_pass_revoked", "Temporary Access Pass revoked"
+    ENROLLMENT_SNOOZED = "2fa.enrollment_snoozed", "Enrollment postponed (Remind me later)"
+    DEADLINE_EXTENDED = "2fa.deadline_extended", "Enrollment due date extended"
 
 
 class AuditEvent(models.Model):

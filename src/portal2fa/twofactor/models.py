@@ -21,7 +21,32 @@ def default_role_methods() -> list[str]:
     return ["email", "passkey", "sms"]
 
 
-class GroupRole(models.Model):
+class DueRuleKind(models.TextChoices):
+    """When a role that requires 2FA wants its users enrolled (deadlines.py)."""
+
+    NEXT_SIGNIN = "next_signin", "At the next sign-in"
+    BY_DATE = "by_date", "By a date"
+    WITHIN_DAYS = "within_days", "Within a number of days"
+
+
+class RoleDeadlineFields(models.Model):
+    """The due rule a Security Role keeps (deadlines.DueRule), for the default adapter's GroupRole
+    and any host's role model: "at the next sign-in" unless said otherwise."""
+
+    due_rule = models.CharField(
+        "Enroll", max_length=16, choices=DueRuleKind.choices, default=DueRuleKind.NEXT_SIGNIN
+    )
+    due_date = models.DateField("Enrolled by", null=True, blank=True)
+    grace_days = models.PositiveSmallIntegerField("Days to enroll", null=True, blank=True)
+    snooze_limit = models.PositiveSmallIntegerField(
+        "Remind me later at most", null=True, blank=True, help_text="Blank: no limit."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class GroupRole(RoleDeadlineFields):
     """What Portal 2FA keeps beside a Django Group that serves as a Security Role (the default
     adapter): its Type and whether its users must use 2FA. The host's tables are not changed;
     a group without this row is an Employee role that does not require 2FA."""
@@ -305,7 +330,9 @@ class EnrollmentDeadline(models.Model):
     """When a user whose role requires 2FA must be enrolled by, for a role that gives a grace
     period ("by a date" or "within N days"). Until then the second-factor step may be postponed
     ("Remind me later", counted in `snoozes`); after it, enrollment cannot be skipped. No row: the
-    requirement applies at the next sign-in. Indexed by `due_at` for the overdue list."""
+    requirement applies at the next sign-in. Indexed by `due_at` for the overdue list. Kept by
+    services/deadlines.py (set-based, from the roles' rules); removed when the user enrolls, so a
+    row always belongs to a user who has not enrolled."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -316,6 +343,20 @@ class EnrollmentDeadline(models.Model):
     starts_at = models.DateTimeField()  # when the requirement reached the user
     due_at = models.DateTimeField(db_index=True)
     snoozes = models.PositiveSmallIntegerField(default=0)
+    # The smallest snooze limit of the user's roles (None: no limit), kept here by
+    # services/deadlines.py so the sign-in step reads one row.
+    snooze_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An administrator's extension: a later rule change never moves the date before it.
+    extended_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [  # the few extended rows, found without reading the others (services/deadlines)
+            models.Index(
+                fields=["extended_until"],
+                name="deadline_extended_idx",
+                condition=models.Q(extended_until__isnull=False),
+            )
+        ]
 
 
 class OverviewCounter(models.Model):

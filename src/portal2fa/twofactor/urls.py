@@ -21,6 +21,7 @@ urlpatterns = [
     path("signin/verify/sms/", email_code.verify_sms, name="signin-verify-sms"),
     path("signin/enroll/", signin.enroll, name="signin-enroll"),
     path("signin/skip/", signin.skip_enrollment, name="signin-skip"),
+    path("signin/remind-later/", signin.remind_later, name="signin-remind-later"),
     path("signin/passkey/options/", passkeys.signin_options, name="signin-passkey-options"),
     path("signin/passkey/", passkeys.signin_verify, name="signin-passkey"),
     path(
@@ -75,6 +76,11 @@ urlpatterns = [
     path("setup/two-factor/access-pass/", access_pass.issue, name="setup-pass-issue"),
     path("setup/two-factor/access-pass/revoke/", access_pass.revoke, name="setup-pass-revoke"),
     path("setup/two-factor/access-pass/done/", access_pass.done, name="setup-pass-done"),
+    path(
+        "setup/two-factor/users/<int:pk>/extend",
+        setup.extend_deadline,
+        name="setup-user-extend",
+    ),
     path("setup/audit/", audit_log.log, name="audit-log"),
     path("setup/audit/export.csv", audit_log.export, name="audit-export"),
 ]

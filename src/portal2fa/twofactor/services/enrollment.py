@@ -11,7 +11,13 @@ from ...audit.models import Action
 from ...audit.services import record
 from .. import counters, keys, messages, totp
 from ..adapter import get_adapter
-from ..models import Authenticator, EnrollmentState, ReenrollmentDue, WebAuthnCredential
+from ..models import (
+    Authenticator,
+    EnrollmentDeadline,
+    EnrollmentState,
+    ReenrollmentDue,
+    WebAuthnCredential,
+)
 from ..policy import get_settings
 from . import code_budget
 from . import codes as code_checks
@@ -93,6 +99,7 @@ def confirm_pending(
     counters.move(now_state.replace(confirmed=False).buckets(), now_state.buckets())
     user = authenticator.user
     ReenrollmentDue.objects.filter(user_id=authenticator.user_id).delete()
+    EnrollmentDeadline.objects.filter(user_id=authenticator.user_id).delete()  # enrolled: no date
     record(
         Action.ENROLLMENT_COMPLETED, actor=user, target=user, client_address=client_address, at=at
     )

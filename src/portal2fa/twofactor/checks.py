@@ -150,3 +150,23 @@ def sessions_saved_when_changed(app_configs, **kwargs):
             id="portal2fa.W001",
         )
     ]
+
+
+@register()
+def base_url_usable(app_configs, **kwargs):
+    """PORTAL2FA_BASE_URL, when set, is what a link in an e-mail can start with."""
+    from urllib.parse import urlsplit
+
+    base = setting("PORTAL2FA_BASE_URL") or ""
+    if not base:
+        return []
+    parts = urlsplit(base)
+    if parts.scheme in ("http", "https") and parts.hostname and not (parts.query or parts.fragment):
+        return []
+    return [
+        Error(
+            f"PORTAL2FA_BASE_URL {base!r} is not an http(s) address.",
+            id="portal2fa.E021",
+            hint="The site's address as users reach it, e.g. 'https://portal.example.com'.",
+        )
+    ]

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import account, app_setup, audit_log, email_code, passkeys, setup, signin, trusted
+from .views import (
+    account,
+    app_setup,
+    audit_log,
+    email_code,
+    passkeys,
+    setup,
+    signin,
+    trusted,
+    user_list,
+)
 
 app_name = "twofactor"
 
@@ -61,6 +71,14 @@ urlpatterns = [
     path("setup/two-factor/reset/", setup.reset_tab, name="setup-reset"),
     path("setup/two-factor/users/search", setup.user_search, name="setup-user-search"),
     path("setup/two-factor/users/<int:pk>/", setup.user_detail, name="setup-user"),
+    path("setup/two-factor/users/", user_list.user_list, name="setup-users"),
+    path("setup/two-factor/users.csv", user_list.user_list_csv, name="setup-users-csv"),
+    path("setup/two-factor/users/remind/", user_list.remind_list, name="setup-users-remind"),
+    path(
+        "setup/two-factor/users/<int:pk>/remind/",
+        user_list.remind_user,
+        name="setup-user-remind",
+    ),
     path("setup/audit/", audit_log.log, name="audit-log"),
     path("setup/audit/export.csv", audit_log.export, name="audit-export"),
 ]

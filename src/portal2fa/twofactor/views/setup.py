@@ -16,13 +16,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import exports
-from ..adapter import get_adapter
+from ..adapter import Role, get_adapter
 from ..charts import columns, stacked_bar
 from ..conf import setting
 from ..forms import ResetForm, SettingsForm, UserSearchForm
 from ..methods import LABELS
 from ..policy import get_settings
 from ..selectors import users as user_rows
+from ..selectors.overdue import DUE_SOON_DAYS
 from ..selectors.overview import RECENT_DAYS, Overview
 from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 from ..selectors.user_detail import user_two_factor
@@ -97,9 +98,14 @@ def _page(request, overview: Overview, name: str, param: str):
     page = paginator.get_page(request.GET.get(param))
     items = list(page.object_list)
     rows = overview.rows(name, items)
-    # The user's id beside each row (not in the CSV or JSON): names link to their 2FA view.
+    # The user's id beside each row (not in the CSV or JSON): names link to their 2FA view; a
+    # role's id: it links to the user list filtered to the role.
     page.object_list = [
-        {**row, "user_id": getattr(item, "user_id", None)}
+        {
+            **row,
+            "user_id": getattr(item, "user_id", None),
+            "role_id": item.id if isinstance(item, Role) else None,
+        }
         for item, row in zip(items, rows, strict=True)
     ]
     return page
@@ -139,6 +145,10 @@ def overview_tab(request):
         "recent": _page(request, overview, "recent", "recent_page"),
         "roles": _page(request, overview, "roles-without-2fa", "roles_page"),
         "code_locked": _locked_page(request, overview),
+        "overdue": _page(request, overview, "overdue-and-due-soon", "overdue_page"),
+        "overdue_counts": overview.overdue_counts,
+        "due_soon_days": DUE_SOON_DAYS,
+        "user_lists": overview.user_lists(),
         "trusted_signins": trusted_signins(now=overview.now),
         "trusted_signin_days": TRUSTED_SIGNIN_DAYS,
     }

@@ -1,0 +1,56 @@
+"""Users who must enroll by a due date (EnrollmentDeadline): active, not Enrolled. Overdue: the due
+date has passed. Walked through the index on `due_at`, so the Overview's "Overdue and due soon",
+its counts and the reminder run read only the dates in their window, whatever the population."""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from ..adapter import get_adapter
+from ..models import Authenticator, EnrollmentDeadline
+
+DUE_SOON_DAYS = 7  # the Overview lists who is due within a week, beside the overdue
+
+
+def must_enroll() -> QuerySet[EnrollmentDeadline]:
+    """Deadlines of active users who are not Enrolled (Not Started or Pending)."""
+    active = get_adapter().active_users().order_by().values("pk")
+    enrolled = Authenticator.objects.filter(user_id=OuterRef("user_id"), confirmed_at__isnull=False)
+    return EnrollmentDeadline.objects.filter(user_id__in=active).filter(~Exists(enrolled))
+
+
+def with_people(deadlines: QuerySet[EnrollmentDeadline]) -> QuerySet[EnrollmentDeadline]:
+    """The users beside their deadlines, with their roles when the user model has Groups."""
+    deadlines = deadlines.select_related("user")
+    if hasattr(get_user_model(), "groups"):
+        deadlines = deadlines.prefetch_related("user__groups")
+    return deadlines
+
+
+def overdue_and_due_soon(*, now: datetime) -> QuerySet[EnrollmentDeadline]:
+    """Overdue users, then those due within DUE_SOON_DAYS, the earliest due date first."""
+    soon = now + timedelta(days=DUE_SOON_DAYS)
+    return with_people(must_enroll().filter(due_at__lt=soon)).order_by("due_at", "user_id")
+
+
+def overdue_counts(*, now: datetime) -> dict[str, int]:
+    """{"overdue": n, "due_soon": m} in one query over the window's dates."""
+    soon = now + timedelta(days=DUE_SOON_DAYS)
+    return (
+        must_enroll()
+        .filter(due_at__lt=soon)
+        .aggregate(
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            due_soon=Count("pk", filter=Q(due_at__gte=now)),
+        )
+    )
+
+
+def days_overdue(due_at: datetime | None, *, now: datetime) -> int | None:
+    """Whole calendar days (TIME_ZONE) since the due date; 0 when it passed today; None when it has
+    not passed (or there is none)."""
+    if due_at is None or due_at >= now:
+        return None
+    return max(0, (timezone.localdate(now) - timezone.localdate(due_at)).days)

@@ -18,6 +18,7 @@ def register(commands) -> None:
 def settings_show(args) -> int:
     from ..adapter import get_adapter
     from ..policy import get_settings, issuer
+    from ..reminders import format_days
 
     policy = get_settings()
     values = {
@@ -33,6 +34,7 @@ def settings_show(args) -> int:
         "sms-codes": "true" if policy.sms_codes_allowed else "false",
         "enforcement": policy.enforcement.replace("_", "-"),
         "trust-days": policy.trust_days,
+        "reminder-days": format_days(policy.reminder_days) or "(none)",
     }
     for key, value in values.items():
         print(f"{key:<22} {value}")

@@ -74,14 +74,18 @@ class UserFilter:
         return f"{who}{where}{', overdue' if self.overdue else ''}"
 
 
-def parse_filter(*, state: str = "", role: str = "", overdue: bool = False) -> UserFilter:
-    """The filter from its parameters: a state name, a role id (see roles_by_name for names)."""
+def parse_filter(
+    *, state: str = "", role: str = "", overdue: bool = False, roles: list[Role] | None = None
+) -> UserFilter:
+    """The filter from its parameters: a state name, a role id among `roles` (default: the
+    adapter's)."""
     state = (state or "").strip().lower()
     if state and state not in STATE_NAMES:
         raise FilterError("The state is enrolled, pending or not_started.")
     found = None
     if (role or "").strip():
-        found = next((r for r in get_adapter().roles() if r.id == role.strip()), None)
+        roles = get_adapter().roles() if roles is None else roles
+        found = next((r for r in roles if r.id == role.strip()), None)
         if found is None:
             raise FilterError("No such Security Role.")
     return UserFilter(state=STATE_NAMES.get(state), role=found, overdue=overdue)

@@ -26,6 +26,7 @@ EDITABLE_FIELDS = (
     "sms_codes_allowed",
     "enforcement",
     "trust_days",
+    "reminder_days",
 )
 
 

@@ -25,6 +25,7 @@ from ..policy import get_settings
 from ..selectors import users as user_rows
 from ..selectors.overdue import DUE_SOON_DAYS
 from ..selectors.overview import RECENT_DAYS, Overview
+from ..selectors.reminders import user_reminders
 from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 from ..selectors.user_detail import user_two_factor
 from ..services.code_budget import NotLocked, code_lock_clear
@@ -219,7 +220,8 @@ def user_detail(request, pk: int):
     detail = user_two_factor(pk, now=timezone.now())
     if detail is None:
         raise Http404("No such user.")
-    return _tab(request, "portal2fa/setup/user.html", "", {"detail": detail})
+    context = {"detail": detail, "reminders": user_reminders(pk)}
+    return _tab(request, "portal2fa/setup/user.html", "", context)
 
 
 @administrator_required

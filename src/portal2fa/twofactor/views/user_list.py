@@ -35,12 +35,14 @@ class UserListForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        roles = get_adapter().roles()
-        self.fields["role"].choices = [("", "Any role"), *[(r.id, r.name) for r in roles]]
+        self.roles = get_adapter().roles()
+        self.fields["role"].choices = [("", "Any role"), *[(r.id, r.name) for r in self.roles]]
 
     def user_filter(self) -> UserFilter:
         data = self.cleaned_data
-        return parse_filter(state=data["state"], role=data["role"], overdue=data["overdue"])
+        return parse_filter(
+            state=data["state"], role=data["role"], overdue=data["overdue"], roles=self.roles
+        )
 
 
 def _filter_or_errors(request, data) -> tuple[UserListForm, UserFilter | None]:
@@ -54,12 +56,12 @@ def _filter_or_errors(request, data) -> tuple[UserListForm, UserFilter | None]:
         return form, None
 
 
-def _known_count(wanted: UserFilter, overview: Overview) -> int | None:
+def _known_count(wanted: UserFilter, *, now) -> int | None:
     """The list's size when the Overview's counters hold it (a state, or no filter); else None:
     counting a filtered million is what keyset pages avoid."""
     if wanted.role or wanted.overdue:
         return None
-    counts = overview.counts
+    counts = Overview(get_settings(), now=now).counts
     return {
         None: counts.active,
         EnrollmentState.ENROLLED: counts.enrolled,
@@ -81,11 +83,10 @@ def user_list(request):
     except FilterError as error:
         form.add_error(None, str(error))
         return render(request, "portal2fa/setup/users.html", {**context, "tab": ""}, status=400)
-    overview = Overview(get_settings(), now=now)
     context |= {
         "page": page,
         "first_page": bool(form.cleaned_data["after"]),
-        "count": _known_count(wanted, overview),
+        "count": _known_count(wanted, now=now),
         "remindable": wanted.state is not EnrollmentState.ENROLLED,
     }
     return render(request, "portal2fa/setup/users.html", {**context, "tab": ""})

@@ -265,3 +265,17 @@ def test_a_page_of_the_list_is_one_query_whatever_the_filter(rollout, admin_clie
     # session, administrator and role, the form's roles, the rows; a count from the counters (for
     # no filter or a state alone): the policy and the counters
     assert counts == [7, 7, 5, 5]
+
+
+def test_the_overdue_widget_costs_the_same_for_more_rows(rollout, admin_client, make_user):
+    def overview_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            admin_client.get(reverse("twofactor:setup-overview"))
+        return len(captured)
+
+    before = overview_queries()
+    now = timezone.now()
+    for n in range(8):
+        late = make_user(f"row{n}@example.com", role=rollout["finance"])
+        EnrollmentDeadline.objects.create(user=late, starts_at=now, due_at=now - timedelta(days=n))
+    assert overview_queries() == before

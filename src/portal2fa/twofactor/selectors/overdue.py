@@ -5,7 +5,7 @@ its counts and the reminder run read only the dates in their window, whatever th
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ..adapter import get_adapter
@@ -22,11 +22,13 @@ def must_enroll() -> QuerySet[EnrollmentDeadline]:
 
 
 def with_people(deadlines: QuerySet[EnrollmentDeadline]) -> QuerySet[EnrollmentDeadline]:
-    """The users beside their deadlines, with their roles when the user model has Groups."""
-    deadlines = deadlines.select_related("user")
+    """The users beside their deadlines, read through the adapter's own queryset (so what it
+    selects with a user, a role, comes along) and with their Groups when the model has them: a
+    fixed number of queries per page or chunk, never one per row."""
+    users = get_adapter().users()
     if hasattr(get_user_model(), "groups"):
-        deadlines = deadlines.prefetch_related("user__groups")
-    return deadlines
+        users = users.prefetch_related("groups")
+    return deadlines.prefetch_related(Prefetch("user", queryset=users))
 
 
 def overdue_and_due_soon(*, now: datetime) -> QuerySet[EnrollmentDeadline]:

@@ -172,9 +172,9 @@ def _after(users: QuerySet, wanted: UserFilter, cursor: str) -> QuerySet:
             due_at, pk = parse_datetime(due_text), pk_field.to_python(pk_text)
             if due_at is None or pk is None:
                 raise ValueError
-            return users.filter(
-                Q(portal2fa_deadline__due_at__gt=due_at)
-                | Q(portal2fa_deadline__due_at=due_at, pk__gt=pk)
+            # (due, id) > (due_at, pk), its first term alone so an index on the date serves it
+            return users.filter(portal2fa_deadline__due_at__gte=due_at).filter(
+                Q(portal2fa_deadline__due_at__gt=due_at) | Q(pk__gt=pk)
             )
         return users.filter(pk__gt=pk_field.to_python(cursor))
     except (ValidationError, ValueError, TypeError, OverflowError):

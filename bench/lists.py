@@ -264,7 +264,8 @@ STATE_SQL = {
     None: "",
     EnrollmentState.ENROLLED: "AND a.confirmed_at IS NOT NULL AND a.user_active ",
     EnrollmentState.PENDING: "AND a.id IS NOT NULL AND a.confirmed_at IS NULL AND a.user_active ",
-    EnrollmentState.NOT_STARTED: "AND a.id IS NULL ",
+    EnrollmentState.NOT_STARTED: "AND NOT EXISTS (SELECT 1 FROM twofactor_authenticator n "
+    "WHERE n.user_id = u.id) ",
 }
 
 
@@ -281,9 +282,9 @@ def floor_sql(wanted: UserFilter, after: str) -> tuple[str, list]:
         params.append(AT(NOW))
         if after:
             due_text, _, pk = after.rpartition("~")
-            sql += "AND (d.due_at, u.id) > (%s, %s) "
+            sql += "AND (d.due_at, d.user_id) > (%s, %s) "
             params += [AT(datetime.fromisoformat(due_text)), int(pk)]
-        return sql + f"ORDER BY d.due_at, u.id LIMIT {PAGE + 1}", params
+        return sql + f"ORDER BY d.due_at, d.user_id LIMIT {PAGE + 1}", params
     if after:
         sql += "AND u.id > %s "
         params.append(int(after))
@@ -327,12 +328,13 @@ for label, params in FILTERS:
 # ---- Overdue and due soon ---------------------------------------------------------------------
 print("Overview: Overdue and due soon (the counts and a page of 10)")
 soon = NOW + timedelta(days=overdue.DUE_SOON_DAYS)
-WIDGET_FLOOR = (
-    "SELECT count(*) FILTER (WHERE d.due_at < %s), count(*) FILTER (WHERE d.due_at >= %s) "
-    "FROM twofactor_enrollmentdeadline d JOIN accounts_user u ON u.id = d.user_id "
-    "LEFT JOIN twofactor_authenticator a ON a.user_id = d.user_id AND a.confirmed_at IS NOT NULL "
-    "WHERE d.due_at < %s AND u.is_active AND a.id IS NULL"
+WIDGET_FLOOR = (  # each count stops at COUNT_CAP + 1, as the widget's
+    "SELECT count(*) FROM (SELECT 1 FROM twofactor_enrollmentdeadline d "
+    "JOIN accounts_user u ON u.id = d.user_id WHERE d.due_at >= %s AND d.due_at < %s "
+    "AND u.is_active AND NOT EXISTS (SELECT 1 FROM twofactor_authenticator a "
+    "WHERE a.user_id = d.user_id AND a.confirmed_at IS NOT NULL) ORDER BY d.due_at LIMIT %s) c"
 )
+FAR = datetime(1970, 1, 1, tzinfo=UTC)
 WIDGET_PAGE = (
     "SELECT u.full_name, u.email, r.name, d.due_at FROM twofactor_enrollmentdeadline d "
     "JOIN accounts_user u ON u.id = d.user_id JOIN accounts_securityrole r ON r.id = u.role_id "

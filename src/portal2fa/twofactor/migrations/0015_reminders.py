@@ -89,4 +89,8 @@ class Migration(migrations.Migration):
                 name="reminder_once_per_offset",
             ),
         ),
+        migrations.AddIndex(
+            model_name="enrollmentdeadline",
+            index=models.Index(fields=["due_at", "user"], name="deadline_due_user_idx"),
+        ),
     ]

@@ -5,13 +5,14 @@ its counts and the reminder run read only the dates in their window, whatever th
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ..adapter import get_adapter
 from ..models import Authenticator, EnrollmentDeadline
 
 DUE_SOON_DAYS = 7  # the Overview lists who is due within a week, beside the overdue
+COUNT_CAP = 1000  # the Overview counts the overdue up to this many (see overdue_counts)
 
 
 def must_enroll() -> QuerySet[EnrollmentDeadline]:
@@ -38,16 +39,21 @@ def overdue_and_due_soon(*, now: datetime) -> QuerySet[EnrollmentDeadline]:
 
 
 def overdue_counts(*, now: datetime) -> dict[str, int]:
-    """{"overdue": n, "due_soon": m} in one query over the window's dates."""
+    """{"overdue": n, "due_soon": m}, each counted up to COUNT_CAP + 1 (more than COUNT_CAP shows
+    as "1000+"): a rollout past its date can leave a hundred thousand users overdue, and a full
+    count would join every one of them on each Overview load. Two queries over the index on
+    the dates, each stopping at the cap."""
     soon = now + timedelta(days=DUE_SOON_DAYS)
-    return (
-        must_enroll()
-        .filter(due_at__lt=soon)
-        .aggregate(
-            overdue=Count("pk", filter=Q(due_at__lt=now)),
-            due_soon=Count("pk", filter=Q(due_at__gte=now)),
-        )
-    )
+    windows = {"overdue": Q(due_at__lt=now), "due_soon": Q(due_at__gte=now, due_at__lt=soon)}
+    return {
+        name: must_enroll().filter(window).order_by("due_at")[: COUNT_CAP + 1].count()
+        for name, window in windows.items()
+    }
+
+
+def capped(count: int) -> str:
+    """A count of overdue_counts as shown: "1000+" past the cap."""
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
 
 
 def days_overdue(due_at: datetime | None, *, now: datetime) -> int | None:

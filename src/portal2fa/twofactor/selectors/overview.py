@@ -167,8 +167,11 @@ class Overview:
         return [method for method in second_factor_methods.OPTIONAL if method in on]
 
     def count(self, name: str) -> int | None:
-        """The row count of a list when a counter keeps it (else None: count the list)."""
-        if name == "overdue-and-due-soon":
+        """The row count of a list when a counter keeps it or a capped count bounds it (else
+        None: count the list)."""
+        if (
+            name == "overdue-and-due-soon"
+        ):  # its pages stop at about 2 x COUNT_CAP; the CSV does not
             return self.overdue_counts["overdue"] + self.overdue_counts["due_soon"]
         return {"no-codes": self.no_codes_count, "low-codes": self.low_codes_count}.get(name)
 
@@ -431,8 +434,12 @@ class Overview:
                 "count": trusted_signins(now=self.now),
             },
             "overdue_and_due_soon": {
-                "overdue_count": self.overdue_counts["overdue"],
-                "due_soon_count": self.overdue_counts["due_soon"],
+                # at most count_cap each; "…_more": there are more than that
+                "overdue_count": min(self.overdue_counts["overdue"], overdue.COUNT_CAP),
+                "overdue_more": self.overdue_counts["overdue"] > overdue.COUNT_CAP,
+                "due_soon_count": min(self.overdue_counts["due_soon"], overdue.COUNT_CAP),
+                "due_soon_more": self.overdue_counts["due_soon"] > overdue.COUNT_CAP,
+                "count_cap": overdue.COUNT_CAP,
                 "due_soon_days": overdue.DUE_SOON_DAYS,
                 "users": [
                     {**row, "due_at": row["due_at"].isoformat()}

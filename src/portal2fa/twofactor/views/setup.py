@@ -23,7 +23,7 @@ from ..forms import ResetForm, SettingsForm, UserSearchForm
 from ..methods import LABELS
 from ..policy import get_settings
 from ..selectors import users as user_rows
-from ..selectors.overdue import DUE_SOON_DAYS
+from ..selectors.overdue import DUE_SOON_DAYS, capped
 from ..selectors.overview import RECENT_DAYS, Overview
 from ..selectors.reminders import user_reminders
 from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
@@ -147,7 +147,7 @@ def overview_tab(request):
         "roles": _page(request, overview, "roles-without-2fa", "roles_page"),
         "code_locked": _locked_page(request, overview),
         "overdue": _page(request, overview, "overdue-and-due-soon", "overdue_page"),
-        "overdue_counts": overview.overdue_counts,
+        "overdue_counts": {k: capped(v) for k, v in overview.overdue_counts.items()},
         "due_soon_days": DUE_SOON_DAYS,
         "user_lists": overview.user_lists(),
         "trusted_signins": trusted_signins(now=overview.now),

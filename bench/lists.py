@@ -349,16 +349,20 @@ def widget():
 
 
 def widget_floor():
-    raw(WIDGET_FLOOR, [AT(NOW), AT(NOW), AT(soon)])
-    raw(WIDGET_PAGE, [AT(soon)])
+    cap = overdue.COUNT_CAP + 1
+    return [
+        raw(WIDGET_FLOOR, [AT(FAR), AT(NOW), cap])[0][0],
+        raw(WIDGET_FLOOR, [AT(NOW), AT(soon), cap])[0][0],
+        raw(WIDGET_PAGE, [AT(soon)]),
+    ]
 
 
 counts = overdue.overdue_counts(now=NOW)
-assert list(raw(WIDGET_FLOOR, [AT(NOW), AT(NOW), AT(soon)])[0]) == [
-    counts["overdue"],
-    counts["due_soon"],
-]
-print(f"  {counts['overdue']:,} overdue, {counts['due_soon']:,} due within a week")
+assert widget_floor()[:2] == [counts["overdue"], counts["due_soon"]]
+print(
+    f"  {overdue.capped(counts['overdue'])} overdue, {overdue.capped(counts['due_soon'])} due "
+    f"within a week (each counted up to {overdue.COUNT_CAP:,} + 1)"
+)
 line(
     "counts + page 1 (median)",
     statistics.median(samples(widget)),

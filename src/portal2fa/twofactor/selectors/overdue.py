@@ -17,9 +17,11 @@ COUNT_CAP = 1000  # the Overview counts the overdue up to this many (see overdue
 
 def must_enroll() -> QuerySet[EnrollmentDeadline]:
     """Deadlines of active users who are not Enrolled (Not Started or Pending)."""
-    active = get_adapter().active_users().order_by().values("pk")
+    # EXISTS per deadline, not "user IN (active users)": walking the dates, each row probes a
+    # primary key, where SQLite built the list of every active user first
+    active = get_adapter().active_users().order_by().filter(pk=OuterRef("user_id"))
     enrolled = Authenticator.objects.filter(user_id=OuterRef("user_id"), confirmed_at__isnull=False)
-    return EnrollmentDeadline.objects.filter(user_id__in=active).filter(~Exists(enrolled))
+    return EnrollmentDeadline.objects.filter(Exists(active)).filter(~Exists(enrolled))
 
 
 def with_people(deadlines: QuerySet[EnrollmentDeadline]) -> QuerySet[EnrollmentDeadline]:

@@ -9,20 +9,19 @@ users (bench/lists.py).
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils.dateparse import parse_datetime
 
 from ..adapter import Role, get_adapter
 from ..models import Authenticator, EnrollmentState
 from .overdue import days_overdue
+from .plans import serial_plan
 from .users import with_state
 
 STATE_NAMES = {state.value: state for state in EnrollmentState} | {
@@ -205,26 +204,13 @@ def _listed(users, *, now: datetime) -> Iterator[ListedUser]:
         )
 
 
-@contextmanager
-def _serial_plan():
-    """On PostgreSQL, the page's query without parallel workers: for a page of 51 rows their
-    start costs more than they save (tens of milliseconds on a busy server), yet the planner chose
-    them for selective combinations (a state, a role and overdue). SET LOCAL: this transaction only."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        yield
-
-
 def user_page(wanted: UserFilter, *, now: datetime, size: int, cursor: str = "") -> UserPage:
     """One page of `size` users after `cursor` ("": the first page). One query (two with Groups;
-    on PostgreSQL one more, the SET LOCAL of _serial_plan)."""
+    on PostgreSQL one more, the SET LOCAL of plans.serial_plan)."""
     users = _users(wanted, now=now)
     if cursor:
         users = _after(users, wanted, cursor)
-    with _serial_plan():
+    with serial_plan():
         listed = list(_listed(users[: size + 1], now=now))
     more = len(listed) > size
     listed = listed[:size]

@@ -166,3 +166,23 @@ def access_pass_lifetime(app_configs, **kwargs):
             id="portal2fa.E040",
         )
     ]
+
+
+@register()
+def base_url_usable(app_configs, **kwargs):
+    """PORTAL2FA_BASE_URL, when set, is what a link in an e-mail can start with."""
+    from urllib.parse import urlsplit
+
+    base = setting("PORTAL2FA_BASE_URL") or ""
+    if not base:
+        return []
+    parts = urlsplit(base)
+    if parts.scheme in ("http", "https") and parts.hostname and not (parts.query or parts.fragment):
+        return []
+    return [
+        Error(
+            f"PORTAL2FA_BASE_URL {base!r} is not an http(s) address.",
+            id="portal2fa.E021",
+            hint="The site's address as users reach it, e.g. 'https://portal.example.com'.",
+        )
+    ]

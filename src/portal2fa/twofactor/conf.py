@@ -21,6 +21,9 @@ DEFAULTS = {
     # port). The relying party name shown by the browser is PORTAL2FA_SITE_NAME. Changing the id
     # makes every registered passkey unusable.
     "PORTAL2FA_WEBAUTHN_RP_ID": None,
+    # The site's address as users reach it ("https://portal.example.com", no path): reminder
+    # e-mails link to sign-in from it. "" (the default): reminders refuse to go.
+    "PORTAL2FA_BASE_URL": "",
     # Where the "Setup" links of the 2FA pages lead: a URL name or path.
     "PORTAL2FA_SETUP_HOME": "twofactor:setup-settings",
     # Reverse proxies in front of the app: 0 uses the socket's address; N takes the Nth

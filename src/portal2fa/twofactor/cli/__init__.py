@@ -17,12 +17,12 @@ USER_ERROR = 2
 
 def build_parser(prog: str, *, extend=None) -> argparse.ArgumentParser:
     """The parser of every library command; `extend(commands, subparsers)` adds a host's own."""
-    from . import access_passes, admin, deadlines, keys, policy, roles
+    from . import access_passes, admin, deadlines, keys, policy, reminders, roles
 
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subparsers = {}
-    for module in (keys, roles, policy, admin, access_passes):
+    for module in (keys, roles, policy, admin, access_passes, reminders):
         subparsers.update(module.register(commands) or {})
     deadlines.extend(commands, subparsers)
     if extend:

@@ -1,5 +1,5 @@
-"""System checks: refuse to start with missing or unusable keys, a misplaced middleware, or a
-setting that would fail at the first request that reads it."""
+"""System checks: refuse to start with missing or unusable keys, or a setting that would fail at
+the first request that reads it. How the host wired the library in: integration.py."""
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
@@ -7,11 +7,8 @@ from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch
 from django.utils.module_loading import import_string
 
-from . import crypto
+from . import crypto, integration  # noqa: F401  (integration registers the URL checks)
 from .conf import setting
-
-MIDDLEWARE = "portal2fa.twofactor.middleware.TwoFactorMiddleware"
-AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 
 
 @register()
@@ -34,21 +31,6 @@ def keys_configured(app_configs, **kwargs):
             )
         )
     return errors
-
-
-@register()
-def middleware_installed(app_configs, **kwargs):
-    middleware = list(settings.MIDDLEWARE)
-    if MIDDLEWARE in middleware and AUTH_MIDDLEWARE in middleware:
-        if middleware.index(MIDDLEWARE) > middleware.index(AUTH_MIDDLEWARE):
-            return []
-    return [
-        Error(
-            f"{MIDDLEWARE} must be in MIDDLEWARE, after {AUTH_MIDDLEWARE}.",
-            id="portal2fa.E005",
-            hint="Without it a login elsewhere than Portal 2FA's own page skips the second factor.",
-        )
-    ]
 
 
 POSITIVE_SETTINGS = (
@@ -125,6 +107,9 @@ def names_resolve(app_configs, **kwargs):
     try:
         resolve_url(setting("PORTAL2FA_SETUP_HOME"))
     except NoReverseMatch:
+        home = str(setting("PORTAL2FA_SETUP_HOME"))
+        if home.startswith("twofactor:") and not integration.included():
+            return errors  # the missing include's own error (portal2fa.E011) names the fix
         errors.append(
             Error(
                 f"PORTAL2FA_SETUP_HOME: {setting('PORTAL2FA_SETUP_HOME')!r} is neither a URL name "

@@ -7,27 +7,37 @@ from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch
 from django.utils.module_loading import import_string
 
-from . import crypto, integration  # noqa: F401  (integration registers the URL checks)
+from . import crypto, integration  # integration registers the URL checks
 from .conf import setting
+
+GENERATE_KEYS = (
+    "'python manage.py portal2fa keys generate' prints new keys as lines for the environment "
+    "(keep them in your secret store)."
+)
 
 
 @register()
 def keys_configured(app_configs, **kwargs):
     errors = []
+    keys = setting("PORTAL2FA_ENCRYPTION_KEYS")
     try:
-        crypto.cipher(setting("PORTAL2FA_ENCRYPTION_KEYS"))
+        if not any(keys or []):  # the snippet's os.environ.get(...) of an unset variable
+            raise crypto.CryptoConfigError("not set (is it in the environment?)")
+        crypto.cipher(keys)
     except crypto.CryptoConfigError as exc:
         errors.append(
             Error(
                 f"PORTAL2FA_ENCRYPTION_KEYS: {exc}.",
                 id="portal2fa.E002",
-                hint="A list of Fernet keys, newest first ('portal2fa keys new-encryption-key').",
+                hint="A list of Fernet keys, newest first. " + GENERATE_KEYS,
             )
         )
     if len(setting("PORTAL2FA_HASH_KEY") or "") < 16:
         errors.append(
             Error(
-                "PORTAL2FA_HASH_KEY is missing or shorter than 16 characters.", id="portal2fa.E003"
+                "PORTAL2FA_HASH_KEY is missing or shorter than 16 characters.",
+                id="portal2fa.E003",
+                hint=GENERATE_KEYS,
             )
         )
     return errors

@@ -12,8 +12,8 @@ urlpatterns = [
 ]
 
 # ---- Portal 2FA: the README snippet, pasted ----
-from django.urls import include
-urlpatterns += [path("", include("portal2fa.urls"))]
+from django.urls import include, path
+urlpatterns.insert(0, path("", include("portal2fa.urls")))  # first: before any catch-all route
 # ---- end of the snippet ----
 
 urlpatterns += [path("accounts/", include("django.contrib.auth.urls"))]  # Django's own LoginView

@@ -109,6 +109,15 @@ def test_a_login_url_that_leads_nowhere_is_refused(host, settings, login_url):
         call_command("check")
 
 
+def test_a_login_url_only_a_catch_all_route_answers_is_refused(host, settings):
+    host(LIBRARY, CATCH_ALL)  # a CMS's page route would answer /accounts/login/ with a 404
+    (error,) = urls_wired(None)
+    assert error.id == "portal2fa.E013"
+    assert "answered by a catch-all route (tests.unit.test_integration_checks.cms_page" in error.msg
+    host(LIBRARY, LOGIN, CATCH_ALL)
+    assert urls_wired(None) == []
+
+
 @pytest.mark.parametrize(
     "login_url", ["/accounts/login/", "twofactor:signin", "https://sso.example.com/login"]
 )

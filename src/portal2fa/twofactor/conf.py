@@ -31,8 +31,9 @@ DEFAULTS = {
     "PORTAL2FA_LOGOUT_VIEWS": ["logout", "admin:logout", "account_logout"],
     # What a held page in the host's layout may load besides static files: URL names, dotted
     # view names (a class allows its subclasses) or path prefixes ("/media/icons/"). Never a view
-    # that returns the user's data: the second factor has not passed.
-    "PORTAL2FA_HELD_PAGES_MAY_LOAD": ["django.views.i18n.JavaScriptCatalog"],
+    # that returns the user's data: the second factor has not passed. By default Django's
+    # JavaScript catalogue, and the admin's (for a layout built on the admin's).
+    "PORTAL2FA_HELD_PAGES_MAY_LOAD": ["django.views.i18n.JavaScriptCatalog", "admin:jsi18n"],
     # Reverse proxies in front of the app: 0 uses the socket's address; N takes the Nth
     # X-Forwarded-For entry from the right (entries further left are client-controlled).
     "PORTAL2FA_TRUSTED_PROXY_COUNT": 0,

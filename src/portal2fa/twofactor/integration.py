@@ -14,6 +14,7 @@ MIDDLEWARE = "portal2fa.twofactor.middleware.TwoFactorMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 INCLUDE_LINE = 'urlpatterns.insert(0, path("", include("portal2fa.urls")))'
 MIDDLEWARE_LINE = f'MIDDLEWARE.insert(MIDDLEWARE.index("{AUTH_MIDDLEWARE}") + 1, "{MIDDLEWARE}")'
+CATCH_ALL_PROBE = "/portal2fa-probe/no-such-page/"
 # A value for each path converter, to reverse the library's routes that take arguments.
 SAMPLE_ARGUMENTS = {"IntConverter": 1, "SlugConverter": "sample", "StringConverter": "sample"}
 
@@ -89,7 +90,7 @@ def _login_url() -> list[Error]:
     if parts.netloc:  # another site signs users in (an SSO): not ours to resolve
         return []
     try:
-        resolve(parts.path)
+        login_view = resolve(parts.path).func
     except Resolver404:
         return [
             Error(
@@ -98,7 +99,24 @@ def _login_url() -> list[Error]:
                 id="portal2fa.E013",
             )
         ]
+    if login_view is _catch_all_view():
+        return [
+            Error(
+                f"LOGIN_URL {value!r} is answered by a catch-all route ({view_name(login_view)}, "
+                "which answers any path): there is no login page there.",
+                hint=fix,
+                id="portal2fa.E013",
+            )
+        ]
     return []
+
+
+def _catch_all_view():
+    """The view answering a path no site has (a CMS's page view), or None."""
+    try:
+        return resolve(CATCH_ALL_PROBE).func
+    except Resolver404:
+        return None
 
 
 def view_name(func) -> str:

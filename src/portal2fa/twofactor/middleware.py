@@ -70,7 +70,8 @@ class TwoFactorMiddleware:
             second_factor.forget(request)
             return None
         if held_views.is_login_page(request, view_func):
-            logout(request)  # the host's login page may send a signed-in user away
+            if _is_navigation(request):  # not a script or an image that was redirected there
+                logout(request)  # the host's login page may send a signed-in user away
             return None
         if _reachable_while_held(request, view_func):
             return None

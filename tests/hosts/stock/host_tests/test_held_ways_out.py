@@ -105,3 +105,20 @@ def test_the_code_pages_have_a_sign_out_form(client, policy, staff, step):
     page = client.get(reverse(step))
     assert page.status_code == HTTPStatus.OK
     assert_signs_out_with_csrf(client, page)
+
+
+def test_a_script_redirected_to_the_login_page_signs_no_one_out(client, policy, staff):
+    held(client)
+    client.get("/admin/login/", HTTP_ACCEPT="*/*", HTTP_SEC_FETCH_MODE="no-cors")
+    assert SESSION_KEY in client.session  # a <script> whose view sent it to the login page
+    client.get("/admin/login/", HTTP_SEC_FETCH_MODE="navigate")
+    assert SESSION_KEY not in client.session
+
+
+def test_the_admins_catalogue_loads_for_a_held_staff_member(client, policy, staff):
+    staff.is_staff = True
+    staff.save()
+    held(client)
+    catalogue = client.get("/admin/jsi18n/", HTTP_ACCEPT="*/*")
+    assert catalogue.status_code == HTTPStatus.OK
+    assert catalogue["Content-Type"].startswith("text/javascript")

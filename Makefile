@@ -38,8 +38,8 @@ demo-reset: $(STAMP)
 
 # The library's hosts: the demo portal (custom user, its adapter), then, each from its own folder,
 # projects built from their own quick-start + the README snippet: stock Django (auth.User, Groups,
-# Django's LoginView and admin), django-allauth (its login).
-HOSTS := stock allauth
+# Django's LoginView and admin), django-allauth (its login), django CMS (its catch-all page route).
+HOSTS := stock allauth cms
 
 test: $(STAMP) axe-if-npm
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -105,7 +105,7 @@ class BrowserProblems:
             self.seen.append(message.text)
 
     def _response(self, response):
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+        if response.status >= 400 and "/favicon.ico" not in response.url:
             self.seen.append(f"{response.status} {response.url}")
 
 

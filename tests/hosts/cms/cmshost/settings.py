@@ -10,7 +10,12 @@ For the full list of settings and their values, see
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import os
 from pathlib import Path
+
+# ---- test host only: throwaway keys for the pasted snippet below ----
+os.environ.setdefault("PORTAL2FA_ENCRYPTION_KEYS", "Z2l2ZS1tZS1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzISE=")
+os.environ.setdefault("PORTAL2FA_HASH_KEY", "test-hash-key-not-for-production")
 
 # Build paths inside the project like this: BASE_DIR / 'subdir'.
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,7 +30,7 @@ SECRET_KEY = 'django-insecure-x)3otcntg!3tsyqdlz%6bp2247)zpr9ih$co4&180ije&zz#^@
 # SECURITY WARNING: don't run with debug turned on in production!
 DEBUG = True
 
-ALLOWED_HOSTS = []
+ALLOWED_HOSTS = ['testserver', 'localhost', '127.0.0.1']
 
 
 # Application definition
@@ -54,7 +59,7 @@ ROOT_URLCONF = 'cmshost.urls'
 TEMPLATES = [
     {
         'BACKEND': 'django.template.backends.django.DjangoTemplates',
-        'DIRS': [],
+        'DIRS': [BASE_DIR / 'cmshost' / 'templates'],
         'APP_DIRS': True,
         'OPTIONS': {
             'context_processors': [
@@ -66,7 +71,6 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = 'cmshost.wsgi.application'
 
 
 # Database
@@ -120,3 +124,60 @@ STATIC_URL = 'static/'
 # https://docs.djangoproject.com/en/5.2/ref/settings/#default-auto-field
 
 DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
+
+# ---- django CMS: what `djangocms .` adds to a startproject (its bundled install rules,
+# cms/management/commands/djangocms_install_rules.json), the CMS core without the optional plugin
+# packages (filer, frontend, text, link, versioning, alias: content types, not routes or logins) ----
+INSTALLED_APPS += [
+    "django.contrib.sites",
+    "cms",
+    "menus",
+    "treebeard",
+    "sekizai",
+]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+                  "django.middleware.locale.LocaleMiddleware")
+MIDDLEWARE += [
+    "cms.middleware.user.CurrentUserMiddleware",
+    "cms.middleware.page.CurrentPageMiddleware",
+    "cms.middleware.toolbar.ToolbarMiddleware",
+    "cms.middleware.language.LanguageCookieMiddleware",
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "django.template.context_processors.i18n",
+    "sekizai.context_processors.sekizai",
+    "cms.context_processors.cms_settings",
+]
+SITE_ID = 1
+X_FRAME_OPTIONS = "SAMEORIGIN"
+LANGUAGES = [
+    ("en-us", "English"),
+]
+CMS_TEMPLATES = [
+    ("cms-base.html", "Default"),
+]
+
+# ---- Portal 2FA: the README's "Add Portal 2FA to your Django project" snippet, pasted ----
+import os
+INSTALLED_APPS += ["portal2fa.twofactor", "portal2fa.audit"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "portal2fa.twofactor.middleware.TwoFactorMiddleware")
+# Keys: `python manage.py portal2fa keys generate` prints both; keep them in your secret store.
+PORTAL2FA_ENCRYPTION_KEYS = os.environ.get("PORTAL2FA_ENCRYPTION_KEYS", "").split(",")  # Fernet keys, newest first
+PORTAL2FA_HASH_KEY = os.environ.get("PORTAL2FA_HASH_KEY", "")  # 16 or more random characters
+PORTAL2FA_SITE_NAME = "My Site"  # your site's name: on the 2FA pages, in e-mails and authenticator apps
+# ---- end of the snippet ----
+
+# ---- what `manage.py check` then asked for (portal2fa.E013: the CMS's page route answers the
+# default /accounts/login/); the site's editors sign in through the admin ----
+LOGIN_URL = "admin:login"
+
+STATICFILES_DIRS = [BASE_DIR / "cmshost" / "static"]  # the site's own script
+
+# ---- test host only ----
+if os.environ.get("DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

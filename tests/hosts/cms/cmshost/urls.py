@@ -1,22 +1,15 @@
-"""
-URL configuration for cmshost project.
+"""URL configuration of a Django project (startproject) turned into a django CMS site (what
+`djangocms .` adds: the CMS's page route, which answers every path, last), which added Portal 2FA."""
 
-The `urlpatterns` list routes URLs to views. For more information please see:
-    https://docs.djangoproject.com/en/5.2/topics/http/urls/
-Examples:
-Function views
-    1. Add an import:  from my_app import views
-    2. Add a URL to urlpatterns:  path('', views.home, name='home')
-Class-based views
-    1. Add an import:  from other_app.views import Home
-    2. Add a URL to urlpatterns:  path('', Home.as_view(), name='home')
-Including another URLconf
-    1. Import the include() function: from django.urls import include, path
-    2. Add a URL to urlpatterns:  path('blog/', include('blog.urls'))
-"""
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
-    path('admin/', admin.site.urls),
+    path("admin/", admin.site.urls),
 ]
+urlpatterns.append(path("", include("cms.urls")))
+
+# ---- Portal 2FA: the README snippet, pasted ----
+from django.urls import include, path
+urlpatterns.insert(0, path("", include("portal2fa.urls")))  # first: before any catch-all route
+# ---- end of the snippet ----

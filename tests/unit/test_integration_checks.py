@@ -159,3 +159,17 @@ def test_doctor_on_a_sound_project(capsys):
     call_command("portal2fa", "doctor")
     out = capsys.readouterr().out
     assert "TwoFactorMiddleware at" in out and out.rstrip().endswith("No problems.")
+
+
+@pytest.mark.parametrize(
+    "name", ["PORTAL2FA_LOGIN_VIEWS", "PORTAL2FA_LOGOUT_VIEWS", "PORTAL2FA_HELD_PAGES_MAY_LOAD"]
+)
+@pytest.mark.parametrize("value", ["jsi18n", ["/"], [""], [3], None])
+def test_what_a_held_session_may_reach_is_a_list_of_names_never_everything(settings, name, value):
+    from portal2fa.twofactor.checks import held_views_named
+
+    assert held_views_named(None) == []
+    setattr(settings, name, value)
+    assert ids(held_views_named(None)) == ["portal2fa.E014"]
+    setattr(settings, name, ["/media/icons/", "javascript-catalog"])
+    assert held_views_named(None) == []

@@ -130,6 +130,32 @@ def names_resolve(app_configs, **kwargs):
     return errors
 
 
+NAME_LIST_SETTINGS = (
+    "PORTAL2FA_LOGIN_VIEWS",
+    "PORTAL2FA_LOGOUT_VIEWS",
+    "PORTAL2FA_HELD_PAGES_MAY_LOAD",
+)
+
+
+@register()
+def held_views_named(app_configs, **kwargs):
+    """What a held session may reach is a list of names or path prefixes: a bare string would be
+    read letter by letter, and the prefix "/" would let a held session reach every page."""
+    errors = []
+    for name in NAME_LIST_SETTINGS:
+        value = setting(name)
+        entries = value if isinstance(value, list | tuple) else None
+        if entries is None or not all(isinstance(e, str) and e.strip("/") for e in entries):
+            errors.append(
+                Error(
+                    f"{name} must be a list of URL names, dotted view names or path prefixes "
+                    f"longer than '/', got {value!r}.",
+                    id="portal2fa.E014",
+                )
+            )
+    return errors
+
+
 @register()
 def sessions_saved_when_changed(app_configs, **kwargs):
     """A request that loses to its parallel twin (a double click, a replay) leaves its session as

@@ -122,3 +122,16 @@ def test_the_admins_catalogue_loads_for_a_held_staff_member(client, policy, staf
     catalogue = client.get("/admin/jsi18n/", HTTP_ACCEPT="*/*")
     assert catalogue.status_code == HTTPStatus.OK
     assert catalogue["Content-Type"].startswith("text/javascript")
+
+
+def test_a_locked_held_page_leads_to_the_login_page_which_signs_out(client, policy, staff):
+    held(client)
+    enroll_through_pages(client)
+    client.post("/accounts/logout/")
+    policy.max_invalid_attempts = 1
+    policy.save(update_fields=["max_invalid_attempts"])
+    held(client)
+    locked = client.post(VERIFY, {"code": "000000"}).content.decode()
+    assert 'data-testid="locked"' in locked and 'href="/accounts/login/"' in locked
+    client.get("/accounts/login/")
+    assert SESSION_KEY not in client.session

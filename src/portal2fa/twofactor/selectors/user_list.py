@@ -206,11 +206,11 @@ def _listed(users, *, now: datetime) -> Iterator[ListedUser]:
 
 def user_page(wanted: UserFilter, *, now: datetime, size: int, cursor: str = "") -> UserPage:
     """One page of `size` users after `cursor` ("": the first page). One query (two with Groups;
-    on PostgreSQL one more, the SET LOCAL of plans.serial_plan)."""
+    for overdue with a state or a role on PostgreSQL one more, the SET LOCAL of serial_plan)."""
     users = _users(wanted, now=now)
     if cursor:
         users = _after(users, wanted, cursor)
-    with serial_plan():
+    with serial_plan(wanted.overdue and bool(wanted.state or wanted.role)):
         listed = list(_listed(users[: size + 1], now=now))
     more = len(listed) > size
     listed = listed[:size]

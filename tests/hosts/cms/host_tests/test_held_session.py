@@ -55,7 +55,14 @@ class AppendedUrls:
 
 
 def test_manage_py_check_catches_the_include_after_the_page_route(settings):
+    assert urls_wired(None) == []  # as pasted: first
     settings.ROOT_URLCONF = AppendedUrls()
     (error,) = urls_wired(None)
     assert error.id == "portal2fa.E012"
     assert "/signin/verify/ resolves to cms.views.details" in error.msg
+
+
+def test_manage_py_check_catches_the_default_login_url_the_page_route_answers(settings):
+    settings.LOGIN_URL = "/accounts/login/"  # before the site set it as the check asked
+    (error,) = urls_wired(None)
+    assert error.id == "portal2fa.E013" and "cms.views.details" in error.msg

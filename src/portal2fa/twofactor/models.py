@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from .deadlines import DueRule
+
 MANAGE_PERMISSION = "twofactor.manage_two_factor"
 
 
@@ -44,6 +46,15 @@ class RoleDeadlineFields(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def deadline(self) -> DueRule:
+        return DueRule(
+            kind=self.due_rule,
+            by=self.due_date,
+            days=self.grace_days,
+            snooze_limit=self.snooze_limit,
+        )
 
 
 class GroupRole(RoleDeadlineFields):

@@ -91,6 +91,7 @@ def test_an_extension_moves_the_date_and_is_audited(client, waiting, admin_user,
         ({"days": "0", "reason": "x"}, "greater than or equal to 1"),
         ({"until": "2027-03-02", "reason": "x"}, "Choose a date after the current due date"),
         ({"until": "next week", "reason": "x"}, "Enter a date as YYYY-MM-DD."),
+        ({"until": "9999-12-31", "reason": "x"}, "Choose a date up to 2999-12-31."),
     ],
 )
 def test_a_refused_extension_says_why_on_the_page(

@@ -211,6 +211,8 @@ def test_an_extension_moves_the_date_and_outlives_a_stricter_rule(
         ({"days": 0, "reason": "x"}, "Extend by 1 to 365 days."),
         ({"reason": "x"}, "either a number of days or a date"),
         ({"until": date(2027, 3, 2), "reason": "x"}, "after the current due date"),
+        ({"until": date(9999, 12, 31), "reason": "x"}, "Choose a date up to 2999-12-31."),
+        ({"until": date(3000, 1, 1), "reason": "x"}, "Choose a date up to 2999-12-31."),
     ],
 )
 def test_a_bad_extension_says_why_and_changes_nothing(
@@ -223,6 +225,16 @@ def test_a_bad_extension_says_why_and_changes_nothing(
         deadline_extend(actor=admin_user, user=alice, at=DAY0, **kwargs)
     assert EnrollmentDeadline.objects.get(user=alice).due_at == DAY0 + timedelta(days=14)
     assert not AuditEvent.objects.filter(action=Action.DEADLINE_EXTENDED).exists()
+
+
+def test_extensions_by_days_stop_at_the_last_due_day(policy, finance, make_user, admin_user):
+    alice = make_user(role=finance)
+    set_rule(finance, DueRule(WITHIN_DAYS, days=14))
+    alice.refresh_from_db()
+    deadline_extend(actor=admin_user, user=alice, until=date(2999, 12, 31), reason="x", at=DAY0)
+    with pytest.raises(DeadlineError, match="Choose a date up to 2999-12-31."):
+        deadline_extend(actor=admin_user, user=alice, days=365, reason="x", at=DAY0)
+    assert EnrollmentDeadline.objects.get(user=alice).due_at == end_of_day(date(2999, 12, 31))
 
 
 def test_no_extension_for_users_who_need_not_enroll(policy, make_role, make_user, admin_user):
@@ -260,6 +272,13 @@ def test_a_rule_that_cannot_be_kept_is_refused_whole(policy, finance):
     }
     finance.refresh_from_db()
     assert (finance.requires_2fa, finance.due_rule) == (False, NEXT_SIGNIN)
+
+
+def test_a_date_past_the_last_due_day_is_refused(policy, finance):
+    # the end of 9999-12-31 is past what a datetime holds: the role could never require 2FA
+    with pytest.raises(SettingsError) as refused:
+        set_rule(finance, DueRule(BY_DATE, by=date(9999, 12, 31)))
+    assert refused.value.errors == {f"due_rule_{finance.pk}": ["Choose a date up to 2999-12-31."]}
 
 
 def test_a_rule_change_costs_the_same_statements_for_3_or_30_users(policy, make_role, make_user):

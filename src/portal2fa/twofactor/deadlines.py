@@ -21,6 +21,9 @@ KINDS = {
 GRACE_DAYS_MAX = 365
 SNOOZE_LIMIT_MAX = 30
 EXTEND_DAYS_MAX = 365
+# Far off, yet the end of it plus an extension still fits in a datetime (year 9999 would not)
+LAST_DUE_DAY = date(2999, 12, 31)
+TOO_LATE = f"Choose a date up to {LAST_DUE_DAY.isoformat()}."
 
 
 class RuleError(ValueError):
@@ -43,6 +46,8 @@ class DueRule:
             raise RuleError(f"Remind me later: at most {SNOOZE_LIMIT_MAX} times, or no limit.")
         if self.kind == BY_DATE and self.by is None:
             raise RuleError("Enter the date by which users must be enrolled.")
+        if self.kind == BY_DATE and self.by > LAST_DUE_DAY:
+            raise RuleError(TOO_LATE)
         if self.kind == WITHIN_DAYS and not (
             isinstance(self.days, int) and 1 <= self.days <= GRACE_DAYS_MAX
         ):

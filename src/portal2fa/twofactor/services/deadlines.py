@@ -239,9 +239,13 @@ def deadline_extend(
         if days is not None:
             new = max(old, at) + timedelta(days=days)
         else:
+            if until > deadlines.LAST_DUE_DAY:
+                raise DeadlineError(deadlines.TOO_LATE)
             new = deadlines.end_of_day(until)
             if new <= max(old, at):
                 raise DeadlineError("Choose a date after the current due date and after today.")
+        if new > deadlines.end_of_day(deadlines.LAST_DUE_DAY):
+            raise DeadlineError(deadlines.TOO_LATE)
         if row is None:
             row = EnrollmentDeadline(user_id=user.pk, starts_at=at)
         row.due_at = row.extended_until = new

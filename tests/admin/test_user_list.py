@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from portal2fa.accounts.models import User
 from portal2fa.twofactor.cli import main
+from portal2fa.twofactor.deadlines import end_of_day
 from portal2fa.twofactor.models import Authenticator, EnrollmentDeadline, RoleType
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 from portal2fa.twofactor.views import user_list as user_list_view
@@ -201,6 +202,33 @@ def test_the_overdue_widget_lists_overdue_then_due_soon(rollout, admin_client):
     lines = b"".join(exported.streaming_content).decode().splitlines()
     assert lines[0] == "Name,Email,Role,Due,Days overdue"
     assert len(lines) == 4
+
+
+def test_a_by_date_shows_as_its_own_day_and_counts_overdue_from_it(
+    make_user, make_role, admin_client, policy
+):
+    """ "By a date" is due at the first moment of the next day: the list, the widget and the CLI
+    name the date itself (as the user's 2FA view and the enrollment step do), and a user past it
+    since this midnight is one day overdue."""
+    finance = make_role("Finance", RoleType.EMPLOYEE, requires_2fa=True)
+    today = timezone.localdate()
+    for email, day in (
+        ("late@example.com", today - timedelta(days=1)),
+        ("soon@example.com", today),
+    ):
+        EnrollmentDeadline.objects.create(
+            user=make_user(email, role=finance),
+            starts_at=timezone.now() - timedelta(days=20),
+            due_at=end_of_day(day),
+        )
+    days = {r[1]: r[5] for r in table_rows(admin_client.get(USERS), "list-users")}
+    assert days["late@example.com"] == f"{today - timedelta(days=1):%Y-%m-%d} (1 day overdue)"
+    assert days["soon@example.com"] == f"{today:%Y-%m-%d}"
+    widget = table_rows(admin_client.get(reverse("twofactor:setup-overview")), "list-overdue")
+    assert [row[3:] for row in widget] == [
+        [f"{today - timedelta(days=1):%Y-%m-%d}", "1"],
+        [f"{today:%Y-%m-%d}", "—"],
+    ]
 
 
 def test_the_overview_json_carries_the_links_and_the_overdue(rollout, admin_client):

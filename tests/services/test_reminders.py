@@ -12,6 +12,7 @@ from django.test import override_settings
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor import reminders
 from portal2fa.twofactor.cli import main
+from portal2fa.twofactor.deadlines import end_of_day
 from portal2fa.twofactor.models import EnrollmentDeadline, EnrollmentReminder, RoleType
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 from portal2fa.twofactor.services.reminders import (
@@ -89,6 +90,24 @@ def test_each_offset_goes_once_and_a_missed_one_is_not_sent_late(due):
     assert reminders_run(now=NOON + timedelta(days=5)).sent == 2
     assert sent_to() == ["later@example.com", "week@example.com"]
     assert EnrollmentReminder.objects.filter(user=in_week, days_before=2).exists()
+
+
+def test_a_by_date_is_reminded_on_its_own_day_not_the_day_after(policy, make_user, make_role):
+    """ "By 11 March" is due at the first moment of 12 March: the reminders count to 11 March and
+    the mail names it (as the enrollment step and the user's 2FA view do)."""
+    finance = make_role("Finance", RoleType.EMPLOYEE, requires_2fa=True)
+    by = NOON.date() + timedelta(days=7)
+    user = make_user("by@example.com", role=finance)
+    EnrollmentDeadline.objects.create(
+        user=user, starts_at=NOON - timedelta(days=30), due_at=end_of_day(by)
+    )
+    assert reminders_run(now=NOON).sent == 1  # a week before 11 March
+    assert mail.outbox[-1].subject == f"Set up two-factor authentication by {by:%Y-%m-%d}"
+    assert "(in 7 days)" in mail.outbox[-1].body
+    on_the_day = reminders_run(now=NOON + timedelta(days=7))
+    assert on_the_day.sent == 1 and "(today)" in mail.outbox[-1].body
+    assert reminders_run(now=NOON + timedelta(days=8)).sent == 0  # overdue: no more reminders
+    assert sorted(EnrollmentReminder.objects.values_list("days_before", flat=True)) == [0, 7]
 
 
 def test_a_run_that_missed_offsets_sends_only_the_current_one(due):

@@ -19,6 +19,7 @@ def remind_run(args) -> int:
     from django.utils import timezone
 
     from ..adapter import get_adapter
+    from ..deadlines import local_day
     from ..services.reminders import ReminderError, reminders_dry_run, reminders_run
     from .progress import Progress
 
@@ -27,7 +28,7 @@ def remind_run(args) -> int:
         adapter = get_adapter()
         count = 0
         for due in reminders_dry_run(now=now):
-            date = f"{timezone.localtime(due.deadline.due_at):%Y-%m-%d}"
+            date = f"{local_day(due.deadline.due_at):%Y-%m-%d}"
             when = "on the due date" if due.days_before == 0 else f"{due.days_before} days before"
             print(f"{adapter.email(due.user):<40} due {date}  reminder {when}")
             count += 1

@@ -119,6 +119,7 @@ def filtered_user_list(args) -> int:
 
     from django.utils import timezone
 
+    from ..deadlines import local_day
     from ..exports import user_list_csv
     from ..selectors.user_list import FilterError, all_users, parse_filter
 
@@ -145,7 +146,7 @@ def filtered_user_list(args) -> int:
     print(f"{'Email':<40} {'Name':<30} {'Role':<20} {'2FA':<12} {'Pending since':<14} Due")
     for u in users:
         since = f"{timezone.localtime(u.pending_since):%Y-%m-%d}" if u.pending_since else "-"
-        due = f"{timezone.localtime(u.due_at):%Y-%m-%d}" if u.due_at else "-"
+        due = f"{local_day(u.due_at):%Y-%m-%d}" if u.due_at else "-"
         late = f" ({u.days_overdue} days overdue)" if u.days_overdue is not None else ""
         roles = ", ".join(u.roles)
         print(f"{u.email:<40} {u.name:<30} {roles:<20} {u.state.label:<12} {since:<14} {due}{late}")

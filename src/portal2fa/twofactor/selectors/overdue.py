@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ..adapter import get_adapter
+from ..deadlines import local_day
 from ..models import Authenticator, EnrollmentDeadline
 from .plans import serial_plan
 
@@ -61,8 +62,9 @@ def capped(count: int) -> str:
 
 
 def days_overdue(due_at: datetime | None, *, now: datetime) -> int | None:
-    """Whole calendar days (TIME_ZONE) since the due date; 0 when it passed today; None when it has
-    not passed (or there is none)."""
+    """Whole calendar days (TIME_ZONE) since the due date's day (local_day: "by 11 March" is one
+    day overdue on 12 March); 0 when it passed today; None when it has not passed (or there is
+    none)."""
     if due_at is None or due_at >= now:
         return None
-    return max(0, (timezone.localdate(now) - timezone.localdate(due_at)).days)
+    return max(0, (timezone.localdate(now) - local_day(due_at)).days)

@@ -29,6 +29,7 @@ from ...audit.models import Action
 from ...audit.services import record
 from ..adapter import get_adapter
 from ..conf import setting
+from ..deadlines import local_day
 from ..models import Authenticator, EnrollmentDeadline, EnrollmentReminder, TwoFactorSettings
 from ..reminders import offset_due
 from ..selectors.overdue import must_enroll, with_people
@@ -86,12 +87,13 @@ def reminders_due(*, policy: TwoFactorSettings, now: datetime) -> Iterator[Due]:
         return
     adapter = get_adapter()
     today = timezone.localdate(now)
+    # the due dates whose day (local_day: "by 11 March" is due at 12 March 00:00) is in the window
     start = timezone.make_aware(datetime.combine(today, time.min))
     end = timezone.make_aware(datetime.combine(today + timedelta(days=max(days) + 1), time.min))
-    window = must_enroll().filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "user_id")
+    window = must_enroll().filter(due_at__gt=start, due_at__lte=end).order_by("due_at", "user_id")
     chunk: list[Due] = []
     for deadline in with_people(window).iterator(chunk_size=BATCH):
-        offset = offset_due(days, (timezone.localdate(deadline.due_at) - today).days)
+        offset = offset_due(days, (local_day(deadline.due_at) - today).days)
         if offset is not None:
             chunk.append(Due(deadline, offset))
         if len(chunk) == BATCH:
@@ -188,7 +190,7 @@ def reminder_message(user, due_at: datetime | None, *, link: str, now: datetime)
     if due_at is None:
         when, subject = "", "Set up two-factor authentication"
     else:
-        days = (timezone.localdate(due_at) - timezone.localdate(now)).days
+        days = (local_day(due_at) - timezone.localdate(now)).days
         left = (
             "today"
             if days == 0
@@ -196,7 +198,7 @@ def reminder_message(user, due_at: datetime | None, *, link: str, now: datetime)
             if days > 0
             else f"{-days} day{'s' if days != -1 else ''} ago"
         )
-        date = f"{timezone.localtime(due_at):%Y-%m-%d}"
+        date = f"{local_day(due_at):%Y-%m-%d}"
         when = f" by {date} ({left})"
         subject = f"Set up two-factor authentication by {date}"
     body = (

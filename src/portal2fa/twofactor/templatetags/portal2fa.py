@@ -7,9 +7,16 @@ from django.shortcuts import resolve_url
 
 from ..adapter import get_adapter
 from ..conf import setting
+from ..deadlines import local_day
 from ..web.session import is_held
 
 register = template.Library()
+
+
+@register.filter
+def due_day(due_at):
+    """The day a due moment closes ("by 11 March" is due at 12 March 00:00): the date to show."""
+    return local_day(due_at) if due_at else None
 
 
 @register.simple_tag

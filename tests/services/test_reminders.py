@@ -220,6 +220,21 @@ def test_send_now_is_throttled_audited_and_refused_to_the_enrolled(due, admin_us
         reminder_send(actor=admin_user, user=user, at=NOON + timedelta(days=3))
 
 
+def test_send_now_mails_no_one_whose_roles_do_not_require_2fa(
+    due, admin_user, make_user, make_role
+):
+    """The mail says the account must be protected by 2FA: untrue for a user no role requires it
+    of, who is on an unfiltered list (every active user not enrolled) all the same."""
+    free = make_user("free@example.com", role=make_role("Readers", requires_2fa=False))
+    with pytest.raises(ReminderError, match="No role of .* requires two-factor authentication"):
+        reminder_send(actor=admin_user, user=free, at=NOON)
+    must = due("must@example.com", 20)
+    result = reminders_send(actor=admin_user, users=[free, must], at=NOON)
+    assert (result.sent, result.skipped) == (1, 1)
+    assert sent_to() == ["must@example.com"]
+    assert not free.portal2fa_reminders.exists()
+
+
 def test_send_now_to_a_list_skips_the_recently_reminded(due, admin_user, monkeypatch):
     from portal2fa.twofactor.services import reminders as service
 

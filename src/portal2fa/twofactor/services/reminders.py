@@ -252,7 +252,7 @@ def reminder_send(*, actor, user, at: datetime, client_address=None) -> Enrollme
             target=user,
             client_address=client_address,
             at=at,
-            due=f"{timezone.localtime(deadline.due_at):%Y-%m-%d}" if deadline else "",
+            due=f"{local_day(deadline.due_at):%Y-%m-%d}" if deadline else "",
         )
     ok = _deliver(get_connection(), user, reminder.due_at, link=link, now=at)
     _mark([reminder.pk] if ok else [], [] if ok else [reminder.pk], now=at)
@@ -268,6 +268,10 @@ def _refuse_unless_remindable(user, adapter, *, at: datetime) -> None:
         raise ReminderError(f"{name} is already enrolled: no reminder sent.")
     if not adapter.notice_recipients(user):
         raise ReminderError(f"{name} has no email address: no reminder sent.")
+    if not adapter.user_requires_2fa(user):  # the mail would say they must enroll
+        raise ReminderError(
+            f"No role of {name} requires two-factor authentication: no reminder sent."
+        )
     last = (
         EnrollmentReminder.objects.filter(user_id=user.pk)
         .order_by("-claimed_at")

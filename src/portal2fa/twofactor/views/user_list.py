@@ -158,7 +158,7 @@ def remind_list(request):
         return redirect(back)
     text = f"Sent {result.sent} reminder{'s' if result.sent != 1 else ''}."
     if result.skipped:
-        text += f" {result.skipped} skipped (reminded in the last day, or no address)."
+        text += f" {result.skipped} skipped (reminded in the last day, no address, or no role requiring 2FA)."
     if result.more:
         text += " More users match: send again for the next ones."
     messages.success(request, text)

@@ -110,6 +110,15 @@ def test_a_by_date_is_reminded_on_its_own_day_not_the_day_after(policy, make_use
     assert sorted(EnrollmentReminder.objects.values_list("days_before", flat=True)) == [0, 7]
 
 
+def test_no_reminder_once_the_due_moment_has_passed_the_same_day(due):
+    """Due this morning, run at noon: overdue already, so no "by today" mail."""
+    morning = due("morning@example.com", 0)
+    EnrollmentDeadline.objects.filter(user=morning).update(due_at=NOON - timedelta(hours=3))
+    due("evening@example.com", 0)  # 15:00 today: still to come
+    assert reminders_run(now=NOON).sent == 1
+    assert sent_to() == ["evening@example.com"]
+
+
 def test_a_run_that_missed_offsets_sends_only_the_current_one(due):
     missed = due("missed@example.com", 1)  # the 7- and 2-day reminders were never sent
     assert reminders_run(now=NOON).sent == 1

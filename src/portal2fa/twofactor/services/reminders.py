@@ -81,7 +81,7 @@ def enroll_link() -> str:
 
 def reminders_due(*, policy: TwoFactorSettings, now: datetime) -> Iterator[Due]:
     """The reminders owed now and not yet claimed, the earliest due date first. Reads the due
-    dates of the window (now, the end of today + the largest offset] only (the index on due_at)."""
+    dates of the window [now, the end of today + the largest offset] only (the index on due_at)."""
     days = list(policy.reminder_days or [])
     if not policy.enabled or not days:
         return
@@ -90,7 +90,7 @@ def reminders_due(*, policy: TwoFactorSettings, now: datetime) -> Iterator[Due]:
     # the due dates still to come whose day (local_day: "by 11 March" is due at 12 March 00:00)
     # is in the window; one that passed this morning is overdue, not "today"
     end = timezone.make_aware(datetime.combine(today + timedelta(days=max(days) + 1), time.min))
-    window = must_enroll().filter(due_at__gt=now, due_at__lte=end).order_by("due_at", "user_id")
+    window = must_enroll().filter(due_at__gte=now, due_at__lte=end).order_by("due_at", "user_id")
     chunk: list[Due] = []
     for deadline in with_people(window).iterator(chunk_size=BATCH):
         offset = offset_due(days, (local_day(deadline.due_at) - today).days)

@@ -90,6 +90,7 @@ def test_role_show_and_list_as_json(capsys, finance):
     [
         (["--within", "0"], "Enter a number of days from 1 to 365."),
         (["--by", "tomorrow"], "expected a date as YYYY-MM-DD"),
+        (["--by", "2001-01-01"], "Choose a date from today on."),  # as on the Settings tab
         (["--snooze-limit", "99"], "at most 30 times"),
         (["--methods", "carrier-pigeon"], "methods are email, passkey, sms or none"),
     ],

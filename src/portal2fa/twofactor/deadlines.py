@@ -84,6 +84,15 @@ class DueRule:
         }
 
 
+PAST_DATE = "Choose a date from today on."
+
+
+def past_date(new: "DueRule", old: "DueRule | None", *, today: date) -> bool:
+    """A new "by a date" in the past: refused, as it would make every waiting user overdue at
+    once (a role keeping the date it had is left alone)."""
+    return bool(new.by and new.by < today and (old is None or new.by != old.by))
+
+
 def end_of_day(day: date) -> datetime:
     """The first moment after `day` in the site's time zone: "by 1 March" means all of 1 March."""
     return timezone.make_aware(

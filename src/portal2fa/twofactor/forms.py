@@ -14,10 +14,12 @@ from .deadlines import (
     GRACE_DAYS_MAX,
     KINDS,
     NEXT_SIGNIN,
+    PAST_DATE,
     SNOOZE_LIMIT_MAX,
     WITHIN_DAYS,
     DueRule,
     RuleError,
+    past_date,
 )
 from .models import TwoFactorSettings
 from .services.settings import EDITABLE_FIELDS
@@ -401,9 +403,8 @@ class SettingsForm(forms.ModelForm):
                     where = {BY_DATE: "due_date", WITHIN_DAYS: "grace_days"}.get(rule.kind)
                     self.add_error(f"{where or 'due_rule'}_{role.id}", str(error))
                     continue
-                # a new date in the past would make every waiting user overdue at once
-                if rule.by and rule.by != role.deadline.by and rule.by < today:
-                    self.add_error(f"due_date_{role.id}", "Choose a date from today on.")
+                if past_date(rule, role.deadline, today=today):
+                    self.add_error(f"due_date_{role.id}", PAST_DATE)
         return cleaned
 
     def role_requirements(self) -> dict[str, bool]:

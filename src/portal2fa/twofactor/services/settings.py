@@ -4,13 +4,14 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ...audit.models import Action
 from ...audit.services import record
 from .. import counters
 from .. import messages as texts
 from ..adapter import get_adapter
-from ..deadlines import RuleError
+from ..deadlines import PAST_DATE, RuleError, past_date
 from ..models import Authenticator, TwoFactorSettings
 from ..policy import get_settings
 from .deadlines import role_deadlines_refresh
@@ -83,7 +84,7 @@ def settings_update(
             policy.save()
         names_changed = set()
         if role_deadlines:
-            changed = _set_role_deadlines(role_deadlines)
+            changed = _set_role_deadlines(role_deadlines, today=timezone.localdate(at))
             names_changed |= set(changed)
             diff.update({f"due:{name}": pair for name, pair in changed.items()})
         if role_requirements:
@@ -114,14 +115,18 @@ def settings_update(
     return diff
 
 
-def _set_role_deadlines(wanted: dict) -> dict:
+def _set_role_deadlines(wanted: dict, *, today) -> dict:
     """Clean each rule (SettingsError naming the role when one cannot be kept), then store."""
     cleaned, errors = {}, {}
+    current = {str(role.id): role.deadline for role in get_adapter().roles()}
     for pk, rule in wanted.items():
         try:
             cleaned[pk] = rule.cleaned()
         except RuleError as error:
             errors[f"due_rule_{pk}"] = [str(error)]
+            continue
+        if past_date(cleaned[pk], current.get(str(pk)), today=today):
+            errors[f"due_rule_{pk}"] = [PAST_DATE]
     if errors:
         transaction.set_rollback(True)
         raise SettingsError(errors)

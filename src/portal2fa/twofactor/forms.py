@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from . import reminders
 from .adapter import get_adapter
-from .backup_codes import strip_separators
 from .conf import setting
 from .deadlines import (
     BY_DATE,
@@ -21,6 +20,7 @@ from .deadlines import (
 )
 from .models import TwoFactorSettings
 from .services.settings import EDITABLE_FIELDS
+from .typed import typed_code
 
 
 class SignInForm(forms.Form):
@@ -69,7 +69,7 @@ class CodeForm(forms.Form):
             self.fields["code"].widget.attrs.pop("autofocus", None)
 
     def clean_code(self):
-        code = strip_separators(self.cleaned_data["code"])  # any space or dash people paste
+        code = typed_code(self.cleaned_data["code"])  # full-width digits, any space or dash
         if not code:
             raise forms.ValidationError("Enter a code.")
         if not code.isascii() or not code.isprintable():
@@ -492,7 +492,7 @@ class PasswordChangeForm(forms.Form):
             self.fields["code"].label = "One of your backup codes"
 
     def clean_code(self):
-        code = self.cleaned_data["code"]
+        code = typed_code(self.cleaned_data["code"])  # as the sign-in's code field reads it
         if not code.isascii() or not code.isprintable():
             raise forms.ValidationError("That is not a valid code.")
         return code

@@ -77,6 +77,33 @@ class CodeForm(forms.Form):
         return code
 
 
+# Six digits, with any spaces or dashes between (full-width too): the browser marks the field
+# invalid while it cannot be a code, the server (typed.typed_code) reads what it can.
+_SEPARATORS = r"[\s\-\u2010-\u2015\u2212\uff0d]*"
+SIX_DIGITS_PATTERN = rf"{_SEPARATORS}([0-9\uff10-\uff19]{_SEPARATORS}){{6}}"
+
+
+class SignInAppCodeForm(CodeForm):
+    """The verify step's authenticator code: the phone's number pad and its one-time-code offer."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            {"inputmode": "numeric", "pattern": SIX_DIGITS_PATTERN}
+        )
+
+
+class SignInBackupCodeForm(CodeForm):
+    """The verify step's backup code: letters and digits, capitals offered, nothing to autofill."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Backup code"
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "off", "autocapitalize": "characters"}
+        )
+
+
 class BackupCodeForm(CodeForm):
     """A backup code as the confirmation before setting up an authenticator app (no app yet)."""
 

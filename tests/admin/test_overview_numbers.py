@@ -137,12 +137,15 @@ def test_overview_page_shows_the_five_widgets_and_the_numbers(population, admin_
     assert response.status_code == HTTPStatus.OK
     page = text(response)
     titles = re.findall(r"<h2[^>]*>(.*?)</h2>", page)
-    assert titles[:5] == WIDGETS  # the seed's five first, then the dashboard's own
-    assert titles[5:] == [
-        "Overdue and due soon",
-        "Methods",
+    # The administrator's question first: the rate and the breakdown, then adoption per role and
+    # the trend, then the seed's other three widgets and the dashboard's other lists.
+    assert titles == [
+        *WIDGETS[:2],
         "Adoption per Security Role",
         "Enrollment Trend",
+        *WIDGETS[2:],
+        "Overdue and due soon",
+        "Methods",
     ]
     progress = tag_attrs(response, r"<progress\b")
     assert (progress["value"], progress["max"]) == ("6", "9")

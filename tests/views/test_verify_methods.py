@@ -87,3 +87,22 @@ def test_email_and_sms_are_choices_of_the_same_list(client, enrolled, policy):
     page = text(client.get(reverse(VERIFY)))
     assert "Email me a code" in other_ways(page)
     assert page.count("Try another way") == 1
+
+
+def test_a_code_posted_to_the_passkey_choice_is_answered_on_a_code_form(client, enrolled):
+    from portal2fa.twofactor.models import TwoFactorSettings, WebAuthnCredential
+
+    TwoFactorSettings.objects.filter(pk=1).update(passkeys_allowed=True)
+    WebAuthnCredential.objects.create(
+        user=enrolled.user,
+        name="Laptop",
+        credential_id=b"\x05" * 32,
+        public_key=b"unused",
+        created_at=timezone.now(),
+    )
+    sign_in(client, enrolled.user.email)
+    assert 'name="code"' not in text(client.get(reverse(VERIFY)))  # the key leads
+    wrong = wrong_code(enrolled.secret)
+    response = client.post(reverse(VERIFY) + "?method=passkey", {"code": wrong})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Invalid code." in text(response) and 'inputmode="numeric"' in code_input(text(response))

@@ -134,11 +134,8 @@ def _shown_method(request, methods: list[str]) -> str:
     own action), else the strongest. A code POSTed without one (an older page, a script) is
     answered on a code form, never on the passkey's."""
     asked = request.GET.get("method")
-    if asked in methods:
-        return asked
-    if request.method == "POST":
-        return next(method for method in methods if method in CODE_METHODS)
-    return methods[0]
+    offered = [m for m in methods if m in CODE_METHODS] if request.method == "POST" else methods
+    return asked if asked in offered else offered[0]
 
 
 @never_cache

@@ -74,13 +74,15 @@ def trend_chart(
     height: int = 200,
     gap: int = 6,
     label_every: int = 2,
+    inset: int = 24,
 ) -> TrendChart:
     """(date label, value) columns scaled so both the largest value and the target fit; every
-    `label_every`-th date is written, the newest always (they would overlap on a phone)."""
+    `label_every`-th date is written, the newest always (they would overlap on a phone). The
+    columns keep `inset` units from either side, so the first and last dates are not cut off."""
     top, bottom = 34.0, height - 24.0  # room for the values above and the dates below
     plot = bottom - top
     scale = max([target, *(value for _, value in values)]) or 1
-    step = width / len(values) if values else width
+    step = (width - 2 * inset) / len(values) if values else width
     newest = len(values) - 1
     result = []
     for i, (label, value) in enumerate(values):
@@ -90,7 +92,7 @@ def trend_chart(
             TrendColumn(
                 shown,
                 value,
-                round(i * step + gap / 2, 2),
+                round(inset + i * step + gap / 2, 2),
                 round(bottom - h, 2),
                 round(step - gap, 2),
                 round(h, 2),

@@ -25,16 +25,23 @@ class SessionStore(db.SessionStore):
         self._forward = (old_key, data, seconds)
 
     def cycle_key(self):
-        if self.session_key is None and self._old_key is None:
-            return super().cycle_key()  # nothing stored yet: a new session, inserted
         data = self._session
-        if self._old_key is None and self.session_key is not None:
+        if self.session_key is None and self._old_key is None:
+            # Nothing stored yet: the save at the end of the request inserts it under a new key
+            # (Django's would insert it now and update it then).
+            self._session_cache = data
+            self.modified = True
+            return
+        if self._old_key is None:
             self._old_key = self.session_key  # the row to move at save()
-        self._session_key = self._get_new_session_key_unchecked()
+        self._session_key = self._get_new_session_key()
         self._session_cache = data
         self.modified = True
 
-    def _get_new_session_key_unchecked(self) -> str:
+    def _get_new_session_key(self) -> str:
+        """Not looked up first, as Django's is: every new key is inserted with must_create (a
+        taken one raises CreateError and create() draws again) or moved to by the UPDATE above
+        (a taken one violates the primary key)."""
         from django.utils.crypto import get_random_string
 
         return get_random_string(32, VALID_KEY_CHARS)

@@ -46,7 +46,7 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
                 user=user,
                 encrypted_secret=keys.encrypt_secret(totp.new_secret()),
                 created_at=at,
-                user_active=_locked_is_active(user),
+                user_active=locked_is_active(user),
             )
             counters.move((), counters.state_of(authenticator).buckets())
             record(
@@ -61,7 +61,7 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
     return authenticator
 
 
-def _locked_is_active(user) -> bool:
+def locked_is_active(user) -> bool:
     """The user's is_active as committed, the row locked (NO KEY UPDATE, as the code checks and a
     (de)activation take it): a concurrent deactivation then cannot miss the new authenticator."""
     if not hasattr(user, "is_active"):

@@ -20,6 +20,7 @@ import argparse
 import base64
 import http.client
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -309,6 +310,7 @@ def main():
     parser.add_argument("--fresh", action="store_true", help="drop and seed the databases anew")
     parser.add_argument("--only", help="comma-separated contender modules (a partial run)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
     database_url = os.environ.get(
         "PEERS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )

@@ -25,7 +25,8 @@ from ..models import ThrottleEvent, ThrottleKey
 RETENTION = timedelta(days=1)
 PRUNE_BATCH = 100  # rows deleted per hit at most: cheap, and faster than new rows can come in
 # An attempt still in flight after this was lost with its process (no password check takes a
-# minute): the key's next attempt no longer counts it.
+# minute): the key's next attempt after a minute without attempts no longer counts it. (A key
+# never quiet for a minute keeps such a lost attempt, one of its limit, until it is.)
 IN_FLIGHT = timedelta(minutes=1)
 
 

@@ -9,7 +9,8 @@ Temporary Access Pass) runs the same steps, written here once:
    budget says wait or is locked (refusal_under_lock) -- nothing is checked then;
 4. the method's own check, passed in: it reads and spends the method's secret by one conditional
    UPDATE and answers with a Verdict;
-5. a pass completes the token by one conditional UPDATE (a parallel completion undoes the method's
+5. a pass completes the token (or, for a Temporary Access Pass, keeps it for the enrollment that
+   follows) by one conditional UPDATE (a parallel completion undoes the method's
    change: one of two racing requests wins), clears the account's failure count and is audited;
    a failure counts on the token (its lockout) and, when it was a guess at the secret, on the
    account's budget, and is audited.
@@ -71,6 +72,7 @@ class LockedChallenge:
 
 class _Outcome(enum.Enum):
     PASSED = "passed"
+    ADMITTED = "admitted"  # passed, the token kept for the enrollment that follows
     FAILED = "failed"  # counted on the token and, for a guess, on the account
     REFUSED = "refused"  # not checked at all: nothing counted
 
@@ -89,6 +91,12 @@ class Verdict:
     @classmethod
     def passed(cls, factor: str, *, backup_codes=()) -> "Verdict":
         return cls(_Outcome.PASSED, factor=factor, backup_codes=tuple(backup_codes))
+
+    @classmethod
+    def admitted(cls, factor: str) -> "Verdict":
+        """Passed, but the sign-in is not over: the token stays live for the enrollment that must
+        follow on it (a Temporary Access Pass). The account's failure count is cleared."""
+        return cls(_Outcome.ADMITTED, factor=factor)
 
     @classmethod
     def failed(cls, *, refused_as: str = messages.INVALID, skew: int | None = None) -> "Verdict":
@@ -129,6 +137,7 @@ def lock_challenge(challenge: SignInChallenge) -> LockedChallenge:
         .get(pk=challenge.pk)
     )
     challenge.failed_attempts, challenge.completed_at = fresh.failed_attempts, fresh.completed_at
+    challenge.access_pass_at = fresh.access_pass_at
     challenge.user = fresh.user
     note_generation(fresh.user, fresh.portal2fa_generation)
     return LockedChallenge(
@@ -181,6 +190,9 @@ def second_factor_attempt(
                 return Attempt(False, EXPIRED)
             code_budget.code_success(challenge.user_id, budget=locked.budget)
             return _passed(challenge, verdict, at=at, client_address=client_address)
+        if verdict.outcome is _Outcome.ADMITTED:
+            code_budget.code_success(challenge.user_id, budget=locked.budget)
+            return Attempt(True, user_id=challenge.user_id)
         failure = _count_failure(
             challenge, verdict, at=at, client_address=client_address, budget=locked.budget
         )

@@ -13,7 +13,7 @@ from ...audit.models import Action
 from ...audit.services import record
 from .. import crypto, keys, messages
 from ..models import Authenticator, EmailCode, ReenrollmentDue, SignInChallenge
-from ..policy import get_settings
+from ..policy import NextStep, get_settings, next_step
 from . import codes as code_checks
 from .attempt import (
     EXPIRED,
@@ -26,6 +26,7 @@ from .attempt import (
     second_factor_attempt,
 )
 from .clock_skew import suspected_skew
+from .deadlines import deadline_snooze
 from .enrollment import confirm_pending
 
 TOKEN_LIFETIME = timedelta(minutes=10)
@@ -168,9 +169,38 @@ def challenge_skip_enrollment(*, token: str | None, at: datetime, client_address
     confirmed = Authenticator.objects.filter(user_id=challenge.user_id, confirmed_at__isnull=False)
     if policy.enrollment_required or confirmed.exists():
         return Attempt(False, messages.SKIP_REFUSED)
+    return _pass_without_factor(
+        challenge, at=at, client_address=client_address, action=Action.ENROLLMENT_SKIPPED
+    )
+
+
+def challenge_snooze_enrollment(*, token: str | None, at: datetime, client_address=None) -> Attempt:
+    """ "Remind me later" before the user's due date (services/deadlines.py): counts one snooze,
+    by a conditional UPDATE that refuses after the date or past the role's limit, and completes
+    the token without a second factor, in one transaction."""
+    challenge = challenge_load(token, at=at)
+    if challenge is None:
+        return Attempt(False, EXPIRED)
+    if next_step(challenge.user, get_settings(), at=at) is not NextStep.ENROLL_LATER:
+        return Attempt(False, messages.SNOOZE_REFUSED)
+    return _pass_without_factor(
+        challenge,
+        at=at,
+        client_address=client_address,
+        action=Action.ENROLLMENT_SNOOZED,
+        before=lambda: deadline_snooze(user_id=challenge.user_id, at=at),
+    )
+
+
+def _pass_without_factor(
+    challenge, *, at: datetime, client_address, action: Action, before=None
+) -> Attempt:
     with transaction.atomic():
         code_checks.serialize_code_checks(challenge.user_id)  # one lock order with the code checks
+        if before is not None and not before():
+            return Attempt(False, messages.SNOOZE_REFUSED)
         if not complete_challenge(challenge, at=at):
+            transaction.set_rollback(True)  # the snooze counted above is not spent
             return Attempt(False, LOCKED, locked=True)
         user = challenge.user
         # Skipping is not starting: the secret the enroll page issued during THIS sign-in goes, so
@@ -180,7 +210,7 @@ def challenge_skip_enrollment(*, token: str | None, at: datetime, client_address
         ).delete()[0]
         ReenrollmentDue.objects.filter(user_id=user.pk).delete()  # asked once, said "not now"
         record(
-            Action.ENROLLMENT_SKIPPED,
+            action,
             actor=user,
             target=user,
             client_address=client_address,

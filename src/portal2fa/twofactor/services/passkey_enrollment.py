@@ -16,7 +16,7 @@ from django.db import transaction
 from ...audit.models import Action
 from ...audit.services import record
 from .. import counters
-from ..models import Authenticator, ReenrollmentDue
+from ..models import Authenticator, EnrollmentDeadline, ReenrollmentDue
 from ..policy import get_settings
 from . import code_budget
 from . import codes as code_checks
@@ -114,6 +114,7 @@ def _enroll(user, enrollment, name: str, key, *, at, client_address) -> list[str
     _, after = counters.locked_state(pk=enrollment.pk)
     counters.move(without_codes.buckets(), after.buckets())
     ReenrollmentDue.objects.filter(user_id=user.pk).delete()
+    EnrollmentDeadline.objects.filter(user_id=user.pk).delete()  # enrolled: no date
     record(
         Action.ENROLLMENT_COMPLETED,
         method="passkey",

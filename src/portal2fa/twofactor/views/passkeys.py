@@ -22,6 +22,7 @@ from ..forms import CodeForm
 from ..messages import LOCKED
 from ..models import Authenticator
 from ..policy import NextStep
+from ..selectors.access_passes import pass_needed
 from ..services import passkeys as service
 from ..services.passkey_enrollment import (
     SET_UP_ALREADY,
@@ -355,6 +356,8 @@ def signin_verify(request, step: SignInStep):
 @signin_step(NextStep.ENROLL, leave=as_json)
 def enroll_options(request, step: SignInStep):
     """A name for the key: the creation options, the challenge kept with this sign-in's token."""
+    if pass_needed(step.challenge, step.policy):  # after a reset, no enrollment without a pass
+        return as_json(redirect("twofactor:signin-pass"))
     if step.challenge.locked:
         return _error(LOCKED, 403, locked=True)
     name, refused = _key_name(request, step.user)
@@ -369,6 +372,8 @@ def enroll_options(request, step: SignInStep):
 def enroll(request, step: SignInStep):
     """The new key (JSON): the user is Enrolled, signed in, and shown their backup codes."""
     challenge, token = step.challenge, step.token
+    if pass_needed(challenge, step.policy):
+        return as_json(redirect("twofactor:signin-pass"))
     pending, body, refused = _registration_answer(request, ENROLL_KEY, token=token)
     if refused:
         return refused

@@ -21,8 +21,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ..forms import CodeForm, SignInForm, TotpForm
 from ..methods import PASSKEY, allowed_methods
 from ..policy import NextStep
+from ..selectors.access_passes import pass_needed
+from ..selectors.deadlines import signin_grace
 from ..selectors.enrollment import pairing_for
-from ..services.challenge import challenge_attempt, challenge_skip_enrollment
+from ..services.challenge import (
+    challenge_attempt,
+    challenge_skip_enrollment,
+    challenge_snooze_enrollment,
+)
 from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
 from ..services.passkeys import has_passkeys
@@ -153,6 +159,8 @@ def verify(request, step: SignInStep):
 @signin_step(NextStep.ENROLL)
 def enroll(request, step: SignInStep):
     challenge, policy = step.challenge, step.policy
+    if pass_needed(challenge, policy):  # after a reset, no enrollment without a pass
+        return redirect("twofactor:signin-pass")
     authenticator = enrollment_begin(
         user=challenge.user, at=timezone.now(), client_address=client_address(request)
     )
@@ -174,6 +182,10 @@ def enroll(request, step: SignInStep):
             "locked": locked,
             "pairing": pairing_for(authenticator, policy),
             "can_skip": step.step is NextStep.ENROLL_OPTIONAL,
+            # before the user's due date: "Remind me later" and the days left
+            "grace": signin_grace(step.user, at=timezone.now())
+            if step.step is NextStep.ENROLL_LATER
+            else None,
             # a key instead of the app, where the roles allow it (no query when switched off)
             "passkey_enroll": policy.passkeys_allowed
             and PASSKEY in allowed_methods(challenge.user, policy),
@@ -187,6 +199,23 @@ def enroll(request, step: SignInStep):
 @signin_step()
 def skip_enrollment(request, step: SignInStep):
     attempt = challenge_skip_enrollment(
+        token=step.token,
+        at=timezone.now(),
+        client_address=client_address(request),
+    )
+    if not attempt.ok:
+        messages.error(request, attempt.message)
+        return redirect("twofactor:signin-enroll")
+    second_factor.complete(request, step.user)
+    return HttpResponseRedirect(second_factor.take_next(request))
+
+
+@never_cache
+@require_POST
+@signin_step()
+def remind_later(request, step: SignInStep):
+    """ "Remind me later" before the due date: signed in without a second factor this time."""
+    attempt = challenge_snooze_enrollment(
         token=step.token,
         at=timezone.now(),
         client_address=client_address(request),

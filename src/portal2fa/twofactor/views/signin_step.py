@@ -25,6 +25,8 @@ from ..services.challenge import EXPIRED, challenge_load
 from ..web import session, shown_codes
 from ..web.http import see_other
 
+ANY_STEP = "any"  # signin_step(ANY_STEP): the verify or an enrollment step, whichever it is
+
 
 @dataclass(frozen=True)
 class SignInStep:
@@ -49,10 +51,11 @@ def as_json(elsewhere) -> JsonResponse:
     return JsonResponse({"redirect": elsewhere["Location"]}, status=409)
 
 
-def signin_step(here: NextStep | None = None, *, leave: Callable | None = None):
+def signin_step(here: NextStep | str | None = None, *, leave: Callable | None = None):
     """Decorator: run the view as view(request, step) with this sign-in's live challenge when the
-    user's step is `here` (VERIFY; ENROLL: either enrollment step; None: any); otherwise answer
-    with where to go instead, passed through `leave` (as_json for the JSON endpoints)."""
+    user's step is `here` (VERIFY; ENROLL: either enrollment step; ANY_STEP: either; None: not
+    read at all); otherwise answer with where to go instead, passed through `leave` (as_json for
+    the JSON endpoints)."""
 
     def decorator(view):
         @wraps(view)
@@ -104,7 +107,7 @@ def _passed_meanwhile(token) -> bool:
     ).exists()
 
 
-def _step_or_redirect(request, challenge, *, here: NextStep, policy):
+def _step_or_redirect(request, challenge, *, here: NextStep | str, policy):
     """(the user's step now, or a redirect when it is another page's).
 
     The state can change during a sign-in (an administrator resets the enrollment, a policy
@@ -117,6 +120,8 @@ def _step_or_redirect(request, challenge, *, here: NextStep, policy):
         logout(request)  # (a held session; an anonymous one is flushed just the same)
         messages.info(request, "Your sign-in settings changed. Please sign in again.")
         return step, login_page(request)
+    if here == ANY_STEP:
+        return step, None
     if step is NextStep.VERIFY and here is not NextStep.VERIFY:
         return step, redirect("twofactor:signin-verify")
     if step is not NextStep.VERIFY and here is NextStep.VERIFY:

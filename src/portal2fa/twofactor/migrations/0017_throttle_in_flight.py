@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("twofactor", "0012_enrollment_deadlines"),
+        ("twofactor", "0016_merge_reminders"),
     ]
 
     operations = [

@@ -35,7 +35,7 @@ def sources(app: str) -> list[Path]:
     return sorted((PACKAGE / app).rglob("*.py"))
 
 
-@pytest.mark.parametrize("app", ["twofactor", "audit"])
+@pytest.mark.parametrize("app", ["twofactor", "audit", "api"])
 def test_the_library_never_imports_the_demo_portal(app):
     offenders = {
         str(path.relative_to(PACKAGE)): sorted(n for n in imports_of(path) if n.startswith(DEMO))
@@ -67,7 +67,7 @@ def test_the_checker_sees_a_relative_import_of_the_demo(tmp_path, monkeypatch):
     assert "portal2fa.accounts" in imports_of(fake)
 
 
-@pytest.mark.parametrize("app", ["twofactor", "audit"])
+@pytest.mark.parametrize("app", ["twofactor", "audit", "api"])
 def test_library_migrations_never_depend_on_the_demos_apps(app):
     """A host has no `accounts` app: the user model is a swappable dependency, never the demo's
     (makemigrations run in the demo writes ("accounts", …) for a ForeignKey to the user)."""

@@ -31,6 +31,11 @@ class Action(models.TextChoices):
     TRUSTED_BROWSER_REVOKED = "2fa.trusted_browser_revoked", "Trusted browser revoked"
     APP_ADDED = "2fa.app_added", "Authenticator app added"
     SIGNED_OUT_EVERYWHERE = "user.signed_out_everywhere", "Signed out everywhere"
+    API_TOKEN_CREATED = "api.token_created", "API token created"
+    API_TOKEN_REVOKED = "api.token_revoked", "API token revoked"
+    API_CALL = "api.call", "API call"
+    WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
+    WEBHOOK_REPLAYED = "webhook.replayed", "Webhook deliveries replayed"
 
 
 class AuditEvent(models.Model):
@@ -39,6 +44,8 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An admin API call: the name of the token it ran under (then actor is empty).
+    actor_token = models.CharField(max_length=100, blank=True, default="")
     target = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -55,6 +62,10 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    @property
+    def actor_token_label(self) -> str:
+        return f"API token {self.actor_token}" if self.actor_token else ""
 
     @property
     def detail_text(self) -> str:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "portal2fa.accounts",
     "portal2fa.twofactor",
     "portal2fa.audit",
+    "portal2fa.api",  # the admin API, webhooks, /metrics and health checks (portal2fa[api])
 ]
 
 MIDDLEWARE = [
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal2fa.twofactor.middleware.TwoFactorMiddleware",
+    "portal2fa.api.middleware.VerifyTimingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -168,3 +170,22 @@ PORTAL2FA_CODE_FAILURES_BEFORE_DELAY = env.get_int(
 PORTAL2FA_CODE_DELAY_SECONDS = env.get_int("PORTAL2FA_CODE_DELAY_SECONDS", 60, minimum=1)
 PORTAL2FA_CODE_DELAY_MAX_SECONDS = env.get_int("PORTAL2FA_CODE_DELAY_MAX_SECONDS", 3600, minimum=1)
 PORTAL2FA_CODE_FAILURES_LOCK = env.get_int("PORTAL2FA_CODE_FAILURES_LOCK", 100, minimum=1)
+
+# The admin API, webhooks and /metrics (portal2fa.api; README "Admin API, webhooks and metrics").
+PORTAL2FA_API_CALLS_PER_MINUTE = env.get_int("PORTAL2FA_API_CALLS_PER_MINUTE", 600, minimum=1)
+PORTAL2FA_WEBHOOK_MAX_ATTEMPTS = env.get_int("PORTAL2FA_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+PORTAL2FA_WEBHOOK_RETRY_SECONDS = env.get_int("PORTAL2FA_WEBHOOK_RETRY_SECONDS", 30, minimum=1)
+PORTAL2FA_WEBHOOK_ALLOW_PRIVATE = env.get_bool("PORTAL2FA_WEBHOOK_ALLOW_PRIVATE")
+PORTAL2FA_METRICS_ALLOWED_ADDRESSES = env.get_list("PORTAL2FA_METRICS_ALLOWED_ADDRESSES")
+# Security events as JSON lines (for a SIEM) on standard error with the other logs; a file of
+# their own with PORTAL2FA_EVENTS_LOG_FILE.
+_events_file = env.get("PORTAL2FA_EVENTS_LOG_FILE")
+LOGGING["formatters"] = {"message": {"format": "%(message)s"}}
+LOGGING["handlers"]["events"] = (
+    {"class": "logging.FileHandler", "filename": _events_file, "formatter": "message"}
+    if _events_file
+    else {"class": "logging.StreamHandler", "formatter": "message"}
+)
+LOGGING["loggers"] = {
+    "portal2fa.events": {"handlers": ["events"], "level": "INFO", "propagate": False}
+}

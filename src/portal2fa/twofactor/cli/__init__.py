@@ -9,6 +9,7 @@ refused changes.
 import argparse
 import os
 import sys
+from importlib.metadata import entry_points
 
 from .parsing import CommandError
 
@@ -24,6 +25,10 @@ def build_parser(prog: str, *, extend=None) -> argparse.ArgumentParser:
     subparsers = {}
     for module in (keys, roles, policy, admin):
         subparsers.update(module.register(commands) or {})
+    # Optional apps above the library (portal2fa.api) add theirs: an entry point of the group
+    # "portal2fa.cli" names a register(commands) function.
+    for entry_point in sorted(entry_points(group="portal2fa.cli"), key=lambda e: e.name):
+        entry_point.load()(commands)
     if extend:
         extend(commands, subparsers)
     return parser

@@ -1,0 +1,79 @@
+"""Sending one webhook message: signed per the Standard Webhooks specification by the
+`standardwebhooks` package, POSTed to the address that addresses.resolve() checked (never a
+redirect), over a connection kept per endpoint for the rest of the run."""
+
+import ssl
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import urllib3
+from standardwebhooks import Webhook
+
+from ..twofactor import keys
+from .addresses import AddressRefused, resolve
+from .conf import setting
+
+
+class Sender:
+    """Connections for one `deliver` run: one pool per (endpoint, address)."""
+
+    def __init__(self):
+        self._pools: dict[tuple, urllib3.HTTPConnectionPool] = {}
+
+    def _pool(self, url: str):
+        scheme, host, port, address = resolve(url)
+        key = (scheme, host, port, address)
+        if key not in self._pools:
+            timeout = urllib3.Timeout(total=setting("PORTAL2FA_WEBHOOK_TIMEOUT_SECONDS"))
+            if scheme == "https":
+                self._pools[key] = urllib3.HTTPSConnectionPool(
+                    address,
+                    port,
+                    timeout=timeout,
+                    retries=False,
+                    server_hostname=host,
+                    assert_hostname=host,
+                    ssl_context=ssl.create_default_context(),
+                )
+            else:
+                self._pools[key] = urllib3.HTTPConnectionPool(
+                    address, port, timeout=timeout, retries=False
+                )
+        default_port = 443 if scheme == "https" else 80
+        return self._pools[key], host if port == default_port else f"{host}:{port}"
+
+    def send(self, *, url: str, secret: str, message_id: str, payload: str, at: datetime):
+        """(HTTP status, "") on an answer, (None, reason) when none came."""
+        signature = Webhook(secret).sign(message_id, at, payload)
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "Portal2FA-Webhooks/1",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": signature,
+        }
+        try:
+            pool, host = self._pool(url)
+            parts = urlsplit(url)
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            response = pool.urlopen(
+                "POST",
+                path,
+                body=payload.encode("utf-8"),
+                headers={**headers, "host": host},
+                redirect=False,
+                preload_content=True,
+            )
+        except AddressRefused as error:
+            return None, str(error)
+        except urllib3.exceptions.HTTPError as error:
+            return None, f"{type(error).__name__}: {error}"[:300]
+        return response.status, ""
+
+    def close(self):
+        for pool in self._pools.values():
+            pool.close()
+
+
+def endpoint_secret(endpoint) -> str:
+    return keys.decrypt_secret(endpoint.encrypted_secret)

@@ -1,0 +1,58 @@
+"""`path("", include("portal2fa.api.urls"))` in a host's urls.py: the admin API, /metrics,
+/healthz and /readyz, and the Setup pages for API tokens and webhooks."""
+
+import contextvars
+from functools import wraps
+
+from django.urls import path
+
+from ..audit.models import Action
+from ..audit.services import record
+from ..twofactor.web.http import client_address
+from . import health, metrics_view, setup_views
+from .v1.api import api
+
+PREFIX = "api/two-factor/v1/"
+
+
+def _audited(view):
+    """Each API call runs in its own copy of the context (the token name set by the
+    authentication ends with the call) and is audited under the token's name."""
+
+    @wraps(view)
+    def call(request, *args, **kwargs):
+        def run():
+            response = view(request, *args, **kwargs)
+            token = getattr(request, "api_token", None)
+            if token is not None:
+                record(
+                    Action.API_CALL,
+                    client_address=client_address(request),
+                    method=request.method,
+                    path=request.path,
+                    status=response.status_code,
+                )
+            return response
+
+        return contextvars.copy_context().run(run)
+
+    return call
+
+
+def _api_patterns():
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback = _audited(pattern.callback)
+    return patterns, app_name, namespace
+
+
+app_name = "portal2fa_api"
+
+urlpatterns = [
+    path(PREFIX, _api_patterns()),
+    path("metrics", metrics_view.metrics, name="metrics"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("setup/two-factor/api-tokens/", setup_views.tokens, name="setup-tokens"),
+    path("setup/two-factor/webhooks/", setup_views.webhooks, name="setup-webhooks"),
+]

@@ -1,0 +1,401 @@
+"""The endpoints. Each: check the token's scope, parse, call one selector or service (the same
+the pages and the CLI call), answer. Refusals are problem details (problems.py)."""
+
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from ...audit.selectors import audit_events
+from ...twofactor.adapter import get_adapter
+from ...twofactor.policy import get_settings
+from ...twofactor.selectors.overview import Overview
+from ...twofactor.selectors.user_detail import user_two_factor
+from ...twofactor.services.code_budget import NotLocked, code_lock_clear
+from ...twofactor.services.enrollment import EnrollmentError, enrollment_reset
+from ...twofactor.services.settings import EDITABLE_FIELDS, SettingsError, settings_update
+from ...twofactor.web.http import client_address
+from ..models import Scope
+from ..selectors import BadFilter, filtered_users, find_role, user_page
+from .auth import require
+from .problems import PROBLEMS, ApiProblem, not_found
+
+router = Router()
+
+
+def _bad(error: Exception) -> ApiProblem:
+    return ApiProblem(400, "bad-request", str(error))
+
+
+def _user(pk: str):
+    model = get_user_model()
+    try:
+        value = model._meta.pk.to_python(pk)
+        user = get_adapter().users().filter(pk=value).first()
+    except Exception:  # noqa: BLE001 - junk in the path is no user
+        user = None
+    if user is None:
+        raise not_found("user")
+    return user
+
+
+def _pk(pk):
+    return pk if isinstance(pk, int) else str(pk)
+
+
+# ---- Overview ----
+@router.get("/overview", response={200: dict, **PROBLEMS}, summary="The Overview widgets")
+def overview(request, limit: int = 100):
+    """The same numbers as the Overview page and `portal2fa overview --json`."""
+    require(request, Scope.READ)
+    if not 0 <= limit <= 1000:
+        raise _bad("limit must be between 0 and 1000")
+    return Overview(get_settings(), now=timezone.now()).data(limit=limit)
+
+
+# ---- Users ----
+class UserOut(Schema):
+    id: int | str
+    name: str
+    email: str
+    state: str
+    state_label: str
+    resettable: bool
+
+
+class UserPage(Schema):
+    users: list[UserOut]
+    next_cursor: str | None
+
+
+class UserFilters(Schema):
+    state: str = ""
+    role: str = ""
+    method: str = ""
+    search: str = ""
+    cursor: str = ""
+    limit: int = 100
+
+
+@router.get("/users", response={200: UserPage, **PROBLEMS}, summary="Users by 2FA state")
+def users(request, filters: Query[UserFilters]):
+    """Filter by `state` (enrolled, pending, not_started), `role` (name or id), `method` (totp,
+    passkey) and `search`; pages in id order: pass `next_cursor` back as `cursor`."""
+    require(request, Scope.READ)
+    if not 1 <= filters.limit <= 1000:
+        raise _bad("limit must be between 1 and 1000")
+    try:
+        found = filtered_users(
+            state=filters.state, role=filters.role, method=filters.method, search=filters.search
+        )
+        page, cursor = user_page(found, cursor=filters.cursor, limit=filters.limit)
+    except BadFilter as error:
+        raise _bad(error) from None
+    return {
+        "users": [
+            {
+                "id": _pk(row.pk),
+                "name": row.name,
+                "email": row.email,
+                "state": row.state.value,
+                "state_label": row.state.label,
+                "resettable": row.resettable,
+            }
+            for row in page
+        ],
+        "next_cursor": cursor,
+    }
+
+
+class EventOut(Schema):
+    at: datetime
+    action: str
+    label: str
+    actor: str
+    client_address: str | None
+    detail: dict
+
+
+class UserDetailOut(Schema):
+    id: int | str
+    name: str
+    email: str
+    roles: list[str]
+    active: bool
+    state: str
+    enrolled_at: datetime | None
+    codes_remaining: int | None
+    codes_issued: int | None
+    last_signin: datetime | None
+    failures_since_signin: int
+    last_failure: datetime | None
+    clock_skew: str
+    methods: list[str]
+    trusted_browsers: int
+    events: list[EventOut]
+
+
+def _actor(event) -> str:
+    if event.actor_token:
+        return event.actor_token_label
+    return get_adapter().email(event.actor) if event.actor else ""
+
+
+@router.get("/users/{pk}", response={200: UserDetailOut, **PROBLEMS}, summary="One user's 2FA")
+def user_detail(request, pk: str):
+    require(request, Scope.READ)
+    detail = user_two_factor(_user(pk).pk, now=timezone.now())
+    return {
+        "id": _pk(detail.pk),
+        "name": detail.name,
+        "email": detail.email,
+        "roles": detail.roles,
+        "active": detail.active,
+        "state": detail.state.value,
+        "enrolled_at": detail.enrolled_at,
+        "codes_remaining": detail.codes_remaining,
+        "codes_issued": detail.codes_issued,
+        "last_signin": detail.last_signin,
+        "failures_since_signin": detail.failures_since_signin,
+        "last_failure": detail.last_failure,
+        "clock_skew": detail.skew_text,
+        "methods": detail.methods,
+        "trusted_browsers": detail.trusted_browsers,
+        "events": [
+            {
+                "at": e.at,
+                "action": e.action,
+                "label": e.get_action_display(),
+                "actor": _actor(e),
+                "client_address": e.client_address,
+                "detail": e.detail,
+            }
+            for e in detail.events
+        ],
+    }
+
+
+class ResetIn(Schema):
+    reason: str = ""
+
+
+class ResetOut(Schema):
+    removed: str
+    authenticator_app: bool
+    backup_codes: int
+    passkeys: int
+    trusted_browsers: int
+
+
+@router.post("/users/{pk}/reset", response={200: ResetOut, **PROBLEMS}, summary="Reset enrollment")
+def reset(request, pk: str, body: ResetIn):
+    """As Setup → Reset Enrollment: removes the authenticator, backup codes, passkeys and trusted
+    browsers, ends the user's sessions, e-mails the notice; audited under the token's name."""
+    require(request, Scope.RESET)
+    user = _user(pk)
+    reason = body.reason.strip()
+    if len(reason) > 500 or not reason.isprintable():
+        raise _bad("the reason must be printable text of at most 500 characters")
+    try:
+        summary = enrollment_reset(
+            actor=None,
+            user=user,
+            at=timezone.now(),
+            client_address=client_address(request),
+            reason=reason,
+        )
+    except EnrollmentError as error:
+        raise ApiProblem(409, "not-enrolled", str(error)) from None
+    return {
+        "removed": str(summary),
+        "authenticator_app": summary.authenticator_app,
+        "backup_codes": summary.backup_codes,
+        "passkeys": summary.passkeys,
+        "trusted_browsers": summary.trusted_browsers,
+    }
+
+
+class Done(Schema):
+    detail: str
+
+
+@router.post("/users/{pk}/unlock", response={200: Done, **PROBLEMS}, summary="Unlock codes")
+def unlock(request, pk: str):
+    """Lets codes be tried again for a user locked by invalid codes (as the Overview's Unlock)."""
+    require(request, Scope.RESET)
+    user = _user(pk)
+    try:
+        code_lock_clear(
+            actor=None, user=user, at=timezone.now(), client_address=client_address(request)
+        )
+    except NotLocked as error:
+        raise ApiProblem(409, "not-locked", str(error)) from None
+    return {"detail": "Unlocked."}
+
+
+# ---- Settings and roles ----
+def _settings_values() -> dict:
+    policy = get_settings()
+    return {name: getattr(policy, name) for name in EDITABLE_FIELDS}
+
+
+def _roles() -> list[dict]:
+    return [
+        {
+            "id": str(role.id),
+            "name": role.name,
+            "type": role.type,
+            "requires_2fa": role.requires_2fa,
+            "methods": list(role.methods),
+            "always_second_factor": role.always_second_factor,
+        }
+        for role in get_adapter().roles()
+    ]
+
+
+class Changed(Schema):
+    changes: dict
+    settings: dict
+
+
+@router.get("/settings", response={200: dict, **PROBLEMS}, summary="The 2FA settings")
+def settings_read(request):
+    require(request, Scope.READ)
+    return _settings_values()
+
+
+@router.patch("/settings", response={200: Changed, **PROBLEMS}, summary="Change settings")
+def settings_change(request, body: dict):
+    """Any of the settings' fields; validated as a whole (nothing saved when one is wrong) and
+    audited old → new, as the Settings tab."""
+    require(request, Scope.SETTINGS)
+    try:
+        changed = settings_update(
+            actor=None, changes=body, at=timezone.now(), client_address=client_address(request)
+        )
+    except SettingsError as error:
+        raise ApiProblem(
+            422, "invalid-settings", str(error), extra={"errors": error.errors}
+        ) from None
+    return {"changes": changed, "settings": _settings_values()}
+
+
+class RoleOut(Schema):
+    id: str
+    name: str
+    type: str
+    requires_2fa: bool
+    methods: list[str]
+    always_second_factor: bool
+
+
+class RoleIn(Schema):
+    requires_2fa: bool | None = None
+    methods: list[str] | None = None
+    always_second_factor: bool | None = None
+
+
+@router.get("/roles", response={200: list[RoleOut], **PROBLEMS}, summary="Security Roles")
+def roles(request):
+    require(request, Scope.READ)
+    return _roles()
+
+
+@router.patch("/roles/{role}", response={200: RoleOut, **PROBLEMS}, summary="A role's policy")
+def role_change(request, role: str, body: RoleIn):
+    """`role`: its name or id. Require 2FA, the optional methods that count, and "Always require
+    the second factor"; audited as a settings change."""
+    require(request, Scope.SETTINGS)
+    try:
+        found = find_role(role)
+    except BadFilter:
+        raise not_found("Security Role") from None
+    rid = str(found.id)
+    settings_update(
+        actor=None,
+        changes={},
+        at=timezone.now(),
+        client_address=client_address(request),
+        role_requirements={rid: body.requires_2fa} if body.requires_2fa is not None else None,
+        role_methods={rid: body.methods} if body.methods is not None else None,
+        role_always_second_factor=(
+            {rid: body.always_second_factor} if body.always_second_factor is not None else None
+        ),
+    )
+    return next(r for r in _roles() if r["id"] == rid)
+
+
+# ---- Audit log ----
+class AuditOut(Schema):
+    id: int
+    at: datetime
+    action: str
+    label: str
+    actor: str
+    target: str
+    client_address: str | None
+    detail: dict
+
+
+class AuditPage(Schema):
+    events: list[AuditOut]
+    next_cursor: str | None
+
+
+class AuditFilters(Schema):
+    action: str = ""
+    user: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    cursor: str = ""
+    limit: int = 100
+
+
+@router.get("/audit", response={200: AuditPage, **PROBLEMS}, summary="The audit log")
+def audit(request, filters: Query[AuditFilters]):
+    """Newest first. `user`: part of a name or email (as actor or target); `action`: an action
+    value ("2fa.enrollment_reset"); dates inclusive, in TIME_ZONE."""
+    require(request, Scope.AUDIT)
+    if not 1 <= filters.limit <= 1000:
+        raise _bad("limit must be between 1 and 1000")
+    adapter = get_adapter()
+    users = adapter.search_users(filters.user.strip()) if filters.user.strip() else None
+    events = audit_events(
+        users=users, action=filters.action, date_from=filters.date_from, date_to=filters.date_to
+    )
+    if filters.cursor:
+        try:
+            before = int(filters.cursor, 36)
+        except ValueError:
+            raise _bad("the cursor is not one this API gave") from None
+        events = events.filter(pk__lt=before)
+    page = list(events.order_by("-id")[: filters.limit + 1])
+    more = len(page) > filters.limit
+    page = page[: filters.limit]
+    return {
+        "events": [
+            {
+                "id": e.pk,
+                "at": e.at,
+                "action": e.action,
+                "label": e.get_action_display(),
+                "actor": _actor(e),
+                "target": adapter.email(e.target) if e.target else "",
+                "client_address": e.client_address,
+                "detail": e.detail,
+            }
+            for e in page
+        ],
+        "next_cursor": _base36(page[-1].pk) if more else None,
+    }
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if not n:
+            return out

@@ -4,7 +4,7 @@
 import contextvars
 from functools import wraps
 
-from django.urls import path
+from django.urls import include, path
 
 from ..audit.models import Action
 from ..audit.services import record
@@ -40,16 +40,16 @@ def _audited(view):
 
 
 def _api_patterns():
-    patterns, app_name, namespace = api.urls
+    patterns, _, _ = api.urls
     for pattern in patterns:
         pattern.callback = _audited(pattern.callback)
-    return patterns, app_name, namespace
+    return patterns, "v1"
 
 
 app_name = "portal2fa_api"
 
 urlpatterns = [
-    path(PREFIX, _api_patterns()),
+    path(PREFIX, include(_api_patterns(), namespace="v1")),
     path("metrics", metrics_view.metrics, name="metrics"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

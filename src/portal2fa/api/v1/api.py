@@ -6,7 +6,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from .auth import BearerToken
+from .auth import READ
 from .endpoints import router
 from .problems import ApiProblem, problem_response
 
@@ -22,9 +22,9 @@ api = NinjaAPI(
     ),
     # Bearer only: no cookie is ever read, so a third-party page cannot make a browser's call
     # count (no CSRF surface; django-ninja exempts such operations from CSRF checks).
-    auth=BearerToken(),
+    auth=READ,  # each write names the scope it needs (endpoints.py)
     docs_url=None,  # the interactive docs load scripts from a CDN (the CSP forbids it)
-    urls_namespace="portal2fa_api",
+    urls_namespace="portal2fa_api:v1",  # included as "v1" inside the app's urls
 )
 api.add_router("/", router)
 

@@ -19,9 +19,16 @@ WINDOW = timedelta(minutes=1)
 
 
 class BearerToken(HttpBearer):
+    """The token, checked for `scope` before the request body is read (a read token's write
+    is a 403 whatever it sends)."""
+
     openapi_description = (
         "An API token created on Setup → API tokens or with `portal2fa token create`."
     )
+
+    def __init__(self, scope: Scope):
+        super().__init__()
+        self.scope = scope
 
     def authenticate(self, request, token):
         at = timezone.now()
@@ -45,16 +52,14 @@ class BearerToken(HttpBearer):
             )
         request.api_token = found
         set_token(found.name)
+        if self.scope not in found.scopes:
+            raise ApiProblem(
+                403,
+                "insufficient-scope",
+                f"This call needs a token with the {self.scope.value!r} scope; "
+                f"{found.name!r} has {', '.join(found.scopes)}.",
+            )
         return found
 
 
-def require(request, scope: Scope):
-    token = request.auth
-    if scope not in token.scopes:
-        raise ApiProblem(
-            403,
-            "insufficient-scope",
-            f"This call needs a token with the {scope.value!r} scope; "
-            f"{token.name!r} has {', '.join(token.scopes)}.",
-        )
-    return token
+READ, RESET, PASSES, SETTINGS, AUDIT = (BearerToken(scope) for scope in Scope)

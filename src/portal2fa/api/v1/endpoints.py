@@ -6,6 +6,7 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from ninja import Query, Router, Schema
+from pydantic import ConfigDict
 
 from ...audit.selectors import audit_events
 from ...twofactor.adapter import get_adapter
@@ -16,9 +17,8 @@ from ...twofactor.services.code_budget import NotLocked, code_lock_clear
 from ...twofactor.services.enrollment import EnrollmentError, enrollment_reset
 from ...twofactor.services.settings import EDITABLE_FIELDS, SettingsError, settings_update
 from ...twofactor.web.http import client_address
-from ..models import Scope
 from ..selectors import BadFilter, filtered_users, find_role, user_page
-from .auth import require
+from .auth import AUDIT, RESET, SETTINGS
 from .problems import PROBLEMS, ApiProblem, not_found
 
 router = Router()
@@ -48,7 +48,6 @@ def _pk(pk):
 @router.get("/overview", response={200: dict, **PROBLEMS}, summary="The Overview widgets")
 def overview(request, limit: int = 100):
     """The same numbers as the Overview page and `portal2fa overview --json`."""
-    require(request, Scope.READ)
     if not 0 <= limit <= 1000:
         raise _bad("limit must be between 0 and 1000")
     return Overview(get_settings(), now=timezone.now()).data(limit=limit)
@@ -82,7 +81,6 @@ class UserFilters(Schema):
 def users(request, filters: Query[UserFilters]):
     """Filter by `state` (enrolled, pending, not_started), `role` (name or id), `method` (totp,
     passkey) and `search`; pages in id order: pass `next_cursor` back as `cursor`."""
-    require(request, Scope.READ)
     if not 1 <= filters.limit <= 1000:
         raise _bad("limit must be between 1 and 1000")
     try:
@@ -144,7 +142,6 @@ def _actor(event) -> str:
 
 @router.get("/users/{pk}", response={200: UserDetailOut, **PROBLEMS}, summary="One user's 2FA")
 def user_detail(request, pk: str):
-    require(request, Scope.READ)
     detail = user_two_factor(_user(pk).pk, now=timezone.now())
     return {
         "id": _pk(detail.pk),
@@ -188,11 +185,15 @@ class ResetOut(Schema):
     trusted_browsers: int
 
 
-@router.post("/users/{pk}/reset", response={200: ResetOut, **PROBLEMS}, summary="Reset enrollment")
+@router.post(
+    "/users/{pk}/reset",
+    response={200: ResetOut, **PROBLEMS},
+    auth=RESET,
+    summary="Reset enrollment",
+)
 def reset(request, pk: str, body: ResetIn):
     """As Setup → Reset Enrollment: removes the authenticator, backup codes, passkeys and trusted
     browsers, ends the user's sessions, e-mails the notice; audited under the token's name."""
-    require(request, Scope.RESET)
     user = _user(pk)
     reason = body.reason.strip()
     if len(reason) > 500 or not reason.isprintable():
@@ -220,10 +221,11 @@ class Done(Schema):
     detail: str
 
 
-@router.post("/users/{pk}/unlock", response={200: Done, **PROBLEMS}, summary="Unlock codes")
+@router.post(
+    "/users/{pk}/unlock", response={200: Done, **PROBLEMS}, auth=RESET, summary="Unlock codes"
+)
 def unlock(request, pk: str):
     """Lets codes be tried again for a user locked by invalid codes (as the Overview's Unlock)."""
-    require(request, Scope.RESET)
     user = _user(pk)
     try:
         code_lock_clear(
@@ -261,18 +263,40 @@ class Changed(Schema):
 
 @router.get("/settings", response={200: dict, **PROBLEMS}, summary="The 2FA settings")
 def settings_read(request):
-    require(request, Scope.READ)
     return _settings_values()
 
 
-@router.patch("/settings", response={200: Changed, **PROBLEMS}, summary="Change settings")
-def settings_change(request, body: dict):
+class SettingsIn(Schema):
+    """Any of the settings' fields; those left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    enrollment_required: bool | None = None
+    max_invalid_attempts: int | None = None
+    clock_skew_steps: int | None = None
+    backup_codes_per_set: int | None = None
+    low_codes_threshold: int | None = None
+    issuer_name: str | None = None
+    email_codes_allowed: bool | None = None
+    passkeys_allowed: bool | None = None
+    sms_codes_allowed: bool | None = None
+    enforcement: str | None = None
+    trust_days: int | None = None
+
+
+@router.patch(
+    "/settings", response={200: Changed, **PROBLEMS}, auth=SETTINGS, summary="Change settings"
+)
+def settings_change(request, body: SettingsIn):
     """Any of the settings' fields; validated as a whole (nothing saved when one is wrong) and
     audited old → new, as the Settings tab."""
-    require(request, Scope.SETTINGS)
     try:
         changed = settings_update(
-            actor=None, changes=body, at=timezone.now(), client_address=client_address(request)
+            actor=None,
+            changes=body.dict(exclude_unset=True),
+            at=timezone.now(),
+            client_address=client_address(request),
         )
     except SettingsError as error:
         raise ApiProblem(
@@ -298,15 +322,15 @@ class RoleIn(Schema):
 
 @router.get("/roles", response={200: list[RoleOut], **PROBLEMS}, summary="Security Roles")
 def roles(request):
-    require(request, Scope.READ)
     return _roles()
 
 
-@router.patch("/roles/{role}", response={200: RoleOut, **PROBLEMS}, summary="A role's policy")
+@router.patch(
+    "/roles/{role}", response={200: RoleOut, **PROBLEMS}, auth=SETTINGS, summary="A role's policy"
+)
 def role_change(request, role: str, body: RoleIn):
     """`role`: its name or id. Require 2FA, the optional methods that count, and "Always require
     the second factor"; audited as a settings change."""
-    require(request, Scope.SETTINGS)
     try:
         found = find_role(role)
     except BadFilter:
@@ -352,11 +376,10 @@ class AuditFilters(Schema):
     limit: int = 100
 
 
-@router.get("/audit", response={200: AuditPage, **PROBLEMS}, summary="The audit log")
+@router.get("/audit", response={200: AuditPage, **PROBLEMS}, auth=AUDIT, summary="The audit log")
 def audit(request, filters: Query[AuditFilters]):
     """Newest first. `user`: part of a name or email (as actor or target); `action`: an action
     value ("2fa.enrollment_reset"); dates inclusive, in TIME_ZONE."""
-    require(request, Scope.AUDIT)
     if not 1 <= filters.limit <= 1000:
         raise _bad("limit must be between 1 and 1000")
     adapter = get_adapter()

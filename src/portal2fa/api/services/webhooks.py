@@ -142,7 +142,9 @@ def claim(*, at: datetime, batch: int) -> list[WebhookMessage]:
             .order_by("next_attempt_at", "id")
         )
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
+            # of=self: the joined endpoint row stays unlocked (else one worker's claim would
+            # make the other skip every message of that endpoint)
+            due = due.select_for_update(skip_locked=True, of=("self",))
         rows = list(due.select_related("endpoint")[:batch])
         WebhookMessage.objects.filter(pk__in=[row.pk for row in rows]).update(
             leased_until=at + lease

@@ -244,3 +244,15 @@ def test_the_openapi_document_is_valid_openapi_3_1(api, make_token, client, db):
     ):
         assert path in paths
     assert document["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
+
+
+def test_a_reset_needs_no_body(api, make_token, enrolled, client):
+    """`curl -X POST …/reset` sends none: the reason is then empty."""
+    response = client.post(
+        f"/api/two-factor/v1/users/{enrolled.user.pk}/reset",
+        "",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {make_token('reset')}"},
+    )
+    assert response.status_code == 200, response.content
+    assert AuditEvent.objects.get(action=Action.ENROLLMENT_RESET).detail["reason"] == ""

@@ -191,11 +191,11 @@ class ResetOut(Schema):
     auth=RESET,
     summary="Reset enrollment",
 )
-def reset(request, pk: str, body: ResetIn):
+def reset(request, pk: str, body: ResetIn | None = None):
     """As Setup → Reset Enrollment: removes the authenticator, backup codes, passkeys and trusted
     browsers, ends the user's sessions, e-mails the notice; audited under the token's name."""
     user = _user(pk)
-    reason = body.reason.strip()
+    reason = body.reason.strip() if body else ""
     if len(reason) > 500 or not reason.isprintable():
         raise _bad("the reason must be printable text of at most 500 characters")
     try:

@@ -12,7 +12,9 @@ from portal2fa.api.models import DeliveryStatus, WebhookMessage
 from portal2fa.twofactor.services.enrollment import enrollment_reset
 
 from . import test_a11y as a11y
-from .test_a11y import people  # noqa: F401  (the fixture: an enrolled administrator and users)
+
+
+people = a11y.people  # the fixture: an enrolled administrator and users of every state
 
 
 @pytest.fixture

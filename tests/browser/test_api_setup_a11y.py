@@ -13,7 +13,6 @@ from portal2fa.twofactor.services.enrollment import enrollment_reset
 
 from . import test_a11y as a11y
 
-
 people = a11y.people  # the fixture: an enrolled administrator and users of every state
 
 

@@ -6,12 +6,13 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from openapi_spec_validator import validate
 
-from portal2fa.api.models import ApiToken
+from portal2fa.api.models import ApiCallWindow, ApiToken
 from portal2fa.api.services.tokens import token_revoke
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.models import Authenticator, CodeGuessBudget, TwoFactorSettings
@@ -111,10 +112,13 @@ def test_every_call_is_audited_with_the_tokens_name(api, make_token, db):
     caller.get("overview")
     caller.get("settings")
     calls = AuditEvent.objects.filter(action=Action.API_CALL).order_by("id")
-    assert [(e.actor_token, e.detail["path"], e.detail["status"]) for e in calls] == [
-        ("dashboard", "/api/two-factor/v1/overview", 200),
-        ("dashboard", "/api/two-factor/v1/settings", 200),
+    assert [(e.actor_token, e.detail) for e in calls] == [
+        ("dashboard", {"method": "GET", "path": "/api/two-factor/v1/overview"}),
+        ("dashboard", {"method": "GET", "path": "/api/two-factor/v1/settings"}),
     ]
+    # a refused call is audited too
+    assert caller.post(f"users/{calls[0].pk}/reset").status_code == 403
+    assert AuditEvent.objects.filter(action=Action.API_CALL).count() == 3
     # the name ends with the call: a later event outside the API names no token
     from portal2fa.audit.services import record
 
@@ -224,10 +228,15 @@ def test_the_audit_log_filters_and_pages(api, make_token, enrolled):
 def test_calls_are_throttled_per_token_in_the_database(api, make_token, settings, db):
     settings.PORTAL2FA_API_CALLS_PER_MINUTE = 3
     busy, other = api(make_token("read", name="busy")), api(make_token("read", name="other"))
-    assert [busy.get("settings").status_code for _ in range(3)] == [200, 200, 200]
-    refused = busy.get("settings")
-    assert problem(refused, 429) and refused["Retry-After"] == "60"
-    assert other.get("settings").status_code == 200
+    start = timezone.now().replace(second=10, microsecond=0)
+    with time_machine.travel(start, tick=False) as clock:
+        assert [busy.get("settings").status_code for _ in range(3)] == [200, 200, 200]
+        refused = busy.get("settings")
+        assert problem(refused, 429) and refused["Retry-After"] == "51"  # the minute's end
+        assert other.get("settings").status_code == 200
+        clock.shift(timedelta(seconds=50))  # the next minute
+        assert busy.get("settings").status_code == 200
+    assert ApiCallWindow.objects.filter(token__name="busy").count() == 1  # older minutes go
 
 
 def test_the_openapi_document_is_valid_openapi_3_1(api, make_token, client, db):

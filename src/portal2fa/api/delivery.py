@@ -3,6 +3,7 @@
 redirect), over a connection kept per endpoint for the rest of the run."""
 
 import ssl
+import time
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -13,15 +14,28 @@ from ..twofactor import keys
 from .addresses import AddressRefused, resolve
 from .conf import setting
 
+RECHECK_SECONDS = 60  # how long a URL's checked address is reused before resolving it again
+
 
 class Sender:
-    """Connections for one `deliver` run: one pool per (endpoint, address)."""
+    """Connections for one `deliver` run: one pool per (endpoint, address). A URL is resolved and
+    checked at most once a minute (not per message: the request goes to the address checked
+    anyway, so a DNS answer changed in between cannot redirect it)."""
 
     def __init__(self):
         self._pools: dict[tuple, urllib3.HTTPConnectionPool] = {}
+        self._checked: dict[str, tuple[float, tuple]] = {}
+
+    def _resolve(self, url: str) -> tuple:
+        now = time.monotonic()
+        kept = self._checked.get(url)
+        if kept is None or now - kept[0] > RECHECK_SECONDS:
+            kept = (now, resolve(url))
+            self._checked[url] = kept
+        return kept[1]
 
     def _pool(self, url: str):
-        scheme, host, port, address = resolve(url)
+        scheme, host, port, address = self._resolve(url)
         key = (scheme, host, port, address)
         if key not in self._pools:
             timeout = urllib3.Timeout(total=setting("PORTAL2FA_WEBHOOK_TIMEOUT_SECONDS"))

@@ -117,3 +117,17 @@ class MetricCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "shard"], name="metric_counter_shard")
         ]
+
+
+class ApiCallWindow(models.Model):
+    """Calls of one token in one clock minute: the API's rate limit, one atomic upsert per call
+    in the database (so every worker and node counts into the same row)."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    minute = models.DateTimeField()
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "minute"], name="api_call_window_minute")
+        ]

@@ -1,21 +1,21 @@
 """Bearer tokens only: no session cookie is read, so a browser's cookies give no access and there
-is no CSRF surface. Each call is throttled per token (in the database, so every worker counts)
-and runs under the token's name (the audit events it causes name it)."""
+is no CSRF surface. Each call is counted per token for the rate limit and audited, in the
+database (every worker counts), and runs under the token's name (the audit events it causes name
+it)."""
 
-from datetime import timedelta
-
+from django.db import transaction
 from django.utils import timezone
 from ninja.security import HttpBearer
 
 from ...audit.context import set_token
-from ...twofactor import keys
-from ...twofactor.services.throttle import throttle_reserve
+from ...audit.models import Action
+from ...audit.services import record
+from ...twofactor.web.http import client_address
 from ..conf import setting
 from ..models import Scope
+from ..services.rate import call_count, seconds_left
 from ..services.tokens import token_authenticate
 from .problems import ApiProblem
-
-WINDOW = timedelta(minutes=1)
 
 
 class BearerToken(HttpBearer):
@@ -35,23 +35,26 @@ class BearerToken(HttpBearer):
         found = token_authenticate(token, at=at)
         if found is None:
             return None
+        request.api_token = found
+        set_token(found.name)
         limit = setting("PORTAL2FA_API_CALLS_PER_MINUTE")
-        if (
-            throttle_reserve(
-                limits=[(keys.throttle_key("api-token", str(found.pk)), limit)],
-                window=WINDOW,
+        # The call is counted and audited (refused or not) in one transaction: one commit.
+        with transaction.atomic():
+            calls = call_count(token_id=found.pk, at=at)
+            record(
+                Action.API_CALL,
+                client_address=client_address(request),
                 at=at,
+                method=request.method,
+                path=request.path,
             )
-            is None
-        ):
+        if calls > limit:
             raise ApiProblem(
                 429,
                 "throttled",
-                f"This token made {limit} calls in the last minute: wait and try again.",
-                headers={"Retry-After": "60"},
+                f"This token made {limit} calls this minute: wait and try again.",
+                headers={"Retry-After": str(seconds_left(at))},
             )
-        request.api_token = found
-        set_token(found.name)
         if self.scope not in found.scopes:
             raise ApiProblem(
                 403,

@@ -16,6 +16,7 @@ import argparse
 import atexit
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -53,7 +54,7 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from portal2fa.accounts.models import SecurityRole  # noqa: E402
-from portal2fa.api.models import WebhookMessage  # noqa: E402
+from portal2fa.api.models import WebhookEndpoint  # noqa: E402
 from portal2fa.api.selectors import filtered_users, user_page  # noqa: E402
 from portal2fa.api.services.tokens import token_create  # noqa: E402
 from portal2fa.api.services.webhooks import endpoint_create  # noqa: E402
@@ -248,7 +249,7 @@ line("GET /metrics (target < 20 ms)", metrics, median_ms(metrics_floor))
 
 print(f"Webhooks: {args.events:,} events, two `portal2fa deliver` processes, a local receiver")
 receiver = Receiver()
-WebhookMessage.objects.all().delete()
+WebhookEndpoint.objects.all().delete()  # and their messages: a scratch database
 endpoint_create(
     actor=None,
     name=name,
@@ -301,7 +302,11 @@ for t in threads:
 for t in threads:
     t.join()
 floor_seconds = time.perf_counter() - floor_started
-rate, floor_rate = args.events / seconds, args.events / floor_seconds
+working = max(float(re.search(r"([\d.]+) s\.$", out).group(1)) for out in outputs)
+print(
+    f"  {seconds:.1f} s from starting the two processes, {working:.1f} s delivering (without Django's start)"
+)
+rate, floor_rate = args.events / working, args.events / floor_seconds
 print(
     f"  {'delivered (target >= 500 events/s)':<44} {rate:9.0f} /s   floor {floor_rate:9.0f} /s   ratio {floor_rate / rate:5.2f}x slower"
 )

@@ -229,7 +229,7 @@ def deliver_outbox(args) -> int:
 
     if args.interval <= 0 or args.interval > 3600:
         raise CommandError("--interval must be between 0 and 3600 seconds")
-    sender, total = Sender(), Outcome()
+    sender, total, started = Sender(), Outcome(), time.monotonic()
     try:
         while True:
             outcome = deliver_batch(sender, now=timezone.now)
@@ -248,6 +248,7 @@ def deliver_outbox(args) -> int:
         print(f"failed: {error}", file=sys.stderr)
     print(
         f"Delivered {total.delivered}; {total.retrying} to retry later; "
-        f"{total.failed} failed for good (see 'portal2fa webhook failed')."
+        f"{total.failed} failed for good (see 'portal2fa webhook failed'). "
+        f"{time.monotonic() - started:.2f} s."
     )
     return 0

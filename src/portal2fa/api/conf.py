@@ -13,6 +13,8 @@ DEFAULTS = {
     "PORTAL2FA_WEBHOOK_RETRY_SECONDS": 30,
     "PORTAL2FA_WEBHOOK_TIMEOUT_SECONDS": 10,
     "PORTAL2FA_WEBHOOK_BATCH": 100,
+    # Requests a `deliver` worker has in flight at once (threads sharing its connections).
+    "PORTAL2FA_WEBHOOK_CONCURRENCY": 8,
     "PORTAL2FA_WEBHOOK_LEASE_SECONDS": 300,
     # Webhook URLs resolving to private, loopback, link-local or reserved addresses are refused
     # (a webhook must not become a way into the internal network); True allows them.

@@ -3,7 +3,9 @@
 redirect), over a connection kept per endpoint for the rest of the run."""
 
 import ssl
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -18,13 +20,21 @@ RECHECK_SECONDS = 60  # how long a URL's checked address is reused before resolv
 
 
 class Sender:
-    """Connections for one `deliver` run: one pool per (endpoint, address). A URL is resolved and
-    checked at most once a minute (not per message: the request goes to the address checked
-    anyway, so a DNS answer changed in between cannot redirect it)."""
+    """Connections for one `deliver` run: one pool per (endpoint, address), used by
+    PORTAL2FA_WEBHOOK_CONCURRENCY threads at once (a batch's requests wait on the network, not on
+    each other). A URL is resolved and checked at most once a minute (not per message: the request
+    goes to the address checked anyway, so a DNS answer changed in between cannot redirect it)."""
 
     def __init__(self):
         self._pools: dict[tuple, urllib3.HTTPConnectionPool] = {}
         self._checked: dict[str, tuple[float, tuple]] = {}
+        self._lock = threading.Lock()
+        self.concurrency = max(1, int(setting("PORTAL2FA_WEBHOOK_CONCURRENCY")))
+        self._threads = ThreadPoolExecutor(self.concurrency, thread_name_prefix="portal2fa-deliver")
+
+    def send_all(self, requests: list[dict]) -> list[tuple]:
+        """send(**request) for each, several at once; the answers in the same order."""
+        return list(self._threads.map(lambda request: self.send(**request), requests))
 
     def _resolve(self, url: str) -> tuple:
         now = time.monotonic()
@@ -35,6 +45,10 @@ class Sender:
         return kept[1]
 
     def _pool(self, url: str):
+        with self._lock:
+            return self._pool_locked(url)
+
+    def _pool_locked(self, url: str):
         scheme, host, port, address = self._resolve(url)
         key = (scheme, host, port, address)
         if key not in self._pools:
@@ -45,13 +59,14 @@ class Sender:
                     port,
                     timeout=timeout,
                     retries=False,
+                    maxsize=self.concurrency,
                     server_hostname=host,
                     assert_hostname=host,
                     ssl_context=ssl.create_default_context(),
                 )
             else:
                 self._pools[key] = urllib3.HTTPConnectionPool(
-                    address, port, timeout=timeout, retries=False
+                    address, port, timeout=timeout, retries=False, maxsize=self.concurrency
                 )
         default_port = 443 if scheme == "https" else 80
         return self._pools[key], host if port == default_port else f"{host}:{port}"
@@ -85,6 +100,7 @@ class Sender:
         return response.status, ""
 
     def close(self):
+        self._threads.shutdown()
         for pool in self._pools.values():
             pool.close()
 

@@ -221,17 +221,19 @@ def deliver_batch(sender: Sender, *, now) -> Outcome | None:
     if not rows:
         return None
     secrets_of: dict[int, str] = {}
-    answers = []
     for row in rows:
         if row.endpoint_id not in secrets_of:
             secrets_of[row.endpoint_id] = endpoint_secret(row.endpoint)
-        answers.append(
-            sender.send(
-                url=row.endpoint.url,
-                secret=secrets_of[row.endpoint_id],
-                message_id=row.message_id,
-                payload=row.payload,
-                at=now(),
-            )
-        )
+    answers = sender.send_all(
+        [
+            {
+                "url": row.endpoint.url,
+                "secret": secrets_of[row.endpoint_id],
+                "message_id": row.message_id,
+                "payload": row.payload,
+                "at": now(),
+            }
+            for row in rows
+        ]
+    )
     return _finish(rows, answers, at=now())

@@ -74,3 +74,15 @@ def test_library_migrations_never_depend_on_the_demos_apps(app):
     for path in sorted((PACKAGE / app / "migrations").glob("0*.py")):
         source = path.read_text(encoding="utf-8")
         assert '"accounts"' not in source and "'accounts'" not in source, path.name
+
+
+@pytest.mark.parametrize("app", ["twofactor", "audit"])
+def test_the_library_never_imports_the_optional_api_app(app):
+    """The API app sits above the library: a host without portal2fa[api] must not need it (its
+    commands reach the library's CLI through an entry point, not an import)."""
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sources(app)
+        if any(name.startswith("portal2fa.api") for name in imports_of(path))
+    ]
+    assert offenders == []

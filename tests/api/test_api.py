@@ -267,9 +267,7 @@ def test_a_reset_needs_no_body(api, make_token, enrolled, client):
     assert AuditEvent.objects.get(action=Action.ENROLLMENT_RESET).detail["reason"] == ""
 
 
-def test_an_api_reset_ends_the_users_sessions_as_the_page_does(
-    api, make_token, enrolled, settings
-):
+def test_an_api_reset_ends_the_users_sessions_as_the_page_does(api, make_token, enrolled, settings):
     from tests.views.test_sessions_follow_changes import _browser, is_signed_in
 
     settings.PORTAL2FA_SESSION_CHECK_SECONDS = 0  # the session notices at its next request

@@ -253,6 +253,9 @@ def test_the_openapi_document_is_valid_openapi_3_1(api, make_token, client, db):
     ):
         assert path in paths
     assert document["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
+    reset = paths["/api/two-factor/v1/users/{pk}/reset"]["post"]
+    assert list(reset["responses"]["403"]["content"]) == ["application/problem+json"]
+    assert list(reset["responses"]["200"]["content"]) == ["application/json"]
 
 
 def test_a_reset_needs_no_body(api, make_token, enrolled, client):

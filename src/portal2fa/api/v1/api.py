@@ -8,11 +8,24 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .auth import READ
 from .endpoints import router
-from .problems import ApiProblem, problem_response
+from .problems import CONTENT_TYPE, ApiProblem, problem_response
 
 log = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class ProblemsApi(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Error responses documented as what they are: application/problem+json."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if str(status).startswith(("4", "5")) and "content" in response:
+                        response["content"] = {CONTENT_TYPE: response["content"].popitem()[1]}
+        return schema
+
+
+api = ProblemsApi(
     title="Portal 2FA admin API",
     version="1",
     description=(

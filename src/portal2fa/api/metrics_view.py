@@ -4,11 +4,12 @@ Why database-derived rather than prometheus-client's multiprocess mode: the even
 web workers, the CLI and the `deliver` workers, on one node or several; counters kept in the
 database (services/metrics.py, written in the transaction of the event) give every scrape of any
 worker of any node the same exact totals, survive restarts, and need no shared directory or
-gunicorn hooks. A scrape is a few small queries (counter rows, not users): O(1) in the number of
-users. prometheus-client formats the text (a collector of our own, on a registry of our own)."""
+gunicorn hooks. A scrape is one query over counter rows (not users), plus the token's: O(1) in
+the number of users. prometheus-client formats the text (a collector of our own, on a registry of our own)."""
 
 import ipaddress
 
+from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -21,12 +22,13 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from ..twofactor.models import OverviewCounter, TwoFactorSettings
 from ..twofactor.policy import get_settings
 from ..twofactor.selectors.overview import Overview
 from ..twofactor.web.http import client_address
 from .conf import setting
-from .models import DeliveryStatus, Scope, WebhookMessage
-from .services.metrics import DURATION_BUCKETS, totals
+from .models import DeliveryStatus, MetricCounter, Scope, WebhookMessage
+from .services.metrics import DURATION_BUCKETS
 from .services.tokens import token_authenticate
 
 
@@ -35,10 +37,44 @@ def _labels(name: str) -> tuple[str, dict]:
     return metric, dict(pair.split("=", 1) for pair in pairs)
 
 
+def _read() -> tuple[dict, dict, int, int]:
+    """Everything a scrape needs in one statement: (metric counters, Overview counters, pending
+    webhook messages, the low-codes threshold): the sums services.metrics and counters.totals()
+    read, the outbox's partial index and the policy row, joined by UNION ALL so a scrape waits
+    for the database once."""
+    qn = connection.ops.quote_name
+
+    def table(model) -> str:
+        return qn(model._meta.db_table)
+
+    name, value = qn("name"), qn("value")
+    # Only quoted identifiers are formatted in; values go as parameters.
+    sql = (
+        f"SELECT 0, {name}, SUM({value}) FROM {table(MetricCounter)} GROUP BY {name} "  # noqa: S608
+        f"UNION ALL SELECT 1, {name}, SUM({value}) FROM {table(OverviewCounter)} GROUP BY {name} "
+        f"UNION ALL SELECT 2, '', COUNT(*) FROM {table(WebhookMessage)} WHERE {qn('status')} = %s "
+        f"UNION ALL SELECT 3, '', {qn('low_codes_threshold')} FROM {table(TwoFactorSettings)} "
+        f"WHERE {qn('id')} = 1"
+    )
+    found: list[dict] = [{}, {}, {}, {}]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [DeliveryStatus.PENDING])
+        for part, key, total in cursor.fetchall():
+            found[part][key] = int(total or 0)
+    threshold = found[3][""] if found[3] else get_settings().low_codes_threshold
+    return found[0], found[1], found[2].get("", 0), threshold
+
+
 class DatabaseCollector:
     def collect(self):
+        metric_totals, overview_totals, pending, threshold = _read()
+        self.overview = Overview(
+            TwoFactorSettings(low_codes_threshold=threshold), now=timezone.now()
+        )
+        self.overview.__dict__["totals"] = overview_totals  # read above: no second query
+        self.pending = pending
         kept: dict[str, list[tuple[dict, int]]] = {}
-        for name, value in totals().items():
+        for name, value in metric_totals.items():
             metric, labels = _labels(name)
             kept.setdefault(metric, []).append((labels, value))
         counters = [
@@ -78,7 +114,7 @@ class DatabaseCollector:
         )
 
     def _gauges(self):
-        overview = Overview(get_settings(), now=timezone.now())
+        overview = self.overview
         counts = overview.counts
         users = GaugeMetricFamily(
             "portal2fa_users", "Active users by 2FA state (the Overview's counts)", labels=["state"]
@@ -107,7 +143,7 @@ class DatabaseCollector:
         yield GaugeMetricFamily(
             "portal2fa_webhook_pending",
             "Webhook messages waiting to be delivered",
-            value=WebhookMessage.objects.filter(status=DeliveryStatus.PENDING).count(),
+            value=self.pending,
         )
 
 

@@ -77,10 +77,3 @@ def observe_verify_duration(seconds: float) -> None:
     deltas["verify_seconds_count"] = 1
     deltas["verify_seconds_sum_us"] = round(seconds * 1_000_000)
     add(deltas)
-
-
-def totals() -> dict[str, int]:
-    from django.db.models import Sum
-
-    rows = MetricCounter.objects.values("name").annotate(total=Sum("value")).order_by()
-    return {row["name"]: row["total"] for row in rows}

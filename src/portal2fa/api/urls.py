@@ -5,6 +5,7 @@ import contextvars
 from functools import wraps
 
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
 from . import health, metrics_view, setup_views
 from .v1.api import api
@@ -24,10 +25,20 @@ def _own_context(view):
 
 
 def _api_patterns():
+    """django-ninja's patterns, each in its own context; one per path (ninja adds a pattern per
+    operation, but the first one's view serves every method of its path); the OpenAPI document
+    and ninja's root (kept for its reverse(), a 404) answer GET (and HEAD) only."""
     patterns, _, _ = api.urls
+    kept, seen = [], set()
     for pattern in patterns:
-        pattern.callback = _own_context(pattern.callback)
-    return patterns, "v1"
+        if str(pattern.pattern) in seen:
+            continue
+        seen.add(str(pattern.pattern))
+        read_only = pattern.name in ("openapi-json", "api-root")
+        view = require_safe(pattern.callback) if read_only else pattern.callback
+        pattern.callback = _own_context(view)
+        kept.append(pattern)
+    return kept, "v1"
 
 
 app_name = "portal2fa_api"

@@ -261,7 +261,9 @@ class Changed(Schema):
     settings: dict
 
 
-@router.get("/settings", response={200: dict, **PROBLEMS}, summary="The 2FA settings")
+@router.get(
+    "/settings", response={200: dict, **PROBLEMS}, summary="The 2FA settings", url_name="settings"
+)
 def settings_read(request):
     return _settings_values()
 
@@ -286,7 +288,11 @@ class SettingsIn(Schema):
 
 
 @router.patch(
-    "/settings", response={200: Changed, **PROBLEMS}, auth=SETTINGS, summary="Change settings"
+    "/settings",
+    response={200: Changed, **PROBLEMS},
+    auth=SETTINGS,
+    url_name="settings",
+    summary="Change settings",
 )
 def settings_change(request, body: SettingsIn):
     """Any of the settings' fields; validated as a whole (nothing saved when one is wrong) and

@@ -5,13 +5,19 @@ from django.db import models
 from django.db.models.functions import Upper
 
 from ..twofactor.canonical import canonical_identifier
-from ..twofactor.models import MANAGE_PERMISSION, EnrollmentState, RoleType, default_role_methods
+from ..twofactor.models import (
+    MANAGE_PERMISSION,
+    EnrollmentState,
+    RoleDeadlineFields,
+    RoleType,
+    default_role_methods,
+)
 
 ADMINISTRATOR_ROLE = "Administrator"
 __all__ = ["ADMINISTRATOR_ROLE", "RoleType", "SecurityRole", "User"]
 
 
-class SecurityRole(models.Model):
+class SecurityRole(RoleDeadlineFields):
     name = models.CharField(max_length=100, unique=True)
     type = models.CharField(max_length=20, choices=RoleType.choices)
     requires_2fa = models.BooleanField(

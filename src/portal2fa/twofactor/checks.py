@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch
 from django.utils.module_loading import import_string
 
 from . import crypto
-from .conf import setting
+from .conf import ACCESS_PASS_MINUTES_MAX, ACCESS_PASS_MINUTES_MIN, setting
 
 MIDDLEWARE = "portal2fa.twofactor.middleware.TwoFactorMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -148,5 +148,21 @@ def sessions_saved_when_changed(app_configs, **kwargs):
             "codes no longer shown).",
             hint="Leave it False (Django's default).",
             id="portal2fa.W001",
+        )
+    ]
+
+
+@register()
+def access_pass_lifetime(app_configs, **kwargs):
+    """A pass usable for days would be a password of its own: the lifetime stays within bounds."""
+    value = setting("PORTAL2FA_ACCESS_PASS_MINUTES")
+    low, high = ACCESS_PASS_MINUTES_MIN, ACCESS_PASS_MINUTES_MAX
+    if _whole(value) and low <= value <= high:
+        return []
+    return [
+        Error(
+            f"PORTAL2FA_ACCESS_PASS_MINUTES must be a whole number from {low} to {high}, "
+            f"got {value!r}.",
+            id="portal2fa.E040",
         )
     ]

@@ -68,7 +68,12 @@ DEFAULTS = {
     # shipped providers only print (console) or keep messages in memory (tests): a real one is
     # the host's (an SMS gateway's API) and is named here.
     "PORTAL2FA_SMS_PROVIDER": "portal2fa.twofactor.sms.ConsoleSmsProvider",
+    # Temporary Access Pass: how long a pass an administrator issues stays usable unless they
+    # choose otherwise (minutes, ACCESS_PASS_MINUTES_MIN to ACCESS_PASS_MINUTES_MAX).
+    "PORTAL2FA_ACCESS_PASS_MINUTES": 60,
 }
+
+ACCESS_PASS_MINUTES_MIN, ACCESS_PASS_MINUTES_MAX = 10, 8 * 60
 
 
 def setting(name: str):

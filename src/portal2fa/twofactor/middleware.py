@@ -42,6 +42,7 @@ HELD_VIEWS = {
     "twofactor:signin-verify-sms",
     "twofactor:signin-enroll-passkey-options",
     "twofactor:signin-enroll-passkey",
+    "twofactor:signin-pass",
     "twofactor:signout",
     "logout",
     "admin:login",

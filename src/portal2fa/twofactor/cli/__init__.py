@@ -18,13 +18,14 @@ USER_ERROR = 2
 
 def build_parser(prog: str, *, extend=None) -> argparse.ArgumentParser:
     """The parser of every library command; `extend(commands, subparsers)` adds a host's own."""
-    from . import admin, keys, policy, roles
+    from . import access_passes, admin, deadlines, keys, policy, roles
 
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subparsers = {}
-    for module in (keys, roles, policy, admin):
+    for module in (keys, roles, policy, admin, access_passes):
         subparsers.update(module.register(commands) or {})
+    deadlines.extend(commands, subparsers)
     # Optional apps above the library (portal2fa.api) add theirs: an entry point of the group
     # "portal2fa.cli" names a register(commands) function.
     for entry_point in sorted(entry_points(group="portal2fa.cli"), key=lambda e: e.name):

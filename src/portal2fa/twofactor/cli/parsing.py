@@ -52,4 +52,5 @@ SETTINGS_KEYS = {
     "sms-codes": ("sms_codes_allowed", parse_bool),
     "enforcement": ("enforcement", parse_enforcement),
     "trust-days": ("trust_days", parse_int),
+    "reset-needs-access-pass": ("reset_needs_access_pass", parse_bool),
 }

@@ -86,6 +86,7 @@ class DatabaseCollector:
             ("lockouts", "Second-factor lockouts (per sign-in and per account)", []),
             ("enrollments", "Enrollments completed, by method", ["method"]),
             ("resets", "Enrollment resets by administrators", []),
+            ("access_passes", "Temporary Access Passes by outcome", ["outcome"]),
             ("webhook_deliveries", "Webhook delivery attempts by result", ["result"]),
             ("events", "Audited security events by type", ["event"]),
         ]

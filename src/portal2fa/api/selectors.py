@@ -1,9 +1,11 @@
-"""The API's user list: filtered by 2FA state, role and method, in primary-key order, a page at a
-time after a cursor (keyset: page N costs what page 1 does)."""
+"""The API's user list: filtered by 2FA state, role, method and overdue, in primary-key order, a
+page at a time after a cursor (keyset: page N costs what page 1 does)."""
 
 import base64
+from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from ..twofactor.adapter import get_adapter
 from ..twofactor.models import EnrollmentState
@@ -37,7 +39,9 @@ def find_role(name_or_id: str):
     raise BadFilter(f"no Security Role named {name_or_id!r}")
 
 
-def filtered_users(*, state="", role="", method="", search="") -> QuerySet:
+def filtered_users(
+    *, state="", role="", method="", overdue=False, search="", at: datetime | None = None
+) -> QuerySet:
     adapter = get_adapter()
     users = adapter.search_users(search.strip()) if search.strip() else adapter.users()
     if state:
@@ -60,6 +64,10 @@ def filtered_users(*, state="", role="", method="", search="") -> QuerySet:
             enrolled.exclude(authenticator__encrypted_secret="")
             if method == "totp"
             else enrolled.filter(authenticator__passkeys__gt=0)
+        )
+    if overdue:  # past their due date and not enrolled
+        users = users.filter(portal2fa_deadline__due_at__lt=at or timezone.now()).exclude(
+            authenticator__confirmed_at__isnull=False
         )
     return users
 

@@ -12,7 +12,13 @@ from ..models import MetricCounter
 
 SHARDS = 8
 # Verification methods as labels: a fixed set, so a label never carries anything else.
-METHODS = ("totp", "backup", "email", "sms", "passkey", "trusted_browser")
+METHODS = ("totp", "backup", "email", "sms", "passkey", "access_pass", "trusted_browser")
+PASS_OUTCOMES = {
+    Action.ACCESS_PASS_ISSUED: "issued",
+    Action.ACCESS_PASS_USED: "used",
+    Action.ACCESS_PASS_EXPIRED: "expired",
+    Action.ACCESS_PASS_REVOKED: "revoked",
+}
 # The verify-duration histogram's upper bounds, in seconds (Prometheus "le").
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -44,6 +50,8 @@ def names_for(event) -> list[str]:
         names.append("enrollments|method=passkey")
     elif action == Action.ENROLLMENT_RESET:
         names.append("resets")
+    elif action in PASS_OUTCOMES:
+        names.append(f"access_passes|outcome={PASS_OUTCOMES[action]}")
     return names
 
 

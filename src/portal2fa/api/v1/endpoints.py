@@ -5,20 +5,28 @@ from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from ...audit.selectors import audit_events
 from ...twofactor.adapter import get_adapter
 from ...twofactor.policy import get_settings
+from ...twofactor.selectors.access_passes import live_pass
+from ...twofactor.selectors.deadlines import user_deadline
 from ...twofactor.selectors.overview import Overview
 from ...twofactor.selectors.user_detail import user_two_factor
+from ...twofactor.services.access_passes import (
+    AccessPassError,
+    access_pass_issue,
+    access_pass_revoke,
+)
 from ...twofactor.services.code_budget import NotLocked, code_lock_clear
+from ...twofactor.services.deadlines import DeadlineError, deadline_extend
 from ...twofactor.services.enrollment import EnrollmentError, enrollment_reset
 from ...twofactor.services.settings import EDITABLE_FIELDS, SettingsError, settings_update
 from ...twofactor.web.http import client_address
 from ..selectors import BadFilter, filtered_users, find_role, user_page
-from .auth import AUDIT, RESET, SETTINGS
+from .auth import AUDIT, PASSES, RESET, SETTINGS
 from .problems import PROBLEMS, ApiProblem, not_found
 
 router = Router()
@@ -72,6 +80,7 @@ class UserFilters(Schema):
     state: str = ""
     role: str = ""
     method: str = ""
+    overdue: bool = False
     search: str = ""
     cursor: str = ""
     limit: int = 100
@@ -80,12 +89,18 @@ class UserFilters(Schema):
 @router.get("/users", response={200: UserPage, **PROBLEMS}, summary="Users by 2FA state")
 def users(request, filters: Query[UserFilters]):
     """Filter by `state` (enrolled, pending, not_started), `role` (name or id), `method` (totp,
-    passkey) and `search`; pages in id order: pass `next_cursor` back as `cursor`."""
+    passkey), `overdue` (not enrolled after their due date) and `search`; pages in id order: pass
+    `next_cursor` back as `cursor`."""
     if not 1 <= filters.limit <= 1000:
         raise _bad("limit must be between 1 and 1000")
     try:
         found = filtered_users(
-            state=filters.state, role=filters.role, method=filters.method, search=filters.search
+            state=filters.state,
+            role=filters.role,
+            method=filters.method,
+            overdue=filters.overdue,
+            search=filters.search,
+            at=timezone.now(),
         )
         page, cursor = user_page(found, cursor=filters.cursor, limit=filters.limit)
     except BadFilter as error:
@@ -131,6 +146,10 @@ class UserDetailOut(Schema):
     clock_skew: str
     methods: list[str]
     trusted_browsers: int
+    due_at: datetime | None
+    days_overdue: int
+    snoozes: int
+    access_pass_expires_at: datetime | None
     events: list[EventOut]
 
 
@@ -142,8 +161,15 @@ def _actor(event) -> str:
 
 @router.get("/users/{pk}", response={200: UserDetailOut, **PROBLEMS}, summary="One user's 2FA")
 def user_detail(request, pk: str):
-    detail = user_two_factor(_user(pk).pk, now=timezone.now())
+    now = timezone.now()
+    detail = user_two_factor(_user(pk).pk, now=now)
+    deadline = user_deadline(detail.pk, now=now)
+    open_pass = live_pass(detail.pk, at=now)
     return {
+        "due_at": deadline.due_at,
+        "days_overdue": max(0, deadline.days_overdue) if deadline.due_at else 0,
+        "snoozes": deadline.snoozes,
+        "access_pass_expires_at": open_pass.expires_at if open_pass else None,
         "id": _pk(detail.pk),
         "name": detail.name,
         "email": detail.email,
@@ -234,6 +260,98 @@ def unlock(request, pk: str):
     except NotLocked as error:
         raise ApiProblem(409, "not-locked", str(error)) from None
     return {"detail": "Unlocked."}
+
+
+# ---- Temporary Access Passes and due dates ----
+class PassIn(Schema):
+    minutes: int | None = None  # the pass's lifetime; default PORTAL2FA_ACCESS_PASS_MINUTES
+
+
+class PassOut(Schema):
+    access_pass: str
+    expires_at: datetime
+
+
+@router.post(
+    "/users/{pk}/access-pass",
+    response={201: PassOut, **PROBLEMS},
+    auth=PASSES,
+    summary="Issue a Temporary Access Pass",
+)
+def pass_issue(request, pk: str, body: PassIn | None = None):
+    """As the Reset tab's Issue: a pass the user signs in with once to enroll again, shown in
+    this answer only (stored as a keyed hash); any open pass of theirs is revoked; the user is
+    e-mailed. With an `Idempotency-Key` header, a repeat of the same key issues nothing (409):
+    issue again without it, which revokes the pass a lost answer carried."""
+    user = _user(pk)
+    try:
+        issued = access_pass_issue(
+            actor=None,
+            user=user,
+            at=timezone.now(),
+            client_address=client_address(request),
+            minutes=body.minutes if body else None,
+            request_id=request.headers.get("Idempotency-Key", "")[:200],
+        )
+    except AccessPassError as error:
+        raise ApiProblem(422, "access-pass-refused", str(error)) from None
+    if issued is None:
+        raise ApiProblem(
+            409, "already-issued", "A pass was already issued for this Idempotency-Key."
+        )
+    return Status(201, {"access_pass": issued.display, "expires_at": issued.expires_at})
+
+
+@router.delete(
+    "/users/{pk}/access-pass",
+    response={200: Done, **PROBLEMS},
+    auth=PASSES,
+    summary="Revoke the Temporary Access Pass",
+)
+def pass_revoke(request, pk: str):
+    user = _user(pk)
+    try:
+        access_pass_revoke(
+            actor=None, user=user, at=timezone.now(), client_address=client_address(request)
+        )
+    except AccessPassError as error:
+        raise ApiProblem(409, "no-access-pass", str(error)) from None
+    return {"detail": "Revoked."}
+
+
+class ExtendIn(Schema):
+    reason: str
+    days: int | None = None
+    until: date | None = None
+
+
+class DueOut(Schema):
+    due_at: datetime
+
+
+@router.post(
+    "/users/{pk}/due-date",
+    response={200: DueOut, **PROBLEMS},
+    auth=RESET,
+    summary="Extend the enrollment due date",
+)
+def due_date_extend(request, pk: str, body: ExtendIn):
+    """As the per-user view's Extend: `days` more, or `until` a day (the end of it), with a
+    reason (audited); the snooze count starts again."""
+    user = _user(pk)
+    try:
+        row = deadline_extend(
+            actor=None,
+            user=user,
+            at=timezone.now(),
+            reason=body.reason,
+            days=body.days,
+            until=body.until,
+            client_address=client_address(request),
+        )
+    except DeadlineError as error:
+        raise ApiProblem(422, "due-date-refused", str(error)) from None
+    return {"due_at": row.due_at}
 
 
 # ---- Settings and roles ----

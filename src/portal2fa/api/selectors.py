@@ -4,6 +4,7 @@ page at a time after a cursor (keyset: page N costs what page 1 does)."""
 import base64
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ def decode_cursor(cursor: str):
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         return get_adapter().users().model._meta.pk.to_python(text)
-    except Exception:  # noqa: BLE001 - any junk is the same bad cursor
+    except (ValueError, UnicodeDecodeError, ValidationError, TypeError):
         raise BadFilter("the cursor is not one this API gave") from None
 
 

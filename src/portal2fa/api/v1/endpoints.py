@@ -1,9 +1,12 @@
-"""The endpoints. Each: check the token's scope, parse, call one selector or service (the same
-the pages and the CLI call), answer. Refusals are problem details (problems.py)."""
+"""The endpoints. Each names the scope it needs (`auth=`; read when it says none), parses, calls
+one selector or service (the same the pages and the CLI call) and answers. Refusals are problem
+details (problems.py)."""
 
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import DataError
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict
@@ -41,8 +44,8 @@ def _user(pk: str):
     try:
         value = model._meta.pk.to_python(pk)
         user = get_adapter().users().filter(pk=value).first()
-    except Exception:  # noqa: BLE001 - junk in the path is no user
-        user = None
+    except (ValidationError, ValueError, TypeError, OverflowError, DataError):
+        user = None  # junk in the path is no user
     if user is None:
         raise not_found("user")
     return user

@@ -79,6 +79,11 @@ QUERY_PARAMS = (
     "date_from",
     "date_to",
     "next",
+    "state",  # the 2FA user list's filter and keyset cursor
+    "role",
+    "overdue",
+    "after",
+    "overdue_page",
 )
 # Every form field a view reads (request.POST.get, or a form bound to request.POST).
 FORM_FIELDS = (
@@ -130,6 +135,9 @@ FORM_FIELDS = (
     "deadlines_shown",
     "days",
     "until",
+    "reminder_days",
+    "state",  # "Send a reminder now" to a filtered list
+    "overdue",
 )
 MULTI_VALUE_FIELDS = (
     "roles_requiring_2fa",

@@ -86,6 +86,13 @@ class User(AbstractBaseUser):
         constraints = [models.UniqueConstraint(Upper("email"), name="user_email_ci_unique")]
         indexes = [
             models.Index(fields=["is_active", "role"], name="user_active_role_idx"),
+            # The 2FA user list filtered by role walks a role's active users in id order (keyset
+            # pagination): no sort of the role's members at a million users.
+            models.Index(
+                fields=["role", "id"],
+                name="user_role_keyset_idx",
+                condition=models.Q(is_active=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -37,6 +37,7 @@ class Action(models.TextChoices):
     ACCESS_PASS_REVOKED = "2fa.access_pass_revoked", "Temporary Access Pass revoked"
     ENROLLMENT_SNOOZED = "2fa.enrollment_snoozed", "Enrollment postponed (Remind me later)"
     DEADLINE_EXTENDED = "2fa.deadline_extended", "Enrollment due date extended"
+    REMINDER_SENT = "2fa.reminder_sent", "Enrollment reminder sent"
     API_TOKEN_CREATED = "api.token_created", "API token created"
     API_TOKEN_REVOKED = "api.token_revoked", "API token revoked"
     API_CALL = "api.call", "API call"

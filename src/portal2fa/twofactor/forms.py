@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from . import reminders
 from .adapter import get_adapter
 from .backup_codes import strip_separators
 from .conf import setting
@@ -180,6 +181,19 @@ class RoleCard:
     unsaved: bool = False  # a refused form carried changes to this role
 
 
+class ReminderDaysField(forms.CharField):
+    """Days before the due date, written "7, 2, 1, 0" (reminders.parse_days)."""
+
+    def prepare_value(self, value):
+        return reminders.format_days(value) if isinstance(value, (list, tuple)) else value
+
+    def to_python(self, value):
+        try:
+            return reminders.parse_days(super().to_python(value) or "")
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
 class SettingsForm(forms.ModelForm):
     """The Settings tab. Range checks come from the model's validators; the service saves."""
 
@@ -199,6 +213,14 @@ class SettingsForm(forms.ModelForm):
         label="Always require the second factor",
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+
+    reminder_days = ReminderDaysField(
+        label="Reminder e-mails (days before the due date)",
+        required=False,
+        max_length=100,
+        help_text="Users who must enroll by a due date are e-mailed this many days before it "
+        "(0: on the day), e.g. 7, 2, 1, 0. Empty: no reminders.",
     )
 
     roles_allowing_email = RoleIdsField(
@@ -269,6 +291,13 @@ class SettingsForm(forms.ModelForm):
     def clean_trust_days(self):
         return self._kept_when_absent("trust_days")
 
+    def clean_reminder_days(self):
+        """A client that does not send the field (a script written before it) keeps the value;
+        sent empty, it turns the reminders off."""
+        if "reminder_days" not in self.data:
+            return self.instance.reminder_days
+        return self.cleaned_data["reminder_days"]
+
     def role_cards(self) -> list["RoleCard"]:
         """One card per Security Role with all of its controls (the Settings tab's roles)."""
         return [
@@ -304,7 +333,7 @@ class SettingsForm(forms.ModelForm):
         """ "Unsaved changes: …" for a refused form shown again; "" otherwise."""
         if not self.is_bound:
             return ""
-        kept_when_absent = {"enforcement", "trust_days"}
+        kept_when_absent = {"enforcement", "trust_days", "reminder_days"}
         site_wide = [
             name
             for name in self.changed_data

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from . import reminders
+
 MANAGE_PERMISSION = "twofactor.manage_two_factor"
 
 
@@ -65,6 +67,18 @@ class GroupRole(RoleDeadlineFields):
 
     def __str__(self) -> str:
         return f"{self.group.name} ({self.type})"
+
+
+def default_reminder_days() -> list[int]:
+    return list(reminders.DEFAULT_DAYS)
+
+
+def validate_reminder_days(value) -> None:
+    try:
+        if reminders.parse_days(value) != value:
+            raise ValueError("Give whole numbers of days, largest first, each once.")
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
 
 
 class EnrollmentState(models.TextChoices):
@@ -145,6 +159,14 @@ class TwoFactorSettings(models.Model):
         help_text="Without it, whoever knows the password next can set up their own "
         "authenticator. Issue the pass on the Reset Enrollment tab or the user's 2FA page.",
     )
+    reminder_days = models.JSONField(
+        "Reminder e-mails (days before the due date)",
+        default=default_reminder_days,
+        blank=True,
+        validators=[validate_reminder_days],
+        help_text="Users who must enroll by a due date are e-mailed this many days before it "
+        "(0: on the day), e.g. 7, 2, 1, 0. Empty: no reminders.",
+    )
 
     class Meta:
         verbose_name_plural = "two-factor settings"
@@ -200,6 +222,15 @@ class Authenticator(models.Model):
                 fields=["backup_codes_remaining", "-confirmed_at", "-id"],
                 name="auth_health_idx",
                 condition=_enrolled_active,
+            ),
+            # The user list filtered by state walks these in user order (keyset pagination).
+            models.Index(
+                fields=["user"], name="auth_enrolled_user_idx", condition=_enrolled_active
+            ),
+            models.Index(
+                fields=["user"],
+                name="auth_pending_user_idx",
+                condition=models.Q(confirmed_at__isnull=True, user_active=True),
             ),
         ]
 
@@ -355,8 +386,51 @@ class EnrollmentDeadline(models.Model):
                 fields=["extended_until"],
                 name="deadline_extended_idx",
                 condition=models.Q(extended_until__isnull=False),
+            ),
+            # The overdue lists walk (due date, user) in order and read no row they do not show
+            # (an index-only scan: the rows lie in user order, the dates at random).
+            models.Index(fields=["due_at", "user"], name="deadline_due_user_idx"),
+        ]
+
+
+class EnrollmentReminder(models.Model):
+    """One reminder e-mail to a user who must enroll: `days_before` their due date (an offset of
+    the Settings tab), or sent by an administrator ("Send a reminder now": days_before None).
+
+    The row is claimed (inserted; one per user, due date and offset, the unique constraint
+    deciding between parallel runs) and committed before the mail goes: a reminder is sent at most
+    once. A send that fails keeps its row with `failed` set and is not retried by later runs (an
+    administrator sees it on the user's 2FA view and may send one now)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal2fa_reminders"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)  # the due date it reminded of
+    days_before = models.PositiveSmallIntegerField(null=True, blank=True)  # None: by an admin
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed = models.BooleanField(default=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "due_at", "days_before"],
+                name="reminder_once_per_offset",
+                condition=models.Q(days_before__isnull=False),
             )
         ]
+        indexes = [models.Index(fields=["user", "-claimed_at"], name="reminder_user_idx")]
+
+    @property
+    def outcome(self) -> str:
+        return "failed" if self.failed else ("sent" if self.sent_at else "sending")
 
 
 class OverviewCounter(models.Model):

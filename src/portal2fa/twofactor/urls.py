@@ -10,6 +10,7 @@ from .views import (
     setup,
     signin,
     trusted,
+    user_list,
 )
 
 app_name = "twofactor"
@@ -80,6 +81,14 @@ urlpatterns = [
         "setup/two-factor/users/<int:pk>/extend",
         setup.extend_deadline,
         name="setup-user-extend",
+    ),
+    path("setup/two-factor/users/", user_list.user_list, name="setup-users"),
+    path("setup/two-factor/users.csv", user_list.user_list_csv, name="setup-users-csv"),
+    path("setup/two-factor/users/remind/", user_list.remind_list, name="setup-users-remind"),
+    path(
+        "setup/two-factor/users/<int:pk>/remind/",
+        user_list.remind_user,
+        name="setup-user-remind",
     ),
     path("setup/audit/", audit_log.log, name="audit-log"),
     path("setup/audit/export.csv", audit_log.export, name="audit-export"),

@@ -20,6 +20,7 @@ def register(commands) -> None:
 def settings_show(args) -> int:
     from ..adapter import get_adapter
     from ..policy import get_settings, issuer
+    from ..reminders import format_days
 
     policy = get_settings()
     values = {
@@ -36,6 +37,7 @@ def settings_show(args) -> int:
         "enforcement": policy.enforcement.replace("_", "-"),
         "trust-days": policy.trust_days,
         "reset-needs-access-pass": "true" if policy.reset_needs_access_pass else "false",
+        "reminder-days": format_days(policy.reminder_days) or "(none)",
     }
     if getattr(args, "json", False):
         import json

@@ -29,6 +29,7 @@ EDITABLE_FIELDS = (
     "enforcement",
     "trust_days",
     "reset_needs_access_pass",
+    "reminder_days",
 )
 
 

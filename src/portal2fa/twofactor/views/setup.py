@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import exports
-from ..adapter import get_adapter
+from ..adapter import Role, get_adapter
 from ..charts import columns, stacked_bar
 from ..conf import setting
 from ..deadlines import local_day
@@ -25,7 +25,9 @@ from ..methods import LABELS
 from ..policy import get_settings
 from ..selectors import users as user_rows
 from ..selectors.deadlines import user_deadline
+from ..selectors.overdue import DUE_SOON_DAYS, capped
 from ..selectors.overview import RECENT_DAYS, Overview
+from ..selectors.reminders import user_reminders
 from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 from ..selectors.user_detail import user_two_factor
 from ..services.code_budget import NotLocked, code_lock_clear
@@ -102,9 +104,14 @@ def _page(request, overview: Overview, name: str, param: str):
     page = paginator.get_page(request.GET.get(param))
     items = list(page.object_list)
     rows = overview.rows(name, items)
-    # The user's id beside each row (not in the CSV or JSON): names link to their 2FA view.
+    # The user's id beside each row (not in the CSV or JSON): names link to their 2FA view; a
+    # role's id: it links to the user list filtered to the role.
     page.object_list = [
-        {**row, "user_id": getattr(item, "user_id", None)}
+        {
+            **row,
+            "user_id": getattr(item, "user_id", None),
+            "role_id": item.id if isinstance(item, Role) else None,
+        }
         for item, row in zip(items, rows, strict=True)
     ]
     return page
@@ -144,6 +151,10 @@ def overview_tab(request):
         "recent": _page(request, overview, "recent", "recent_page"),
         "roles": _page(request, overview, "roles-without-2fa", "roles_page"),
         "code_locked": _locked_page(request, overview),
+        "overdue": _page(request, overview, "overdue-and-due-soon", "overdue_page"),
+        "overdue_counts": {k: capped(v) for k, v in overview.overdue_counts.items()},
+        "due_soon_days": DUE_SOON_DAYS,
+        "user_lists": overview.user_lists(),
         "trusted_signins": trusted_signins(now=overview.now),
         "trusted_signin_days": TRUSTED_SIGNIN_DAYS,
     }
@@ -223,6 +234,7 @@ def _user_context(detail, extend_form=None) -> dict:
         # the enrollment due date and its extension (setup/_user_deadline.html)
         "deadline": user_deadline(detail.pk, now=timezone.now()),
         "extend_form": extend_form or ExtendDeadlineForm(),
+        "reminders": user_reminders(detail.pk),  # the last one sent (setup/_user_reminders.html)
     }
 
 

@@ -155,9 +155,10 @@ def test_the_users_list_filters_by_state_and_role_and_pages_by_cursor(
     assert [r["email"] for r in reader.get("users", method="totp").json()["users"]] == [
         "e@example.com"
     ]
-    assert "state must be one of" in problem(reader.get("users", state="bogus"), 400)["detail"]
-    assert "no Security Role" in problem(reader.get("users", role="Nope"), 400)["detail"]
-    assert problem(reader.get("users", cursor="!!"), 400)
+    assert "The state is enrolled" in problem(reader.get("users", state="bogus"), 400)["detail"]
+    assert "No Security Role" in problem(reader.get("users", role="Nope"), 400)["detail"]
+    assert "The method is" in problem(reader.get("users", method="sms"), 400)["detail"]
+    assert "damaged" in problem(reader.get("users", cursor="!!"), 400)["detail"]
     assert problem(reader.get("users", limit="many"), 422)["errors"]
 
 

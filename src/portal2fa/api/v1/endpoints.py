@@ -18,6 +18,7 @@ from ...twofactor.selectors.access_passes import live_pass
 from ...twofactor.selectors.deadlines import user_deadline
 from ...twofactor.selectors.overview import Overview
 from ...twofactor.selectors.user_detail import user_two_factor
+from ...twofactor.selectors.user_list import FilterError, parse_filter, user_page
 from ...twofactor.services.access_passes import (
     AccessPassError,
     access_pass_issue,
@@ -28,7 +29,7 @@ from ...twofactor.services.deadlines import DeadlineError, deadline_extend
 from ...twofactor.services.enrollment import EnrollmentError, enrollment_reset
 from ...twofactor.services.settings import EDITABLE_FIELDS, SettingsError, settings_update
 from ...twofactor.web.http import client_address
-from ..selectors import BadFilter, filtered_users, find_role, user_page
+from ..selectors import UnknownRole, find_role
 from .auth import AUDIT, PASSES, RESET, SETTINGS
 from .problems import PROBLEMS, ApiProblem, not_found
 
@@ -69,12 +70,14 @@ class UserOut(Schema):
     id: int | str
     name: str
     email: str
+    roles: list[str]
     state: str
-    state_label: str
-    resettable: bool
+    pending_since: datetime | None
+    due_at: datetime | None
+    days_overdue: int | None
 
 
-class UserPage(Schema):
+class UserPageOut(Schema):
     users: list[UserOut]
     next_cursor: str | None
 
@@ -84,44 +87,29 @@ class UserFilters(Schema):
     role: str = ""
     method: str = ""
     overdue: bool = False
-    search: str = ""
     cursor: str = ""
     limit: int = 100
 
 
-@router.get("/users", response={200: UserPage, **PROBLEMS}, summary="Users by 2FA state")
+@router.get("/users", response={200: UserPageOut, **PROBLEMS}, summary="Users by 2FA state")
 def users(request, filters: Query[UserFilters]):
-    """Filter by `state` (enrolled, pending, not_started), `role` (name or id), `method` (totp,
-    passkey), `overdue` (not enrolled after their due date) and `search`; pages in id order: pass
-    `next_cursor` back as `cursor`."""
+    """Active users, as Setup's user list, its CSV and `portal2fa user list` show them: filtered
+    by `state` (enrolled, pending, not_started), `role` (name or id), `method` (totp, passkey:
+    enrolled and holding it) and `overdue` (past their due date and not enrolled); in id order
+    (overdue: by due date), a page of `limit` at a time: pass `next_cursor` back as `cursor`."""
     if not 1 <= filters.limit <= 1000:
         raise _bad("limit must be between 1 and 1000")
     try:
-        found = filtered_users(
-            state=filters.state,
-            role=filters.role,
-            method=filters.method,
-            overdue=filters.overdue,
-            search=filters.search,
-            at=timezone.now(),
+        role = find_role(filters.role).id if filters.role.strip() else ""
+        wanted = parse_filter(
+            state=filters.state, role=role, overdue=filters.overdue, method=filters.method
         )
-        page, cursor = user_page(found, cursor=filters.cursor, limit=filters.limit)
-    except BadFilter as error:
+        page = user_page(
+            wanted, now=timezone.now(), size=filters.limit, cursor=filters.cursor.strip()
+        )
+    except (FilterError, UnknownRole) as error:
         raise _bad(error) from None
-    return {
-        "users": [
-            {
-                "id": _pk(row.pk),
-                "name": row.name,
-                "email": row.email,
-                "state": row.state.value,
-                "state_label": row.state.label,
-                "resettable": row.resettable,
-            }
-            for row in page
-        ],
-        "next_cursor": cursor,
-    }
+    return {"users": [row.as_json() for row in page.users], "next_cursor": page.next_cursor}
 
 
 class EventOut(Schema):
@@ -460,7 +448,7 @@ def role_change(request, role: str, body: RoleIn):
     the second factor"; audited as a settings change."""
     try:
         found = find_role(role)
-    except BadFilter:
+    except UnknownRole:
         raise not_found("Security Role") from None
     rid = str(found.id)
     settings_update(

@@ -92,3 +92,20 @@ def test_passes_are_counted_in_the_metrics(api, make_token, enrolled, client):
         "/metrics", headers={"Authorization": f"Bearer {make_token('read')}"}
     ).content.decode()
     assert 'portal2fa_access_passes_total{outcome="issued"} 1.0' in text
+
+
+def test_the_reminders_of_a_run_are_counted(client, make_token, policy, make_user):
+    """A `portal2fa remind` run's reminders (not audited one by one: a signal per batch) add to
+    portal2fa_reminders_total."""
+    from portal2fa.twofactor.services.reminders import reminders_run
+
+    now = timezone.now()
+    for n in range(3):
+        EnrollmentDeadline.objects.create(
+            user=make_user(f"due{n}@example.com"),
+            starts_at=now - timedelta(days=30),
+            due_at=now + timedelta(hours=2),  # today: the day-0 reminder is owed
+        )
+    assert reminders_run(now=now).sent == 3
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {make_token('read')}"})
+    assert "portal2fa_reminders_total 3.0" in text.content.decode()

@@ -41,6 +41,7 @@ EVENT_TYPES = {
     Action.ACCESS_PASS_REVOKED: "access_pass.revoked",
     Action.ENROLLMENT_SNOOZED: "enrollment.snoozed",
     Action.DEADLINE_EXTENDED: "due_date.extended",
+    Action.REMINDER_SENT: "reminder.sent",
     Action.API_TOKEN_CREATED: "api_token.created",
     Action.API_TOKEN_REVOKED: "api_token.revoked",
     Action.API_CALL: "api.call",

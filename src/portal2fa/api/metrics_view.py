@@ -87,6 +87,7 @@ class DatabaseCollector:
             ("enrollments", "Enrollments completed, by method", ["method"]),
             ("resets", "Enrollment resets by administrators", []),
             ("access_passes", "Temporary Access Passes by outcome", ["outcome"]),
+            ("reminders", "Enrollment reminders e-mailed", []),
             ("webhook_deliveries", "Webhook delivery attempts by result", ["result"]),
             ("events", "Audited security events by type", ["event"]),
         ]

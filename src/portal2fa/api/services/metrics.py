@@ -50,6 +50,8 @@ def names_for(event) -> list[str]:
         names.append("enrollments|method=passkey")
     elif action == Action.ENROLLMENT_RESET:
         names.append("resets")
+    elif action == Action.REMINDER_SENT:
+        names.append("reminders")
     elif action in PASS_OUTCOMES:
         names.append(f"access_passes|outcome={PASS_OUTCOMES[action]}")
     return names
@@ -76,6 +78,11 @@ def add(deltas: dict[str, int]) -> None:
 
 def count_event(sender, event, **kwargs) -> None:
     add(Counter(names_for(event)))
+
+
+def count_reminders(sender, count, **kwargs) -> None:
+    """A `portal2fa remind` run's batch (its reminders are not audited one by one)."""
+    add({"reminders": count})
 
 
 def observe_verify_duration(seconds: float) -> None:

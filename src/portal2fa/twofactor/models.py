@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from . import reminders
+from .deadlines import DueRule
 
 MANAGE_PERMISSION = "twofactor.manage_two_factor"
 
@@ -46,6 +47,15 @@ class RoleDeadlineFields(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def deadline(self) -> DueRule:
+        return DueRule(
+            kind=self.due_rule,
+            by=self.due_date,
+            days=self.grace_days,
+            snooze_limit=self.snooze_limit,
+        )
 
 
 class GroupRole(RoleDeadlineFields):

@@ -50,6 +50,11 @@ def api(client):
     return Caller
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128  # two workers' 8 connections each may arrive at once
+    daemon_threads = True
+
+
 class Receiver:
     """A local webhook receiver on a real socket: keeps what it got (headers, body), answers
     `status` (a callable may decide per request); deduplicates nothing (the tests do)."""
@@ -61,6 +66,8 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the deliver workers' pools expect
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with receiver.lock:
@@ -74,7 +81,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/portal2fa"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

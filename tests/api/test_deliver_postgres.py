@@ -27,6 +27,7 @@ def drain():
 
 def test_two_workers_deliver_every_message_once(receiver, settings):
     settings.PORTAL2FA_WEBHOOK_BATCH = 20
+    settings.PORTAL2FA_WEBHOOK_RETRY_SECONDS = 0  # a refused connection is retried in the run
     endpoint_create(
         actor=None,
         name="siem",

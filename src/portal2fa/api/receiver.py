@@ -18,6 +18,8 @@ def serve(
     hook, seen, lock = Webhook(secret), set(), threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: `deliver` keeps its connections
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -44,7 +46,11 @@ def serve(
         def log_message(self, *args):
             pass
 
-    return ThreadingHTTPServer((host, port), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # several deliver workers' connections at once
+        daemon_threads = True
+
+    return Server((host, port), Handler)
 
 
 def main(argv=None) -> int:

@@ -4,7 +4,8 @@ Builds a wheel of this checkout, installs it into an empty virtualenv (dependenc
 package index), checks the wheel carries templates, static files and migrations, creates a fresh
 `django-admin startproject`, pastes the README's "Add Portal 2FA to your Django project" snippets
 into its settings.py and urls.py, migrates, and signs a user of a 2FA group in: the session must
-be held at enrollment, whose page renders with the library's templates.
+be held at enrollment, whose page renders with the library's templates. Then the optional API
+app: `pip install portal2fa[api]`, the README's API snippets, a token, the API and /readyz.
 Run by `make check-install` (CI). Exit status 0 when everything held; prints each step.
 """
 
@@ -18,6 +19,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SNIPPET = re.compile(r"<!-- snippet:([\w-]+) -->\s*```python\n(.*?)```", re.S)
+API_SNIPPET = re.compile(r"<!-- api-snippet:(\w+) -->\s*```python\n(.*?)```", re.S)
+
+API_SMOKE = """
+from django.test import Client
+client = Client(SERVER_NAME="localhost")
+ready = client.get("/readyz")
+assert ready.status_code == 200 and ready.json()["status"] == "ready", ready.content
+token = open("token.txt").read().strip()
+users = client.get("/api/two-factor/v1/users", HTTP_AUTHORIZATION=f"Bearer {token}")
+assert users.status_code == 200 and "users" in users.json(), users.content
+metrics = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {token}")
+assert metrics.status_code == 200 and b"portal2fa_users" in metrics.content
+print("the API answers a token; /readyz and /metrics answer")
+"""
 
 SMOKE = """
 from django.contrib.auth.models import Group, User
@@ -56,9 +71,9 @@ def run(*argv, cwd=None, env=None, fails_with=None) -> str:
     return result.stdout
 
 
-def snippets() -> dict[str, str]:
-    found = dict(SNIPPET.findall((ROOT / "README.md").read_text(encoding="utf-8")))
-    missing = {"settings", "urls", "no-login-page"} - set(found)
+def snippets(pattern=SNIPPET, required=("settings", "urls", "no-login-page")) -> dict[str, str]:
+    found = dict(pattern.findall((ROOT / "README.md").read_text(encoding="utf-8")))
+    missing = set(required) - set(found)
     if missing:
         sys.exit(f"FAILED: README.md has no snippet marked {sorted(missing)}")
     return found
@@ -125,7 +140,27 @@ def main() -> None:
             sys.exit(f"FAILED: portal2fa without [demo]:\n{demo_command.stderr}")
         step("a newcomer's login is held at the second factor")
         print(run(*manage, "shell", "-c", SMOKE, cwd=site, env=env), end="")
+        api_command(manage, site, env, python, wheel)
     step("install check passed")
+
+
+def api_command(manage, site, env, python, wheel) -> None:
+    """The optional API app: its commands name the extra until it is installed; then the README's
+    API snippets pasted, migrate, a token from the CLI, and the API, /readyz and /metrics answer."""
+    step("manage.py portal2fa token list without the API app: one line, exit 2")
+    run(*manage, "portal2fa", "token", "list", cwd=site, env=env, fails_with="portal2fa[api]")
+    step("pip install portal2fa[api]; the README's API snippets pasted; migrate; a token")
+    run(python, "-m", "pip", "install", "-q", f"{wheel}[api]")
+    pasted = snippets(API_SNIPPET, required=("settings", "urls"))
+    for name in ("settings", "urls"):
+        target = site / "newsite" / f"{name}.py"
+        target.write_text(target.read_text() + "\n" + pasted[name])
+    run(*manage, "migrate", "-v", "0", cwd=site, env=env)
+    token = run(
+        *manage, "portal2fa", "token", "create", "probe", "--scope", "read", cwd=site, env=env
+    )
+    (site / "token.txt").write_text(token)
+    print(run(*manage, "shell", "-c", API_SMOKE, cwd=site, env=env), end="")
 
 
 if __name__ == "__main__":

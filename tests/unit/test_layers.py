@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "portal2fa"
 DEMO = ("portal2fa.accounts", "portal2fa.config", "portal2fa.cli", "portal2fa.demo")
-PURE_CORE = ("totp.py", "backup_codes.py", "crypto.py", "access_pass.py")
+PURE_CORE = ("totp.py", "backup_codes.py", "crypto.py", "access_pass.py", "typed.py")
 
 
 def imports_of(path: Path) -> set[str]:
@@ -35,7 +35,7 @@ def sources(app: str) -> list[Path]:
     return sorted((PACKAGE / app).rglob("*.py"))
 
 
-@pytest.mark.parametrize("app", ["twofactor", "audit"])
+@pytest.mark.parametrize("app", ["twofactor", "audit", "api"])
 def test_the_library_never_imports_the_demo_portal(app):
     offenders = {
         str(path.relative_to(PACKAGE)): sorted(n for n in imports_of(path) if n.startswith(DEMO))
@@ -67,13 +67,25 @@ def test_the_checker_sees_a_relative_import_of_the_demo(tmp_path, monkeypatch):
     assert "portal2fa.accounts" in imports_of(fake)
 
 
-@pytest.mark.parametrize("app", ["twofactor", "audit"])
+@pytest.mark.parametrize("app", ["twofactor", "audit", "api"])
 def test_library_migrations_never_depend_on_the_demos_apps(app):
     """A host has no `accounts` app: the user model is a swappable dependency, never the demo's
     (makemigrations run in the demo writes ("accounts", …) for a ForeignKey to the user)."""
     for path in sorted((PACKAGE / app / "migrations").glob("0*.py")):
         source = path.read_text(encoding="utf-8")
         assert '"accounts"' not in source and "'accounts'" not in source, path.name
+
+
+@pytest.mark.parametrize("app", ["twofactor", "audit"])
+def test_the_library_never_imports_the_optional_api_app(app):
+    """The API app sits above the library: a host without portal2fa[api] must not need it (its
+    commands reach the library's CLI through an entry point, not an import)."""
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sources(app)
+        if any(name.startswith("portal2fa.api") for name in imports_of(path))
+    ]
+    assert offenders == []
 
 
 def private_names_borrowed(path: Path) -> list[str]:

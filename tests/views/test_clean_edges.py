@@ -46,12 +46,21 @@ def _every_url(admin_user, admin_role) -> list[str]:
     return urls
 
 
+# The admin API's writes by these methods (the rest of the API answers 405 like the pages).
+API_TAKES = {
+    "patch": ("/api/two-factor/v1/settings", "/api/two-factor/v1/roles/"),
+    "delete": ("/api/two-factor/v1/users/<pk>/access-pass",),
+}
+
+
 @pytest.mark.parametrize("method", ["put", "patch", "delete", "trace"])
 def test_every_page_answers_methods_it_does_not_take_with_405(
     admin_client, admin_user, admin_role, policy, method
 ):
     for url in _every_url(admin_user, admin_role):
         if url.startswith("/static/"):
+            continue
+        if url.startswith(API_TAKES.get(method, ())):
             continue
         response = getattr(admin_client, method)(url)
         assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED, (method, url)

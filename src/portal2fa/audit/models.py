@@ -38,6 +38,11 @@ class Action(models.TextChoices):
     ENROLLMENT_SNOOZED = "2fa.enrollment_snoozed", "Enrollment postponed (Remind me later)"
     DEADLINE_EXTENDED = "2fa.deadline_extended", "Enrollment due date extended"
     REMINDER_SENT = "2fa.reminder_sent", "Enrollment reminder sent"
+    API_TOKEN_CREATED = "api.token_created", "API token created"
+    API_TOKEN_REVOKED = "api.token_revoked", "API token revoked"
+    API_CALL = "api.call", "API call"
+    WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
+    WEBHOOK_REPLAYED = "webhook.replayed", "Webhook deliveries replayed"
 
 
 class AuditEvent(models.Model):
@@ -46,6 +51,8 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An admin API call: the name of the token it ran under (then actor is empty).
+    actor_token = models.CharField(max_length=100, blank=True, default="")
     target = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -62,6 +69,10 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    @property
+    def actor_token_label(self) -> str:
+        return f"API token {self.actor_token}" if self.actor_token else ""
 
     @property
     def detail_text(self) -> str:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "portal2fa.accounts",
     "portal2fa.twofactor",
     "portal2fa.audit",
+    "portal2fa.api",  # the admin API, webhooks, /metrics and health checks (portal2fa[api])
 ]
 
 MIDDLEWARE = [
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal2fa.twofactor.middleware.TwoFactorMiddleware",
+    "portal2fa.api.middleware.VerifyTimingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -174,3 +176,27 @@ PORTAL2FA_CODE_FAILURES_BEFORE_DELAY = env.get_int(
 PORTAL2FA_CODE_DELAY_SECONDS = env.get_int("PORTAL2FA_CODE_DELAY_SECONDS", 60, minimum=1)
 PORTAL2FA_CODE_DELAY_MAX_SECONDS = env.get_int("PORTAL2FA_CODE_DELAY_MAX_SECONDS", 3600, minimum=1)
 PORTAL2FA_CODE_FAILURES_LOCK = env.get_int("PORTAL2FA_CODE_FAILURES_LOCK", 100, minimum=1)
+
+# The admin API, webhooks and /metrics (portal2fa.api; README "Admin API, webhooks and metrics").
+PORTAL2FA_API_CALLS_PER_MINUTE = env.get_int("PORTAL2FA_API_CALLS_PER_MINUTE", 600, minimum=1)
+PORTAL2FA_WEBHOOK_MAX_ATTEMPTS = env.get_int("PORTAL2FA_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+PORTAL2FA_WEBHOOK_RETRY_SECONDS = env.get_int("PORTAL2FA_WEBHOOK_RETRY_SECONDS", 30, minimum=0)
+PORTAL2FA_WEBHOOK_ALLOW_PRIVATE = env.get_bool("PORTAL2FA_WEBHOOK_ALLOW_PRIVATE")
+PORTAL2FA_METRICS_ALLOWED_ADDRESSES = env.get_list("PORTAL2FA_METRICS_ALLOWED_ADDRESSES")
+# Security events as JSON lines, for a SIEM to collect: a file of their own (default
+# var/events.jsonl beside the SQLite database; "-" for standard error with the other logs).
+_events_file = env.get("PORTAL2FA_EVENTS_LOG_FILE", str(DATA_DIR / "events.jsonl"))
+LOGGING["formatters"] = {"message": {"format": "%(message)s"}}
+LOGGING["handlers"]["events"] = (
+    {"class": "logging.StreamHandler", "formatter": "message"}
+    if _events_file == "-"
+    else {
+        "class": "logging.FileHandler",
+        "filename": _events_file,
+        "formatter": "message",
+        "delay": True,  # opened at the first event: a command that records none creates no file
+    }
+)
+LOGGING["loggers"] = {
+    "portal2fa.events": {"handlers": ["events"], "level": "INFO", "propagate": False}
+}

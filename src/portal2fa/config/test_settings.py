@@ -6,6 +6,7 @@ os.environ.setdefault("PORTAL2FA_SECRET_KEY", "test-secret-key-not-for-productio
 os.environ.setdefault("PORTAL2FA_ENCRYPTION_KEYS", "Z2l2ZS1tZS1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzISE=")
 os.environ.setdefault("PORTAL2FA_HASH_KEY", "test-hash-key-not-for-production")
 os.environ.setdefault("PORTAL2FA_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("PORTAL2FA_EVENTS_LOG_FILE", os.devnull)  # tests read them from caplog
 
 from .settings import *  # noqa: E402,F403
 

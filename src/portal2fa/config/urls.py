@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("portal2fa.urls")),
     path("", include("portal2fa.accounts.urls")),
+    path("", include("portal2fa.api.urls")),
 ]
 
 # The library's own error pages (a host wires them the same way).

@@ -45,7 +45,7 @@ def audit_csv(filters: dict | None = None) -> Iterator[str]:
         (
             e.at,
             e.get_action_display(),
-            who(e.actor),
+            who(e.actor) or e.actor_token_label,
             who(e.target),
             e.client_address,
             e.detail_text,

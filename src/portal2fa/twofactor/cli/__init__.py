@@ -9,6 +9,7 @@ refused changes.
 import argparse
 import os
 import sys
+from importlib.metadata import entry_points
 
 from .parsing import CommandError
 
@@ -25,6 +26,10 @@ def build_parser(prog: str, *, extend=None) -> argparse.ArgumentParser:
     for module in (keys, roles, policy, admin, access_passes, reminders, doctor):
         subparsers.update(module.register(commands) or {})
     deadlines.extend(commands, subparsers)
+    # Optional apps above the library (portal2fa.api) add theirs: an entry point of the group
+    # "portal2fa.cli" names a register(commands) function.
+    for entry_point in sorted(entry_points(group="portal2fa.cli"), key=lambda e: e.name):
+        entry_point.load()(commands)
     if extend:
         extend(commands, subparsers)
     return parser

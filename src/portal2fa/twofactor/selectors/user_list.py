@@ -35,11 +35,16 @@ class FilterError(ValueError):
     """A filter the list cannot apply: the message says which part and why."""
 
 
+# Filter by a method the user is enrolled with (the admin API's `method`).
+METHOD_NAMES = ("totp", "passkey")
+
+
 @dataclass(frozen=True)
 class UserFilter:
     state: EnrollmentState | None = None
     role: Role | None = None
     overdue: bool = False
+    method: str = ""  # one of METHOD_NAMES: enrolled and holding it
 
     @property
     def params(self) -> dict[str, str]:
@@ -51,6 +56,8 @@ class UserFilter:
             params["role"] = self.role.id
         if self.overdue:
             params["overdue"] = "1"
+        if self.method:
+            params["method"] = self.method
         return params
 
     @property
@@ -72,7 +79,12 @@ class UserFilter:
 
 
 def parse_filter(
-    *, state: str = "", role: str = "", overdue: bool = False, roles: list[Role] | None = None
+    *,
+    state: str = "",
+    role: str = "",
+    overdue: bool = False,
+    method: str = "",
+    roles: list[Role] | None = None,
 ) -> UserFilter:
     """The filter from its parameters: a state name, a role id among `roles` (default: the
     adapter's)."""
@@ -85,7 +97,10 @@ def parse_filter(
         found = next((r for r in roles if r.id == role.strip()), None)
         if found is None:
             raise FilterError("No such Security Role.")
-    return UserFilter(state=STATE_NAMES.get(state), role=found, overdue=overdue)
+    method = (method or "").strip().lower()
+    if method and method not in METHOD_NAMES:
+        raise FilterError(f"The method is {' or '.join(METHOD_NAMES)}.")
+    return UserFilter(state=STATE_NAMES.get(state), role=found, overdue=overdue, method=method)
 
 
 @dataclass(frozen=True)
@@ -150,6 +165,13 @@ def _users(wanted: UserFilter, *, now: datetime) -> QuerySet:
         users = users.filter(authenticator__user_active=True)
     if wanted.role:
         users = users.filter(**{adapter.role_lookup(): wanted.role.id})
+    if wanted.method:
+        holding = Q(authenticator__passkeys__gt=0)
+        if wanted.method == "totp":
+            holding = ~Q(authenticator__encrypted_secret="")
+        users = users.filter(
+            holding, authenticator__confirmed_at__isnull=False, authenticator__user_active=True
+        )
     if wanted.overdue:
         enrolled = Authenticator.objects.filter(user_id=OuterRef("pk"), confirmed_at__isnull=False)
         users = users.filter(portal2fa_deadline__due_at__lt=now).filter(~Exists(enrolled))

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -63,6 +64,11 @@ class Due:
 class RunResult:
     sent: int = 0
     failed: int = 0
+
+
+# Sent after a run marks a batch of reminders sent (they are not audited one by one), with
+# count=: for host code and the API app's metrics.
+batch_sent = Signal()
 
 
 def enroll_link() -> str:
@@ -180,6 +186,7 @@ def reminders_run(*, now: datetime, progress=None) -> RunResult:
 def _mark(sent: list[int], failed: list[int], *, now: datetime) -> None:
     if sent:
         EnrollmentReminder.objects.filter(pk__in=sent).update(sent_at=now)
+        batch_sent.send(sender=EnrollmentReminder, count=len(sent))
     if failed:
         EnrollmentReminder.objects.filter(pk__in=failed).update(failed=True)
 

@@ -164,7 +164,7 @@ def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
         complete(request, user)
     else:
         request.session[TOKEN_KEY] = challenge_issue(
-            user=user, at=at, client_address=client_address
+            user=user, at=at, client_address=client_address, policy=policy
         )
     return step
 

@@ -1,0 +1,36 @@
+from datetime import timedelta
+
+from django import forms
+
+from .events import all_event_types
+from .models import Scope
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Token name", max_length=100)
+    scopes = forms.MultipleChoiceField(
+        label="Scopes", choices=Scope.choices, widget=forms.CheckboxSelectMultiple
+    )
+    expires_days = forms.IntegerField(
+        label="Expires after (days)",
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text="Empty: never expires.",
+    )
+
+    def expires_at(self, at):
+        days = self.cleaned_data.get("expires_days")
+        return at + timedelta(days=days) if days else None
+
+
+class EndpointForm(forms.Form):
+    name = forms.CharField(label="Endpoint name", max_length=100)
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+    event_types = forms.MultipleChoiceField(
+        label="Event types",
+        choices=[(t, t) for t in all_event_types()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: every event type.",
+    )

@@ -317,3 +317,29 @@ def test_cli_overview_text_shows_overdue_and_due_soon(rollout, capsys):
     lines = section.splitlines()[1:4]
     assert "la@example.com" in lines[0] and "3 days overdue" in lines[0]
     assert "so@example.com" in lines[2] and "overdue" not in lines[2]
+
+
+def test_everyone_not_enrolled_in_one_click_from_the_overview(rollout, admin_client, capsys):
+    """Pending and Not Started together: the Overview's one link, the list, its CSV and the CLI
+    list exactly the active users without a confirmed enrollment."""
+    overview = admin_client.get(reverse("twofactor:setup-overview"))
+    link = re.search(r'href="([^"]*)" data-testid="link-not-enrolled"', text(overview))
+    assert link and link.group(1).endswith("?state=not_enrolled")
+    truth = sorted(set(in_db()) - set(in_db(authenticator__confirmed_at__isnull=False)))
+    response = admin_client.get(link.group(1).replace("&amp;", "&"))
+    assert response.status_code == HTTPStatus.OK
+    assert sorted(emails(response)) == truth and "pe@example.com" in truth
+    assert "Users not enrolled" in text(response)
+    listed = [
+        row[1]
+        for row in csv.reader(
+            io.StringIO(
+                b"".join(
+                    admin_client.get(CSV, {"state": "not_enrolled"}).streaming_content
+                ).decode()
+            )
+        )
+    ][1:]
+    assert sorted(listed) == truth
+    status, out, _ = run(capsys, "user", "list", "--state", "not-enrolled", "--json")
+    assert status == 0 and sorted(u["email"] for u in json.loads(out)["users"]) == truth

@@ -27,7 +27,7 @@ def register(commands) -> dict:
     listing.add_argument("--limit", type=int, default=1000, help="at most this many (1-100000)")
     listing.add_argument(
         "--state",
-        choices=("enrolled", "pending", "not-started"),
+        choices=("enrolled", "pending", "not-started", "not-enrolled"),
         help="active users in this 2FA state",
     )
     listing.add_argument("--role", default="", help="active users of this Security Role (its name)")

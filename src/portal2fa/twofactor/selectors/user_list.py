@@ -27,6 +27,9 @@ from .users import with_state
 STATE_NAMES = {state.value: state for state in EnrollmentState} | {
     "not-started": EnrollmentState.NOT_STARTED
 }
+# Pending and Not Started together: everyone a rollout still has to reach, in one list.
+NOT_ENROLLED = "not_enrolled"
+NOT_ENROLLED_NAMES = (NOT_ENROLLED, "not-enrolled")
 CSV_HEADER = ("Name", "Email", "Role", "2FA", "Pending since", "Due", "Days overdue")
 CHUNK = 2000
 
@@ -42,6 +45,7 @@ METHOD_NAMES = ("totp", "passkey")
 @dataclass(frozen=True)
 class UserFilter:
     state: EnrollmentState | None = None
+    not_enrolled: bool = False  # Pending or Not Started (state is then None)
     role: Role | None = None
     overdue: bool = False
     method: str = ""  # one of METHOD_NAMES: enrolled and holding it
@@ -52,6 +56,8 @@ class UserFilter:
         params = {}
         if self.state:
             params["state"] = self.state.value
+        if self.not_enrolled:
+            params["state"] = NOT_ENROLLED
         if self.role:
             params["role"] = self.role.id
         if self.overdue:
@@ -66,7 +72,9 @@ class UserFilter:
 
     def as_json(self) -> dict:
         return {
-            "state": self.state.value if self.state else None,
+            "state": self.state.value
+            if self.state
+            else (NOT_ENROLLED if self.not_enrolled else None),
             "role": self.role.name if self.role else None,
             "overdue": self.overdue,
         }
@@ -74,6 +82,8 @@ class UserFilter:
     def describe(self) -> str:
         """ "Pending users in Finance, overdue"."""
         who = f"{self.state.label} users" if self.state else "Active users"
+        if self.not_enrolled:
+            who = "Users not enrolled"
         where = f" in {self.role.name}" if self.role else ""
         return f"{who}{where}{', overdue' if self.overdue else ''}"
 
@@ -89,8 +99,8 @@ def parse_filter(
     """The filter from its parameters: a state name, a role id among `roles` (default: the
     adapter's)."""
     state = (state or "").strip().lower()
-    if state and state not in STATE_NAMES:
-        raise FilterError("The state is enrolled, pending or not_started.")
+    if state and state not in STATE_NAMES and state not in NOT_ENROLLED_NAMES:
+        raise FilterError("The state is enrolled, pending, not_started or not_enrolled.")
     found = None
     if (role or "").strip():
         roles = get_adapter().roles() if roles is None else roles
@@ -100,7 +110,13 @@ def parse_filter(
     method = (method or "").strip().lower()
     if method and method not in METHOD_NAMES:
         raise FilterError(f"The method is {' or '.join(METHOD_NAMES)}.")
-    return UserFilter(state=STATE_NAMES.get(state), role=found, overdue=overdue, method=method)
+    return UserFilter(
+        state=STATE_NAMES.get(state),
+        not_enrolled=state in NOT_ENROLLED_NAMES,
+        role=found,
+        overdue=overdue,
+        method=method,
+    )
 
 
 @dataclass(frozen=True)
@@ -160,6 +176,9 @@ def _users(wanted: UserFilter, *, now: datetime) -> QuerySet:
         # NOT EXISTS, not the join's "id IS NULL": PostgreSQL plans an anti join (walking both
         # primary-key orders) only for the former; the latter it sorted a million rows for
         users = users.filter(~Exists(Authenticator.objects.filter(user_id=OuterRef("pk"))))
+    elif wanted.not_enrolled:  # NOT EXISTS for the same reason
+        confirmed = Authenticator.objects.filter(user_id=OuterRef("pk"), confirmed_at__isnull=False)
+        users = users.filter(~Exists(confirmed))
     if wanted.state in (EnrollmentState.ENROLLED, EnrollmentState.PENDING):
         # user_active mirrors is_active: it lets the database walk the partial index of the state
         users = users.filter(authenticator__user_active=True)
@@ -228,7 +247,7 @@ def user_page(wanted: UserFilter, *, now: datetime, size: int, cursor: str = "")
     users = _users(wanted, now=now)
     if cursor:
         users = _after(users, wanted, cursor)
-    with serial_plan(wanted.overdue and bool(wanted.state or wanted.role)):
+    with serial_plan(wanted.overdue and bool(wanted.state or wanted.not_enrolled or wanted.role)):
         listed = list(_listed(users[: size + 1], now=now))
     more = len(listed) > size
     listed = listed[:size]

@@ -15,7 +15,14 @@ from ..adapter import get_adapter
 from ..models import EnrollmentState
 from ..policy import get_settings
 from ..selectors.overview import Overview
-from ..selectors.user_list import FilterError, UserFilter, all_users, parse_filter, user_page
+from ..selectors.user_list import (
+    NOT_ENROLLED,
+    FilterError,
+    UserFilter,
+    all_users,
+    parse_filter,
+    user_page,
+)
 from ..services.reminders import ReminderError, reminder_send, reminders_send
 from ..web.decorators import administrator_required
 from ..web.http import client_address
@@ -27,7 +34,11 @@ class UserListForm(forms.Form):
     state = forms.ChoiceField(
         label="2FA state",
         required=False,
-        choices=[("", "Any state"), *[(s.value, s.label) for s in EnrollmentState]],
+        choices=[
+            ("", "Any state"),
+            *[(s.value, s.label) for s in EnrollmentState],
+            (NOT_ENROLLED, "Not enrolled (Pending or Not Started)"),
+        ],
     )
     role = forms.ChoiceField(label="Security Role", required=False)
     overdue = forms.BooleanField(label="Overdue only", required=False)

@@ -217,3 +217,20 @@ def test_the_pass_is_never_logged(alice, admin_user, caplog):
     assert issued.code not in caplog.text and issued.display not in caplog.text
     details = str(list(AuditEvent.objects.values_list("detail", flat=True)))
     assert issued.code not in details and issued.display not in details
+
+
+@pytest.mark.parametrize("needs_pass", [False, True])
+def test_the_reset_notice_says_a_pass_is_needed_when_the_policy_asks_for_one(
+    alice, admin_user, policy, django_capture_on_commit_callbacks, needs_pass
+):
+    """A user whose re-enrollment needs a pass is told to ask for one, not promised enrollment at
+    the next sign-in."""
+    from portal2fa.twofactor.services.enrollment import enrollment_reset
+
+    policy.reset_needs_access_pass = needs_pass
+    policy.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment_reset(actor=admin_user, user=alice.user, at=later(minutes=1))
+    (notice,) = [m for m in mail.outbox if m.subject == "Your two-factor authentication was reset"]
+    assert ("Temporary Access Pass" in notice.body) is needs_pass
+    assert ("The next time you sign in you will be asked" in notice.body) is not needs_pass

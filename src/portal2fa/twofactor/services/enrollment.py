@@ -208,7 +208,10 @@ def enrollment_reset(
             **({"passkeys_removed": passkeys} if passkeys else {}),
         )
         if notice:
-            transaction.on_commit(lambda: send_reset_notice(user=user, at=at))
+            needs_pass = get_settings().reset_needs_access_pass
+            transaction.on_commit(
+                lambda: send_reset_notice(user=user, at=at, needs_access_pass=needs_pass)
+            )
     return ResetSummary(
         authenticator_app=authenticator.has_app and was_enrolled,
         backup_codes=authenticator.backup_codes_remaining,

@@ -30,8 +30,18 @@ def _when(at: datetime) -> str:
     return f"{timezone.localtime(at):%Y-%m-%d %H:%M %Z}"
 
 
-def send_reset_notice(*, user, at: datetime) -> None:
+def send_reset_notice(*, user, at: datetime, needs_access_pass: bool = False) -> None:
+    """needs_access_pass: the policy asks for a Temporary Access Pass before enrolling again after
+    a reset, so the user is told to get one instead of being promised enrollment at sign-in."""
     site = setting("PORTAL2FA_SITE_NAME")
+    next_time = (
+        "Before you can set up two-factor authentication again, your administrator must give you "
+        "a Temporary Access Pass (ask them; they will check it is you). You will then enter it "
+        "when you sign in, set up a new second factor and receive new backup codes."
+        if needs_access_pass
+        else "The next time you sign in you will be asked to set up two-factor authentication "
+        "again and will receive new backup codes."
+    )
     _send(
         user,
         subject="Your two-factor authentication was reset",
@@ -39,9 +49,7 @@ def send_reset_notice(*, user, at: datetime) -> None:
         body=(
             f"An administrator of {site} reset your two-factor authentication on {_when(at)}. "
             "Your authenticator app pairing, all your backup codes and any passkeys or security "
-            "keys no longer work. The next "
-            "time you sign in you will be asked to set up two-factor authentication again and will "
-            "receive new backup codes.\n\n"
+            f"keys no longer work. {next_time}\n\n"
             "If you did not ask for this, contact your administrator immediately.\n"
         ),
     )

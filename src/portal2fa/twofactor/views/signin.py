@@ -227,16 +227,8 @@ def enroll(request, step: SignInStep):
 @require_POST
 @signin_step()
 def skip_enrollment(request, step: SignInStep):
-    attempt = challenge_skip_enrollment(
-        token=step.token,
-        at=timezone.now(),
-        client_address=client_address(request),
-    )
-    if not attempt.ok:
-        messages.error(request, attempt.message)
-        return redirect("twofactor:signin-enroll")
-    second_factor.complete(request, step.user)
-    return HttpResponseRedirect(second_factor.take_next(request))
+    """ "Skip for now" where enrollment is Optional."""
+    return _through_without_factor(request, step, challenge_skip_enrollment)
 
 
 @never_cache
@@ -244,11 +236,13 @@ def skip_enrollment(request, step: SignInStep):
 @signin_step()
 def remind_later(request, step: SignInStep):
     """ "Remind me later" before the due date: signed in without a second factor this time."""
-    attempt = challenge_snooze_enrollment(
-        token=step.token,
-        at=timezone.now(),
-        client_address=client_address(request),
-    )
+    return _through_without_factor(request, step, challenge_snooze_enrollment)
+
+
+def _through_without_factor(request, step: SignInStep, service):
+    """Run a service that lets this sign-in through without a second factor (skip, snooze):
+    signed in on success, back at enrollment with the refusal otherwise."""
+    attempt = service(token=step.token, at=timezone.now(), client_address=client_address(request))
     if not attempt.ok:
         messages.error(request, attempt.message)
         return redirect("twofactor:signin-enroll")

@@ -37,6 +37,7 @@ def grant(user, policy, *, at=None, token=None):
         at=at or timezone.now(),
         client_address="192.0.2.1",
         policy=policy,
+        generation=0,
     )
     return token
 
@@ -122,7 +123,12 @@ def test_grant_names_the_browser_and_expires_after_the_policy_days(user, set_pol
     policy = set_policy(enforcement=Enforcement.UNRECOGNIZED_DEVICES, trust_days=7)
     now = timezone.now()
     service.trusted_browser_grant(
-        user=user, token=service.new_token(), user_agent=UA_CHROME_MAC, at=now, policy=policy
+        user=user,
+        token=service.new_token(),
+        user_agent=UA_CHROME_MAC,
+        at=now,
+        policy=policy,
+        generation=0,
     )
     row = TrustedBrowser.objects.get(user=user)
     assert row.name == "Chrome on macOS"
@@ -238,3 +244,79 @@ def test_a_reset_from_the_cli_records_no_person_as_the_revoker(enrolled, unrecog
     grant(enrolled.user, unrecognized)
     enrollment_reset(actor=None, user=enrolled.user, at=timezone.now())
     assert AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED).actor_id is None
+
+
+# --- any change of the password hash revokes them, wherever it comes from ----------------------
+
+NEW_PASSWORD = "a new and rather long passphrase 42"
+
+
+def _set_and_save(user):
+    user.set_password(NEW_PASSWORD)
+    user.save()
+
+
+def _set_and_save_the_field(user):
+    user.set_password(NEW_PASSWORD)
+    user.save(update_fields=["password"])
+
+
+def _hash_assigned(user):
+    from django.contrib.auth.hashers import make_password
+
+    user.password = make_password(NEW_PASSWORD)
+    user.save()
+
+
+def _the_clis_password_stdin(user):
+    import io
+    import sys
+
+    from portal2fa.cli import main
+
+    real = sys.stdin
+    sys.stdin = io.StringIO(NEW_PASSWORD + "\n")
+    try:
+        assert main(["user", "set", user.email, "--password-stdin"]) in (0, None)
+    finally:
+        sys.stdin = real
+
+
+def _djangos_admin_password_form(user):
+    from django.contrib.auth.forms import AdminPasswordChangeForm
+
+    form = AdminPasswordChangeForm(user, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert form.is_valid(), form.errors
+    form.save()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _set_and_save,
+        _set_and_save_the_field,
+        _hash_assigned,
+        _the_clis_password_stdin,
+        _djangos_admin_password_form,
+    ],
+    ids=lambda change: change.__name__.strip("_"),
+)
+def test_any_change_of_the_password_hash_revokes_them_all(enrolled, unrecognized, change):
+    grant(enrolled.user, unrecognized)
+    other = grant(enrolled.user, unrecognized)
+    change(enrolled.user)
+    enrolled.user.refresh_from_db()
+    assert enrolled.user.check_password(NEW_PASSWORD)
+    assert not TrustedBrowser.objects.filter(user=enrolled.user).exists()
+    event = AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED)
+    assert event.detail == {"count": 2, "reason": "password changed"} and event.actor_id is None
+    assert other  # both tokens were live before
+
+
+def test_a_save_that_keeps_the_password_hash_keeps_them(enrolled, unrecognized):
+    grant(enrolled.user, unrecognized)
+    enrolled.user.full_name = "Alice Renamed"
+    enrolled.user.save()
+    enrolled.user.last_login = timezone.now()
+    enrolled.user.save(update_fields=["last_login"])
+    assert TrustedBrowser.objects.filter(user=enrolled.user).count() == 1

@@ -47,8 +47,9 @@ DEFAULTS = {
     "PORTAL2FA_CODE_FAILURES_LOCK": 100,
     # How often (seconds, at most) a signed-in session re-reads its user's session generation to
     # notice that a security change (reset, password change, deactivation, unlock) ended it.
-    # 0: on every request (one indexed query).
-    "PORTAL2FA_SESSION_CHECK_SECONDS": 30,
+    # 0 (default): on every request, so the change applies at once (one indexed query; see
+    # bench/session_check.py). A site may trade that delay for the query.
+    "PORTAL2FA_SESSION_CHECK_SECONDS": 0,
     # Rows per Overview counter (counters.py): more shards, less waiting between concurrent
     # changes; a read sums them. 8 suits a few hundred sign-ins a second.
     "PORTAL2FA_COUNTER_SHARDS": 8,

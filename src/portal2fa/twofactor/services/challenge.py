@@ -68,11 +68,21 @@ def challenge_load(token: str | None, *, at: datetime) -> SignInChallenge | None
 
 
 def _complete(challenge: SignInChallenge, *, at: datetime) -> bool:
+    """One conditional UPDATE: never a spent, locked or expired token (a security change expires
+    the user's live tokens: services/sessions.py signins_end)."""
     return bool(
         SignInChallenge.objects.filter(
-            pk=challenge.pk, completed_at=None, failed_attempts__lt=F("max_attempts")
+            pk=challenge.pk,
+            completed_at=None,
+            failed_attempts__lt=F("max_attempts"),
+            expires_at__gt=at,
         ).update(completed_at=at)
     )
+
+
+def ended(challenge: SignInChallenge, *, at: datetime) -> bool:
+    """Spent, or expired (its time, or a security change ended it): no factor, no send."""
+    return bool(challenge.completed_at) or challenge.expires_at <= at
 
 
 def _count_failure(
@@ -134,6 +144,7 @@ def _lock_and_reread(challenge: SignInChallenge, *, with_generation: bool = Fals
         fresh = fresh.annotate(portal2fa_generation=generation_of(OuterRef("user_id")))
     fresh = fresh.get(pk=challenge.pk)
     challenge.failed_attempts, challenge.completed_at = fresh.failed_attempts, fresh.completed_at
+    challenge.expires_at = fresh.expires_at
     challenge.user = fresh.user
     if with_generation:
         note_generation(fresh.user, fresh.portal2fa_generation)
@@ -145,7 +156,7 @@ def refusal_under_lock(challenge: SignInChallenge, budget, *, at: datetime) -> A
     """Why no factor may be checked against this token now (after _lock_and_reread), else None:
     spent, locked, or the account's code budget says wait or is locked. One rule for every
     factor (codes, email and SMS codes, passkeys, a key enrollment)."""
-    if challenge.completed_at:
+    if ended(challenge, at=at):
         return Attempt(False, EXPIRED)
     if challenge.locked:
         return Attempt(False, LOCKED, locked=True)

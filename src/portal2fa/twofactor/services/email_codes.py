@@ -39,6 +39,7 @@ from .challenge import (
     _lock_and_reread,
     _succeeded,
     challenge_load,
+    ended,
     refusal_under_lock,
 )
 
@@ -107,7 +108,7 @@ def email_code_send(
     digest = keys.email_code_digest(challenge.pk, code)
     with transaction.atomic():
         challenge, _, budget = _lock_and_reread(challenge)  # one lock order with the code checks
-        if challenge.completed_at:
+        if ended(challenge, at=at):
             return Sent(False, EXPIRED)
         if challenge.locked:
             return Sent(False, LOCKED)

@@ -23,7 +23,7 @@ from ...audit.services import record
 from .. import crypto, keys
 from ..adapter import get_adapter
 from ..models import Enforcement, TrustedBrowser, TwoFactorSettings
-from .sessions import sessions_end_others
+from .sessions import generation_locked, sessions_end_others
 
 MAX_TOKEN_LENGTH = 64
 
@@ -75,14 +75,27 @@ def browser_name(user_agent: str) -> str:
 
 
 def trusted_browser_grant(
-    *, user, token: str, user_agent: str, at: datetime, client_address=None, policy, factor=""
-) -> TrustedBrowser:
+    *,
+    user,
+    token: str,
+    user_agent: str,
+    at: datetime,
+    client_address=None,
+    policy,
+    generation: int,
+    factor="",
+) -> TrustedBrowser | None:
     """Trust this browser (the caller made `token` and will put it in the browser's cookie).
-    `factor`: the second factor that passed just before ("totp", "email", "passkey"...), audited."""
+    `factor`: the second factor that passed just before ("totp", "email", "passkey"...), audited.
+    `generation`: the session generation of the session asking; None (nothing granted) when a
+    security change has raised the user's since. The user's generation row stays locked until
+    the row is in, so a concurrent change either refuses this grant or revokes the new row."""
     if not _well_formed(token):
         raise ValueError("A device token is 16 to 64 URL-safe characters.")
     name = browser_name(user_agent)[:100]
     with transaction.atomic():
+        if generation_locked(user.pk) > generation:
+            return None
         browser = TrustedBrowser.objects.create(
             user=user,
             token_digest=token_digest(token),

@@ -31,6 +31,7 @@ class Action(models.TextChoices):
     TRUSTED_BROWSER_REVOKED = "2fa.trusted_browser_revoked", "Trusted browser revoked"
     APP_ADDED = "2fa.app_added", "Authenticator app added"
     SIGNED_OUT_EVERYWHERE = "user.signed_out_everywhere", "Signed out everywhere"
+    CODE_SEND_REFUSED = "2fa.code_send_refused", "Code send refused"
 
 
 class AuditEvent(models.Model):

@@ -65,6 +65,13 @@ DEFAULTS = {
     "PORTAL2FA_EMAIL_CODE_SENDS": 3,
     "PORTAL2FA_EMAIL_CODE_RESEND_SECONDS": 30,
     "PORTAL2FA_EMAIL_CODE_MINUTES": 10,
+    # Email and SMS code sends across sign-ins (services/send_limits.py): per account and per
+    # destination (an address or a number several accounts may share), per hour and per day.
+    # A user who asks for a code a few times in several sign-ins stays well within them.
+    "PORTAL2FA_CODE_SENDS_PER_ACCOUNT_HOUR": 6,
+    "PORTAL2FA_CODE_SENDS_PER_ACCOUNT_DAY": 12,
+    "PORTAL2FA_CODE_SENDS_PER_DESTINATION_HOUR": 10,
+    "PORTAL2FA_CODE_SENDS_PER_DESTINATION_DAY": 20,
     # SMS codes: the same flow and limits as email codes, delivered by this class (sms.py). The
     # shipped providers only print (console) or keep messages in memory (tests): a real one is
     # the host's (an SMS gateway's API) and is named here.

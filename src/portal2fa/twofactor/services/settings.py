@@ -12,6 +12,7 @@ from .. import messages as texts
 from ..adapter import get_adapter
 from ..models import Authenticator, TwoFactorSettings
 from ..policy import get_settings
+from .trusted_browsers import trust_shortened
 
 EDITABLE_FIELDS = (
     "enabled",
@@ -74,6 +75,8 @@ def settings_update(
             raise SettingsError(error.message_dict) from None
         if diff:
             policy.save()
+        if "trust_days" in diff and diff["trust_days"][1] < diff["trust_days"][0]:
+            trust_shortened(days=policy.trust_days)
         if role_requirements:
             diff.update(_set_role_requirements(role_requirements))
         if role_methods:

@@ -34,6 +34,7 @@ def skip_second_factor(request, user, *, at, client_address, first_factor: str, 
         user=user,
         tokens=tokens(request),
         at=at,
+        trust_days=policy.trust_days,
         client_address=client_address,
         first_factor=first_factor,
     )

@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 
 from .adapter import get_adapter
 from .backup_codes import strip_separators
@@ -95,6 +97,19 @@ class RoleIdsField(forms.MultipleChoiceField):
         super().validate(value)
 
 
+def number_limits() -> dict[str, tuple[int, int]]:
+    """{field: (lowest, highest)} of the policy's number fields, from the model's validators (one
+    source: the Settings form's min and max, and what the server accepts)."""
+    limits = {}
+    for field in TwoFactorSettings._meta.get_fields():
+        if not isinstance(field, models.PositiveSmallIntegerField):
+            continue
+        lows = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+        highs = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+        limits[field.name] = (max(lows, default=0), min(highs))
+    return limits
+
+
 class SettingsForm(forms.ModelForm):
     """The Settings tab. Range checks come from the model's validators; the service saves."""
 
@@ -129,16 +144,7 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = TwoFactorSettings
         fields = list(EDITABLE_FIELDS)
-        widgets = {
-            name: forms.NumberInput(attrs={"min": low, "max": high})
-            for name, low, high in [
-                ("max_invalid_attempts", 1, 10),
-                ("clock_skew_steps", 0, 5),
-                ("backup_codes_per_set", 5, 20),
-                ("low_codes_threshold", 1, 19),
-                ("trust_days", 1, 90),
-            ]
-        } | {"enforcement": forms.RadioSelect}
+        widgets = {"enforcement": forms.RadioSelect}
 
     # The roles the page showed: only those are changed, so a role created meanwhile is untouched.
     roles_shown = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -146,6 +152,8 @@ class SettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.roles = get_adapter().roles()
+        for name, (low, high) in number_limits().items():  # the browser's limits: the server's
+            self.fields[name].widget.attrs.update(min=low, max=high)
         self.fields["roles_requiring_2fa"].choices = [(r.id, r.name) for r in self.roles]
         self.initial.setdefault("roles_requiring_2fa", [r.id for r in self.roles if r.requires_2fa])
         self.fields["roles_always_second_factor"].choices = [(r.id, r.name) for r in self.roles]

@@ -5,6 +5,7 @@ token from the page's form, sent as X-CSRFToken). The WebAuthn challenge lives i
 Thin: parse, call one service (services/passkeys.py), answer.
 """
 
+import functools
 import time
 
 from django.contrib import messages
@@ -64,6 +65,27 @@ def _options(json_text: str) -> JsonResponse:
 
 def _error(message: str, status: int = 400, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
+
+
+TOO_LARGE = "The key's answer is too large to be a passkey's. Try again."
+
+
+def json_answer(view):
+    """For the endpoints that read a key's answer (a JSON body): one over MAX_RESPONSE gets a JSON
+    413 before anything is read or used up (Django would answer a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE with its HTML 400 page, which passkeys.js cannot show)."""
+
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = MAX_RESPONSE + 1
+        if length > MAX_RESPONSE:
+            return _error(TOO_LARGE, 413)
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def _body(request) -> str | None:
@@ -174,6 +196,7 @@ def register_options(request):
 @login_required
 @never_cache
 @require_POST
+@json_answer
 def register(request):
     """The browser's new credential (JSON): verified against the kept challenge, single use."""
     pending, body, refused = _registration_answer(request, REGISTER_KEY)
@@ -215,6 +238,7 @@ def confirm_options(request):
 @login_required
 @never_cache
 @require_POST
+@json_answer
 def confirm(request):
     """The assertion (JSON body) against the kept challenge, single use: on success this session
     may make one sensitive change without a code (web/step_up.py)."""
@@ -317,6 +341,7 @@ def signin_options(request):
 
 @never_cache
 @require_POST
+@json_answer
 def signin_verify(request):
     """The assertion (JSON body); ?trust_browser=1 when the verify page's box was ticked."""
     policy = get_settings()  # read once for the request
@@ -369,6 +394,7 @@ def enroll_options(request):
 
 @never_cache
 @require_POST
+@json_answer
 def enroll(request):
     """The new key (JSON): the user is Enrolled, signed in, and shown their backup codes."""
     challenge, elsewhere = _signin_challenge(request, here=NextStep.ENROLL)
@@ -414,6 +440,7 @@ def account_enroll_options(request):
 @login_required
 @never_cache
 @require_POST
+@json_answer
 def account_enroll(request):
     """The new key (JSON): Enrolled, and the new backup codes shown once."""
     now = timezone.now()

@@ -12,7 +12,11 @@ class TwoFactorConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_delete, post_save, pre_save
 
+        from ..audit.models import CHANGE_LABELS, Action
         from . import checks  # noqa: F401  (registers the system checks)
+        from .models import setting_labels
+
+        CHANGE_LABELS[Action.SETTINGS_CHANGED] = setting_labels
         from .models import Authenticator
         from .signals import (
             follow_password_change,

@@ -161,9 +161,10 @@ class SettingsForm(forms.ModelForm):
             "roles_always_second_factor", [r.id for r in self.roles if r.always_second_factor]
         )
         self.initial.setdefault("roles_shown", ",".join(r.id for r in self.roles))
-        email_codes = self.fields["email_codes_allowed"]  # the model's help text has the default
         minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
-        email_codes.help_text = email_codes.help_text.replace("10 minutes", f"{minutes} minutes")
+        for name in ("email_codes_allowed", "sms_codes_allowed"):  # the model's help: the default
+            codes = self.fields[name]
+            codes.help_text = codes.help_text.replace("10 minutes", f"{minutes} minutes")
         for name, method in (
             ("roles_allowing_email", "email"),
             ("roles_allowing_passkey", "passkey"),
@@ -192,6 +193,16 @@ class SettingsForm(forms.ModelForm):
     def role_rows(self):
         """(checkbox, role) pairs for the table of roles."""
         return list(zip(self["roles_requiring_2fa"], self.roles, strict=True))
+
+    def methods_off(self) -> dict[str, bool]:
+        """Which optional methods are off site-wide (as saved): their per-role ticks do nothing
+        until they are on, and the table says so instead of looking ticked and in force."""
+        policy = self.instance
+        return {
+            "email": not policy.email_codes_allowed,
+            "passkey": not policy.passkeys_allowed,
+            "sms": not policy.sms_codes_allowed,
+        }
 
     def method_rows(self):
         """(role, email, passkey and SMS checkboxes) for the table of methods per role."""

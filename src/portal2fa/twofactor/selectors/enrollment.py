@@ -17,6 +17,7 @@ class Pairing:
     """The QR code (inline SVG, rendered here) and the manual key for a Pending authenticator."""
 
     qr_svg: str
+    uri: str  # otpauth://: "Open in authenticator app" on the same phone
     manual_key: str
     issuer: str
     account: str
@@ -44,6 +45,7 @@ def pairing_of(user, encrypted_secret: str, policy: TwoFactorSettings) -> Pairin
             title="QR code for your authenticator app",
             omitsize=True,
         ),
+        uri=uri,
         manual_key=totp.group_secret(secret),
         issuer=issuer(policy),
         account=account,

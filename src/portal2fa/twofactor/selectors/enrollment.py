@@ -75,3 +75,18 @@ def status_of(user, policy: TwoFactorSettings) -> Status:
         out_of_codes=enrolled and remaining == 0,
         has_app=bool(authenticator and authenticator.has_app),
     )
+
+
+def sign_in_summary(status: Status, *, passkeys: int, trusted_browsers: int) -> list[str]:
+    """The personal page's first line: what this user signs in with, strongest first
+    ("passkey ×1", "authenticator app", "9 backup codes", "1 trusted browser")."""
+    if status.state != EnrollmentState.ENROLLED:
+        return ["your password alone" if not trusted_browsers else "your password"]
+    parts = [f"passkey ×{passkeys}"] if passkeys else []
+    if status.has_app:
+        parts.append("authenticator app")
+    codes = status.codes_remaining
+    parts.append(f"{codes} backup code{'' if codes == 1 else 's'}")
+    if trusted_browsers:
+        parts.append(f"{trusted_browsers} trusted browser{'' if trusted_browsers == 1 else 's'}")
+    return parts

@@ -11,7 +11,7 @@ import time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -22,7 +22,7 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from ..conf import setting
 from ..forms import CodeForm
 from ..models import Authenticator
-from ..policy import NextStep, get_settings
+from ..policy import NextStep, authenticator_of, get_settings
 from ..services import passkeys as service
 from ..services.passkey_enrollment import (
     SET_UP_ALREADY,
@@ -273,7 +273,7 @@ def _pk(request):
 @require_POST
 def rename(request):
     try:
-        service.passkey_rename(
+        old = service.passkey_rename(
             user=request.user,
             pk=_pk(request),
             name=request.POST.get("name"),
@@ -283,26 +283,59 @@ def rename(request):
     except service.PasskeyError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The key was renamed.")
+        new = service.clean_name(request.POST.get("name"))
+        messages.success(request, f"The key “{old}” is now called “{new}”.")
     return redirect("twofactor:account")
 
 
 @login_required
 @never_cache
+@sensitive_post_parameters("code")
 @require_POST
 def remove(request):
+    """The list's Remove asks first (a confirmation naming the key, and the current second factor
+    unless this session confirmed with a passkey); the confirmation's submit removes it."""
+    now = timezone.now()
     try:
-        name = service.passkey_remove(
-            user=request.user,
-            pk=_pk(request),
-            at=timezone.now(),
-            client_address=client_address(request),
-        )
+        key = service.passkey_to_remove(user=request.user, pk=_pk(request))
     except service.PasskeyError as error:
         messages.error(request, str(error))
-    else:
-        messages.success(request, f"The key “{name}” was removed.")
-    return redirect("twofactor:account")
+        return redirect("twofactor:account")
+    confirmed = "confirmed" in request.POST
+    form = CodeForm(request.POST if confirmed else None)
+    has_app = bool(getattr(authenticator_of(request.user), "has_app", False))
+    if not has_app:
+        form.fields["code"].label = "Backup code"
+    refusal, status = "", 200
+    if confirmed:
+        status = 400
+        nonce = confirmation.take(request, at=now)
+        if nonce is not None or form.is_valid():
+            try:
+                name = service.passkey_remove(
+                    user=request.user,
+                    pk=key.pk,
+                    at=now,
+                    code=None if nonce is not None else form.cleaned_data["code"],
+                    confirmation=nonce,
+                    client_address=client_address(request),
+                )
+            except service.PasskeyError as error:
+                if nonce is None:
+                    form.add_error("code", str(error))
+                else:  # the confirmation was used or lapsed meanwhile: a code, then
+                    refusal, form = str(error), CodeForm()
+            else:
+                messages.success(request, f"The key “{name}” was removed.")
+                return redirect("twofactor:account")
+    context = {
+        "key": key,
+        "form": form,
+        "has_app": has_app,
+        "refusal": refusal,
+        "confirmed_until": confirmation.confirmed_until(request, at=now),
+    }
+    return render(request, "portal2fa/passkey_remove.html", context, status=status)
 
 
 # --- sign-in ----------------------------------------------------------------------------------------

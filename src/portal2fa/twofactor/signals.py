@@ -1,5 +1,6 @@
 """Receivers that keep the library right whatever the host does with its users and logins."""
 
+from django.contrib.auth.hashers import get_hasher, identify_hasher
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -47,11 +48,28 @@ def follow_password_change(sender, instance, created=False, raw=False, **kwargs)
     old = getattr(instance, "_p2fa_old_password", None)
     if raw or created or old is None or old == getattr(instance, "password", old):
         return
+    if _upgraded_hash(instance, old):
+        return
     with transaction.atomic():
         signins_end(user=instance)
         trusted_browsers_revoke_all(
             user=instance, actor=None, at=timezone.now(), reason="password changed"
         )
+
+
+def _upgraded_hash(instance, old: str) -> bool:
+    """Django storing the same password anew (check_password() after the hashers or their
+    parameters changed): not a new password. set_password() keeps the new password on
+    `_password` until the save; the upgrade clears it first, and replaces only a hash that the
+    preferred hasher would not make now."""
+    if getattr(instance, "_password", None) is not None:
+        return False
+    try:
+        hasher = identify_hasher(old)
+    except ValueError:  # unusable or unknown: no upgrade of it
+        return False
+    preferred = get_hasher("default")
+    return hasher.algorithm != preferred.algorithm or preferred.must_update(old)
 
 
 def sync_user_active(sender, instance, created=False, update_fields=None, raw=False, **kwargs):

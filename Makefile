@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[demo,dev]'
+	$(BIN)/pip install --quiet -e '.[demo,dev,hosts]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -36,11 +36,14 @@ axe-if-npm:
 demo-reset: $(STAMP)
 	$(BIN)/portal2fa demo --reset --no-serve
 
-# Two hosts of the library: the demo portal (custom user, its adapter), then a stock Django
-# project (startproject + the README snippet: auth.User, Groups, Django's LoginView and admin).
+# The library's hosts: the demo portal (custom user, its adapter), then, each from its own folder,
+# projects built from their own quick-start + the README snippet: stock Django (auth.User, Groups,
+# Django's LoginView and admin), django-allauth (its login), django CMS (its catch-all page route).
+HOSTS := stock allauth cms
+
 test: $(STAMP) axe-if-npm
 	$(BIN)/pytest $(PYTEST_ARGS)
-	cd tests/hosts/stock && ../../../$(BIN)/pytest $(PYTEST_ARGS)
+	set -e; for host in $(HOSTS); do (cd tests/hosts/$$host && ../../../$(BIN)/pytest $(PYTEST_ARGS)); done
 
 # Build a wheel, install it into an empty virtualenv, paste the README snippet into a fresh
 # `django-admin startproject`, migrate and check it (CI runs this).

@@ -26,6 +26,17 @@ def plain(fragment: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
 
 
+def role_card(page: str, role) -> str:
+    """The Settings tab's card of one Security Role (its HTML)."""
+    start = page.index(f'data-testid="role-{role.pk}"')
+    return page[start : page.index("</fieldset>", start)]
+
+
+def checkbox(card: str, name: str) -> str:
+    """The checkbox of field `name` in a role card."""
+    return re.search(rf'<input type="checkbox" name="{name}"[^>]*>', card).group(0)
+
+
 def table_rows(response, testid: str) -> list[list[str]]:
     """The body rows of the table with data-testid=`testid`, each as a list of cell texts."""
     page = response.content.decode()

@@ -112,6 +112,8 @@ def test_overview_json(capsys, portal):
         "enrollment_trend",
         "trusted_signins",
         "dashboard_counted_at",  # null: counted on this request (PORTAL2FA_DASHBOARD_SECONDS)
+        "overdue_and_due_soon",
+        "user_lists",  # where each count leads: the filtered 2FA user list
     }
     assert set(data["enrollment_rate"]) == {"enrolled", "active", "percent"}
     assert set(data["status_breakdown"]) == {"enrolled", "pending", "not_started"}

@@ -138,7 +138,12 @@ def test_overview_page_shows_the_five_widgets_and_the_numbers(population, admin_
     page = text(response)
     titles = re.findall(r"<h2[^>]*>(.*?)</h2>", page)
     assert titles[:5] == WIDGETS  # the seed's five first, then the dashboard's own
-    assert titles[5:] == ["Methods", "Adoption per Security Role", "Enrollment Trend"]
+    assert titles[5:] == [
+        "Overdue and due soon",
+        "Methods",
+        "Adoption per Security Role",
+        "Enrollment Trend",
+    ]
     progress = tag_attrs(response, r"<progress\b")
     assert (progress["value"], progress["max"]) == ("6", "9")
     assert "6 of 9</strong> active users enrolled" in page

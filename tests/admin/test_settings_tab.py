@@ -15,7 +15,7 @@ from portal2fa.twofactor.models import TwoFactorSettings
 from tests.conftest import PASSWORD
 from tests.reference_totp import totp
 
-from .helpers import field_errors, messages_of, plain, text, wrong_code
+from .helpers import checkbox, field_errors, messages_of, plain, role_card, text, wrong_code
 
 URL = "twofactor:setup-settings"
 LOCKED = "Too many invalid attempts. Start a new sign-in."
@@ -27,7 +27,7 @@ LABELS = [
     "Backup codes per set",
     "Low backup codes threshold",
     "Issuer name",
-    "Require two-factor authentication",
+    "Require 2FA",
 ]
 
 
@@ -91,17 +91,15 @@ def test_get_shows_every_setting_and_a_checkbox_per_role(admin_client, policy, r
     assert re.search(r'name="clock_skew_steps" value="3"', page)
     assert re.search(r'name="backup_codes_per_set" value="10"', page)
     assert re.search(r'name="low_codes_threshold" value="2"', page)
-    assert '<th scope="col">Role Name</th><th scope="col">Type</th>' in page
-    table = re.search(
-        r"<legend>Require two-factor authentication</legend>(.*?)</table>", page, re.S
-    ).group(1)
-    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
-    assert len(rows) == SecurityRole.objects.count() == 3
+    cards = re.findall(r'data-testid="role-\d+"', page)  # one card per role, all of it there
+    assert len(cards) == SecurityRole.objects.count() == 3
     for role in (admin_role, roles["staff"], roles["partners"]):
-        row = next(r for r in rows if f'value="{role.pk}"' in r)
-        assert 'type="checkbox" name="roles_requiring_2fa"' in row
-        assert (" checked" in row) is role.requires_2fa
-        assert role.name in plain(row) and f"<td>{role.type}</td>" in row
+        card = role_card(page, role)
+        box = checkbox(card, "roles_requiring_2fa")
+        assert f'value="{role.pk}"' in box
+        assert (" checked" in box) is role.requires_2fa
+        assert f"{role.name} {role.type}" in plain(card)
+        assert f"Require 2FA for {role.name}" in plain(card)  # the checkbox's accessible name
 
 
 def test_valid_post_saves_redirects_and_audits_old_and_new(admin_client, admin_user, policy, roles):

@@ -17,18 +17,20 @@ SETTINGS = reverse("twofactor:setup-settings")
 AUDIT_LOG = reverse("twofactor:audit-log")
 
 
-def test_a_method_off_site_wide_says_so_in_the_per_role_table(admin_client, policy, make_role):
+def test_a_method_off_site_wide_says_so_in_each_role_card(admin_client, policy, make_role):
     make_role("Field Staff")
     TwoFactorSettings.objects.filter(pk=1).update(sms_codes_allowed=False, email_codes_allowed=True)
     page = admin_client.get(SETTINGS).content.decode()
-    assert 'SMS code <span class="off-site-wide">(off site-wide)</span></th>' in page
-    assert "SMS code for Field Staff (off site-wide)</label>" in page
-    assert "Email code for Field Staff</label>" in page  # on: no such note
-    TwoFactorSettings.objects.filter(pk=1).update(sms_codes_allowed=True)
-    assert (
-        "(off site-wide)</label>"
-        not in admin_client.get(SETTINGS).content.decode().split("SMS code for Field Staff")[1][:40]
+    off = (
+        'SMS code <span class="off-site-wide">(off site-wide)</span>'
+        '<span class="visually-hidden"> for Field Staff</span></label>'
     )
+    assert off in page
+    assert 'Email code<span class="visually-hidden"> for Field Staff</span>' in page  # on: no note
+    TwoFactorSettings.objects.filter(pk=1).update(sms_codes_allowed=True)
+    page = admin_client.get(SETTINGS).content.decode()
+    assert "(off site-wide)</span>" not in page
+    assert 'SMS code<span class="visually-hidden"> for Field Staff</span>' in page
 
 
 def test_the_settings_page_names_no_developer_setting(admin_client, policy):

@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SNIPPET = re.compile(r"<!-- snippet:(\w+) -->\s*```python\n(.*?)```", re.S)
+SNIPPET = re.compile(r"<!-- snippet:([\w-]+) -->\s*```python\n(.*?)```", re.S)
 
 SMOKE = """
 from django.contrib.auth.models import Group, User
@@ -34,7 +34,7 @@ held = client.get("/admin/", HTTP_ACCEPT="text/html")
 assert held.status_code == 302 and held.url == "/signin/verify/", (held.status_code, held.get("Location"))
 page = client.get("/signin/enroll/")
 assert page.status_code == 200 and b'data-testid="manual-key"' in page.content, page.status_code
-assert b"portal2fa/portal.css" in page.content
+assert b"portal2fa/portal.css" in page.content and b"My Site" in page.content
 print("held at enrollment; the enrollment page renders")
 """
 
@@ -43,19 +43,29 @@ def step(message: str) -> None:
     print(f"== {message}", flush=True)
 
 
-def run(*argv, cwd=None, env=None) -> str:
+def run(*argv, cwd=None, env=None, fails_with=None) -> str:
+    """Its output; `fails_with`: the command must fail and say this."""
     result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
-    if result.returncode:
+    if fails_with is not None:
+        if not result.returncode or fails_with not in result.stderr:
+            sys.exit(
+                f"FAILED: {' '.join(map(str, argv))} should say {fails_with!r}\n{result.stderr}"
+            )
+    elif result.returncode:
         sys.exit(f"FAILED: {' '.join(map(str, argv))}\n{result.stdout}\n{result.stderr}")
     return result.stdout
 
 
 def snippets() -> dict[str, str]:
     found = dict(SNIPPET.findall((ROOT / "README.md").read_text(encoding="utf-8")))
-    missing = {"settings", "urls"} - set(found)
+    missing = {"settings", "urls", "no-login-page"} - set(found)
     if missing:
         sys.exit(f"FAILED: README.md has no snippet marked {sorted(missing)}")
     return found
+
+
+def paste(target: Path, text: str) -> None:
+    target.write_text(target.read_text() + "\n" + text)
 
 
 def main() -> None:
@@ -84,16 +94,19 @@ def main() -> None:
         (tmp / "site").mkdir()
         run(tmp / "venv" / "bin" / "django-admin", "startproject", "newsite", tmp / "site")
         for name in ("settings", "urls"):
-            target = tmp / "site" / "newsite" / f"{name}.py"
-            target.write_text(target.read_text() + "\n" + pasted[name])
-        env = {
-            **os.environ,
-            "PORTAL2FA_ENCRYPTION_KEYS": "Z2l2ZS1tZS1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzISE=",
-            "PORTAL2FA_HASH_KEY": "install-check-hash-key-0123456789",
-        }
+            paste(tmp / "site" / "newsite" / f"{name}.py", pasted[name])
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL2FA_")}
         env.pop("DJANGO_SETTINGS_MODULE", None)
         manage = [python, "manage.py"]
         site = tmp / "site"
+        step("manage.py check names the missing keys and the command that makes them")
+        run(*manage, "check", cwd=site, env=env, fails_with="portal2fa keys generate")
+        step("manage.py portal2fa keys generate, into the environment")
+        generated = run(*manage, "portal2fa", "keys", "generate", cwd=site, env=env)
+        env.update(line.split("=", 1) for line in generated.splitlines())
+        step("manage.py check names the missing login page; the README's lines for it pasted")
+        run(*manage, "check", cwd=site, env=env, fails_with="portal2fa.E013")
+        paste(tmp / "site" / "newsite" / "settings.py", pasted["no-login-page"])
         step("manage.py check, migrate")
         run(*manage, "check", cwd=site, env=env)
         run(*manage, "migrate", "-v", "0", cwd=site, env=env)

@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "portal2fa"
 DEMO = ("portal2fa.accounts", "portal2fa.config", "portal2fa.cli", "portal2fa.demo")
-PURE_CORE = ("totp.py", "backup_codes.py", "crypto.py")
+PURE_CORE = ("totp.py", "backup_codes.py", "crypto.py", "access_pass.py")
 
 
 def imports_of(path: Path) -> set[str]:
@@ -74,3 +74,43 @@ def test_library_migrations_never_depend_on_the_demos_apps(app):
     for path in sorted((PACKAGE / app / "migrations").glob("0*.py")):
         source = path.read_text(encoding="utf-8")
         assert '"accounts"' not in source and "'accounts'" not in source, path.name
+
+
+def private_names_borrowed(path: Path) -> list[str]:
+    """Private names (`_x`) this file takes from another module: imported, or read as an attribute
+    of an imported module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules, borrowed = set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            for alias in node.names:
+                name = alias.name.rsplit(".", 1)[-1]
+                if name.startswith("_") and not name.startswith("__"):
+                    borrowed.append(alias.name)
+                modules.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and node.attr != "_meta"  # Django's documented model API
+        ):
+            borrowed.append(f"{node.value.id}.{node.attr}")
+    return borrowed
+
+
+def test_no_module_borrows_a_private_name_of_another():
+    """What a module shares is public; its `_` names can change without a look elsewhere."""
+    offenders = {
+        str(path.relative_to(PACKAGE)): private_names_borrowed(path)
+        for path in sorted(PACKAGE.rglob("*.py"))
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_borrow_checker_sees_an_attribute_and_an_import(monkeypatch):
+    source = "from . import challenge as c\nfrom .x import _y\nc._complete()\n"
+    monkeypatch.setattr(Path, "read_text", lambda self, **kw: source)
+    assert private_names_borrowed(PACKAGE / "probe.py") == ["_y", "c._complete"]

@@ -79,6 +79,11 @@ QUERY_PARAMS = (
     "date_from",
     "date_to",
     "next",
+    "state",  # the 2FA user list's filter and keyset cursor
+    "role",
+    "overdue",
+    "after",
+    "overdue_page",
 )
 # Every form field a view reads (request.POST.get, or a form bound to request.POST).
 FORM_FIELDS = (
@@ -122,6 +127,17 @@ FORM_FIELDS = (
     "trust_browser",
     "roles_always_second_factor",
     "roles_always_second_factor_shown",
+    "reset_needs_access_pass",
+    "access_pass",
+    "request_id",
+    "pass_next",
+    "issue_pass",
+    "deadlines_shown",
+    "days",
+    "until",
+    "reminder_days",
+    "state",  # "Send a reminder now" to a filtered list
+    "overdue",
 )
 MULTI_VALUE_FIELDS = (
     "roles_requiring_2fa",
@@ -445,6 +461,9 @@ def _valid_requests(world: World, pending: Visitor) -> list[Case]:
         "roles_always_second_factor_shown": "1",
         "roles_requiring_2fa": [str(r.pk) for r in roles if r.requires_2fa],
         "roles_shown": ",".join(str(r.pk) for r in roles),
+        "deadlines_shown": "1",
+        **{f"due_rule_{r.pk}": "within_days" for r in roles},
+        **{f"grace_days_{r.pk}": "14" for r in roles},
     }
     audit_filters = {
         "user": "victim",
@@ -486,6 +505,13 @@ def _valid_requests(world: World, pending: Visitor) -> list[Case]:
         ),
         Case(pending, "post", reverse("twofactor:account-enroll"), {"start": "1"}),
         Case(admin, "post", reverse("twofactor:setup-settings"), settings_form),
+        Case(
+            admin,
+            "post",
+            reverse("twofactor:setup-user-extend", args=[victim.pk]),
+            {"days": "7", "until": "", "reason": "on leave"},
+            ok=(200, 302, 400),  # 400: the victim may need no due date (a clear refusal)
+        ),
         Case(
             admin,
             "post",

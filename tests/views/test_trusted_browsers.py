@@ -13,6 +13,7 @@ from django.utils import timezone
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.models import Enforcement, TrustedBrowser, TwoFactorSettings
 from portal2fa.twofactor.web.trusted import COOKIE_NAME
+from tests.admin.helpers import checkbox, role_card
 
 from .helpers import current_code, is_signed_in, sign_in, text
 
@@ -345,9 +346,11 @@ def test_the_settings_tab_sets_always_require_the_second_factor_per_role(
 ):
     staff = make_role("Staff")
     page = text(admin_client.get(reverse("twofactor:setup-settings")))
-    table = re.search(r'data-testid="roles-always-second-factor"(.*?)</table>', page, re.S).group(1)
-    assert re.search(rf'value="{admin_role.pk}"[^>]*checked', table)  # the demo's default
-    assert not re.search(rf'value="{staff.pk}"[^>]*checked', table)
+    always = [
+        checkbox(role_card(page, r), "roles_always_second_factor") for r in (admin_role, staff)
+    ]
+    assert re.search(rf'value="{admin_role.pk}"[^>]*checked', always[0])  # the demo's default
+    assert not re.search(rf'value="{staff.pk}"[^>]*checked', always[1])
     roles = f"{admin_role.pk},{staff.pk}"
     data = _settings_form(
         policy,

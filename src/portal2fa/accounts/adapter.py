@@ -6,7 +6,7 @@ This is the example of PORTAL2FA_ADAPTER for a host with its own role concept.
 from django.db.models import QuerySet
 
 from ..twofactor import methods as second_factor_methods
-from ..twofactor.adapter import DefaultAdapter, Role
+from ..twofactor.adapter import DefaultAdapter, DueRule, Role, deadline_fields, stored_deadline
 from .models import SecurityRole, User
 
 
@@ -67,6 +67,19 @@ class PortalAdapter(DefaultAdapter):
     def set_role_always_second_factor(self, wanted: dict[str, bool]) -> dict[str, list[bool]]:
         return _set_role_field(wanted, "always_second_factor")
 
+    def set_role_deadlines(self, wanted: dict[str, DueRule]) -> dict[str, list[DueRule]]:
+        ids = [int(pk) for pk in wanted if pk.isdigit()]
+        changed = {}
+        for role in SecurityRole.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+            old, new = stored_deadline(role), wanted[str(role.pk)]
+            if old != new:
+                changed[role.name] = [old, new]
+                fields = deadline_fields(new)
+                for name, value in fields.items():
+                    setattr(role, name, value)
+                role.save(update_fields=list(fields))
+        return changed
+
 
 def _set_role_field(wanted: dict[str, object], field: str, normalise=lambda value: value) -> dict:
     """Set `field` on the roles named by id (others untouched), inside the caller's transaction,
@@ -90,4 +103,5 @@ def _role(role: SecurityRole) -> Role:
         requires_2fa=role.requires_2fa,
         methods=tuple(second_factor_methods.clean_methods(role.second_factor_methods)),
         always_second_factor=role.always_second_factor,
+        deadline=stored_deadline(role),
     )

@@ -5,13 +5,19 @@ from django.db import models
 from django.db.models.functions import Upper
 
 from ..twofactor.canonical import canonical_identifier
-from ..twofactor.models import MANAGE_PERMISSION, EnrollmentState, RoleType, default_role_methods
+from ..twofactor.models import (
+    MANAGE_PERMISSION,
+    EnrollmentState,
+    RoleDeadlineFields,
+    RoleType,
+    default_role_methods,
+)
 
 ADMINISTRATOR_ROLE = "Administrator"
 __all__ = ["ADMINISTRATOR_ROLE", "RoleType", "SecurityRole", "User"]
 
 
-class SecurityRole(models.Model):
+class SecurityRole(RoleDeadlineFields):
     name = models.CharField(max_length=100, unique=True)
     type = models.CharField(max_length=20, choices=RoleType.choices)
     requires_2fa = models.BooleanField(
@@ -80,6 +86,13 @@ class User(AbstractBaseUser):
         constraints = [models.UniqueConstraint(Upper("email"), name="user_email_ci_unique")]
         indexes = [
             models.Index(fields=["is_active", "role"], name="user_active_role_idx"),
+            # The 2FA user list filtered by role walks a role's active users in id order (keyset
+            # pagination): no sort of the role's members at a million users.
+            models.Index(
+                fields=["role", "id"],
+                name="user_role_keyset_idx",
+                condition=models.Q(is_active=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from ..audit.models import Action
 from ..audit.services import record
+from ..twofactor.services.deadlines import user_deadline_refresh
 from ..twofactor.services.sessions import sessions_end_others
 from .models import RoleType, SecurityRole, User
 
@@ -154,6 +155,8 @@ def user_update(
                 at=at,
                 changes=diff,
             )
+            if "role" in diff:  # a role that requires 2FA reaches them now, or leaves them
+                user_deadline_refresh(user=user, at=at)
             if "is_active" in diff and not is_active:
                 # The library's post_save receiver does this for any host; explicit here.
                 sessions_end_others(user=user)

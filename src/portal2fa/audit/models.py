@@ -31,6 +31,13 @@ class Action(models.TextChoices):
     TRUSTED_BROWSER_REVOKED = "2fa.trusted_browser_revoked", "Trusted browser revoked"
     APP_ADDED = "2fa.app_added", "Authenticator app added"
     SIGNED_OUT_EVERYWHERE = "user.signed_out_everywhere", "Signed out everywhere"
+    ACCESS_PASS_ISSUED = "2fa.access_pass_issued", "Temporary Access Pass issued"
+    ACCESS_PASS_USED = "2fa.access_pass_used", "Temporary Access Pass used"
+    ACCESS_PASS_EXPIRED = "2fa.access_pass_expired", "Temporary Access Pass expired"
+    ACCESS_PASS_REVOKED = "2fa.access_pass_revoked", "Temporary Access Pass revoked"
+    ENROLLMENT_SNOOZED = "2fa.enrollment_snoozed", "Enrollment postponed (Remind me later)"
+    DEADLINE_EXTENDED = "2fa.deadline_extended", "Enrollment due date extended"
+    REMINDER_SENT = "2fa.reminder_sent", "Enrollment reminder sent"
     CODE_SEND_REFUSED = "2fa.code_send_refused", "Code send refused"
 
 

@@ -58,7 +58,7 @@ def _main(argv: list[str] | None) -> int:
         keys_init(args)
     if getattr(args, "needs_django", True):
         _setup_django()
-        if library.refused_by_checks():
+        if library.checked_first(args) and library.refused_by_checks():
             return USER_ERROR
         return library.run(args, migrate="portal2fa migrate")
     return args.handler(args) or 0

@@ -1,5 +1,7 @@
 """Django settings, driven by environment variables (see README "Configuration")."""
 
+import os
+
 import dj_database_url
 
 from . import env
@@ -21,6 +23,10 @@ PORTAL2FA_HASH_KEY = env.get("PORTAL2FA_HASH_KEY")
 # Nth address from the right of X-Forwarded-For (entries further left are client-controlled).
 PORTAL2FA_TRUSTED_PROXY_COUNT = env.get_int("PORTAL2FA_TRUSTED_PROXY_COUNT", 0)
 PORTAL2FA_SITE_NAME = env.get("PORTAL2FA_SITE_NAME", "Portal")
+# The address users reach the portal at: reminder e-mails link to sign-in from it.
+PORTAL2FA_BASE_URL = env.get(
+    "PORTAL2FA_BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+)
 # The demo portal is a host of the 2FA library like any other: its adapter serves its own
 # one-role-per-user SecurityRole, and the "Setup" links lead to its Setup home.
 PORTAL2FA_ADAPTER = "portal2fa.accounts.adapter.PortalAdapter"

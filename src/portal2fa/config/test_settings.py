@@ -13,3 +13,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The Overview's per-role adoption and trend counted on every load (tests change the data between
 # loads); tests/admin/test_overview_kept.py turns the keeping on.
 PORTAL2FA_DASHBOARD_SECONDS = 0
+PORTAL2FA_BASE_URL = "http://testserver"

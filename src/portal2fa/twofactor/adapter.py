@@ -19,9 +19,10 @@ from django.utils.module_loading import import_string
 
 from . import methods as second_factor_methods
 from .conf import setting
+from .deadlines import DueRule
 from .models import MANAGE_PERMISSION, GroupRole, RoleType
 
-__all__ = ["MANAGE_PERMISSION", "DefaultAdapter", "Role", "get_adapter"]
+__all__ = ["MANAGE_PERMISSION", "DefaultAdapter", "DueRule", "Role", "get_adapter"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class Role:
     # The optional second-factor methods (methods.OPTIONAL) that count for this role.
     methods: tuple[str, ...] = ("email", "passkey", "sms")
     always_second_factor: bool = False  # a trusted browser never skips the second factor
+    # When its users must be enrolled once it requires 2FA (deadlines.py): the next sign-in, by a
+    # date or within N days, and how often they may say "Remind me later".
+    deadline: DueRule = DueRule()
 
 
 class DefaultAdapter:
@@ -196,6 +200,20 @@ class DefaultAdapter:
             group__in=user.groups.all(), always_second_factor=True
         ).exists()
 
+    def set_role_deadlines(self, wanted: dict[str, DueRule]) -> dict[str, list[DueRule]]:
+        """Set the due rule (deadlines.DueRule, cleaned) of the roles named by id (others
+        untouched), inside the caller's transaction. Returns {role name: [old, new]} for those
+        changed. The users' own dates follow in services/deadlines.py, set-based."""
+        ids = [int(pk) for pk in wanted if pk.isdigit()]
+        groups = Group.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+        changed = {}
+        for group in groups.select_related("portal2fa_role"):
+            role, rule = _group_role(group), wanted[str(group.pk)]
+            if role.deadline != rule:
+                GroupRole.objects.update_or_create(group=group, defaults=deadline_fields(rule))
+                changed[role.name] = [role.deadline, rule]
+        return changed
+
     def set_role_requirements(self, requirements: dict[str, bool]) -> dict[str, list[bool]]:
         """Set "Require 2FA" on the roles named by id (others untouched), inside the caller's
         transaction. Returns {role name: [old, new]} for the roles that changed."""
@@ -236,7 +254,25 @@ def _group_role(group: Group) -> Role:
         if kept
         else second_factor_methods.OPTIONAL,
         always_second_factor=kept.always_second_factor if kept else False,
+        deadline=stored_deadline(kept) if kept else DueRule(),
     )
+
+
+def stored_deadline(row) -> DueRule:
+    """The DueRule a role row keeps in its RoleDeadlineFields (models.py)."""
+    return DueRule(
+        kind=row.due_rule, by=row.due_date, days=row.grace_days, snooze_limit=row.snooze_limit
+    )
+
+
+def deadline_fields(rule: DueRule) -> dict:
+    """The RoleDeadlineFields values that store `rule`."""
+    return {
+        "due_rule": rule.kind,
+        "due_date": rule.by,
+        "grace_days": rule.days,
+        "snooze_limit": rule.snooze_limit,
+    }
 
 
 def _upper_key(name: str):

@@ -1,7 +1,7 @@
 """The Security Role beside each Django Group, on the Django admin's Group page (when the host
-uses django.contrib.admin). Its Type is edited here; whether the role requires 2FA, which methods
-count and "Always require the second factor" are shown read-only: they change on the Settings tab,
-where every change is audited."""
+uses django.contrib.admin). Its Type is edited here; whether the role requires 2FA, its due rule,
+which methods count and "Always require the second factor" are shown read-only: they change on the
+Settings tab, where every change is audited (and a due rule change moves its users' dates)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
@@ -15,8 +15,17 @@ class SecurityRoleInline(admin.StackedInline):
     can_delete = False
     max_num = 1
     verbose_name = verbose_name_plural = "Security Role (Portal 2FA)"
-    fields = ("type", "requires_2fa", "methods", "always_second_factor")
-    readonly_fields = ("requires_2fa", "methods", "always_second_factor")
+    kept_on_the_settings_tab = (
+        "requires_2fa",
+        "due_rule",
+        "due_date",
+        "grace_days",
+        "snooze_limit",
+        "methods",
+        "always_second_factor",
+    )
+    fields = ("type", *kept_on_the_settings_tab)
+    readonly_fields = kept_on_the_settings_tab
 
 
 def _with_security_role(admin_class: type) -> type:

@@ -9,8 +9,9 @@ class TwoFactorConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
+        from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import post_delete, post_save, pre_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
         from ..audit.models import CHANGE_LABELS, Action
         from . import checks  # noqa: F401  (registers the system checks)
@@ -19,6 +20,7 @@ class TwoFactorConfig(AppConfig):
         CHANGE_LABELS[Action.SETTINGS_CHANGED] = setting_labels
         from .models import Authenticator
         from .signals import (
+            follow_group_membership,
             follow_password_change,
             forget_deleted_authenticator,
             forget_deleted_user,
@@ -34,3 +36,6 @@ class TwoFactorConfig(AppConfig):
         post_delete.connect(forget_deleted_user, sender=user_model, dispatch_uid="p2fa")
         post_delete.connect(forget_deleted_authenticator, sender=Authenticator, dispatch_uid="p2fa")
         user_logged_in.connect(hold_new_login, dispatch_uid="portal2fa-hold-new-login")
+        groups = getattr(get_user_model(), "groups", None)  # a user model with Django's Groups
+        if groups is not None and hasattr(groups, "through"):
+            m2m_changed.connect(follow_group_membership, sender=groups.through, dispatch_uid="p2fa")

@@ -1,5 +1,5 @@
-"""System checks: refuse to start with missing or unusable keys, a misplaced middleware, or a
-setting that would fail at the first request that reads it."""
+"""System checks: refuse to start with missing or unusable keys, or a setting that would fail at
+the first request that reads it. How the host wired the library in: integration.py."""
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
@@ -7,48 +7,40 @@ from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch
 from django.utils.module_loading import import_string
 
-from . import crypto
-from .conf import setting
+from . import crypto, integration  # integration registers the URL checks
+from .conf import ACCESS_PASS_MINUTES_MAX, ACCESS_PASS_MINUTES_MIN, setting
 
-MIDDLEWARE = "portal2fa.twofactor.middleware.TwoFactorMiddleware"
-AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+GENERATE_KEYS = (
+    "'python manage.py portal2fa keys generate' prints new keys as lines for the environment "
+    "(keep them in your secret store)."
+)
 
 
 @register()
 def keys_configured(app_configs, **kwargs):
     errors = []
+    keys = setting("PORTAL2FA_ENCRYPTION_KEYS")
     try:
-        crypto.cipher(setting("PORTAL2FA_ENCRYPTION_KEYS"))
+        if not any(keys or []):  # the snippet's os.environ.get(...) of an unset variable
+            raise crypto.CryptoConfigError("not set (is it in the environment?)")
+        crypto.cipher(keys)
     except crypto.CryptoConfigError as exc:
         errors.append(
             Error(
                 f"PORTAL2FA_ENCRYPTION_KEYS: {exc}.",
                 id="portal2fa.E002",
-                hint="A list of Fernet keys, newest first ('portal2fa keys new-encryption-key').",
+                hint="A list of Fernet keys, newest first. " + GENERATE_KEYS,
             )
         )
     if len(setting("PORTAL2FA_HASH_KEY") or "") < 16:
         errors.append(
             Error(
-                "PORTAL2FA_HASH_KEY is missing or shorter than 16 characters.", id="portal2fa.E003"
+                "PORTAL2FA_HASH_KEY is missing or shorter than 16 characters.",
+                id="portal2fa.E003",
+                hint=GENERATE_KEYS,
             )
         )
     return errors
-
-
-@register()
-def middleware_installed(app_configs, **kwargs):
-    middleware = list(settings.MIDDLEWARE)
-    if MIDDLEWARE in middleware and AUTH_MIDDLEWARE in middleware:
-        if middleware.index(MIDDLEWARE) > middleware.index(AUTH_MIDDLEWARE):
-            return []
-    return [
-        Error(
-            f"{MIDDLEWARE} must be in MIDDLEWARE, after {AUTH_MIDDLEWARE}.",
-            id="portal2fa.E005",
-            hint="Without it a login elsewhere than Portal 2FA's own page skips the second factor.",
-        )
-    ]
 
 
 POSITIVE_SETTINGS = (
@@ -129,6 +121,9 @@ def names_resolve(app_configs, **kwargs):
     try:
         resolve_url(setting("PORTAL2FA_SETUP_HOME"))
     except NoReverseMatch:
+        home = str(setting("PORTAL2FA_SETUP_HOME"))
+        if home.startswith("twofactor:") and not integration.included():
+            return errors  # the missing include's own error (portal2fa.E011) names the fix
         errors.append(
             Error(
                 f"PORTAL2FA_SETUP_HOME: {setting('PORTAL2FA_SETUP_HOME')!r} is neither a URL name "
@@ -136,6 +131,32 @@ def names_resolve(app_configs, **kwargs):
                 id="portal2fa.E009",
             )
         )
+    return errors
+
+
+NAME_LIST_SETTINGS = (
+    "PORTAL2FA_LOGIN_VIEWS",
+    "PORTAL2FA_LOGOUT_VIEWS",
+    "PORTAL2FA_HELD_PAGES_MAY_LOAD",
+)
+
+
+@register()
+def held_views_named(app_configs, **kwargs):
+    """What a held session may reach is a list of names or path prefixes: a bare string would be
+    read letter by letter, and the prefix "/" would let a held session reach every page."""
+    errors = []
+    for name in NAME_LIST_SETTINGS:
+        value = setting(name)
+        entries = value if isinstance(value, list | tuple) else None
+        if entries is None or not all(isinstance(e, str) and e.strip("/") for e in entries):
+            errors.append(
+                Error(
+                    f"{name} must be a list of URL names, dotted view names or path prefixes "
+                    f"longer than '/', got {value!r}.",
+                    id="portal2fa.E014",
+                )
+            )
     return errors
 
 
@@ -152,5 +173,41 @@ def sessions_saved_when_changed(app_configs, **kwargs):
             "codes no longer shown).",
             hint="Leave it False (Django's default).",
             id="portal2fa.W001",
+        )
+    ]
+
+
+@register()
+def access_pass_lifetime(app_configs, **kwargs):
+    """A pass usable for days would be a password of its own: the lifetime stays within bounds."""
+    value = setting("PORTAL2FA_ACCESS_PASS_MINUTES")
+    low, high = ACCESS_PASS_MINUTES_MIN, ACCESS_PASS_MINUTES_MAX
+    if _whole(value) and low <= value <= high:
+        return []
+    return [
+        Error(
+            f"PORTAL2FA_ACCESS_PASS_MINUTES must be a whole number from {low} to {high}, "
+            f"got {value!r}.",
+            id="portal2fa.E040",
+        )
+    ]
+
+
+@register()
+def base_url_usable(app_configs, **kwargs):
+    """PORTAL2FA_BASE_URL, when set, is what a link in an e-mail can start with."""
+    from urllib.parse import urlsplit
+
+    base = setting("PORTAL2FA_BASE_URL") or ""
+    if not base:
+        return []
+    parts = urlsplit(base)
+    if parts.scheme in ("http", "https") and parts.hostname and not (parts.query or parts.fragment):
+        return []
+    return [
+        Error(
+            f"PORTAL2FA_BASE_URL {base!r} is not an http(s) address.",
+            id="portal2fa.E021",
+            hint="The site's address as users reach it, e.g. 'https://portal.example.com'.",
         )
     ]

@@ -21,8 +21,22 @@ DEFAULTS = {
     # port). The relying party name shown by the browser is PORTAL2FA_SITE_NAME. Changing the id
     # makes every registered passkey unusable.
     "PORTAL2FA_WEBAUTHN_RP_ID": None,
+    # The site's address as users reach it ("https://portal.example.com", no path): reminder
+    # e-mails link to sign-in from it. "" (the default): reminders refuse to go.
+    "PORTAL2FA_BASE_URL": "",
     # Where the "Setup" links of the 2FA pages lead: a URL name or path.
     "PORTAL2FA_SETUP_HOME": "twofactor:setup-settings",
+    # A held session (logged in, second factor not passed) reaches only the 2FA pages and the ways
+    # out: the host's login pages, which sign it out first (a new sign-in starts over), and its
+    # logout views. Django's LoginView and LogoutView (and subclasses) are known by class; other
+    # login and logout views by these URL names (the admin's, Django's, django-allauth's).
+    "PORTAL2FA_LOGIN_VIEWS": ["login", "admin:login", "account_login"],
+    "PORTAL2FA_LOGOUT_VIEWS": ["logout", "admin:logout", "account_logout"],
+    # What a held page in the host's layout may load besides static files: URL names, dotted
+    # view names (a class allows its subclasses) or path prefixes ("/media/icons/"). Never a view
+    # that returns the user's data: the second factor has not passed. By default Django's
+    # JavaScript catalogue, and the admin's (for a layout built on the admin's).
+    "PORTAL2FA_HELD_PAGES_MAY_LOAD": ["django.views.i18n.JavaScriptCatalog", "admin:jsi18n"],
     # Reverse proxies in front of the app: 0 uses the socket's address; N takes the Nth
     # X-Forwarded-For entry from the right (entries further left are client-controlled).
     "PORTAL2FA_TRUSTED_PROXY_COUNT": 0,
@@ -76,7 +90,12 @@ DEFAULTS = {
     # shipped providers only print (console) or keep messages in memory (tests): a real one is
     # the host's (an SMS gateway's API) and is named here.
     "PORTAL2FA_SMS_PROVIDER": "portal2fa.twofactor.sms.ConsoleSmsProvider",
+    # Temporary Access Pass: how long a pass an administrator issues stays usable unless they
+    # choose otherwise (minutes, ACCESS_PASS_MINUTES_MIN to ACCESS_PASS_MINUTES_MAX).
+    "PORTAL2FA_ACCESS_PASS_MINUTES": 60,
 }
+
+ACCESS_PASS_MINUTES_MIN, ACCESS_PASS_MINUTES_MAX = 10, 8 * 60
 
 
 def setting(name: str):

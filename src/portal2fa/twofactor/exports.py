@@ -10,9 +10,17 @@ from .adapter import get_adapter
 from .lists import EXPORT_NAMES, OVERVIEW_LISTS
 from .policy import get_settings
 from .selectors.overview import Overview
+from .selectors.user_list import CSV_HEADER, UserFilter, all_users
 from .web.csv import csv_lines
 
-__all__ = ["EXPORT_NAMES", "OVERVIEW_LISTS", "audit_csv", "export_csv", "overview_csv"]
+__all__ = [
+    "EXPORT_NAMES",
+    "OVERVIEW_LISTS",
+    "audit_csv",
+    "export_csv",
+    "overview_csv",
+    "user_list_csv",
+]
 CHUNK = 2000
 
 
@@ -49,3 +57,8 @@ def audit_csv(filters: dict | None = None) -> Iterator[str]:
 
 def export_csv(name: str, **filters) -> Iterator[str]:
     return audit_csv(filters.get("filters")) if name == "audit" else overview_csv(name)
+
+
+def user_list_csv(wanted: UserFilter, *, now) -> Iterator[str]:
+    """The 2FA user list of a filter (Setup, `portal2fa user list --csv`), streamed."""
+    return csv_lines(CSV_HEADER, (user.csv_row() for user in all_users(wanted, now=now)))

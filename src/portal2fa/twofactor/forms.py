@@ -1,11 +1,26 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
+from . import reminders
 from .adapter import get_adapter
 from .backup_codes import strip_separators
 from .conf import setting
+from .deadlines import (
+    BY_DATE,
+    EXTEND_DAYS_MAX,
+    GRACE_DAYS_MAX,
+    KINDS,
+    NEXT_SIGNIN,
+    SNOOZE_LIMIT_MAX,
+    WITHIN_DAYS,
+    DueRule,
+    RuleError,
+)
 from .models import TwoFactorSettings
 from .services.settings import EDITABLE_FIELDS
 
@@ -110,6 +125,90 @@ def number_limits() -> dict[str, tuple[int, int]]:
     return limits
 
 
+DEADLINE_FIELDS = ("due_rule", "due_date", "grace_days", "snooze_limit")
+# The fields holding one checkbox per role (values: role ids), in RoleCard's order.
+ROLE_COLUMNS = (
+    "roles_requiring_2fa",
+    "roles_always_second_factor",
+    "roles_allowing_email",
+    "roles_allowing_passkey",
+    "roles_allowing_sms",
+)
+# The hidden field that says a client sent a column (one written before it existed changes none).
+COLUMN_MARKERS = {
+    "roles_always_second_factor": "roles_always_second_factor_shown",
+    "roles_allowing_email": "methods_shown",
+    "roles_allowing_passkey": "methods_shown",
+    "roles_allowing_sms": "methods_shown",
+}
+
+
+def _deadline_fields(role) -> dict[str, forms.Field]:
+    rule = role.deadline
+    return {
+        "due_rule": forms.ChoiceField(
+            label="Enrollment due",
+            choices=list(KINDS.items()),
+            required=False,
+            initial=rule.kind,
+        ),
+        "due_date": forms.DateField(
+            label="Due date",
+            required=False,
+            initial=rule.by,
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+        ),
+        "grace_days": forms.IntegerField(
+            label="Days to enroll",
+            required=False,
+            min_value=1,
+            max_value=GRACE_DAYS_MAX,
+            initial=rule.days,
+        ),
+        "snooze_limit": forms.IntegerField(
+            label="Snooze limit",
+            required=False,
+            min_value=0,
+            max_value=SNOOZE_LIMIT_MAX,
+            initial=rule.snooze_limit,
+            help_text='How often a user may choose "Remind me later" before the due date. '
+            "Blank: no limit.",
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class RoleCard:
+    """A Security Role's controls on the Settings tab: checkboxes of the shared role fields
+    (one per role in each) and the role's own due-rule fields."""
+
+    role: object
+    require: object
+    always: object
+    email: object
+    passkey: object
+    sms: object
+    due_rule: object
+    due_date: object
+    grace_days: object
+    snooze_limit: object
+    unsaved: bool = False  # a refused form carried changes to this role
+
+
+class ReminderDaysField(forms.CharField):
+    """Days before the due date, written "7, 2, 1, 0" (reminders.parse_days)."""
+
+    def prepare_value(self, value):
+        return reminders.format_days(value) if isinstance(value, (list, tuple)) else value
+
+    def to_python(self, value):
+        try:
+            return reminders.parse_days(super().to_python(value) or "")
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
 class SettingsForm(forms.ModelForm):
     """The Settings tab. Range checks come from the model's validators; the service saves."""
 
@@ -129,6 +228,14 @@ class SettingsForm(forms.ModelForm):
         label="Always require the second factor",
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+
+    reminder_days = ReminderDaysField(
+        label="Reminder e-mails (days before the due date)",
+        required=False,
+        max_length=100,
+        help_text="Users who must enroll by a due date are e-mailed this many days before it "
+        "(0: on the day), e.g. 7, 2, 1, 0. Empty: no reminders.",
     )
 
     roles_allowing_email = RoleIdsField(
@@ -174,6 +281,9 @@ class SettingsForm(forms.ModelForm):
             self.initial.setdefault(name, [r.id for r in self.roles if method in r.methods])
         for name in ("enforcement", "trust_days"):
             self.fields[name].required = False
+        for role in self.roles:  # each role's due rule, named after the role for the page
+            for name, field in _deadline_fields(role).items():
+                self.fields[f"{name}_{role.id}"] = field
         self.initial["enrollment_required"] = (
             "required" if self.instance.enrollment_required else "optional"
         )
@@ -190,9 +300,12 @@ class SettingsForm(forms.ModelForm):
     def clean_trust_days(self):
         return self._kept_when_absent("trust_days")
 
-    def role_rows(self):
-        """(checkbox, role) pairs for the table of roles."""
-        return list(zip(self["roles_requiring_2fa"], self.roles, strict=True))
+    def clean_reminder_days(self):
+        """A client that does not send the field (a script written before it) keeps the value;
+        sent empty, it turns the reminders off."""
+        if "reminder_days" not in self.data:
+            return self.instance.reminder_days
+        return self.cleaned_data["reminder_days"]
 
     def methods_off(self) -> dict[str, bool]:
         """Which optional methods are off site-wide (as saved): their per-role ticks do nothing
@@ -204,17 +317,50 @@ class SettingsForm(forms.ModelForm):
             "sms": not policy.sms_codes_allowed,
         }
 
-    def method_rows(self):
-        """(role, email, passkey and SMS checkboxes) for the table of methods per role."""
-        return list(
-            zip(
-                self.roles,
-                self["roles_allowing_email"],
-                self["roles_allowing_passkey"],
-                self["roles_allowing_sms"],
-                strict=True,
+    def role_cards(self) -> list["RoleCard"]:
+        """One card per Security Role with all of its controls (the Settings tab's roles)."""
+        return [
+            RoleCard(
+                role,
+                *boxes,
+                *(self[f"{name}_{role.id}"] for name in DEADLINE_FIELDS),
+                unsaved=self._role_unsaved(role),
             )
-        )
+            for role, *boxes in zip(self.roles, *self.role_columns(), strict=True)
+        ]
+
+    def role_columns(self) -> list:
+        """The bound fields with one checkbox per role (their errors show above the cards)."""
+        return [self[name] for name in ROLE_COLUMNS]
+
+    def _role_unsaved(self, role) -> bool:
+        """A refused form shown again: whether it carries changes to this role (the page marks
+        them, with or without JS)."""
+        if not self.is_bound or "deadlines_shown" not in self.data:
+            return False
+        for name in ROLE_COLUMNS:
+            if COLUMN_MARKERS.get(name, name) not in self.data and name != ROLE_COLUMNS[0]:
+                continue  # a column the client did not send changes nothing
+            was = role.id in [str(pk) for pk in self.get_initial_for_field(self.fields[name], name)]
+            if was != (role.id in self.data.getlist(name)):
+                return True
+        if f"due_rule_{role.id}" not in self.data:
+            return False  # a role whose rule the client did not send keeps it
+        return any(f"{name}_{role.id}" in self.changed_data for name in DEADLINE_FIELDS)
+
+    def unsaved_summary(self) -> str:
+        """ "Unsaved changes: …" for a refused form shown again; "" otherwise."""
+        if not self.is_bound:
+            return ""
+        kept_when_absent = {"enforcement", "trust_days"}
+        site_wide = [
+            name
+            for name in self.changed_data
+            if name in EDITABLE_FIELDS and (name in self.data or name not in kept_when_absent)
+        ]
+        names = ["site-wide settings"] if site_wide else []
+        names += [card.role.name for card in self.role_cards() if card.unsaved]
+        return f"Unsaved changes: {', '.join(names)}." if names else ""
 
     def role_methods(self) -> dict[str, list[str]]:
         """{role id: the optional methods that count for it}, for the roles the page showed.
@@ -235,10 +381,6 @@ class SettingsForm(forms.ModelForm):
             return [role.id for role in self.roles]
         return _role_ids(part for part in shown.split(",") if part)
 
-    def always_rows(self):
-        """(checkbox, role) pairs for "Always require the second factor"."""
-        return list(zip(self["roles_always_second_factor"], self.roles, strict=True))
-
     def role_always_second_factor(self) -> dict[str, bool] | None:
         """{role id: always} for the roles shown; None when the form did not carry the field
         (a client written before it existed changes nothing)."""
@@ -246,6 +388,42 @@ class SettingsForm(forms.ModelForm):
             return None
         always = set(self.cleaned_data["roles_always_second_factor"])
         return {pk: pk in always for pk in self.cleaned_data["roles_shown"]}
+
+    def role_deadlines(self) -> dict[str, DueRule] | None:
+        """{role id: due rule} for the roles shown; None when the form did not carry them (a
+        client written before they existed changes no rule)."""
+        if "deadlines_shown" not in self.data:
+            return None
+        sent = {role.id for role in self.roles if f"due_rule_{role.id}" in self.data}
+        return {pk: self._due_rule(pk) for pk in self.cleaned_data["roles_shown"] if pk in sent}
+
+    def _due_rule(self, pk: str) -> DueRule:
+        value = self.cleaned_data.get
+        return DueRule(
+            kind=value(f"due_rule_{pk}") or NEXT_SIGNIN,
+            by=value(f"due_date_{pk}"),
+            days=value(f"grace_days_{pk}"),
+            snooze_limit=value(f"snooze_limit_{pk}"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if "deadlines_shown" in self.data and not self.errors:
+            today = timezone.localdate()
+            for role in self.roles:
+                if f"due_rule_{role.id}" not in self.data:
+                    continue
+                rule = self._due_rule(role.id)
+                try:
+                    rule = rule.cleaned()
+                except RuleError as error:
+                    where = {BY_DATE: "due_date", WITHIN_DAYS: "grace_days"}.get(rule.kind)
+                    self.add_error(f"{where or 'due_rule'}_{role.id}", str(error))
+                    continue
+                # a new date in the past would make every waiting user overdue at once
+                if rule.by and rule.by != role.deadline.by and rule.by < today:
+                    self.add_error(f"due_date_{role.id}", "Choose a date from today on.")
+        return cleaned
 
     def role_requirements(self) -> dict[str, bool]:
         required = set(self.cleaned_data["roles_requiring_2fa"])
@@ -263,6 +441,35 @@ class ResetForm(forms.Form):
     user = forms.CharField(max_length=64, error_messages={"required": "Select a user first."})
     reason = forms.CharField(label="Reason (optional)", max_length=500, required=False)
     confirmed = forms.BooleanField(required=False)
+
+
+class ExtendDeadlineForm(forms.Form):
+    """An administrator gives one user more time to enroll: N days more, or until a date."""
+
+    days = forms.IntegerField(
+        label="Days more",
+        required=False,
+        min_value=1,
+        max_value=EXTEND_DAYS_MAX,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    until = forms.DateField(
+        label="Or until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        error_messages={"required": "Give a reason: it goes to the audit log."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and (cleaned.get("days") is None) == (cleaned.get("until") is None):
+            raise forms.ValidationError("Give either a number of days or a date.")
+        return cleaned
 
 
 class PasswordChangeForm(forms.Form):

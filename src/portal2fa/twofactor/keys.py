@@ -41,3 +41,9 @@ def email_code_digest(challenge_id: int, code: str) -> str:
     """An email code's keyed hash, bound to its sign-in token (the same 6 digits of another
     sign-in have another digest)."""
     return crypto.token_digest(f"email-code\x1f{challenge_id}\x1f{code}", key=_hash_key())
+
+
+def access_pass_digest(user_id, code: str) -> str:
+    """A Temporary Access Pass's keyed hash, bound to its user (the same characters issued to
+    another user have another digest)."""
+    return crypto.token_digest(f"access-pass\x1f{user_id}\x1f{code}", key=_hash_key())

@@ -9,6 +9,7 @@ TOTP_EXPECTED = "Enter the 6-digit code from your authenticator app."
 NOT_ENROLLED = "Set up your authenticator app first."
 NO_PENDING_ENROLLMENT = "There is no pending enrollment to confirm."
 SKIP_REFUSED = "Enrollment cannot be skipped."
+SNOOZE_REFUSED = "You can no longer postpone: set up two-factor authentication now."
 
 
 def invalid_with_remaining(remaining: int) -> str:

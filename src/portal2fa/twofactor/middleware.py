@@ -1,9 +1,10 @@
 """TwoFactorMiddleware: after any login, the session reaches nothing but the second-factor step.
 
 Put it after django.contrib.auth's AuthenticationMiddleware. A session whose user has not passed
-the second factor (see web/session.py) may reach only the sign-in pages, sign-out, the host's
-login page and static files; any other view answers with a redirect to the second-factor step
-(browser navigations) or 401 with a JSON reason (anything else: scripts, fetch(), APIs).
+the second factor (see web/session.py) may reach only the sign-in pages, the host's logout views,
+its login page (which signs the held session out first: a new sign-in starts over), static files
+and what a held page may load (web/held_views.py); any other view answers with a redirect to the
+second-factor step (browser navigations) or 401 with a JSON reason (scripts, fetch(), APIs).
 
 The hold runs in process_view, after every middleware's request phase: a login that a later
 middleware performs (RemoteUserMiddleware, an SSO middleware) is held like any other. Before
@@ -19,7 +20,6 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import BadRequest
 from django.http import HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, resolve_url
@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
 from .policy import NextStep
-from .web import device
+from .web import device, held_views
 from .web import session as second_factor
 from .web.allowed import method_refusal
 
@@ -43,12 +43,9 @@ HELD_VIEWS = {
     "twofactor:signin-verify-sms",
     "twofactor:signin-enroll-passkey-options",
     "twofactor:signin-enroll-passkey",
+    "twofactor:signin-pass",
     "twofactor:signout",
-    "logout",
-    "admin:login",
-    "admin:logout",
 }
-STATIC_VIEWS = {"django.views.static.serve", "django.contrib.staticfiles.views.serve"}
 ENDED_MESSAGE = "You were signed out because of a security change to your account. Sign in again."
 
 
@@ -76,6 +73,10 @@ class TwoFactorMiddleware:
             return None
         if not request.user.is_authenticated:  # the user is gone, inactive or changed password
             second_factor.forget(request)
+            return None
+        if held_views.is_login_page(request, view_func):
+            if _is_navigation(request):  # not a script or an image that was redirected there
+                logout(request)  # the host's login page may send a signed-in user away
             return None
         if _reachable_while_held(request, view_func):
             return None
@@ -126,10 +127,7 @@ def _ended(request):
 def _reachable_while_held(request, view_func) -> bool:
     if request.resolver_match and request.resolver_match.view_name in HELD_VIEWS:
         return True
-    if f"{view_func.__module__}.{view_func.__name__}" in STATIC_VIEWS:
-        return True
-    # The host's login page ("Start a new sign-in"): a LoginView, where a new login starts over.
-    return issubclass(getattr(view_func, "view_class", type(None)), LoginView)
+    return held_views.is_logout_view(request, view_func) or held_views.may_load(request, view_func)
 
 
 def _is_navigation(request) -> bool:

@@ -5,6 +5,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from . import reminders
+
 MANAGE_PERMISSION = "twofactor.manage_two_factor"
 
 
@@ -21,7 +23,32 @@ def default_role_methods() -> list[str]:
     return ["email", "passkey", "sms"]
 
 
-class GroupRole(models.Model):
+class DueRuleKind(models.TextChoices):
+    """When a role that requires 2FA wants its users enrolled (deadlines.py)."""
+
+    NEXT_SIGNIN = "next_signin", "At the next sign-in"
+    BY_DATE = "by_date", "By a date"
+    WITHIN_DAYS = "within_days", "Within a number of days"
+
+
+class RoleDeadlineFields(models.Model):
+    """The due rule a Security Role keeps (deadlines.DueRule), for the default adapter's GroupRole
+    and any host's role model: "at the next sign-in" unless said otherwise."""
+
+    due_rule = models.CharField(
+        "Enroll", max_length=16, choices=DueRuleKind.choices, default=DueRuleKind.NEXT_SIGNIN
+    )
+    due_date = models.DateField("Enrolled by", null=True, blank=True)
+    grace_days = models.PositiveSmallIntegerField("Days to enroll", null=True, blank=True)
+    snooze_limit = models.PositiveSmallIntegerField(
+        "Remind me later at most", null=True, blank=True, help_text="Blank: no limit."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class GroupRole(RoleDeadlineFields):
     """What Portal 2FA keeps beside a Django Group that serves as a Security Role (the default
     adapter): its Type and whether its users must use 2FA. The host's tables are not changed;
     a group without this row is an Employee role that does not require 2FA."""
@@ -40,6 +67,18 @@ class GroupRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group.name} ({self.type})"
+
+
+def default_reminder_days() -> list[int]:
+    return list(reminders.DEFAULT_DAYS)
+
+
+def validate_reminder_days(value) -> None:
+    try:
+        if reminders.parse_days(value) != value:
+            raise ValueError("Give whole numbers of days, largest first, each once.")
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
 
 
 class EnrollmentState(models.TextChoices):
@@ -115,6 +154,20 @@ class TwoFactorSettings(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
+    reset_needs_access_pass = models.BooleanField(
+        "After a reset, the user needs a Temporary Access Pass to enroll again",
+        default=False,
+        help_text="Without it, whoever knows the password next can set up their own "
+        "authenticator. Issue the pass on the Reset Enrollment tab or the user's 2FA page.",
+    )
+    reminder_days = models.JSONField(
+        "Reminder e-mails (days before the due date)",
+        default=default_reminder_days,
+        blank=True,
+        validators=[validate_reminder_days],
+        help_text="Users who must enroll by a due date are e-mailed this many days before it "
+        "(0: on the day), e.g. 7, 2, 1, 0. Empty: no reminders.",
+    )
 
     class Meta:
         verbose_name_plural = "two-factor settings"
@@ -189,6 +242,15 @@ class Authenticator(models.Model):
                 name="auth_health_idx",
                 condition=_enrolled_active,
             ),
+            # The user list filtered by state walks these in user order (keyset pagination).
+            models.Index(
+                fields=["user"], name="auth_enrolled_user_idx", condition=_enrolled_active
+            ),
+            models.Index(
+                fields=["user"],
+                name="auth_pending_user_idx",
+                condition=models.Q(confirmed_at__isnull=True, user_active=True),
+            ),
         ]
 
     @property
@@ -228,6 +290,8 @@ class SignInChallenge(models.Model):
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
+    # A Temporary Access Pass was accepted on this token: its sign-in goes on to enrollment.
+    access_pass_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "-created_at"], name="challenge_user_idx")]
@@ -316,7 +380,9 @@ class EnrollmentDeadline(models.Model):
     """When a user whose role requires 2FA must be enrolled by, for a role that gives a grace
     period ("by a date" or "within N days"). Until then the second-factor step may be postponed
     ("Remind me later", counted in `snoozes`); after it, enrollment cannot be skipped. No row: the
-    requirement applies at the next sign-in. Indexed by `due_at` for the overdue list."""
+    requirement applies at the next sign-in. Indexed by `due_at` for the overdue list. Kept by
+    services/deadlines.py (set-based, from the roles' rules); removed when the user enrolls, so a
+    row always belongs to a user who has not enrolled."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -327,6 +393,63 @@ class EnrollmentDeadline(models.Model):
     starts_at = models.DateTimeField()  # when the requirement reached the user
     due_at = models.DateTimeField(db_index=True)
     snoozes = models.PositiveSmallIntegerField(default=0)
+    # The smallest snooze limit of the user's roles (None: no limit), kept here by
+    # services/deadlines.py so the sign-in step reads one row.
+    snooze_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An administrator's extension: a later rule change never moves the date before it.
+    extended_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [  # the few extended rows, found without reading the others (services/deadlines)
+            models.Index(
+                fields=["extended_until"],
+                name="deadline_extended_idx",
+                condition=models.Q(extended_until__isnull=False),
+            ),
+            # The overdue lists walk (due date, user) in order and read no row they do not show
+            # (an index-only scan: the rows lie in user order, the dates at random).
+            models.Index(fields=["due_at", "user"], name="deadline_due_user_idx"),
+        ]
+
+
+class EnrollmentReminder(models.Model):
+    """One reminder e-mail to a user who must enroll: `days_before` their due date (an offset of
+    the Settings tab), or sent by an administrator ("Send a reminder now": days_before None).
+
+    The row is claimed (inserted; one per user, due date and offset, the unique constraint
+    deciding between parallel runs) and committed before the mail goes: a reminder is sent at most
+    once. A send that fails keeps its row with `failed` set and is not retried by later runs (an
+    administrator sees it on the user's 2FA view and may send one now)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal2fa_reminders"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)  # the due date it reminded of
+    days_before = models.PositiveSmallIntegerField(null=True, blank=True)  # None: by an admin
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed = models.BooleanField(default=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "due_at", "days_before"],
+                name="reminder_once_per_offset",
+                condition=models.Q(days_before__isnull=False),
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-claimed_at"], name="reminder_user_idx")]
+
+    @property
+    def outcome(self) -> str:
+        return "failed" if self.failed else ("sent" if self.sent_at else "sending")
 
 
 class OverviewCounter(models.Model):
@@ -419,3 +542,40 @@ class StepUpGrant(models.Model):
     )
     nonce_digest = models.CharField(max_length=64)
     until = models.DateTimeField()
+
+
+class AccessPassOutcome(models.TextChoices):
+    USED = "used", "Used"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class TemporaryAccessPass(models.Model):
+    """A one-time pass an administrator issues so a user who lost every factor can sign in once and
+    enroll again (services/access_passes.py). Only its keyed hash is stored, bound to the user.
+    Open while `ended_at` is empty; live while open and before `expires_at`. At most one open pass
+    per user (the constraint): a new one ends the old. Its use is one conditional UPDATE."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal2fa_access_passes"
+    )
+    digest = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # The issuing form's random id, hashed: a second click on Issue finds its pass, issues none.
+    request_digest = models.CharField(max_length=64, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=AccessPassOutcome.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(ended_at__isnull=True),
+                name="access_pass_one_open_per_user",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-issued_at"], name="access_pass_user_idx")]

@@ -1,10 +1,14 @@
 """Reads of the 2FA policy and of a user's enrollment state, and the sign-in decision they drive."""
 
 import enum
+from datetime import datetime
+
+from django.utils import timezone
 
 from .adapter import get_adapter
 from .conf import setting
 from .models import Authenticator, EnrollmentState, ReenrollmentDue, TwoFactorSettings
+from .selectors.deadlines import signin_grace
 
 
 def get_settings() -> TwoFactorSettings:
@@ -41,11 +45,18 @@ class NextStep(enum.Enum):
     VERIFY = "verify"  # enrolled: enter a code
     ENROLL = "enroll"  # must enroll now
     ENROLL_OPTIONAL = "enroll_optional"  # offered enrollment, may skip
+    ENROLL_LATER = "enroll_later"  # offered enrollment, may say "Remind me later" until the date
 
 
-def next_step(user, policy: TwoFactorSettings, *, authenticator=_UNREAD) -> NextStep:
-    """SPEC §6.2: 2FA applies when the switch is on and a role of the user requires it or the user
-    enrolled; a user whose enrollment was reset is led through enrollment again."""
+def next_step(
+    user, policy: TwoFactorSettings, *, authenticator=_UNREAD, at: datetime | None = None
+) -> NextStep:
+    """2FA applies when the switch is on and a role of the user requires it or the user enrolled;
+    a user whose enrollment was reset is led through enrollment again.
+
+    Enrollment Optional: anyone may skip (the site-wide switch is the most lenient and wins).
+    Required: enroll now, unless a role's due rule gave the user a date that has not passed and
+    snoozes are left (selectors/deadlines.py); a reset user is never given grace."""
     if not policy.enabled:
         return NextStep.SIGNED_IN
     if authenticator is _UNREAD:  # a caller that read it in this request passes it (or None)
@@ -53,6 +64,12 @@ def next_step(user, policy: TwoFactorSettings, *, authenticator=_UNREAD) -> Next
     state = state_of(authenticator)
     if state == EnrollmentState.ENROLLED:
         return NextStep.VERIFY
-    if not get_adapter().user_requires_2fa(user) and not reenrollment_due(user):
+    required_by_role = get_adapter().user_requires_2fa(user)
+    reset = reenrollment_due(user)
+    if not required_by_role and not reset:
         return NextStep.SIGNED_IN
-    return NextStep.ENROLL if policy.enrollment_required else NextStep.ENROLL_OPTIONAL
+    if not policy.enrollment_required:
+        return NextStep.ENROLL_OPTIONAL
+    if not reset and signin_grace(user, at=at or timezone.now()) is not None:
+        return NextStep.ENROLL_LATER
+    return NextStep.ENROLL

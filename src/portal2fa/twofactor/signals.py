@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from . import counters
 from .models import Authenticator
+from .services.deadlines import deadlines_refresh, user_deadline_refresh
 from .services.sessions import sessions_end_others, signins_end
 from .services.trusted_browsers import trusted_browsers_revoke_all
 from .web import session as second_factor
@@ -84,6 +85,8 @@ def sync_user_active(sender, instance, created=False, update_fields=None, raw=Fa
     if created:
         after += [counters.ACTIVE] if active else []
         counters.move(before, after)
+        # An account created in a role that requires 2FA: its due date starts now.
+        user_deadline_refresh(user=instance, at=timezone.now())
         return
     if update_fields is not None and "is_active" not in update_fields:
         return
@@ -103,6 +106,20 @@ def sync_user_active(sender, instance, created=False, update_fields=None, raw=Fa
             trusted_browsers_revoke_all(
                 user=instance, actor=None, at=timezone.now(), reason="account deactivated"
             )
+
+
+def follow_group_membership(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """A user who joins or leaves a Group (the default adapter's Security Roles): their due date
+    follows, from either side of the relation (user.groups.add, group.user_set.add)."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        users = type(instance)._default_manager.filter(pk=instance.pk)
+    elif action == "post_clear":
+        return  # the group's users are unknown after a clear; their next change catches up
+    else:
+        users = model._default_manager.filter(pk__in=pk_set)
+    deadlines_refresh(users=users, at=timezone.now())
 
 
 def forget_deleted_user(sender, instance, **kwargs):

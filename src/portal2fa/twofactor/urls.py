@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import account, app_setup, audit_log, email_code, passkeys, setup, signin, trusted
+from .views import (
+    access_pass,
+    account,
+    app_setup,
+    audit_log,
+    email_code,
+    passkeys,
+    setup,
+    signin,
+    trusted,
+    user_list,
+)
 
 app_name = "twofactor"
 
@@ -11,6 +22,7 @@ urlpatterns = [
     path("signin/verify/sms/", email_code.verify_sms, name="signin-verify-sms"),
     path("signin/enroll/", signin.enroll, name="signin-enroll"),
     path("signin/skip/", signin.skip_enrollment, name="signin-skip"),
+    path("signin/remind-later/", signin.remind_later, name="signin-remind-later"),
     path("signin/passkey/options/", passkeys.signin_options, name="signin-passkey-options"),
     path("signin/passkey/", passkeys.signin_verify, name="signin-passkey"),
     path(
@@ -19,6 +31,7 @@ urlpatterns = [
         name="signin-enroll-passkey-options",
     ),
     path("signin/enroll/passkey/", passkeys.enroll, name="signin-enroll-passkey"),
+    path("signin/pass/", access_pass.signin_pass, name="signin-pass"),
     path("signout/", signin.signout, name="signout"),
     path("account/two-factor/", account.overview, name="account"),
     path("account/two-factor/enroll/", account.enroll, name="account-enroll"),
@@ -61,6 +74,22 @@ urlpatterns = [
     path("setup/two-factor/reset/", setup.reset_tab, name="setup-reset"),
     path("setup/two-factor/users/search", setup.user_search, name="setup-user-search"),
     path("setup/two-factor/users/<int:pk>/", setup.user_detail, name="setup-user"),
+    path("setup/two-factor/access-pass/", access_pass.issue, name="setup-pass-issue"),
+    path("setup/two-factor/access-pass/revoke/", access_pass.revoke, name="setup-pass-revoke"),
+    path("setup/two-factor/access-pass/done/", access_pass.done, name="setup-pass-done"),
+    path(
+        "setup/two-factor/users/<int:pk>/extend",
+        setup.extend_deadline,
+        name="setup-user-extend",
+    ),
+    path("setup/two-factor/users/", user_list.user_list, name="setup-users"),
+    path("setup/two-factor/users.csv", user_list.user_list_csv, name="setup-users-csv"),
+    path("setup/two-factor/users/remind/", user_list.remind_list, name="setup-users-remind"),
+    path(
+        "setup/two-factor/users/<int:pk>/remind/",
+        user_list.remind_user,
+        name="setup-user-remind",
+    ),
     path("setup/audit/", audit_log.log, name="audit-log"),
     path("setup/audit/export.csv", audit_log.export, name="audit-export"),
 ]

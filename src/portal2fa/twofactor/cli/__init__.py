@@ -17,13 +17,14 @@ USER_ERROR = 2
 
 def build_parser(prog: str, *, extend=None) -> argparse.ArgumentParser:
     """The parser of every library command; `extend(commands, subparsers)` adds a host's own."""
-    from . import admin, keys, policy, roles
+    from . import access_passes, admin, deadlines, doctor, keys, policy, reminders, roles
 
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subparsers = {}
-    for module in (keys, roles, policy, admin):
+    for module in (keys, roles, policy, admin, access_passes, reminders, doctor):
         subparsers.update(module.register(commands) or {})
+    deadlines.extend(commands, subparsers)
     if extend:
         extend(commands, subparsers)
     return parser
@@ -72,11 +73,16 @@ def refused_by_checks() -> bool:
     return bool(errors)
 
 
+def checked_first(args) -> bool:
+    """Whether the command must refuse a configuration the checks refuse (`doctor` reports them)."""
+    return getattr(args, "needs_django", True) and not getattr(args, "reports_checks", False)
+
+
 def main(argv: list[str], *, prog: str = "manage.py portal2fa") -> int:
     """`manage.py portal2fa`: Django is already set up by manage.py."""
     args = parse(build_parser(prog), argv)
     if isinstance(args, int):
         return args
-    if getattr(args, "needs_django", True) and refused_by_checks():
+    if checked_first(args) and refused_by_checks():
         return USER_ERROR
     return run(args)

@@ -38,6 +38,15 @@ def parse_enforcement(text: str) -> str:
     return ENFORCEMENT_NAMES[lowered]
 
 
+def parse_reminder_days(text: str) -> list[int]:
+    from ..reminders import parse_days
+
+    try:
+        return parse_days(text)
+    except ValueError as error:
+        raise CommandError(f"reminder-days: {error}") from None
+
+
 # CLI name -> (model field, parser)
 SETTINGS_KEYS = {
     "enabled": ("enabled", parse_bool),
@@ -52,4 +61,6 @@ SETTINGS_KEYS = {
     "sms-codes": ("sms_codes_allowed", parse_bool),
     "enforcement": ("enforcement", parse_enforcement),
     "trust-days": ("trust_days", parse_int),
+    "reset-needs-access-pass": ("reset_needs_access_pass", parse_bool),
+    "reminder-days": ("reminder_days", parse_reminder_days),
 }

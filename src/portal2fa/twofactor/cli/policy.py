@@ -8,7 +8,9 @@ from .parsing import SETTINGS_KEYS, CommandError
 def register(commands) -> None:
     settings = commands.add_parser("settings", help="show or change the 2FA settings")
     sub = settings.add_subparsers(dest="settings_command", required=True, metavar="ACTION")
-    sub.add_parser("show", help="print every setting").set_defaults(handler=settings_show)
+    show = sub.add_parser("show", help="print every setting")
+    show.add_argument("--json", action="store_true", help="with each role's row (stable keys)")
+    show.set_defaults(handler=settings_show)
     change = sub.add_parser("set", help="change one setting")
     change.add_argument("key", choices=sorted(SETTINGS_KEYS))
     change.add_argument("value")
@@ -18,6 +20,7 @@ def register(commands) -> None:
 def settings_show(args) -> int:
     from ..adapter import get_adapter
     from ..policy import get_settings, issuer
+    from ..reminders import format_days
 
     policy = get_settings()
     values = {
@@ -33,7 +36,18 @@ def settings_show(args) -> int:
         "sms-codes": "true" if policy.sms_codes_allowed else "false",
         "enforcement": policy.enforcement.replace("_", "-"),
         "trust-days": policy.trust_days,
+        "reset-needs-access-pass": "true" if policy.reset_needs_access_pass else "false",
+        "reminder-days": format_days(policy.reminder_days) or "(none)",
     }
+    if getattr(args, "json", False):
+        import json
+
+        from .deadlines import role_json
+
+        roles = [role_json(role) for role in get_adapter().roles()]
+        json.dump({"settings": values, "roles": roles}, sys.stdout, indent=2)
+        print()
+        return 0
     for key, value in values.items():
         print(f"{key:<22} {value}")
     roles = [role.name for role in get_adapter().roles() if role.requires_2fa]

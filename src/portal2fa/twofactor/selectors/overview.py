@@ -24,8 +24,16 @@ from .. import counters
 from .. import methods as second_factor_methods
 from ..adapter import get_adapter
 from ..conf import setting
-from ..models import Authenticator, CodeGuessBudget, TwoFactorSettings
+from ..models import (
+    Authenticator,
+    CodeGuessBudget,
+    EnrollmentDeadline,
+    EnrollmentState,
+    TwoFactorSettings,
+)
+from . import overdue
 from .trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
+from .user_list import UserFilter
 
 RECENT_DAYS = 30
 TREND_WEEKS = 13  # the enrollment trend: the last 91 days, a bar per week
@@ -159,7 +167,12 @@ class Overview:
         return [method for method in second_factor_methods.OPTIONAL if method in on]
 
     def count(self, name: str) -> int | None:
-        """The row count of a list when a counter keeps it (else None: count the list)."""
+        """The row count of a list when a counter keeps it or a capped count bounds it (else
+        None: count the list)."""
+        if (
+            name == "overdue-and-due-soon"
+        ):  # its pages stop at about 2 x COUNT_CAP; the CSV does not
+            return self.overdue_counts["overdue"] + self.overdue_counts["due_soon"]
         return {"no-codes": self.no_codes_count, "low-codes": self.low_codes_count}.get(name)
 
     def _kept(self, name: str, count: Callable[[], list]) -> list:
@@ -293,6 +306,15 @@ class Overview:
             .order_by("-locked_at", "-pk")
         )
 
+    def overdue_and_due_soon(self) -> QuerySet[EnrollmentDeadline]:
+        """Users who must enroll and are overdue or due within overdue.DUE_SOON_DAYS, the earliest
+        due date first (the index on due_at)."""
+        return overdue.overdue_and_due_soon(now=self.now)
+
+    @cached_property
+    def overdue_counts(self) -> dict[str, int]:
+        return overdue.overdue_counts(now=self.now)
+
     def roles_without_2fa(self) -> list:
         """Roles whose users need not use 2FA; all of them while the master switch is off."""
         roles = self.roles
@@ -318,6 +340,15 @@ class Overview:
                 ("Name", "Email", "Locked Since"),
                 lambda b: {**person(b), "locked_at": b.locked_at},
             ),
+            "overdue-and-due-soon": OverviewList(
+                ("Name", "Email", "Role", "Due", "Days overdue"),
+                lambda d: {
+                    **person(d),
+                    "role": ", ".join(self.adapter.role_names(d.user)),
+                    "due_at": d.due_at,
+                    "days_overdue": overdue.days_overdue(d.due_at, now=self.now),
+                },
+            ),
         }
 
     def items(self, name: str):
@@ -327,12 +358,13 @@ class Overview:
             "recent": self.recent,
             "roles-without-2fa": self.roles_without_2fa,
             "code-locked": self.code_locked,
+            "overdue-and-due-soon": self.overdue_and_due_soon,
         }[name]()
 
     def rows(self, name: str, items: Iterable) -> list[dict]:
         return [self.lists[name].row(item) for item in items]
 
-    def _person(self, item: Authenticator | CodeGuessBudget) -> dict:
+    def _person(self, item: Authenticator | CodeGuessBudget | EnrollmentDeadline) -> dict:
         user = item.user
         return {"name": self.adapter.display_name(user), "email": self.adapter.email(user)}
 
@@ -401,6 +433,38 @@ class Overview:
                 "days": TRUSTED_SIGNIN_DAYS,
                 "count": trusted_signins(now=self.now),
             },
+            "overdue_and_due_soon": {
+                # at most count_cap each; "…_more": there are more than that
+                "overdue_count": min(self.overdue_counts["overdue"], overdue.COUNT_CAP),
+                "overdue_more": self.overdue_counts["overdue"] > overdue.COUNT_CAP,
+                "due_soon_count": min(self.overdue_counts["due_soon"], overdue.COUNT_CAP),
+                "due_soon_more": self.overdue_counts["due_soon"] > overdue.COUNT_CAP,
+                "count_cap": overdue.COUNT_CAP,
+                "due_soon_days": overdue.DUE_SOON_DAYS,
+                "users": [
+                    {**row, "due_at": row["due_at"].isoformat()}
+                    for row in self.rows(
+                        "overdue-and-due-soon", self.overdue_and_due_soon()[:limit]
+                    )
+                ],
+            },
+            "user_lists": self.user_lists(),
+        }
+
+    def user_lists(self) -> dict:
+        """Where each count leads: the 2FA user list filtered to it (its filter, as the CLI's
+        `user list` takes it, and the Setup page's address)."""
+        from django.urls import reverse
+
+        base = reverse("twofactor:setup-users")
+
+        def entry(wanted: UserFilter) -> dict:
+            return {"filter": wanted.as_json(), "url": f"{base}?{wanted.query}"}
+
+        return {
+            "by_state": {state.value: entry(UserFilter(state=state)) for state in EnrollmentState},
+            "by_role": [{"role": role.name, **entry(UserFilter(role=role))} for role in self.roles],
+            "overdue": entry(UserFilter(overdue=True)),
         }
 
     def _trend_data(self) -> dict:

@@ -1,10 +1,10 @@
-"""Email (and SMS) codes at the sign-in verify step (issue 10): 6 digits, valid 10 minutes, single
+"""Email (and SMS) codes at the sign-in verify step: 6 digits, valid 10 minutes, single
 use. SMS codes take the same path (`channel=methods.SMS`), delivered by PORTAL2FA_SMS_PROVIDER.
 
 Only a keyed hash of the code is stored (keys.email_code_digest, bound to the sign-in token); a
 resend replaces it, so only the newest code works. Sends per token are limited
 (PORTAL2FA_EMAIL_CODE_SENDS) and spaced (PORTAL2FA_EMAIL_CODE_RESEND_SECONDS) by one conditional
-UPDATE. A code is checked like any other (services/challenge.py): under the per-user lock, after
+UPDATE. A code is checked like any other (services/attempt.py): under the per-user lock, after
 the account's code budget, a wrong one counts toward the token's lockout and the account's budget,
 and its use is one conditional UPDATE whose row count decides (two parallel submissions: one wins).
 The code is never logged; it exists in clear only in memory and in the email.
@@ -29,19 +29,18 @@ from ..policy import get_settings
 from ..sms import get_sms_provider
 from . import code_budget
 from . import codes as code_checks
-from .challenge import (
+from .attempt import (
     EXPIRED,
     LOCKED,
     USED,
     Attempt,
-    _complete,
-    _count_failure,
-    _lock_and_reread,
-    _succeeded,
-    challenge_load,
+    LockedChallenge,
+    Verdict,
     ended,
-    refusal_under_lock,
+    lock_challenge,
+    second_factor_attempt,
 )
+from .challenge import live_challenge
 from .send_limits import send_limits_reserve, send_refusal_audit, too_many
 
 logger = logging.getLogger(__name__)
@@ -108,7 +107,7 @@ def email_code_send(
     address = destination(user, channel)
     refused = None  # (the reason audited, the message): a refusal across sign-ins
     with transaction.atomic():
-        challenge, _, budget = _lock_and_reread(challenge)  # one lock order with the code checks
+        budget = lock_challenge(challenge).budget  # one lock order with the code checks
         if ended(challenge, at=at):
             return Sent(False, EXPIRED)
         if challenge.locked:
@@ -198,31 +197,28 @@ def email_code_attempt(
     policy=None,
     channel: str = methods.EMAIL,
 ) -> Attempt:
-    """Check an email (or SMS) code against this sign-in, as challenge_attempt does the others."""
-    if challenge is None or token is None or challenge.token_digest != keys.token_digest(token):
-        challenge = challenge_load(token, at=at)
-    if challenge is None:
-        return Attempt(False, EXPIRED)
-    if not available(challenge.user, policy, channel):  # never counts for a role forbidding it
-        return Attempt(False, not_available(channel))
-    with transaction.atomic():
-        challenge, authenticator, budget = _lock_and_reread(challenge)
-        refused = refusal_under_lock(challenge, budget, at=at)
-        if refused:
-            return refused
-        if authenticator is None or authenticator.confirmed_at is None:  # reset meanwhile
-            return Attempt(False, EXPIRED)
-        check, expired = _consume(challenge, code, at=at, channel=channel)
-        if check.ok:
-            if not _complete(challenge, at=at):  # completed concurrently: undo the use
-                transaction.set_rollback(True)
-                return Attempt(False, EXPIRED)
-            code_budget.code_success(challenge.user_id, budget=budget)
-            return _succeeded(challenge, check, None, at=at, client_address=client_address)
-        failure = _count_failure(challenge, check, at=at, client_address=client_address)
-    if check is code_checks.CodeCheck.USED and not failure.locked:
-        return Attempt(False, EXPIRED_CODE if expired else USED)
-    return failure
+    """Check an email (or SMS) code against this sign-in, as any second factor is checked
+    (services/attempt.py)."""
+    challenge = live_challenge(token, at=at, loaded=challenge)
+    if challenge is not None and not available(challenge.user, policy, channel):
+        return Attempt(False, not_available(channel))  # never counts for a role forbidding it
+    return second_factor_attempt(
+        challenge,
+        check=lambda locked: _check(locked, code, at=at, channel=channel),
+        at=at,
+        client_address=client_address,
+    )
+
+
+def _check(locked: LockedChallenge, code: str, *, at: datetime, channel: str) -> Verdict:
+    if not locked.enrolled:  # reset during this sign-in
+        return Verdict.refused(EXPIRED)
+    check, expired = _consume(locked.challenge, code, at=at, channel=channel)
+    if check.ok:
+        return Verdict.passed(check.value)
+    if check is code_checks.CodeCheck.USED:  # right, but used or expired: no guess at the secret
+        return Verdict.replayed(EXPIRED_CODE if expired else USED)
+    return Verdict.failed()
 
 
 def _consume(

@@ -11,7 +11,13 @@ from ...audit.models import Action
 from ...audit.services import record
 from .. import counters, keys, messages, totp
 from ..adapter import get_adapter
-from ..models import Authenticator, EnrollmentState, ReenrollmentDue, WebAuthnCredential
+from ..models import (
+    Authenticator,
+    EnrollmentDeadline,
+    EnrollmentState,
+    ReenrollmentDue,
+    WebAuthnCredential,
+)
 from ..policy import get_settings
 from . import code_budget
 from . import codes as code_checks
@@ -46,7 +52,7 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
                 user=user,
                 encrypted_secret=keys.encrypt_secret(totp.new_secret()),
                 created_at=at,
-                user_active=_locked_is_active(user),
+                user_active=locked_is_active(user),
             )
             counters.move((), counters.state_of(authenticator).buckets())
             record(
@@ -61,7 +67,7 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
     return authenticator
 
 
-def _locked_is_active(user) -> bool:
+def locked_is_active(user) -> bool:
     """The user's is_active as committed, the row locked (NO KEY UPDATE, as the code checks and a
     (de)activation take it): a concurrent deactivation then cannot miss the new authenticator."""
     if not hasattr(user, "is_active"):
@@ -93,6 +99,7 @@ def confirm_pending(
     counters.move(now_state.replace(confirmed=False).buckets(), now_state.buckets())
     user = authenticator.user
     ReenrollmentDue.objects.filter(user_id=authenticator.user_id).delete()
+    EnrollmentDeadline.objects.filter(user_id=authenticator.user_id).delete()  # enrolled: no date
     record(
         Action.ENROLLMENT_COMPLETED, actor=user, target=user, client_address=client_address, at=at
     )
@@ -163,11 +170,11 @@ def _count(n: int, one: str, many: str = "") -> str:
 
 
 def enrollment_reset(
-    *, actor, user, at: datetime, client_address=None, reason: str = ""
+    *, actor, user, at: datetime, client_address=None, reason: str = "", notice: bool = True
 ) -> ResetSummary:
     """Remove the secret, the pending state, every backup code and every passkey in one
     transaction, audited, then email the user a security notice once the transaction has
-    committed."""
+    committed (`notice`: not when the user resets it themselves, with a Temporary Access Pass)."""
     reason = reason.strip()
     if len(reason) > 500 or not reason.isprintable():
         raise EnrollmentError("The reason must be printable text of at most 500 characters.")
@@ -200,7 +207,8 @@ def enrollment_reset(
             reason=reason,
             **({"passkeys_removed": passkeys} if passkeys else {}),
         )
-        transaction.on_commit(lambda: send_reset_notice(user=user, at=at))
+        if notice:
+            transaction.on_commit(lambda: send_reset_notice(user=user, at=at))
     return ResetSummary(
         authenticator_app=authenticator.has_app and was_enrolled,
         backup_codes=authenticator.backup_codes_remaining,

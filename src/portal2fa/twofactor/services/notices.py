@@ -85,3 +85,19 @@ def send_password_changed_notice(*, user, at: datetime) -> None:
             "If you did not do this, contact your administrator immediately.\n"
         ),
     )
+
+
+def send_access_pass_notice(*, user, at: datetime, expires_at: datetime) -> None:
+    """A Temporary Access Pass was issued for the user: never the pass itself, only that it exists."""
+    site = setting("PORTAL2FA_SITE_NAME")
+    _send(
+        user,
+        subject="A Temporary Access Pass was issued for your account",
+        what="access pass",
+        body=(
+            f"An administrator of {site} issued a Temporary Access Pass for your account on "
+            f"{_when(at)}. With your password it signs you in once, until {_when(expires_at)}, "
+            "so that you can set up two-factor authentication again.\n\n"
+            "If this wasn't you, contact your administrator immediately.\n"
+        ),
+    )

@@ -16,14 +16,16 @@ from django.db import transaction
 from ...audit.models import Action
 from ...audit.services import record
 from .. import counters
-from ..models import Authenticator, ReenrollmentDue
+from ..models import Authenticator, EnrollmentDeadline, ReenrollmentDue
 from ..policy import get_settings
-from . import challenge as challenges
 from . import code_budget
 from . import codes as code_checks
-from .enrollment import _locked_is_active
+from .attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
+from .challenge import challenge_load
+from .enrollment import locked_is_active
 from .passkeys import (
     NOT_ALLOWED,
+    PASSKEY_FACTOR,
     PasskeyError,
     RelyingParty,
     clean_name,
@@ -53,38 +55,25 @@ def passkey_enroll(
     rp: RelyingParty,
     at: datetime,
     client_address=None,
-) -> challenges.Attempt:
+) -> Attempt:
     """Enroll the token's user with a new key; the Attempt carries the new backup codes.
     PasskeyError for a name or a registration that cannot be used (nothing is changed)."""
     name = clean_name(name)
     key = verify_new_key(response, expected_challenge=expected_challenge, rp=rp)
-    challenge = challenges.challenge_load(token, at=at)
-    if challenge is None:
-        return challenges.Attempt(False, challenges.EXPIRED)
-    with transaction.atomic():
-        challenge, enrollment, budget = challenges._lock_and_reread(challenge)
-        user = challenge.user
-        refused = challenges.refusal_under_lock(challenge, budget, at=at)
-        if refused:
-            return refused
-        if not passkeys_usable(user):
+
+    def check(locked: LockedChallenge) -> Verdict:
+        if not passkeys_usable(locked.user):
             raise PasskeyError(NOT_ALLOWED)
-        if enrollment is not None and enrollment.confirmed_at:
-            return challenges.Attempt(False, ALREADY_ENROLLED)
-        codes = _enroll(user, enrollment, name, key, at=at, client_address=client_address)
-        if not challenges._complete(challenge, at=at):
-            transaction.set_rollback(True)
-            return challenges.Attempt(False, challenges.EXPIRED)
-        code_budget.code_success(user.pk, budget=budget)
-        record(
-            Action.SIGNIN_SUCCEEDED,
-            factor="passkey",
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+        if locked.enrolled:
+            return Verdict.refused(ALREADY_ENROLLED)
+        codes = _enroll(
+            locked.user, locked.authenticator, name, key, at=at, client_address=client_address
         )
-    return challenges.Attempt(True, user_id=user.pk, backup_codes=tuple(codes))
+        return Verdict.passed(PASSKEY_FACTOR, backup_codes=codes)
+
+    return second_factor_attempt(
+        challenge_load(token, at=at), check=check, at=at, client_address=client_address
+    )
 
 
 def passkey_enroll_signed_in(
@@ -125,6 +114,7 @@ def _enroll(user, enrollment, name: str, key, *, at, client_address) -> list[str
     _, after = counters.locked_state(pk=enrollment.pk)
     counters.move(without_codes.buckets(), after.buckets())
     ReenrollmentDue.objects.filter(user_id=user.pk).delete()
+    EnrollmentDeadline.objects.filter(user_id=user.pk).delete()  # enrolled: no date
     record(
         Action.ENROLLMENT_COMPLETED,
         method="passkey",
@@ -146,7 +136,7 @@ def _enrolled_without_app(user, enrollment, *, at, client_address) -> Authentica
             encrypted_secret="",
             created_at=at,
             confirmed_at=at,
-            user_active=_locked_is_active(user),
+            user_active=locked_is_active(user),
         )
         record(
             Action.ENROLLMENT_STARTED,

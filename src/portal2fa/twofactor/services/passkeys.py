@@ -12,7 +12,6 @@ parallel assertions with the same counter cannot both pass. A counter that does 
 refused as a cloned credential and audited.
 """
 
-import enum
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,9 +35,10 @@ from .. import counters, messages
 from ..adapter import get_adapter
 from ..models import Authenticator, WebAuthnCredential
 from ..policy import get_settings
-from . import challenge as challenges
 from . import code_budget
 from . import codes as code_checks
+from .attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
+from .challenge import live_challenge
 from .clock_skew import skew_hint, suspected_skew
 
 NAME_MAX = 64
@@ -57,8 +57,7 @@ class PasskeyError(Exception):
     """A refusal whose message is safe to show."""
 
 
-class PasskeyCheck(enum.Enum):  # what _succeeded audits as the factor
-    PASSKEY = "passkey"
+PASSKEY_FACTOR = "passkey"  # what a sign-in with a key audits as its factor
 
 
 @dataclass(frozen=True)
@@ -425,23 +424,16 @@ def challenge_passkey_attempt(
     at: datetime,
     client_address=None,
     challenge=None,
-) -> challenges.Attempt:
+) -> Attempt:
     """An assertion against the sign-in token: success completes it as a correct code would."""
-    if challenge is None or token is None:
-        challenge = challenges.challenge_load(token, at=at)
-    if challenge is None:
-        return challenges.Attempt(False, challenges.EXPIRED)
-    with transaction.atomic():
-        challenge, authenticator, budget = challenges._lock_and_reread(challenge)
-        refused = challenges.refusal_under_lock(challenge, budget, at=at)
-        if refused:
-            return refused
-        if authenticator is None or authenticator.confirmed_at is None:
-            return challenges.Attempt(False, challenges.EXPIRED)
-        if not passkeys_usable(challenge.user):  # the Settings tab or a role of theirs forbids it
-            return challenges.Attempt(False, NOT_ALLOWED)
+
+    def check(locked: LockedChallenge) -> Verdict:
+        if not locked.enrolled:  # reset during this sign-in
+            return Verdict.refused(messages.EXPIRED)
+        if not passkeys_usable(locked.user):  # the Settings tab or a role of theirs forbids it
+            return Verdict.refused(NOT_ALLOWED)
         verified, cloned = verify_assertion(
-            challenge.user,
+            locked.user,
             response,
             expected_challenge=expected_challenge,
             rp=rp,
@@ -449,17 +441,12 @@ def challenge_passkey_attempt(
             client_address=client_address,
         )
         if verified:
-            if not challenges._complete(challenge, at=at):
-                transaction.set_rollback(True)
-                return challenges.Attempt(False, challenges.EXPIRED)
-            code_budget.code_success(challenge.user_id, budget=budget)
-            return challenges._succeeded(
-                challenge, PasskeyCheck.PASSKEY, None, at=at, client_address=client_address
-            )
-        failure = challenges._count_failure(
-            challenge, code_checks.CodeCheck.INVALID, at=at, client_address=client_address
-        )
-    message = failure.message
-    if message.startswith(messages.INVALID):
-        message = (CLONED if cloned else NOT_ACCEPTED) + message[len(messages.INVALID) :]
-    return challenges.Attempt(False, message, locked=failure.locked)
+            return Verdict.passed(PASSKEY_FACTOR)
+        return Verdict.failed(refused_as=CLONED if cloned else NOT_ACCEPTED)
+
+    return second_factor_attempt(
+        live_challenge(token, at=at, loaded=challenge),
+        check=check,
+        at=at,
+        client_address=client_address,
+    )

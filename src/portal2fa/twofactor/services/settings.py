@@ -10,8 +10,10 @@ from ...audit.services import record
 from .. import counters
 from .. import messages as texts
 from ..adapter import get_adapter
+from ..deadlines import RuleError
 from ..models import Authenticator, TwoFactorSettings
 from ..policy import get_settings
+from .deadlines import role_deadlines_refresh
 from .trusted_browsers import trust_shortened
 
 EDITABLE_FIELDS = (
@@ -27,6 +29,8 @@ EDITABLE_FIELDS = (
     "sms_codes_allowed",
     "enforcement",
     "trust_days",
+    "reset_needs_access_pass",
+    "reminder_days",
 )
 
 
@@ -47,9 +51,12 @@ def settings_update(
     role_requirements=None,
     role_methods=None,
     role_always_second_factor=None,
+    role_deadlines=None,
 ) -> dict:
-    """Apply `changes` (field -> value), `role_requirements` ({role id: requires 2FA}) and
-    `role_methods` ({role id: [optional methods that count]}).
+    """Apply `changes` (field -> value), `role_requirements` ({role id: requires 2FA}),
+    `role_methods` ({role id: [optional methods that count]}) and `role_deadlines` ({role id:
+    deadlines.DueRule}). The users of a role whose requirement or due rule changed get their due
+    dates in the same transaction (services/deadlines.py, set-based).
 
     Only the roles named in `role_requirements` change: a role created after the Settings form was
     loaded keeps its requirement. Returns the changes as {name: [old, new]}; empty when none.
@@ -77,8 +84,19 @@ def settings_update(
             policy.save()
         if "trust_days" in diff and diff["trust_days"][1] < diff["trust_days"][0]:
             trust_shortened(days=policy.trust_days)
+        names_changed = set()
+        if role_deadlines:
+            changed = _set_role_deadlines(role_deadlines)
+            names_changed |= set(changed)
+            diff.update({f"due:{name}": pair for name, pair in changed.items()})
         if role_requirements:
-            diff.update(_set_role_requirements(role_requirements))
+            changed = get_adapter().set_role_requirements(role_requirements)
+            names_changed |= set(changed)
+            label = {True: "required", False: "not required"}
+            diff.update({f"role:{n}": [label[a], label[b]] for n, (a, b) in changed.items()})
+        if names_changed:
+            ids = [role.id for role in get_adapter().roles() if role.name in names_changed]
+            role_deadlines_refresh(role_ids=ids, at=at)
         if role_methods:
             changed = get_adapter().set_role_methods(role_methods)
             diff.update({f"role-methods:{name}": pair for name, pair in changed.items()})
@@ -99,10 +117,19 @@ def settings_update(
     return diff
 
 
-def _set_role_requirements(requirements: dict[str, bool]) -> dict:
-    changed = get_adapter().set_role_requirements(requirements)
-    label = {True: "required", False: "not required"}
-    return {f"role:{name}": [label[old], label[new]] for name, (old, new) in changed.items()}
+def _set_role_deadlines(wanted: dict) -> dict:
+    """Clean each rule (SettingsError naming the role when one cannot be kept), then store."""
+    cleaned, errors = {}, {}
+    for pk, rule in wanted.items():
+        try:
+            cleaned[pk] = rule.cleaned()
+        except RuleError as error:
+            errors[f"due_rule_{pk}"] = [str(error)]
+    if errors:
+        transaction.set_rollback(True)
+        raise SettingsError(errors)
+    changed = get_adapter().set_role_deadlines(cleaned)
+    return {name: [old.describe(), new.describe()] for name, (old, new) in changed.items()}
 
 
 def stranded_passkey_users(changed: dict) -> str | None:

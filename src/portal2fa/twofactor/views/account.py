@@ -30,10 +30,10 @@ from ..web.http import client_address, see_other
 @never_cache
 @require_safe
 def overview(request):
-    return _account_page(request, TotpForm(autofocus=False))  # no number pad on arrival
+    return account_page(request, TotpForm(autofocus=False))  # no number pad on arrival
 
 
-def _account_page(request, regenerate_form, status: int = 200, app_form=None):
+def account_page(request, regenerate_form, status: int = 200, app_form=None):
     policy, now = get_settings(), timezone.now()
     nonce = confirmation.nonce(request, at=now)
     if nonce is not None and not confirmation_open(request.user, at=now, nonce=nonce):
@@ -149,7 +149,7 @@ def regenerate(request):
         if result.ok:
             return _show_new_codes(request, result, at=now)
         form.add_error("code", result.message)
-    return _account_page(request, form, status=400)
+    return account_page(request, form, status=400)
 
 
 def _show_new_codes(request, result, *, at, kind=shown_codes.REGENERATED):

@@ -22,7 +22,7 @@ from ..services.passkeys import passkey_step_up
 from ..services.step_up import still_confirmed
 from ..web import step_up as confirmation
 from ..web.http import client_address, see_other
-from .account import _account_page
+from .account import account_page
 
 ADDED = "Your authenticator app is set up. You can sign in with a code from it too."
 
@@ -93,6 +93,6 @@ def _start(request, now):
             if not step_up.ok:
                 form.add_error("code", step_up.message)
         if not form.is_valid():
-            return _account_page(request, TotpForm(), status=400, app_form=form)
+            return account_page(request, TotpForm(), status=400, app_form=form)
     confirmation.keep_app_secret(request, new_app_secret(), at=now)
     return see_other(reverse("twofactor:account-app"))

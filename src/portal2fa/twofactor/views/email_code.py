@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from .. import methods
 from ..conf import setting
 from ..forms import CodeForm
-from ..policy import NextStep, get_settings
+from ..policy import NextStep
 from ..services.email_codes import (
     available,
     destination,
@@ -24,31 +24,27 @@ from ..services.email_codes import (
 from ..web import session as second_factor
 from ..web import trusted
 from ..web.http import client_address, see_other
-from .signin import _challenge_or_leave, _step_or_redirect
+from .signin_step import SignInStep, signin_step
 
 
 @never_cache
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
-def verify_email(request):
-    return _code_page(request, methods.EMAIL)
+@signin_step(NextStep.VERIFY)
+def verify_email(request, step: SignInStep):
+    return _code_page(request, step, methods.EMAIL)
 
 
 @never_cache
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
-def verify_sms(request):
-    return _code_page(request, methods.SMS)
+@signin_step(NextStep.VERIFY)
+def verify_sms(request, step: SignInStep):
+    return _code_page(request, step, methods.SMS)
 
 
-def _code_page(request, channel: str):
-    challenge, elsewhere = _challenge_or_leave(request)
-    if elsewhere:
-        return elsewhere
-    policy = get_settings()
-    _, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY, policy=policy)
-    if elsewhere:
-        return elsewhere
+def _code_page(request, step: SignInStep, channel: str):
+    challenge, policy = step.challenge, step.policy
     if not available(challenge.user, policy, channel):
         messages.error(request, not_available(channel))
         return redirect("twofactor:signin-verify")
@@ -74,7 +70,7 @@ def _code_page(request, channel: str):
         status_code = 400
         if form.is_valid():
             attempt = email_code_attempt(
-                token=request.session.get(second_factor.TOKEN_KEY),
+                token=step.token,
                 code=form.cleaned_data["code"],
                 at=now,
                 client_address=client_address(request),

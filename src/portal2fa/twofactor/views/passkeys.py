@@ -21,8 +21,10 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from ..conf import setting
 from ..forms import CodeForm
+from ..messages import LOCKED
 from ..models import Authenticator
-from ..policy import NextStep, authenticator_of, get_settings
+from ..policy import NextStep, authenticator_of
+from ..selectors.access_passes import pass_needed
 from ..services import passkeys as service
 from ..services.passkey_enrollment import (
     SET_UP_ALREADY,
@@ -35,7 +37,7 @@ from ..web import session as second_factor
 from ..web import shown_codes, trusted
 from ..web import step_up as confirmation
 from ..web.http import client_address
-from .signin import _challenge_or_leave, _step_or_redirect
+from .signin_step import SignInStep, as_json, signin_step
 
 REGISTER_KEY = "portal2fa_passkey_register"  # {"challenge", "name", "until"}
 SIGNIN_KEY = "portal2fa_passkey_signin"  # {"challenge", "token"}
@@ -341,25 +343,13 @@ def remove(request):
 # --- sign-in ----------------------------------------------------------------------------------------
 
 
-def _signin_challenge(request, *, here=NextStep.VERIFY, policy=None):
-    """(this sign-in's challenge, None) when its step is `here`, else (None, a 409 JSON answer
-    naming the page to go to instead)."""
-    challenge, elsewhere = _challenge_or_leave(request)
-    if elsewhere is None:
-        _, elsewhere = _step_or_redirect(request, challenge, here=here, policy=policy)
-    if elsewhere is not None:
-        return None, JsonResponse({"redirect": elsewhere["Location"]}, status=409)
-    return challenge, None
-
-
 @never_cache
 @require_POST
-def signin_options(request):
-    challenge, elsewhere = _signin_challenge(request)
-    if elsewhere:
-        return elsewhere
+@signin_step(NextStep.VERIFY, leave=as_json)
+def signin_options(request, step: SignInStep):
+    challenge = step.challenge
     if challenge.locked:
-        return _error(service.challenges.LOCKED, 403, locked=True)
+        return _error(LOCKED, 403, locked=True)
     if not service.has_passkeys(challenge.user):
         return _error(service.NO_PASSKEYS)
     options, webauthn_challenge = service.authentication_options(
@@ -367,7 +357,7 @@ def signin_options(request):
     )
     request.session[SIGNIN_KEY] = {
         "challenge": bytes_to_base64url(webauthn_challenge),
-        "token": request.session.get(second_factor.TOKEN_KEY),
+        "token": step.token,
     }
     return _options(options)
 
@@ -375,13 +365,10 @@ def signin_options(request):
 @never_cache
 @require_POST
 @json_answer
-def signin_verify(request):
+@signin_step(NextStep.VERIFY, leave=as_json)
+def signin_verify(request, step: SignInStep):
     """The assertion (JSON body); ?trust_browser=1 when the verify page's box was ticked."""
-    policy = get_settings()  # read once for the request
-    challenge, elsewhere = _signin_challenge(request, policy=policy)
-    if elsewhere:
-        return elsewhere
-    token = request.session.get(second_factor.TOKEN_KEY)
+    challenge, policy, token = step.challenge, step.policy, step.token
     pending = request.session.pop(SIGNIN_KEY, None) or {}
     expected = None
     if pending.get("token") == token and pending.get("challenge"):
@@ -411,29 +398,28 @@ def signin_verify(request):
 
 @never_cache
 @require_POST
-def enroll_options(request):
+@signin_step(NextStep.ENROLL, leave=as_json)
+def enroll_options(request, step: SignInStep):
     """A name for the key: the creation options, the challenge kept with this sign-in's token."""
-    challenge, elsewhere = _signin_challenge(request, here=NextStep.ENROLL)
-    if elsewhere:
-        return elsewhere
-    if challenge.locked:
-        return _error(service.challenges.LOCKED, 403, locked=True)
-    name, refused = _key_name(request, challenge.user)
+    if pass_needed(step.challenge, step.policy):  # after a reset, no enrollment without a pass
+        return as_json(redirect("twofactor:signin-pass"))
+    if step.challenge.locked:
+        return _error(LOCKED, 403, locked=True)
+    name, refused = _key_name(request, step.user)
     if refused:
         return refused
-    token = request.session.get(second_factor.TOKEN_KEY)
-    return _start_registration(request, challenge.user, ENROLL_KEY, name, token=token)
+    return _start_registration(request, step.user, ENROLL_KEY, name, token=step.token)
 
 
 @never_cache
 @require_POST
 @json_answer
-def enroll(request):
+@signin_step(NextStep.ENROLL, leave=as_json)
+def enroll(request, step: SignInStep):
     """The new key (JSON): the user is Enrolled, signed in, and shown their backup codes."""
-    challenge, elsewhere = _signin_challenge(request, here=NextStep.ENROLL)
-    if elsewhere:
-        return elsewhere
-    token = request.session.get(second_factor.TOKEN_KEY)
+    challenge, token = step.challenge, step.token
+    if pass_needed(challenge, step.policy):
+        return as_json(redirect("twofactor:signin-pass"))
     pending, body, refused = _registration_answer(request, ENROLL_KEY, token=token)
     if refused:
         return refused

@@ -16,21 +16,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import exports
-from ..adapter import get_adapter
+from ..adapter import Role, get_adapter
 from ..charts import columns, stacked_bar
 from ..conf import setting
-from ..forms import ResetForm, SettingsForm, UserSearchForm
+from ..deadlines import local_day
+from ..forms import ExtendDeadlineForm, ResetForm, SettingsForm, UserSearchForm
 from ..methods import LABELS
 from ..policy import get_settings
 from ..selectors import users as user_rows
+from ..selectors.deadlines import user_deadline
+from ..selectors.overdue import DUE_SOON_DAYS, capped
 from ..selectors.overview import RECENT_DAYS, Overview
+from ..selectors.reminders import user_reminders
 from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 from ..selectors.user_detail import user_two_factor
 from ..services.code_budget import NotLocked, code_lock_clear
+from ..services.deadlines import DeadlineError, deadline_extend
 from ..services.enrollment import EnrollmentError, enrollment_reset
 from ..services.settings import SettingsError, settings_update, stranded_passkey_users
 from ..web.decorators import administrator_required
 from ..web.http import client_address
+from . import access_pass
 
 WIDGET_PAGE_SIZE = 10
 SEARCH_LIMIT = 10
@@ -57,6 +63,7 @@ def settings_tab(request):
                     role_requirements=form.role_requirements(),
                     role_methods=form.role_methods(),
                     role_always_second_factor=form.role_always_second_factor(),
+                    role_deadlines=form.role_deadlines(),
                 )
             except SettingsError as error:
                 for field, field_errors in error.errors.items():
@@ -97,9 +104,14 @@ def _page(request, overview: Overview, name: str, param: str):
     page = paginator.get_page(request.GET.get(param))
     items = list(page.object_list)
     rows = overview.rows(name, items)
-    # The user's id beside each row (not in the CSV or JSON): names link to their 2FA view.
+    # The user's id beside each row (not in the CSV or JSON): names link to their 2FA view; a
+    # role's id: it links to the user list filtered to the role.
     page.object_list = [
-        {**row, "user_id": getattr(item, "user_id", None)}
+        {
+            **row,
+            "user_id": getattr(item, "user_id", None),
+            "role_id": item.id if isinstance(item, Role) else None,
+        }
         for item, row in zip(items, rows, strict=True)
     ]
     return page
@@ -139,6 +151,10 @@ def overview_tab(request):
         "recent": _page(request, overview, "recent", "recent_page"),
         "roles": _page(request, overview, "roles-without-2fa", "roles_page"),
         "code_locked": _locked_page(request, overview),
+        "overdue": _page(request, overview, "overdue-and-due-soon", "overdue_page"),
+        "overdue_counts": {k: capped(v) for k, v in overview.overdue_counts.items()},
+        "due_soon_days": DUE_SOON_DAYS,
+        "user_lists": overview.user_lists(),
         "trusted_signins": trusted_signins(now=overview.now),
         "trusted_signin_days": TRUSTED_SIGNIN_DAYS,
     }
@@ -209,7 +225,47 @@ def user_detail(request, pk: int):
     detail = user_two_factor(pk, now=timezone.now())
     if detail is None:
         raise Http404("No such user.")
-    return _tab(request, "portal2fa/setup/user.html", "", {"detail": detail})
+    return _tab(request, "portal2fa/setup/user.html", "", _user_context(detail))
+
+
+def _user_context(detail, extend_form=None) -> dict:
+    return {
+        "detail": detail,
+        # the enrollment due date and its extension (setup/_user_deadline.html)
+        "deadline": user_deadline(detail.pk, now=timezone.now()),
+        "extend_form": extend_form or ExtendDeadlineForm(),
+        "reminders": user_reminders(detail.pk),  # the last one sent (setup/_user_reminders.html)
+    }
+
+
+@administrator_required
+@never_cache
+@require_POST
+def extend_deadline(request, pk: int):
+    """Give one user more time to enroll, with a reason (audited)."""
+    user = get_adapter().users().filter(pk=pk).first()
+    if user is None:
+        raise Http404("No such user.")
+    form = ExtendDeadlineForm(request.POST)
+    if form.is_valid():
+        try:
+            row = deadline_extend(
+                actor=request.user,
+                user=user,
+                days=form.cleaned_data["days"],
+                until=form.cleaned_data["until"],
+                reason=form.cleaned_data["reason"],
+                at=timezone.now(),
+                client_address=client_address(request),
+            )
+        except DeadlineError as error:
+            form.add_error(None, str(error))
+        else:
+            day = local_day(row.due_at).isoformat()
+            messages.success(request, f"{get_adapter().display_name(user)} is now due {day}.")
+            return redirect("twofactor:setup-user", pk=pk)
+    detail = user_two_factor(pk, now=timezone.now())
+    return _tab(request, "portal2fa/setup/user.html", "", _user_context(detail, form), status=400)
 
 
 @administrator_required
@@ -281,10 +337,11 @@ def _reset_post(request):
             "reset",
             {"selected": selected, "form": form},
         )
+    user = get_adapter().users().get(pk=selected.pk)
     try:
         enrollment_reset(
             actor=request.user,
-            user=get_adapter().users().get(pk=selected.pk),
+            user=user,
             at=timezone.now(),
             client_address=client_address(request),
             reason=form.cleaned_data["reason"],
@@ -296,4 +353,7 @@ def _reset_post(request):
         request,
         f"Two-factor enrollment for {selected.name} <{selected.email}> has been reset.",
     )
+    if request.POST.get("issue_pass") and get_settings().reset_needs_access_pass:
+        access_pass.issue_and_keep(request, user)  # shown on the Reset tab, the user selected
+        return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
     return redirect("twofactor:setup-reset")

@@ -18,17 +18,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import keys
 from ..forms import CodeForm, SignInForm, TotpForm
 from ..methods import PASSKEY, allowed_methods
-from ..models import SignInChallenge
-from ..policy import NextStep, get_settings, next_step
+from ..policy import NextStep
+from ..selectors.access_passes import pass_needed
+from ..selectors.deadlines import signin_grace
 from ..selectors.enrollment import pairing_for
 from ..services.challenge import (
-    EXPIRED,
     challenge_attempt,
-    challenge_load,
     challenge_skip_enrollment,
+    challenge_snooze_enrollment,
 )
 from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
@@ -38,12 +37,9 @@ from ..services.step_up import grant_after_backup_code
 from ..web import device, shown_codes, step_up, trusted
 from ..web import session as second_factor
 from ..web.http import client_address, see_other
+from .signin_step import SignInStep, login_page, signin_step
 
 STEP_URLS = {NextStep.VERIFY: "twofactor:signin-verify"}  # every other step: enrollment
-
-
-def _login_page(request):
-    return redirect(resolve_url(settings.LOGIN_URL))
 
 
 @never_cache
@@ -93,60 +89,9 @@ def _after_password(request, user, now):
     return redirect(STEP_URLS.get(step, "twofactor:signin-enroll"))
 
 
-def _challenge_or_leave(request):
-    """(the live challenge of this sign-in, None) or (None, where to go instead)."""
-    if request.user.is_authenticated:
-        if not second_factor.is_held(request):  # already through: e.g. a second click on Verify
-            if shown_codes.pending(request, at=timezone.now()):  # or on Confirm: the same codes
-                return None, see_other(reverse("twofactor:account-codes"))
-            return None, HttpResponseRedirect(second_factor.take_next(request))
-        if second_factor.begin_unseen_login(request) is NextStep.SIGNED_IN:
-            return None, HttpResponseRedirect(second_factor.take_next(request))
-    elif second_factor.TOKEN_KEY not in request.session:
-        messages.error(request, "Sign in with your email and password first.")
-        return None, _login_page(request)
-    token = request.session[second_factor.TOKEN_KEY]
-    challenge = challenge_load(token, at=timezone.now())
-    if challenge is None and _passed_meanwhile(token):
-        # A parallel request of this session (a double click) passed this token and moved the
-        # session to a new id: ask again, the browser's next request follows it (web/session.py).
-        return None, see_other(request.path)
-    held_by = request.user.pk if request.user.is_authenticated else None
-    if challenge is None or held_by not in (None, challenge.user_id):
-        logout(request)  # this sign-in is over: a new one starts with the password
-        messages.error(request, EXPIRED)
-        return None, _login_page(request)
-    return challenge, None
-
-
-def _passed_meanwhile(token) -> bool:
-    return SignInChallenge.objects.filter(
-        token_digest=keys.token_digest(token), completed_at__isnull=False
-    ).exists()
-
-
-def _step_or_redirect(request, challenge, *, here: NextStep, policy=None):
-    """(the user's step now, or a redirect when it is another page's).
-
-    The state can change during a sign-in (an administrator resets the enrollment, a policy
-    change): the pages follow it instead of trusting what the password step decided.
-    """
-    # challenge_load read the user's authenticator with the challenge, in this request
-    authenticator = getattr(challenge.user, "authenticator", None)
-    step = next_step(challenge.user, policy or get_settings(), authenticator=authenticator)
-    if step is NextStep.SIGNED_IN:  # 2FA no longer applies: this token is of no use
-        logout(request)  # (a held session; an anonymous one is flushed just the same)
-        messages.info(request, "Your sign-in settings changed. Please sign in again.")
-        return step, _login_page(request)
-    if step is NextStep.VERIFY and here is not NextStep.VERIFY:
-        return step, redirect("twofactor:signin-verify")
-    if step is not NextStep.VERIFY and here is NextStep.VERIFY:
-        return step, redirect("twofactor:signin-enroll")
-    return step, None
-
-
-def _submit_code(request, challenge, form, policy=None):
+def _submit_code(request, step: SignInStep, form):
     """The code form of both sign-in pages: (passed attempt or None, HTTP status, locked)."""
+    challenge = step.challenge
     if request.method != "POST":
         return None, 200, challenge.locked
     if challenge.locked:
@@ -154,12 +99,12 @@ def _submit_code(request, challenge, form, policy=None):
     if not form.is_valid():
         return None, 400, False
     attempt = challenge_attempt(
-        token=request.session.get(second_factor.TOKEN_KEY),
+        token=step.token,
         code=form.cleaned_data["code"],
         at=timezone.now(),
         client_address=client_address(request),
-        challenge=challenge,  # read by _challenge_or_leave in this request
-        policy=policy,
+        challenge=challenge,  # read by signin_step in this request
+        policy=step.policy,
     )
     if attempt.ok:
         second_factor.complete(request, challenge.user)
@@ -171,19 +116,14 @@ def _submit_code(request, challenge, form, policy=None):
 @never_cache
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
-def verify(request):
-    challenge, elsewhere = _challenge_or_leave(request)
-    if elsewhere:
-        return elsewhere
-    policy = get_settings()  # read once for the request
-    step, elsewhere = _step_or_redirect(request, challenge, here=NextStep.VERIFY, policy=policy)
-    if elsewhere:
-        return elsewhere
+@signin_step(NextStep.VERIFY)
+def verify(request, step: SignInStep):
+    challenge, policy = step.challenge, step.policy
     form = CodeForm(request.POST if request.method == "POST" else None)
     has_app = challenge.user.authenticator.has_app  # else enrolled with passkeys alone
     if not has_app:
         form.fields["code"].label = "Backup code"
-    attempt, status, locked = _submit_code(request, challenge, form, policy)
+    attempt, status, locked = _submit_code(request, step, form)
     if attempt:
         if attempt.used_backup_code:
             messages.warning(request, "You signed in with a backup code. It cannot be used again.")
@@ -216,19 +156,16 @@ def verify(request):
 @never_cache
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
-def enroll(request):
-    challenge, elsewhere = _challenge_or_leave(request)
-    if elsewhere:
-        return elsewhere
-    step, elsewhere = _step_or_redirect(request, challenge, here=NextStep.ENROLL)
-    if elsewhere:
-        return elsewhere
-    policy = get_settings()
+@signin_step(NextStep.ENROLL)
+def enroll(request, step: SignInStep):
+    challenge, policy = step.challenge, step.policy
+    if pass_needed(challenge, policy):  # after a reset, no enrollment without a pass
+        return redirect("twofactor:signin-pass")
     authenticator = enrollment_begin(
         user=challenge.user, at=timezone.now(), client_address=client_address(request)
     )
     form = TotpForm(request.POST if request.method == "POST" else None)
-    attempt, status, locked = _submit_code(request, challenge, form)
+    attempt, status, locked = _submit_code(request, step, form)
     if attempt:  # the session has passed: the codes page is reachable, then the next page
         return shown_codes.show(
             request,
@@ -244,7 +181,11 @@ def enroll(request):
             "form": form,
             "locked": locked,
             "pairing": pairing_for(authenticator, policy),
-            "can_skip": step is NextStep.ENROLL_OPTIONAL,
+            "can_skip": step.step is NextStep.ENROLL_OPTIONAL,
+            # before the user's due date: "Remind me later" and the days left
+            "grace": signin_grace(step.user, at=timezone.now())
+            if step.step is NextStep.ENROLL_LATER
+            else None,
             # a key instead of the app, where the roles allow it (no query when switched off)
             "passkey_enroll": policy.passkeys_allowed
             and PASSKEY in allowed_methods(challenge.user, policy),
@@ -255,19 +196,34 @@ def enroll(request):
 
 @never_cache
 @require_POST
-def skip_enrollment(request):
-    challenge, elsewhere = _challenge_or_leave(request)
-    if elsewhere:
-        return elsewhere
+@signin_step()
+def skip_enrollment(request, step: SignInStep):
     attempt = challenge_skip_enrollment(
-        token=request.session.get(second_factor.TOKEN_KEY),
+        token=step.token,
         at=timezone.now(),
         client_address=client_address(request),
     )
     if not attempt.ok:
         messages.error(request, attempt.message)
         return redirect("twofactor:signin-enroll")
-    second_factor.complete(request, challenge.user)
+    second_factor.complete(request, step.user)
+    return HttpResponseRedirect(second_factor.take_next(request))
+
+
+@never_cache
+@require_POST
+@signin_step()
+def remind_later(request, step: SignInStep):
+    """ "Remind me later" before the due date: signed in without a second factor this time."""
+    attempt = challenge_snooze_enrollment(
+        token=step.token,
+        at=timezone.now(),
+        client_address=client_address(request),
+    )
+    if not attempt.ok:
+        messages.error(request, attempt.message)
+        return redirect("twofactor:signin-enroll")
+    second_factor.complete(request, step.user)
     return HttpResponseRedirect(second_factor.take_next(request))
 
 
@@ -275,4 +231,4 @@ def skip_enrollment(request):
 def signout(request):
     logout(request)
     messages.info(request, "You have signed out.")
-    return _login_page(request)
+    return login_page(request)

@@ -88,7 +88,9 @@ def test_login_url_is_no_way_around_unless_it_is_a_login_view(client, policy, st
 
 def test_the_login_page_starts_a_new_sign_in(client, policy, staff):
     host_login(client, "sam")
-    assert client.get("/accounts/login/").status_code == HTTPStatus.OK
+    assert client.get("/accounts/login/").status_code == HTTPStatus.OK  # signed the held one out
+    assert client.get("/").url == "/accounts/login/?next=/"
+    host_login(client, "sam")
     secret = enroll_through_pages(client)
     client.post("/accounts/logout/")
     host_login(client, "sam")

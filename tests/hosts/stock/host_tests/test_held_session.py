@@ -28,6 +28,9 @@ HELD_OK = {  # what a held session may reach: the 2FA step and the ways out
     "/accounts/logout/",
     "/admin/login/",
     "/admin/logout/",
+    "/bye/",  # a LogoutView subclass
+    "/jsi18n/",  # Django's JavaScriptCatalog, which a held page in the host's layout may load
+    "/admin/jsi18n/",  # the admin's
 }
 
 

@@ -132,8 +132,10 @@ import os
 INSTALLED_APPS += ["portal2fa.twofactor", "portal2fa.audit"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "portal2fa.twofactor.middleware.TwoFactorMiddleware")
-PORTAL2FA_ENCRYPTION_KEYS = os.environ["PORTAL2FA_ENCRYPTION_KEYS"].split(",")  # Fernet keys, newest first
-PORTAL2FA_HASH_KEY = os.environ["PORTAL2FA_HASH_KEY"]  # 16 or more random characters
+# Keys: `python manage.py portal2fa keys generate` prints both; keep them in your secret store.
+PORTAL2FA_ENCRYPTION_KEYS = os.environ.get("PORTAL2FA_ENCRYPTION_KEYS", "").split(",")  # Fernet keys, newest first
+PORTAL2FA_HASH_KEY = os.environ.get("PORTAL2FA_HASH_KEY", "")  # 16 or more random characters
+PORTAL2FA_SITE_NAME = "My Site"  # your site's name: on the 2FA pages, in e-mails and authenticator apps
 # ---- end of the snippet ----
 
 # ---- test host only ----

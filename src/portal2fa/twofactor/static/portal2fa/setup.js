@@ -135,6 +135,7 @@ if (searchForm && resetForm && dialog) {
   if (document.activeElement === input && input.value !== input.defaultValue) search();
 
   resetForm.addEventListener("submit", (event) => {
+    if (event.submitter?.dataset.action === "issue-pass") return;  // not a reset: no dialog
     if (resetForm.querySelector('input[name="confirmed"]')) return;  // confirmed: let it go
     event.preventDefault();
     if (!resetAllowed()) { why.hidden = false; return; }

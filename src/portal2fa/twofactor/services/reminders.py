@@ -1,0 +1,303 @@
+"""Reminder e-mails to users who must enroll by a due date.
+
+`reminders_run` (`portal2fa remind`, from cron or a systemd timer, on any number of nodes): for
+each user whose reminder offset (the Settings tab's days before the due date) has arrived, it
+claims the reminder by inserting a row that the unique constraint on (user, due date, offset) lets
+exist once — `INSERT … ON CONFLICT DO NOTHING RETURNING`, so of two racing runs only one gets the
+row back — commits the claim, and only then sends. A reminder is therefore sent at most once: a
+mail that fails keeps its claimed row marked `failed` and is not retried by later runs (the user's
+2FA view shows it; an administrator may send one now).
+
+`reminder_send` ("Send a reminder now", one user or a filtered list): at most one reminder of any
+kind per user in MANUAL_GAP_HOURS, decided under the per-user lock, audited.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils import timezone
+
+from ...audit.models import Action
+from ...audit.services import record
+from ..adapter import get_adapter
+from ..conf import setting
+from ..models import Authenticator, EnrollmentDeadline, EnrollmentReminder, TwoFactorSettings
+from ..reminders import offset_due
+from ..selectors.overdue import must_enroll, with_people
+from .codes import serialize_code_checks
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500  # reminders claimed per transaction, then sent
+MANUAL_GAP_HOURS = 24  # "Send a reminder now": not within this many hours of the last reminder
+BULK_LIMIT = 100  # "Send a reminder now" to a filtered list: at most this many users per click
+BULK_LOOK = 1000  # … looking at no more than this many users of the list
+
+
+class ReminderError(ValueError):
+    """A reminder that cannot go: the message says why."""
+
+
+@dataclass(frozen=True)
+class Due:
+    """A reminder the run owes: `user` (with its deadline), `days_before` the due date."""
+
+    deadline: EnrollmentDeadline
+    days_before: int
+
+    @property
+    def user(self):
+        return self.deadline.user
+
+
+@dataclass
+class RunResult:
+    sent: int = 0
+    failed: int = 0
+
+
+def enroll_link() -> str:
+    """The absolute link of a reminder: sign in, then the enrollment page."""
+    base = (setting("PORTAL2FA_BASE_URL") or "").rstrip("/")
+    if not base:
+        raise ReminderError(
+            "PORTAL2FA_BASE_URL is not set: reminders need the site's address for their link."
+        )
+    query = urlencode({"next": reverse("twofactor:account-enroll")})
+    return f"{base}{resolve_url(settings.LOGIN_URL)}?{query}"
+
+
+def reminders_due(*, policy: TwoFactorSettings, now: datetime) -> Iterator[Due]:
+    """The reminders owed now and not yet claimed, the earliest due date first. Reads the due
+    dates of the window [today, today + the largest offset] only (the index on due_at)."""
+    days = list(policy.reminder_days or [])
+    if not policy.enabled or not days:
+        return
+    adapter = get_adapter()
+    today = timezone.localdate(now)
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    end = timezone.make_aware(datetime.combine(today + timedelta(days=max(days) + 1), time.min))
+    window = must_enroll().filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "user_id")
+    chunk: list[Due] = []
+    for deadline in with_people(window).iterator(chunk_size=BATCH):
+        offset = offset_due(days, (timezone.localdate(deadline.due_at) - today).days)
+        if offset is not None:
+            chunk.append(Due(deadline, offset))
+        if len(chunk) == BATCH:
+            yield from _unclaimed(chunk, adapter)
+            chunk = []
+    yield from _unclaimed(chunk, adapter)
+
+
+def _unclaimed(chunk: list[Due], adapter) -> Iterator[Due]:
+    """The reminders of `chunk` not claimed by an earlier run (one query), for users who still
+    must use 2FA and have an address."""
+    if not chunk:
+        return
+    claimed = set(
+        EnrollmentReminder.objects.filter(
+            user_id__in=[due.deadline.user_id for due in chunk], days_before__isnull=False
+        ).values_list("user_id", "due_at", "days_before")
+    )
+    for due in chunk:
+        key = (due.deadline.user_id, due.deadline.due_at, due.days_before)
+        if key in claimed:
+            continue
+        if adapter.notice_recipients(due.user) and adapter.user_requires_2fa(due.user):
+            yield due
+
+
+def _claim(batch: list[Due], *, now: datetime) -> dict[tuple, int]:
+    """Insert the batch's reminder rows; {(user id, offset): row id} of those this run inserted
+    (a row another run inserted first is skipped by ON CONFLICT DO NOTHING). Committed on return."""
+    table = connection.ops.quote_name(EnrollmentReminder._meta.db_table)
+    marks = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+    when = connection.ops.adapt_datetimefield_value
+    params = []
+    for due in batch:
+        params += [
+            due.deadline.user_id,
+            when(due.deadline.due_at),
+            due.days_before,
+            when(now),
+            False,
+        ]
+    # the table's name from the model, every value a parameter
+    columns = "(user_id, due_at, days_before, claimed_at, failed)"
+    sql = f"INSERT INTO {table} {columns} VALUES {marks} ON CONFLICT DO NOTHING"  # noqa: S608
+    sql += " RETURNING id, user_id, days_before"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(user_id, days): pk for pk, user_id, days in cursor.fetchall()}
+
+
+def reminders_run(*, now: datetime, progress=None) -> RunResult:
+    """Send every reminder owed now (see the module's docstring). `progress.add(n)` per batch."""
+    from ..policy import get_settings
+
+    link = enroll_link()
+    result = RunResult()
+    batch: list[Due] = []
+    mail = get_connection()
+
+    def flush():
+        claimed = _claim(batch, now=now)
+        sent, failed = [], []
+        for due in batch:
+            pk = claimed.get((due.deadline.user_id, due.days_before))
+            if pk is not None:
+                ok = _deliver(mail, due.user, due.deadline.due_at, link=link, now=now)
+                (sent if ok else failed).append(pk)
+        _mark(sent, failed, now=now)
+        result.sent += len(sent)
+        result.failed += len(failed)
+        if progress:
+            progress.add(len(batch))
+
+    for due in reminders_due(policy=get_settings(), now=now):
+        batch.append(due)
+        if len(batch) == BATCH:
+            flush()
+            batch = []
+    if batch:
+        flush()
+    return result
+
+
+def _mark(sent: list[int], failed: list[int], *, now: datetime) -> None:
+    if sent:
+        EnrollmentReminder.objects.filter(pk__in=sent).update(sent_at=now)
+    if failed:
+        EnrollmentReminder.objects.filter(pk__in=failed).update(failed=True)
+
+
+def reminder_message(user, due_at: datetime | None, *, link: str, now: datetime) -> EmailMessage:
+    adapter = get_adapter()
+    site = setting("PORTAL2FA_SITE_NAME")
+    if due_at is None:
+        when, subject = "", "Set up two-factor authentication"
+    else:
+        days = (timezone.localdate(due_at) - timezone.localdate(now)).days
+        left = (
+            "today"
+            if days == 0
+            else f"in {days} day{'s' if days != 1 else ''}"
+            if days > 0
+            else f"{-days} day{'s' if days != -1 else ''} ago"
+        )
+        date = f"{timezone.localtime(due_at):%Y-%m-%d}"
+        when = f" by {date} ({left})"
+        subject = f"Set up two-factor authentication by {date}"
+    body = (
+        f"Hello {adapter.display_name(user)},\n\n"
+        f"Your {site} account must be protected by two-factor authentication{when}. "
+        "After that date you will have to set it up before you can continue signing in.\n\n"
+        f"Sign in and set it up now (it takes two minutes):\n{link}\n\n"
+        "If you did not expect this message, contact your administrator.\n"
+    )
+    return EmailMessage(subject, body, None, adapter.notice_recipients(user))
+
+
+def _deliver(mail, user, due_at, *, link: str, now: datetime) -> bool:
+    """Send one reminder; False (logged, one line) when the mail backend refused or failed."""
+    message = reminder_message(user, due_at, link=link, now=now)
+    message.connection = mail
+    try:
+        return bool(message.send())
+    except OSError as error:  # a mail server that is down: one line, the run goes on
+        logger.error("could not send the enrollment reminder to user id %s: %s", user.pk, error)
+        return False
+
+
+def reminders_dry_run(*, now: datetime) -> Iterator[Due]:
+    """What `reminders_run` would send now, claiming nothing."""
+    from ..policy import get_settings
+
+    return reminders_due(policy=get_settings(), now=now)
+
+
+def reminder_send(*, actor, user, at: datetime, client_address=None) -> EnrollmentReminder:
+    """ "Send a reminder now" to one user who must enroll (active, not Enrolled): refused within
+    MANUAL_GAP_HOURS of their last reminder (automatic or not), decided under the per-user lock
+    so that two administrators' clicks send one. Audited. The mail goes after the commit."""
+    link = enroll_link()
+    adapter = get_adapter()
+    with transaction.atomic():
+        serialize_code_checks(user.pk)
+        _refuse_unless_remindable(user, adapter, at=at)
+        deadline = EnrollmentDeadline.objects.filter(user_id=user.pk).first()
+        reminder = EnrollmentReminder.objects.create(
+            user=user,
+            due_at=deadline.due_at if deadline else None,
+            days_before=None,
+            claimed_at=at,
+            sent_by=actor,
+        )
+        record(
+            Action.REMINDER_SENT,
+            actor=actor,
+            target=user,
+            client_address=client_address,
+            at=at,
+            due=f"{timezone.localtime(deadline.due_at):%Y-%m-%d}" if deadline else "",
+        )
+    ok = _deliver(get_connection(), user, reminder.due_at, link=link, now=at)
+    _mark([reminder.pk] if ok else [], [] if ok else [reminder.pk], now=at)
+    reminder.refresh_from_db()
+    return reminder
+
+
+def _refuse_unless_remindable(user, adapter, *, at: datetime) -> None:
+    name = adapter.display_name(user)
+    if not getattr(user, "is_active", True):
+        raise ReminderError(f"{name} is deactivated: no reminder sent.")
+    if Authenticator.objects.filter(user_id=user.pk, confirmed_at__isnull=False).exists():
+        raise ReminderError(f"{name} is already enrolled: no reminder sent.")
+    if not adapter.notice_recipients(user):
+        raise ReminderError(f"{name} has no email address: no reminder sent.")
+    last = (
+        EnrollmentReminder.objects.filter(user_id=user.pk)
+        .order_by("-claimed_at")
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+    if last and last > at - timedelta(hours=MANUAL_GAP_HOURS):
+        again = timezone.localtime(last + timedelta(hours=MANUAL_GAP_HOURS))
+        raise ReminderError(
+            f"{name} was reminded at {timezone.localtime(last):%Y-%m-%d %H:%M}: "
+            f"the next reminder can go from {again:%Y-%m-%d %H:%M}."
+        )
+
+
+@dataclass
+class BulkResult:
+    sent: int = 0
+    skipped: int = 0
+    more: bool = False  # the list holds more users than one click reminds
+
+
+def reminders_send(*, actor, users: Iterable, at: datetime, client_address=None) -> BulkResult:
+    """ "Send a reminder now" to the users of a filtered list, in list order: up to BULK_LIMIT
+    reminders per call; a user reminded within MANUAL_GAP_HOURS (or enrolled meanwhile) is skipped
+    and does not count. Each reminder is its own transaction and audit event."""
+    enroll_link()  # no address for the link: refuse the whole list at once
+    result = BulkResult()
+    for looked, user in enumerate(users):
+        if result.sent == BULK_LIMIT or looked == BULK_LOOK:
+            result.more = True
+            break
+        try:
+            reminder_send(actor=actor, user=user, at=at, client_address=client_address)
+        except ReminderError:
+            result.skipped += 1
+        else:
+            result.sent += 1
+    return result

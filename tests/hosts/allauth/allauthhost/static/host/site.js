@@ -1,0 +1,3 @@
+// The host's script on every page of its layout: it translates with the host's JavaScript
+// catalogue (a held page that could not load the catalogue would fail here: gettext undefined).
+document.querySelector("[data-host-greeting]").textContent = gettext("Welcome");

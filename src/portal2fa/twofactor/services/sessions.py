@@ -53,8 +53,12 @@ def generation_at_login(user) -> int:
     return noted if noted is not None else session_generation(user.pk)
 
 
-def sessions_end_others(*, user, keep_session_key: str | None = None) -> int:
-    """End every session of `user` except the one with `keep_session_key` (if any). Returns the
+def sessions_end_others(
+    *, user, keep_session_key: str | None = None, keep_signin: int | None = None
+) -> int:
+    """End every session of `user` except the one with `keep_session_key` (if any), and every
+    sign-in of theirs in progress except the challenge `keep_signin` (the one that made this
+    change: a Temporary Access Pass resets the enrollment and goes on to enroll anew). Returns the
     new generation. Runs in the caller's transaction when there is one.
 
     A view keeping the *current* session must also put the returned number in request.session
@@ -73,7 +77,7 @@ def sessions_end_others(*, user, keep_session_key: str | None = None) -> int:
                     generation=F("generation") + 1
                 )
         generation = session_generation(user.pk)
-        signins_end(user=user)
+        signins_end(user=user, keep=keep_signin)
     if keep_session_key:
         store = import_module(settings.SESSION_ENGINE).SessionStore(keep_session_key)
         if store.get(SESSION_KEY) == str(user.pk):
@@ -82,14 +86,18 @@ def sessions_end_others(*, user, keep_session_key: str | None = None) -> int:
     return generation
 
 
-def signins_end(*, user) -> int:
+def signins_end(*, user, keep: int | None = None) -> int:
     """End the user's sign-ins in progress: each live token expires (at its own creation time, so
     no clock is needed). Completing a token is a conditional UPDATE on its expiry
-    (services/challenge.py), so a completion racing this one either lands first (and its session
-    holds the generation from before the change, which then ends it) or finds it expired."""
-    return SignInChallenge.objects.filter(
+    (services/attempt.py), so a completion racing this one either lands first (and its session
+    holds the generation from before the change, which then ends it) or finds it expired.
+    `keep`: the primary key of one challenge that goes on (see sessions_end_others)."""
+    live = SignInChallenge.objects.filter(
         user_id=user.pk, completed_at=None, expires_at__gt=F("created_at")
-    ).update(expires_at=F("created_at"))
+    )
+    if keep is not None:
+        live = live.exclude(pk=keep)
+    return live.update(expires_at=F("created_at"))
 
 
 def generation_locked(user_pk) -> int:

@@ -96,6 +96,16 @@ def keep_generation(request, generation: int) -> None:
     request.session[CHECKED_KEY] = time.time()
 
 
+def keep_signin_generation(request, generation: int) -> None:
+    """This sign-in survives the security change its own second-factor step made (a Temporary
+    Access Pass resets the enrollment): a held session's login, or the own sign-in page's
+    password step (SIGNIN_GENERATION_KEY), counts from the raised generation."""
+    if SESSION_KEY in request.session:
+        keep_generation(request, generation)
+    if SIGNIN_GENERATION_KEY in request.session:
+        request.session[SIGNIN_GENERATION_KEY] = generation
+
+
 def _csrf_binding(request) -> str | None:
     secret = request.META.get("CSRF_COOKIE")
     return keys.token_digest("session-forward\x1f" + secret) if secret else None

@@ -122,6 +122,9 @@ def test_a_pass_from_the_reset_tab_signs_in_once_and_enrolls_again(
 
     # 3. Enrollment again: the QR code read from a screenshot, the code computed independently.
     expect(zed_page).to_have_url(re.compile(r"/signin/enroll/$"))
+    expect(zed_page.get_by_role("heading", name="Set up two-factor authentication")).to_be_visible()
+    expect(zed_page.get_by_test_id("qr")).to_be_visible()
+    zed_page.wait_for_load_state("load")
     [secret] = parse_qs(urlparse(decode_qr(zed_page)).query)["secret"]
     zed_page.get_by_label("Authenticator code", exact=True).fill(totp(secret, time.time()))
     zed_page.get_by_role("button", name="Confirm", exact=True).click()

@@ -134,6 +134,12 @@ def test_an_account_created_in_the_role_starts_its_date(policy, finance, make_us
     assert (row.starts_at, row.due_at) == (created, created + timedelta(days=7))
 
 
+def test_an_account_created_where_no_role_gives_grace_touches_no_dates(policy, finance, make_user):
+    with CaptureQueriesContext(connection) as captured:
+        make_user(role=finance)
+    assert not [q for q in captured if "enrollmentdeadline" in q["sql"]]
+
+
 def test_a_role_starting_to_require_2fa_starts_its_users_dates(policy, finance, make_user):
     users = [make_user(role=finance) for _ in range(3)]
     set_rule(finance, DueRule(WITHIN_DAYS, days=10), requires=False)

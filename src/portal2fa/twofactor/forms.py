@@ -352,7 +352,7 @@ class SettingsForm(forms.ModelForm):
         """ "Unsaved changes: …" for a refused form shown again; "" otherwise."""
         if not self.is_bound:
             return ""
-        kept_when_absent = {"enforcement", "trust_days"}
+        kept_when_absent = {"enforcement", "trust_days", "reminder_days"}
         site_wide = [
             name
             for name in self.changed_data

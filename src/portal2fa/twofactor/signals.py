@@ -86,7 +86,7 @@ def sync_user_active(sender, instance, created=False, update_fields=None, raw=Fa
         after += [counters.ACTIVE] if active else []
         counters.move(before, after)
         # An account created in a role that requires 2FA: its due date starts now.
-        user_deadline_refresh(user=instance, at=timezone.now())
+        user_deadline_refresh(user=instance, at=timezone.now(), new=True)
         return
     if update_fields is not None and "is_active" not in update_fields:
         return

@@ -189,9 +189,13 @@ def role_deadlines_refresh(*, role_ids: list[str], at: datetime) -> None:
     )
 
 
-def user_deadline_refresh(*, user, at: datetime) -> None:
-    """After this user's account was created or their roles changed."""
-    deadlines_refresh(users=get_adapter().users().filter(pk=user.pk), at=at)
+def user_deadline_refresh(*, user, at: datetime, new: bool = False) -> None:
+    """After this user's roles changed, or (`new`) their account was created: a new account has
+    no date to change, so unless some role gives grace this costs one query (the roles)."""
+    roles = get_adapter().roles()
+    if new and not any(role.requires_2fa and role.deadline.gives_grace for role in roles):
+        return
+    deadlines_refresh(users=get_adapter().users().filter(pk=user.pk), at=at, roles=roles)
 
 
 def deadline_snooze(*, user_id, at: datetime) -> bool:

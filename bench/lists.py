@@ -338,8 +338,9 @@ FAR = datetime(1970, 1, 1, tzinfo=UTC)
 WIDGET_PAGE = (
     "SELECT u.full_name, u.email, r.name, d.due_at FROM twofactor_enrollmentdeadline d "
     "JOIN accounts_user u ON u.id = d.user_id JOIN accounts_securityrole r ON r.id = u.role_id "
-    "LEFT JOIN twofactor_authenticator a ON a.user_id = d.user_id AND a.confirmed_at IS NOT NULL "
-    "WHERE d.due_at < %s AND u.is_active AND a.id IS NULL ORDER BY d.due_at, d.user_id LIMIT 10"
+    "WHERE d.due_at < %s AND u.is_active AND NOT EXISTS (SELECT 1 FROM twofactor_authenticator a "
+    "WHERE a.user_id = d.user_id AND a.confirmed_at IS NOT NULL) ORDER BY d.due_at, d.user_id "
+    "LIMIT 10"
 )
 
 
@@ -387,8 +388,9 @@ start = datetime(2026, 11, 1, tzinfo=UTC)
 CANDIDATES = (
     "SELECT d.user_id, d.due_at, u.email, u.full_name FROM twofactor_enrollmentdeadline d "
     "JOIN accounts_user u ON u.id = d.user_id JOIN accounts_securityrole r ON r.id = u.role_id "
-    "LEFT JOIN twofactor_authenticator a ON a.user_id = d.user_id AND a.confirmed_at IS NOT NULL "
-    "WHERE d.due_at >= %s AND d.due_at < %s AND u.is_active AND r.requires_2fa AND a.id IS NULL"
+    "WHERE d.due_at >= %s AND d.due_at < %s AND u.is_active AND r.requires_2fa AND NOT EXISTS "
+    "(SELECT 1 FROM twofactor_authenticator a WHERE a.user_id = d.user_id "
+    "AND a.confirmed_at IS NOT NULL)"
 )
 started = time.perf_counter()
 found = raw(CANDIDATES, [AT(start), AT(start + timedelta(days=8))])

@@ -225,3 +225,31 @@ def test_cli_text_prints_methods_adoption_and_trend(mix, capsys):
     assert "Enrollment Trend     6 in the last 90 days" in out
     week_lines = [line for line in lines[starts[-1] + 1 :] if line.startswith("  ")]
     assert len(week_lines) == 13
+
+
+def test_roles_that_require_2fa_under_100_percent_are_marked(mix, admin_client):
+    page = text(admin_client.get(reverse("twofactor:setup-overview")))
+    adoption = re.search(r'data-testid="widget-role-adoption".*?</section>', page, re.S).group(0)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", adoption.split("<tbody>")[1], re.S)
+    marked = {
+        plain(re.search(r"<a [^>]*>(.*?)</a>", row).group(1)): "Under 100%" in row for row in rows
+    }
+    assert marked["Staff"] is True  # requires 2FA, 4 of 6
+    assert marked["Partners"] is False  # optional, and at 100%
+
+
+def test_the_trend_draws_dates_values_and_the_target(mix, admin_client):
+    response = admin_client.get(reverse("twofactor:setup-overview"))
+    page = text(response)
+    chart = re.search(r'<svg [^>]*data-testid="trend-chart".*?</svg>', page, re.S).group(0)
+    values = re.findall(r'<text class="value"[^>]*>(\d+)</text>', chart)
+    dates = re.findall(r'<text class="date"[^>]*>([A-Z][a-z]{2} \d+)</text>', chart)
+    totals = [row[2] for row in table_rows(response, "list-trend")]
+    assert values == totals and len(values) == 13  # enrolled at each week's end
+    assert values[-1] == "6" and values == sorted(values, key=int)  # a running total
+    assert len(dates) == 7  # every other week, the newest included
+    assert 'class="target-line"' in chart and 'role="img"' in chart
+    caption = plain(re.search(r'data-testid="trend-caption">(.*?)</figcaption>', page, re.S)[1])
+    active = re.search(r"(\d+) of (\d+)</strong> active users enrolled", page).group(2)
+    assert caption.endswith(f"Target: all {active} active users enrolled.")
+    assert "6 today" in caption

@@ -137,12 +137,15 @@ def test_overview_page_shows_the_five_widgets_and_the_numbers(population, admin_
     assert response.status_code == HTTPStatus.OK
     page = text(response)
     titles = re.findall(r"<h2[^>]*>(.*?)</h2>", page)
-    assert titles[:5] == WIDGETS  # the seed's five first, then the dashboard's own
-    assert titles[5:] == [
-        "Overdue and due soon",
-        "Methods",
+    # The administrator's question first: the rate and the breakdown, then adoption per role and
+    # the trend, then the seed's other three widgets and the dashboard's other lists.
+    assert titles == [
+        *WIDGETS[:2],
         "Adoption per Security Role",
         "Enrollment Trend",
+        *WIDGETS[2:],
+        "Overdue and due soon",
+        "Methods",
     ]
     progress = tag_attrs(response, r"<progress\b")
     assert (progress["value"], progress["max"]) == ("6", "9")
@@ -268,6 +271,18 @@ def test_unknown_export_is_404(admin_client, name):
     assert _export(admin_client, name).status_code == HTTPStatus.NOT_FOUND
 
 
+@pytest.mark.parametrize("name", ["bogus", "code-locked", "no_codes"])
+def test_unknown_full_list_is_404(admin_client, name):
+    url = reverse("twofactor:setup-overview-list", args=[name])
+    assert admin_client.get(url).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_full_list_is_for_administrators_only(client, user):
+    client.force_login(user)
+    url = reverse("twofactor:setup-overview-list", args=["recent"])
+    assert client.get(url).status_code == HTTPStatus.FORBIDDEN
+
+
 def test_low_codes_list_is_paginated(policy, admin_client, make_user):
     now = timezone.now()
     for n in range(25):
@@ -281,13 +296,19 @@ def test_low_codes_list_is_paginated(policy, admin_client, make_user):
             backup_codes_issued=10,
         )
     counters.rebuild()  # rows written behind the services' back
-    url = reverse("twofactor:setup-overview")
-    first = table_rows(admin_client.get(url), "list-low-codes")
-    third_response = admin_client.get(url, {"low_codes_page": 3})
-    third = table_rows(third_response, "list-low-codes")
+    # The Overview shows the top rows and "Show all 25"; the whole list pages on its own page.
+    overview = admin_client.get(reverse("twofactor:setup-overview"))
+    top = table_rows(overview, "list-low-codes")
+    assert [row[0] for row in top] == [f"Low {n:02d}" for n in range(5)]
+    url = reverse("twofactor:setup-overview-list", args=["low-codes"])
+    assert f'href="{url}" data-testid="show-all-low-codes">Show all 25<' in text(overview)
+    first = table_rows(admin_client.get(url), "list-all")
+    third_response = admin_client.get(url, {"page": 3})
+    third = table_rows(third_response, "list-all")
     assert len(first) == 10 and len(third) == 5
     assert [row[0] for row in first] == [f"Low {n:02d}" for n in range(10)]
     assert [row[0] for row in third] == [f"Low {n:02d}" for n in range(20, 25)]
+    assert third[0][2] == "1"  # Remaining
     assert "Page 3 of 3" in text(third_response)
     assert "(25)" in text(third_response)
 
@@ -310,9 +331,9 @@ def test_recent_enrollments_pages_through_a_capped_count(
             backup_codes_issued=10,
         )
     counters.rebuild()
-    url = reverse("twofactor:setup-overview")
-    response = admin_client.get(url, {"recent_page": 2})
+    url = reverse("twofactor:setup-overview-list", args=["recent"])
+    response = admin_client.get(url, {"page": 2})
     assert "Page 2 of 2" in text(response)
-    assert [row[0] for row in table_rows(response, "list-recent")] == [
+    assert [row[0] for row in table_rows(response, "list-all")] == [
         f"Recent {n:02d}" for n in range(10, 15)
     ]

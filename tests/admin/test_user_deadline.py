@@ -129,3 +129,12 @@ def test_only_administrators_extend(client, make_user, waiting):
 def test_extending_nobody_is_404(admin_client, db):
     url = reverse("twofactor:setup-user-extend", args=[999999])
     assert admin_client.post(url, {"days": "7", "reason": "x"}).status_code == 404
+
+
+def test_the_demo_role_list_says_when_each_requiring_role_wants_its_users_enrolled(
+    admin_client, waiting, make_role
+):
+    make_role("Staff", requires_2fa=True)
+    page = text(admin_client.get(reverse("accounts:setup-roles")))
+    assert "Required, within 14 days, remind me later at most 3 times" in page
+    assert "Required, at the next sign-in" in page  # Staff: the default rule

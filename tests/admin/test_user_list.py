@@ -280,3 +280,13 @@ def test_the_overdue_widget_costs_the_same_for_more_rows(rollout, admin_client, 
         late = make_user(f"row{n}@example.com", role=rollout["finance"])
         EnrollmentDeadline.objects.create(user=late, starts_at=now, due_at=now - timedelta(days=n))
     assert overview_queries() == before
+
+
+def test_cli_overview_text_shows_overdue_and_due_soon(rollout, capsys):
+    status, out, _ = run(capsys, "overview")
+    assert status == 0
+    section = out[out.index("Overdue and due soon") :]
+    assert section.startswith("Overdue and due soon  2 overdue, 1 due within 7 days")
+    lines = section.splitlines()[1:4]
+    assert "la@example.com" in lines[0] and "3 days overdue" in lines[0]
+    assert "so@example.com" in lines[2] and "overdue" not in lines[2]

@@ -207,9 +207,11 @@ def test_overview_and_reset_with_javascript_then_fresh_enrollment(
     sign_in(page, admin)
     open_two_factor_setup(page)
 
-    # 3. Overview: the five widgets and the live counts.
+    # 3. Overview: the five widgets (adoption per role and the trend after the first two) and
+    # the live counts.
     open_tab(page, "Overview", "/setup/two-factor/overview/")
-    expect(page.locator(".widgets").get_by_role("heading", level=2)).to_have_text(WIDGETS)
+    ordered = [*WIDGETS[:2], "Adoption per Security Role", "Enrollment Trend", *WIDGETS[2:]]
+    expect(page.locator(".widgets").get_by_role("heading", level=2)).to_have_text(ordered)
     for name in WIDGETS:
         expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
     before = status_counts(page)

@@ -205,7 +205,7 @@ def test_enroll_at_signin_then_totp_and_backup_code_signins(
     expect(page).to_have_url(re.compile(r"/signin/verify/$"))
     submit_code(page, backup_code.lower())
     expect(page.locator("#id_code-error")).to_have_text("This code was already used.")
-    expect(page).to_have_url(re.compile(r"/signin/verify/$"))
+    expect(page).to_have_url(re.compile(r"/signin/verify/\?method=app$"))  # the form's action
     expect_not_signed_in(page)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/signin/\?next=/$"))

@@ -15,6 +15,7 @@ from portal2fa.twofactor.models import Authenticator, WebAuthnCredential
 
 from ..conftest import PASSWORD
 from ..reference_totp import totp
+from .test_a11y import try_another_way
 from .test_passkeys_e2e import (  # noqa: F401 (fixtures)
     VirtualKeys,
     browser_policy,
@@ -104,6 +105,7 @@ def test_a_key_only_user_regenerates_codes_with_the_passkey_then_adds_an_app(
     # The app's next code signs in (the confirming step is used).
     sign_out(page)
     sign_in_with_password(page, user.email)
+    try_another_way(page, "Use your authenticator app")  # the key leads
     page.get_by_label("Code", exact=True).fill(totp(secret, confirmed_at + 30))
     page.get_by_role("button", name="Verify", exact=True).click()
     expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()

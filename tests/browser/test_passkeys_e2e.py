@@ -23,6 +23,7 @@ from portal2fa.twofactor.models import (
 
 from ..conftest import PASSWORD
 from ..reference_totp import totp
+from .test_a11y import try_another_way
 
 
 @pytest.fixture(autouse=True)
@@ -212,9 +213,8 @@ def test_enroll_with_a_passkey_alone_then_sign_in_with_it_or_a_backup_code(
     # The next sign-in asks for the key; the key signs in.
     sign_out(page)
     sign_in_with_password(page, user.email)
-    expect(
-        page.get_by_text("Use your passkey or security key, or enter one of your backup codes.")
-    ).to_be_visible()
+    expect(page.get_by_text("Use your passkey or security key.", exact=True)).to_be_visible()
+    expect(page.get_by_label("Backup code", exact=True)).to_have_count(0)  # under "Try another way"
     page.get_by_role("button", name="Use a passkey or security key", exact=True).click()
     expect_signed_in(page)
 
@@ -222,6 +222,7 @@ def test_enroll_with_a_passkey_alone_then_sign_in_with_it_or_a_backup_code(
     sign_out(page)
     keys.fresh()  # an authenticator without the credential
     sign_in_with_password(page, user.email)
+    try_another_way(page, "Use a backup code")
     page.get_by_label("Backup code", exact=True).fill(codes[0])
     page.get_by_role("button", name="Verify", exact=True).click()
     expect_signed_in(page)

@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "portal2fa"
 DEMO = ("portal2fa.accounts", "portal2fa.config", "portal2fa.cli", "portal2fa.demo")
-PURE_CORE = ("totp.py", "backup_codes.py", "crypto.py", "access_pass.py")
+PURE_CORE = ("totp.py", "backup_codes.py", "crypto.py", "access_pass.py", "typed.py")
 
 
 def imports_of(path: Path) -> set[str]:

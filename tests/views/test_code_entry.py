@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal2fa.audit.models import Action, AuditEvent
 
-from .helpers import is_signed_in, sign_in, text
+from .helpers import is_signed_in, sign_in, text, wrong_code
 
 VERIFY = "twofactor:signin-verify"
 
@@ -71,3 +71,44 @@ def test_a_skewed_phone_clock_is_named_on_the_verify_page(client, enrolled):
     assert not is_signed_in(client)
     event = AuditEvent.objects.get(action=Action.SECOND_FACTOR_FAILED)
     assert event.detail["clock_skew_steps"] == 8  # 240 s is exactly 8 steps
+
+
+FULL_WIDTH = str.maketrans(
+    "0123456789ABCDEFGHJKMNPQRSTVWXYZ-",
+    "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＭＮＰＱＲＳＴＶＷＸＹＺ－",
+)
+
+
+def test_a_full_width_authenticator_code_signs_in(client, enrolled):
+    """As a Japanese or Chinese input method types it: "１２３ ４５６"."""
+    sign_in(client, enrolled.user.email)
+    code = enrolled.code(timezone.now())
+    typed = f"{code[:3]}\u3000{code[3:]}".translate(FULL_WIDTH)
+    response = client.post(reverse(VERIFY), {"code": typed})
+    assert response.status_code == HTTPStatus.FOUND
+    assert is_signed_in(client)
+
+
+def test_a_full_width_backup_code_signs_in(client, enrolled):
+    sign_in(client, enrolled.user.email)
+    typed = f"{enrolled.backup_codes[0][:5]}-{enrolled.backup_codes[0][5:]}".translate(FULL_WIDTH)
+    response = client.post(reverse(VERIFY), {"code": typed})
+    assert response.status_code == HTTPStatus.FOUND
+    assert is_signed_in(client)
+
+
+def test_a_wrong_full_width_code_is_one_guess(client, enrolled):
+    """Reading more spellings widens nothing: a wrong code typed full-width counts once, on the
+    token and on the account's budget, as the same code in ASCII does."""
+    from portal2fa.twofactor.models import CodeGuessBudget, SignInChallenge
+
+    sign_in(client, enrolled.user.email)
+    wrong = wrong_code(enrolled.secret)
+    response = client.post(
+        reverse(VERIFY), {"code": f"{wrong[:3]}\u00a0{wrong[3:]}".translate(FULL_WIDTH)}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Invalid code. 4 attempts remaining." in text(response)
+    assert SignInChallenge.objects.get(user=enrolled.user).failed_attempts == 1
+    assert CodeGuessBudget.objects.get(user=enrolled.user).consecutive_failures == 1
+    assert not is_signed_in(client)

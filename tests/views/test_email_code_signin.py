@@ -84,6 +84,15 @@ def test_email_code_signs_in(client, alice):
     assert is_signed_in(client)
 
 
+def test_a_full_width_email_code_with_a_no_break_space_signs_in(client, alice):
+    sign_in(client, alice.user.email)
+    client.post(reverse(EMAIL), {"send": "1"})
+    code = mailed_code().translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    response = client.post(reverse(EMAIL), {"code": f"{code[:3]}\u00a0{code[3:]}"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert is_signed_in(client)
+
+
 def test_resend_is_throttled_and_limited_on_the_page(client, alice):
     sign_in(client, alice.user.email)
     start = timezone.now()

@@ -71,10 +71,6 @@ QUERY_PARAMS = (
     "q",
     "user",
     "page",
-    "no_codes_page",
-    "low_codes_page",
-    "recent_page",
-    "roles_page",
     "action",
     "date_from",
     "date_to",
@@ -83,7 +79,7 @@ QUERY_PARAMS = (
     "role",
     "overdue",
     "after",
-    "overdue_page",
+    "method",  # the verify step's choice of method
 )
 # Every form field a view reads (request.POST.get, or a form bound to request.POST).
 FORM_FIELDS = (

@@ -295,11 +295,13 @@ def test_enroll_page_offers_a_key_and_a_key_alone_enrolls_and_shows_the_codes(cl
         "redirect"
     ] == reverse("twofactor:account-codes")
     assert WebAuthnCredential.objects.filter(user=user).count() == 1
-    # the next sign-in asks for the key (or a backup code), not an app code
+    # the next sign-in leads with the key (a backup code under "Try another way"), no code field
     client.logout()
     sign_in(client, user.email)
     verify = text(client.get(reverse("twofactor:signin-verify")))
-    assert "Use your passkey or security key, or enter one of your backup codes." in verify
+    assert "Use your passkey or security key." in verify and 'name="code"' not in verify
+    assert "autofocus" not in verify  # no keyboard opened on a phone
+    assert 'href="?method=backup">Use a backup code</a>' in verify
     options = client.post(SIGNIN_OPTIONS).json()["options"]
     assert post_json(client, SIGNIN_PASSKEY, key.assert_(options)).status_code == HTTPStatus.OK
     assert is_signed_in(client)

@@ -1,17 +1,20 @@
-"""The second-factor POST: a fixed, small number of SQL statements when it succeeds, whatever the
-population (issue 7: it was 23 with 5 commits). The failure path keeps its lock, counters and audit.
+"""The second-factor POST: a fixed, small number of SQL statements, whatever the population (issue
+7: it was 23 with 5 commits). The failure path keeps its lock, counters and audit.
 
 Counted with transaction=True, so the statements are those production runs (inside the test's own
 transaction every atomic block would add SAVEPOINT / RELEASE); SQLite's "BEGIN IMMEDIATE" and
 "COMMIT" are left out of the count, as PostgreSQL's never show (the driver sends them).
-Today: 11 -- session read; the challenge with user and authenticator; the policy; the per-user
-lock; under it, one re-read of challenge, authenticator, the account's code budget and the user's
-session generation (a locking SELECT that waited would return rows from before the lock: so two
-statements); the code's UPDATE; the challenge's UPDATE; the audit INSERT; Django's login() (the
-user's last_login UPDATE; the session generation it records was read under the lock,
-test_verify_generation.py); the session's key rotation as one UPDATE (web/sessions.py) and the row
-left under the old key so a second click still lands signed in (issue 8). Issue 7's target is 8:
-not met (README, bench)."""
+A valid code, today 10: session read; the challenge with user and authenticator; the policy; the
+per-user lock; under it, one re-read of challenge, authenticator, the account's code budget and
+the user's session generation (a locking SELECT that waited would return rows from before the
+lock: so two statements); the code's UPDATE; the challenge's UPDATE; the audit INSERT; Django's
+login() (the user's last_login UPDATE; the session generation it records was read under the lock,
+test_verify_generation.py); the session moved to its new key with the old key left as a forward
+for a second click, one upsert (web/sessions.py). After wrong codes, one more: the account's
+failure count set back to zero.
+A wrong code, 8: the same first five; the challenge's counter changed and read back in one
+UPDATE .. RETURNING (twofactor/returning.py); the account's budget row inserted at the first
+failure (no SAVEPOINT) or counted and read back in one statement; the audit INSERT."""
 
 from http import HTTPStatus
 
@@ -26,7 +29,9 @@ from portal2fa.twofactor.models import CodeGuessBudget, SignInChallenge
 
 from ..conftest import PASSWORD
 
-MAX_VERIFY_STATEMENTS = 11
+MAX_VERIFY_STATEMENTS = 10
+MAX_VERIFY_AFTER_FAILURES = 11
+MAX_WRONG_CODE_STATEMENTS = 8
 
 
 def sql_of(captured) -> list[str]:
@@ -46,7 +51,7 @@ def held_at_verify(client, enrolled):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("population", [0, 25])
-def test_successful_verify_costs_at_most_11_statements(
+def test_successful_verify_costs_at_most_10_statements(
     client, enrolled, make_user, enroll, population
 ):
     for n in range(population):  # a population around: the count must not depend on it
@@ -86,3 +91,32 @@ def test_failed_verify_still_counts_and_audits(client, enrolled, make_user, popu
     assert SignInChallenge.objects.get().failed_attempts == 1
     assert CodeGuessBudget.objects.get(user=enrolled.user).consecutive_failures == 1
     assert AuditEvent.objects.filter(action=Action.SECOND_FACTOR_FAILED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_codes_cost_at_most_8_statements_without_a_savepoint(client, enrolled):
+    held_at_verify(client, enrolled)
+    for attempt in (1, 2):  # the budget row's first failure inserts it; the next counts it
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(reverse("twofactor:signin-verify"), {"code": "000000"})
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        statements = sql_of(captured)
+        assert len(statements) <= MAX_WRONG_CODE_STATEMENTS, "\n".join(statements)
+        assert not any("SAVEPOINT" in s for s in statements)
+        assert SignInChallenge.objects.get().failed_attempts == attempt
+        assert CodeGuessBudget.objects.get(user=enrolled.user).consecutive_failures == attempt
+        assert AuditEvent.objects.filter(action=Action.SECOND_FACTOR_FAILED).count() == attempt
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_valid_code_after_wrong_ones_costs_at_most_11_statements(client, enrolled):
+    held_at_verify(client, enrolled)
+    client.post(reverse("twofactor:signin-verify"), {"code": "000000"})
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            reverse("twofactor:signin-verify"), {"code": enrolled.code(timezone.now())}
+        )
+    assert response.status_code == HTTPStatus.FOUND
+    statements = sql_of(captured)
+    assert len(statements) <= MAX_VERIFY_AFTER_FAILURES, "\n".join(statements)
+    assert CodeGuessBudget.objects.get(user=enrolled.user).consecutive_failures == 0

@@ -7,7 +7,8 @@ four; typed with any case, space or dash. Only a keyed hash of the normalised pa
 
 import secrets
 
-from .backup_codes import ALPHABET, strip_separators
+from .backup_codes import ALPHABET
+from .typed import typed_code
 
 LENGTH = 12
 GROUP = 4
@@ -24,7 +25,7 @@ def display(code: str) -> str:
 
 def normalise(raw: str) -> str | None:
     """The canonical pass for user input, or None if it cannot be one."""
-    code = strip_separators(raw)
+    code = typed_code(raw)
     if not code.isascii():  # before upper(): "ß".upper() == "SS"
         return None
     code = code.upper()

@@ -260,9 +260,7 @@ def _group_role(group: Group) -> Role:
 
 def stored_deadline(row) -> DueRule:
     """The DueRule a role row keeps in its RoleDeadlineFields (models.py)."""
-    return DueRule(
-        kind=row.due_rule, by=row.due_date, days=row.grace_days, snooze_limit=row.snooze_limit
-    )
+    return row.deadline
 
 
 def deadline_fields(rule: DueRule) -> dict:

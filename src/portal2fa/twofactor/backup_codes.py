@@ -7,30 +7,12 @@ groups of five. Only an HMAC of the normalised code is ever stored.
 import hashlib
 import hmac
 import secrets
-import unicodedata
+
+from .typed import typed_code
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 10
 _ALLOWED = set(ALPHABET)
-# Dash-like characters that are not in Unicode's "Pd" (dash punctuation) category but that text
-# editors, chat apps and word processors produce when people paste codes.
-_EXTRA_DASHES = "\u2212\u2043\ufe63\uff0d\u00ad"  # minus sign, hyphen bullet, small/fullwidth hyphen, soft hyphen
-
-
-def _is_separator(char: str) -> bool:
-    return (
-        char.isspace()
-        or unicodedata.category(char) in ("Pd", "Zs", "Cf")  # dashes, spaces, zero-width marks
-        or char in _EXTRA_DASHES
-    )
-
-
-def strip_separators(raw: str) -> str:
-    """`raw` without any whitespace or dash (ASCII hyphen, en dash, em dash, minus sign, ...).
-
-    What people paste from a PDF, a chat or a word processor: "ABCDE–FGHIJ", "123 456", "123\u2009456".
-    """
-    return "".join(char for char in raw if not _is_separator(char))
 
 
 def generate(count: int) -> list[str]:
@@ -47,8 +29,9 @@ def display(code: str) -> str:
 
 
 def normalise(raw: str) -> str | None:
-    """The canonical code for user input ignoring case, spaces and any dash; None if it cannot be one."""
-    code = strip_separators(raw)
+    """The canonical code for user input ignoring case, spaces and any dash (typed.typed_code);
+    None if it cannot be one."""
+    code = typed_code(raw)
     if not code.isascii():  # before upper(): "ß".upper() == "SS", "ﬀ".upper() == "FF"
         return None
     code = code.upper()

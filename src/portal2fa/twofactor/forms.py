@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from . import reminders
 from .adapter import get_adapter
-from .backup_codes import strip_separators
 from .conf import setting
 from .deadlines import (
     BY_DATE,
@@ -23,6 +22,7 @@ from .deadlines import (
 )
 from .models import TwoFactorSettings
 from .services.settings import EDITABLE_FIELDS
+from .typed import typed_code
 
 
 class SignInForm(forms.Form):
@@ -71,12 +71,39 @@ class CodeForm(forms.Form):
             self.fields["code"].widget.attrs.pop("autofocus", None)
 
     def clean_code(self):
-        code = strip_separators(self.cleaned_data["code"])  # any space or dash people paste
+        code = typed_code(self.cleaned_data["code"])  # full-width digits, any space or dash
         if not code:
             raise forms.ValidationError("Enter a code.")
         if not code.isascii() or not code.isprintable():
             raise forms.ValidationError("That is not a valid code.")
         return code
+
+
+# Six digits, with any spaces or dashes between (full-width too): the browser marks the field
+# invalid while it cannot be a code, the server (typed.typed_code) reads what it can.
+_SEPARATORS = r"[\s\-\u2010-\u2015\u2212\uff0d]*"
+SIX_DIGITS_PATTERN = rf"{_SEPARATORS}([0-9\uff10-\uff19]{_SEPARATORS}){{6}}"
+
+
+class SignInAppCodeForm(CodeForm):
+    """The verify step's authenticator code: the phone's number pad and its one-time-code offer."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            {"inputmode": "numeric", "pattern": SIX_DIGITS_PATTERN}
+        )
+
+
+class SignInBackupCodeForm(CodeForm):
+    """The verify step's backup code: letters and digits, capitals offered, nothing to autofill."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Backup code"
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "off", "autocapitalize": "characters"}
+        )
 
 
 class BackupCodeForm(CodeForm):
@@ -511,7 +538,7 @@ class PasswordChangeForm(forms.Form):
             self.fields["code"].label = "One of your backup codes"
 
     def clean_code(self):
-        code = self.cleaned_data["code"]
+        code = typed_code(self.cleaned_data["code"])  # as the sign-in's code field reads it
         if not code.isascii() or not code.isprintable():
             raise forms.ValidationError("That is not a valid code.")
         return code

@@ -44,6 +44,7 @@ HELD_VIEWS = {
     "twofactor:signin-enroll-passkey-options",
     "twofactor:signin-enroll-passkey",
     "twofactor:signin-pass",
+    "twofactor:signin-remind-later",
     "twofactor:signout",
 }
 ENDED_MESSAGE = "You were signed out because of a security change to your account. Sign in again."

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from . import reminders
+from .deadlines import DueRule
 
 MANAGE_PERMISSION = "twofactor.manage_two_factor"
 
@@ -46,6 +47,15 @@ class RoleDeadlineFields(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def deadline(self) -> DueRule:
+        return DueRule(
+            kind=self.due_rule,
+            by=self.due_date,
+            days=self.grace_days,
+            snooze_limit=self.snooze_limit,
+        )
 
 
 class GroupRole(RoleDeadlineFields):
@@ -343,12 +353,17 @@ class CodeGuessBudget(models.Model):
 
 
 class ThrottleKey(models.Model):
-    """One row per throttle key, locked FOR UPDATE while its window is counted and a failure
-    reserved (services/throttle.py), so parallel requests cannot all pass the check before any of
-    them counts. last_at lets old rows be pruned."""
+    """One row per throttle key, locked while an attempt enters flight and its window is counted
+    (services/throttle.py), so parallel requests cannot all pass the check before any of them
+    counts. last_at (the newest attempt) lets old rows be pruned."""
 
     key = models.CharField(max_length=200, primary_key=True)
     last_at = models.DateTimeField(db_index=True)
+    # Attempts whose credentials are being checked now: they count against the limit until they
+    # end as a failure (a ThrottleEvent) or a success (nothing).
+    pending = models.PositiveIntegerField(default=0)
+    # The newest failure: a key that has none within the window needs no count of its events.
+    failed_at = models.DateTimeField(null=True, blank=True)
 
 
 class SessionGeneration(models.Model):

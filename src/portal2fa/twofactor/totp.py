@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 import pyotp
 
-from .backup_codes import strip_separators
+from .typed import typed_code
 
 DIGITS = 6
 STEP_SECONDS = 30
@@ -33,9 +33,9 @@ def code_at_step(secret: str, step: int, digits: int = DIGITS) -> str:
 
 
 def normalise(raw: str) -> str:
-    """What the user typed or pasted, without spaces or dashes of any kind: "123 456", "123–456"
-    and "123\u2212456" all become "123456". Anything else is left for looks_like_totp to refuse."""
-    return strip_separators(raw)
+    """What the user typed or pasted (typed.typed_code): "123 456", "123–456", "１２３４５６" and
+    "123\u2212456" all become "123456". Anything else is left for looks_like_totp to refuse."""
+    return typed_code(raw)
 
 
 def looks_like_totp(code: str) -> bool:

@@ -71,6 +71,7 @@ urlpatterns = [
     path("setup/two-factor/overview.json", setup.overview_json, name="setup-overview-json"),
     path("setup/two-factor/overview/<slug:name>.csv", setup.export, name="setup-export"),
     path("setup/two-factor/overview/unlock/", setup.unlock, name="setup-unlock"),
+    path("setup/two-factor/overview/<slug:name>/", setup.overview_list, name="setup-overview-list"),
     path("setup/two-factor/reset/", setup.reset_tab, name="setup-reset"),
     path("setup/two-factor/users/search", setup.user_search, name="setup-user-search"),
     path("setup/two-factor/users/<int:pk>/", setup.user_detail, name="setup-user"),

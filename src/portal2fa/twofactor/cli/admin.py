@@ -165,7 +165,20 @@ def print_overview(args) -> int:
 
 
 def _print_dashboard(data: dict) -> None:
-    """The dashboard's widgets after the five: methods, adoption per role, the 90-day trend."""
+    """The dashboard's widgets after the five: overdue and due soon, methods, adoption per role,
+    the 90-day trend."""
+    due = data["overdue_and_due_soon"]
+
+    def count(name: str) -> str:
+        return f"{due[f'{name}_count']}{'+' if due[f'{name}_more'] else ''}"
+
+    print(
+        f"Overdue and due soon  {count('overdue')} overdue, {count('due_soon')} due within "
+        f"{due['due_soon_days']} days (see 'user list --overdue')"
+    )
+    for row in due["users"]:
+        late = f"{row['days_overdue']} days overdue" if row["days_overdue"] is not None else ""
+        print(f"  {_local(row['due_at'])}  {row['name']} <{row['email']}>  {row['role']}  {late}")
     methods = data["enrollment_methods"]
     print(
         f"Methods              of {methods['enrolled']} enrolled users (a user with both counts in both)"

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-import segno
 from django.views.decorators.debug import sensitive_variables
 
 from .. import keys, totp
@@ -33,6 +32,8 @@ def pairing_of(user, encrypted_secret: str, policy: TwoFactorSettings) -> Pairin
     secret = keys.decrypt_secret(encrypted_secret)
     account = get_adapter().account_name(user)
     uri = totp.provisioning_uri(secret, account=account, issuer=issuer(policy))
+    import segno  # here, not at start-up: only an enrollment page draws a QR code
+
     qr = segno.make(uri, error="m")
     return Pairing(
         # omitsize: a viewBox instead of a fixed width/height, so the stylesheet's size scales the

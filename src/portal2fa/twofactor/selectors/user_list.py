@@ -57,10 +57,6 @@ class UserFilter:
     def query(self) -> str:
         return urlencode(self.params)
 
-    @property
-    def any(self) -> bool:
-        return bool(self.params)
-
     def as_json(self) -> dict:
         return {
             "state": self.state.value if self.state else None,

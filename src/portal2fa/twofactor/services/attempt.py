@@ -33,6 +33,7 @@ from ...audit.models import Action
 from ...audit.services import record
 from .. import messages
 from ..models import SignInChallenge
+from ..returning import update_returning
 from . import code_budget
 from .clock_skew import skew_hint
 from .codes import serialize_code_checks
@@ -204,7 +205,9 @@ def second_factor_attempt(
         if verdict.outcome is _Outcome.ADMITTED:
             code_budget.code_success(challenge.user_id, budget=locked.budget)
             return Attempt(True, user_id=challenge.user_id)
-        failure = _count_failure(challenge, verdict, at=at, client_address=client_address)
+        failure = _count_failure(
+            challenge, verdict, at=at, client_address=client_address, budget=locked.budget
+        )
     if not verdict.guess and not failure.locked:
         return Attempt(False, verdict.message)
     return failure
@@ -224,15 +227,20 @@ def _passed(challenge, verdict: Verdict, *, at, client_address) -> Attempt:
     )
 
 
-def _count_failure(challenge, verdict: Verdict, *, at, client_address) -> Attempt:
-    SignInChallenge.objects.filter(pk=challenge.pk, failed_attempts__lt=F("max_attempts")).update(
-        failed_attempts=F("failed_attempts") + 1
+def _count_failure(challenge, verdict: Verdict, *, at, client_address, budget) -> Attempt:
+    counted = update_returning(
+        SignInChallenge.objects.filter(pk=challenge.pk, failed_attempts__lt=F("max_attempts")),
+        ["failed_attempts"],
+        failed_attempts=F("failed_attempts") + 1,
     )
-    challenge.refresh_from_db(fields=["failed_attempts"])
+    if counted:  # else already at its limit (re-read under the lock): locked
+        challenge.failed_attempts = counted[0][0]
     user = challenge.user
     refusal = None
     if verdict.guess:  # a replayed code is no guess at the secret
-        refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
+        refusal = code_budget.code_failure_count(
+            user, at=at, client_address=client_address, budget=budget
+        )
     skew = verdict.skew
     record(
         Action.SECOND_FACTOR_FAILED,

@@ -7,12 +7,12 @@ The attempt counter only grows, through a conditional UPDATE, so a lock holds un
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ...audit.models import Action
 from ...audit.services import record
 from .. import crypto, keys, messages
-from ..models import Authenticator, ReenrollmentDue, SignInChallenge
+from ..models import Authenticator, EmailCode, ReenrollmentDue, SignInChallenge
 from ..policy import NextStep, get_settings, next_step
 from . import codes as code_checks
 from .attempt import (
@@ -32,20 +32,44 @@ from .enrollment import confirm_pending
 TOKEN_LIFETIME = timedelta(minutes=10)
 
 
-def challenge_issue(*, user, at: datetime, client_address: str | None = None) -> str:
-    """A new token with its counter at zero. Returns the clear token for the session."""
+def challenge_issue(*, user, at: datetime, client_address: str | None = None, policy=None) -> str:
+    """A new token with its counter at zero. Returns the clear token for the session.
+    `policy`: the policy row when the caller read it in this request."""
     token = crypto.new_token()
-    # Spent and expired tokens of this user are of no further use (the audit log keeps the story).
-    SignInChallenge.objects.filter(user=user, expires_at__lte=at).delete()
+    challenges_expired_delete(user_id=user.pk, at=at)
     SignInChallenge.objects.create(
         token_digest=keys.token_digest(token),
         user=user,
         created_at=at,
         expires_at=at + TOKEN_LIFETIME,
-        max_attempts=get_settings().max_invalid_attempts,
+        max_attempts=(policy or get_settings()).max_invalid_attempts,
         client_address=client_address,
     )
     return token
+
+
+def challenges_expired_delete(*, user_id, at: datetime) -> None:
+    """Spent and expired tokens of this user are of no further use (the audit log keeps the
+    story): one DELETE. Those that sent an e-mail or SMS code keep it and are left to
+    challenges_prune (the ORM's delete of a row others refer to reads them first)."""
+    ops = connection.ops
+    challenge = ops.quote_name(SignInChallenge._meta.db_table)
+    email_code = ops.quote_name(EmailCode._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(  # only quoted identifiers are formatted in; values go as parameters
+            f"DELETE FROM {challenge} WHERE user_id = %s AND expires_at <= %s AND NOT EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {email_code} WHERE {email_code}.challenge_id = {challenge}.id)",
+            [user_id, ops.adapt_datetimefield_value(at)],
+        )
+
+
+def challenges_prune(*, at: datetime, batch: int = 100) -> int:
+    """Delete up to `batch` expired challenges of anyone, with their e-mail or SMS codes."""
+    expired = SignInChallenge.objects.filter(expires_at__lte=at).order_by("expires_at")
+    deleted, _ = SignInChallenge.objects.filter(
+        pk__in=list(expired.values_list("pk", flat=True)[:batch])
+    ).delete()
+    return deleted
 
 
 def challenge_load(token: str | None, *, at: datetime) -> SignInChallenge | None:

@@ -22,6 +22,7 @@ from ...audit.services import record
 from ..adapter import get_adapter
 from ..conf import setting
 from ..models import CodeGuessBudget
+from ..returning import update_returning
 from .codes import serialize_code_checks
 from .notices import send_code_guessing_notice
 from .sessions import sessions_end_others
@@ -81,15 +82,29 @@ def code_budget_refusal(user_id: int, *, at: datetime, budget=_UNREAD) -> Refusa
     return None
 
 
-def code_failure_count(user, *, at: datetime, client_address=None) -> Refusal | None:
+def code_failure_count(
+    user, *, at: datetime, client_address=None, budget=_UNREAD
+) -> Refusal | None:
     """One more consecutive wrong code for this account: the ladder and the lock, audited, with an
     e-mail to the user at the first delay and at the lock (sent once the transaction commits).
-    Returns what the next try will meet (a delay, the lock) or None."""
-    CodeGuessBudget.objects.get_or_create(user_id=user.pk)  # under the user lock: no race
-    CodeGuessBudget.objects.filter(pk=user.pk, locked_at=None).update(
-        consecutive_failures=F("consecutive_failures") + 1
-    )
-    failures = CodeGuessBudget.objects.get(pk=user.pk).consecutive_failures
+    Returns what the next try will meet (a delay, the lock) or None.
+    `budget`: the account's CodeGuessBudget (or None) when the caller read it under the lock."""
+    if budget is _UNREAD:
+        budget = CodeGuessBudget.objects.filter(pk=user.pk).first()
+    if budget is not None and budget.locked_at is not None:
+        return Refusal(LOCKED_MESSAGE, locked=True)
+    # Under the user lock nobody else writes the row: the first failure inserts it (no
+    # get_or_create and its SAVEPOINT), later ones count and read it back in one statement.
+    if budget is None:
+        CodeGuessBudget.objects.create(user_id=user.pk, consecutive_failures=1)
+        failures = 1
+    else:
+        counted = update_returning(
+            CodeGuessBudget.objects.filter(pk=user.pk),
+            ["consecutive_failures"],
+            consecutive_failures=F("consecutive_failures") + 1,
+        )
+        failures = counted[0][0]
     where = {"actor": user, "target": user, "client_address": client_address, "at": at}
     if failures >= setting("PORTAL2FA_CODE_FAILURES_LOCK"):
         locked = CodeGuessBudget.objects.filter(pk=user.pk, locked_at=None).update(

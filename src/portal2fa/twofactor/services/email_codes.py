@@ -27,6 +27,7 @@ from ..conf import setting
 from ..models import EmailCode, SignInChallenge
 from ..policy import get_settings
 from ..sms import get_sms_provider
+from ..typed import typed_code
 from . import code_budget
 from . import codes as code_checks
 from .attempt import (
@@ -226,7 +227,7 @@ def _consume(
 ) -> tuple[code_checks.CodeCheck, bool]:
     """(the check, whether the code was right but expired). A right code that is used or expired
     is no guess at the secret (the token counts it, the account's budget does not)."""
-    code = "".join(raw.split())
+    code = typed_code(raw)
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return code_checks.CodeCheck.INVALID, False
     digest = keys.email_code_digest(challenge.pk, code)

@@ -16,18 +16,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import webauthn
 from django.db import transaction
 from django.db.models import F, Q
-from webauthn.helpers import base64url_to_bytes
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from ...audit.models import Action
 from ...audit.services import record
@@ -50,7 +40,6 @@ LAST_KEY = (
     "This is your only passkey or security key and you have no authenticator app: "
     "add another key or set up an authenticator app before removing it."
 )
-_TRANSPORTS = {t.value for t in AuthenticatorTransport}
 
 
 class PasskeyError(Exception):
@@ -141,11 +130,33 @@ def passkey_step_up(
     return StepUp(False, messages.INVALID + hint)
 
 
-def _descriptors(credentials) -> list[PublicKeyCredentialDescriptor]:
+def _webauthn():
+    """py_webauthn, imported by the first request that needs it: with its CBOR, ASN.1, X.509 and
+    pyOpenSSL it adds several MB to a worker that otherwise only checks codes (bench/peers/)."""
+    import webauthn
+    import webauthn.helpers.structs
+
+    return webauthn
+
+
+# What py_webauthn refuses (py_webauthn's own error, or a malformed response).
+def _refused_errors() -> tuple[type[Exception], ...]:
+    from webauthn.helpers.exceptions import WebAuthnException
+
+    return (WebAuthnException, ValueError, KeyError, TypeError)
+
+
+def _known_transports() -> set[str]:
+    return {t.value for t in _webauthn().helpers.structs.AuthenticatorTransport}
+
+
+def _descriptors(credentials) -> list:
+    structs = _webauthn().helpers.structs
+    known = _known_transports()
     return [
-        PublicKeyCredentialDescriptor(
+        structs.PublicKeyCredentialDescriptor(
             id=bytes(c.credential_id),
-            transports=[AuthenticatorTransport(t) for t in c.transports if t in _TRANSPORTS],
+            transports=[structs.AuthenticatorTransport(t) for t in c.transports if t in known],
         )
         for c in credentials
     ]
@@ -153,6 +164,8 @@ def _descriptors(credentials) -> list[PublicKeyCredentialDescriptor]:
 
 def registration_options(*, user, rp: RelyingParty) -> tuple[str, bytes]:
     """(the options as JSON for navigator.credentials.create, the challenge to keep)."""
+    webauthn = _webauthn()
+    structs = webauthn.helpers.structs
     adapter = get_adapter()
     options = webauthn.generate_registration_options(
         rp_id=rp.id,
@@ -162,9 +175,9 @@ def registration_options(*, user, rp: RelyingParty) -> tuple[str, bytes]:
         user_display_name=adapter.display_name(user),
         timeout=TIMEOUT_MS,
         exclude_credentials=_descriptors(WebAuthnCredential.objects.filter(user=user)),
-        authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.PREFERRED,
-            user_verification=UserVerificationRequirement.PREFERRED,
+        authenticator_selection=structs.AuthenticatorSelectionCriteria(
+            resident_key=structs.ResidentKeyRequirement.PREFERRED,
+            user_verification=structs.UserVerificationRequirement.PREFERRED,
         ),
     )
     return webauthn.options_to_json(options), options.challenge
@@ -209,6 +222,7 @@ class NewKey:
 
 def verify_new_key(response: str, *, expected_challenge: bytes, rp: RelyingParty) -> NewKey:
     """The browser's attestation, verified by py_webauthn; PasskeyError if it is not valid."""
+    webauthn = _webauthn()
     try:
         verified = webauthn.verify_registration_response(
             credential=response,
@@ -217,7 +231,7 @@ def verify_new_key(response: str, *, expected_challenge: bytes, rp: RelyingParty
             expected_origin=rp.origin,
             require_user_verification=False,  # preferred, not required
         )
-    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
+    except _refused_errors() as error:
         raise PasskeyError("The new key could not be verified. Try again.") from error
     return NewKey(
         credential_id=verified.credential_id,
@@ -270,7 +284,7 @@ def _transports_of(response: str) -> list[str]:
         found = json.loads(response).get("response", {}).get("transports") or []
     except (ValueError, AttributeError):
         return []
-    return [t for t in found if isinstance(t, str) and t in _TRANSPORTS]
+    return [t for t in found if isinstance(t, str) and t in _known_transports()]
 
 
 def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=None) -> str:
@@ -352,11 +366,12 @@ def passkey_remove(
 
 
 def authentication_options(*, user, rp: RelyingParty) -> tuple[str, bytes]:
+    webauthn = _webauthn()
     options = webauthn.generate_authentication_options(
         rp_id=rp.id,
         timeout=TIMEOUT_MS,
         allow_credentials=_descriptors(WebAuthnCredential.objects.filter(user=user)),
-        user_verification=UserVerificationRequirement.PREFERRED,
+        user_verification=webauthn.helpers.structs.UserVerificationRequirement.PREFERRED,
     )
     return webauthn.options_to_json(options), options.challenge
 
@@ -364,7 +379,7 @@ def authentication_options(*, user, rp: RelyingParty) -> tuple[str, bytes]:
 def _credential_id_of(response: str) -> bytes | None:
     try:
         raw = json.loads(response).get("rawId") or json.loads(response).get("id")
-        return base64url_to_bytes(raw) if isinstance(raw, str) else None
+        return _webauthn().base64url_to_bytes(raw) if isinstance(raw, str) else None
     except (ValueError, AttributeError, TypeError):
         return None
 
@@ -384,7 +399,7 @@ def verify_assertion(
     if credential is None:
         return False, False
     try:
-        verified = webauthn.verify_authentication_response(
+        verified = _webauthn().verify_authentication_response(
             credential=response,
             expected_challenge=expected_challenge,
             expected_rp_id=rp.id,
@@ -394,7 +409,7 @@ def verify_assertion(
             credential_current_sign_count=0,
             require_user_verification=False,
         )
-    except (WebAuthnException, ValueError, KeyError, TypeError):
+    except _refused_errors():
         return False, False
     new_count = verified.new_sign_count
     grows = Q(sign_count__lt=new_count) if new_count else Q(sign_count=0)

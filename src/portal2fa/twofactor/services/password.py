@@ -22,7 +22,8 @@ from .. import keys
 from ..adapter import get_adapter
 from ..canonical import canonical_identifier
 from ..conf import setting
-from .throttle import throttle_release, throttle_reserve
+from .challenge import challenges_prune
+from .throttle import throttle_fail, throttle_release, throttle_reserve
 
 __all__ = ["SignInRefused", "canonical_identifier", "device_account", "password_authenticate"]
 
@@ -74,7 +75,9 @@ def password_authenticate(
     if reserved is None:
         raise SignInRefused(THROTTLED)
     user = authenticate(request, username=identifier.strip(), password=password)
-    if user is None:  # the reserved failures stay counted
+    if user is None:
+        throttle_fail(reserved)
+        challenges_prune(at=at)  # a failure pays for the housekeeping: a success stays short
         known = get_adapter().find_user(identifier)  # for the audit filter
         record(Action.SIGNIN_PASSWORD_FAILED, target=known, client_address=client_address, at=at)
         raise SignInRefused(INVALID_CREDENTIALS)

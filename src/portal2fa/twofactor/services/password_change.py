@@ -20,7 +20,7 @@ from . import codes as code_checks
 from .notices import send_password_changed_notice
 from .sessions import sessions_end_others
 from .step_up import confirmed_refusal
-from .throttle import throttle_release, throttle_reserve
+from .throttle import throttle_fail, throttle_release, throttle_reserve
 from .trusted_browsers import trusted_browsers_revoke_all
 
 WRONG_PASSWORD_WINDOW = timedelta(minutes=15)
@@ -60,13 +60,14 @@ def password_change(
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)  # one lock order with the code checks
         limit = setting("PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT")
-        # Counted before the check and given back on success (services/throttle.py): exact.
+        # In flight during the check, then a failure or given back (services/throttle.py): exact.
         reserved = throttle_reserve(
             limits=[(wrong_key, limit)], window=WRONG_PASSWORD_WINDOW, at=at
         )
         if reserved is None:
             return _refused("", TOO_MANY)
         if not user.check_password(current_password):
+            throttle_fail(reserved)
             return _refused("current_password", "Your current password is incorrect.")
         throttle_release(reserved)
         try:  # before the code, so a code is not spent on a password that is refused

@@ -72,7 +72,10 @@ def enroll_link() -> str:
             "PORTAL2FA_BASE_URL is not set: reminders need the site's address for their link."
         )
     query = urlencode({"next": reverse("twofactor:account-enroll")})
-    return f"{base}{resolve_url(settings.LOGIN_URL)}?{query}"
+    login = resolve_url(settings.LOGIN_URL)
+    if "://" in login:  # a sign-in elsewhere (single sign-on): its own address
+        return f"{login}?{query}"
+    return f"{base}{login}?{query}"
 
 
 def reminders_due(*, policy: TwoFactorSettings, now: datetime) -> Iterator[Due]:

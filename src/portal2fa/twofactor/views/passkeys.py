@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from ..conf import setting
 from ..forms import CodeForm
@@ -59,6 +58,20 @@ def relying_party(request) -> service.RelyingParty:
     rp_id = setting("PORTAL2FA_WEBAUTHN_RP_ID") or hostname
     origin = f"{request.scheme}://{host}"
     return service.RelyingParty(id=rp_id, name=setting("PORTAL2FA_SITE_NAME"), origin=origin)
+
+
+# The ceremony's challenge travels in the session as base64url text. py_webauthn is imported by
+# the first ceremony, not at start-up (services/passkeys.py says why).
+def bytes_to_base64url(value: bytes) -> str:
+    from webauthn.helpers import bytes_to_base64url as encode
+
+    return encode(value)
+
+
+def base64url_to_bytes(value: str) -> bytes:
+    from webauthn.helpers import base64url_to_bytes as decode
+
+    return decode(value)
 
 
 def _options(json_text: str) -> JsonResponse:

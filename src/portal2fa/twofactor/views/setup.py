@@ -3,6 +3,8 @@
 Administrators only (403 for anyone else). Thin: parse, call one service or selector, render.
 """
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -11,13 +13,13 @@ from django.db import DataError
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import exports
 from ..adapter import Role, get_adapter
-from ..charts import columns, stacked_bar
+from ..charts import stacked_bar, trend_chart
 from ..conf import setting
 from ..deadlines import local_day
 from ..forms import ExtendDeadlineForm, ResetForm, SettingsForm, UserSearchForm
@@ -39,6 +41,16 @@ from ..web.http import client_address
 from . import access_pass
 
 WIDGET_PAGE_SIZE = 10
+OVERVIEW_TOP_ROWS = 5  # the Overview shows a list's top rows; "Show all" pages through the rest
+# The lists with a "Show all" page of their own (Locked by invalid codes keeps its Unlock buttons
+# and its pager on the Overview).
+SHOWN_IN_FULL = {
+    "no-codes": "Users with no backup codes remaining",
+    "low-codes": "Users running low on backup codes",
+    "recent": "Recent Enrollments",
+    "roles-without-2fa": "Roles Without 2FA",
+    "overdue-and-due-soon": "Overdue and due soon",
+}
 SEARCH_LIMIT = 10
 
 
@@ -94,14 +106,14 @@ class _CountedPaginator(Paginator):
 RECENT_PAGE_CAP = 1000
 
 
-def _page(request, overview: Overview, name: str, param: str):
+def _page(request, overview: Overview, name: str, param: str, *, size: int = WIDGET_PAGE_SIZE):
     """One page of an Overview list, its rows read through the adapter. Every count is O(1) or
     bounded: the counters for the backup-code lists, a capped count for Recent Enrollments."""
     count = overview.count(name)
     if count is None and name == "recent":
         count = overview.recent()[:RECENT_PAGE_CAP].count()
-    paginator = _CountedPaginator(overview.items(name), WIDGET_PAGE_SIZE, count=count)
-    page = paginator.get_page(request.GET.get(param))
+    paginator = _CountedPaginator(overview.items(name), size, count=count)
+    page = paginator.get_page(request.GET.get(param) if request else 1)
     items = list(page.object_list)
     rows = overview.rows(name, items)
     # The user's id beside each row (not in the CSV or JSON): names link to their 2FA view; a
@@ -140,18 +152,16 @@ def overview_tab(request):
         "trend_total": overview.trend_total(trend),
         "method_adoption": overview.method_adoption(),
         "optional_methods_on": [LABELS[m] for m in overview.optional_methods_on()],
-        "trend_columns": columns(
-            [(week.start.isoformat(), week.enrolled) for week in trend], width=520, height=120
-        ),
+        **_trend_context(trend, enrolled=counts.enrolled, target=counts.active),
         "counts": counts,
         "policy": overview.policy,
         "recent_days": RECENT_DAYS,
-        "no_codes": _page(request, overview, "no-codes", "no_codes_page"),
-        "low_codes": _page(request, overview, "low-codes", "low_codes_page"),
-        "recent": _page(request, overview, "recent", "recent_page"),
-        "roles": _page(request, overview, "roles-without-2fa", "roles_page"),
+        "no_codes": _top(overview, "no-codes"),
+        "low_codes": _top(overview, "low-codes"),
+        "recent": _top(overview, "recent"),
+        "roles": _top(overview, "roles-without-2fa"),
         "code_locked": _locked_page(request, overview),
-        "overdue": _page(request, overview, "overdue-and-due-soon", "overdue_page"),
+        "overdue": _top(overview, "overdue-and-due-soon"),
         "overdue_counts": {k: capped(v) for k, v in overview.overdue_counts.items()},
         "due_soon_days": DUE_SOON_DAYS,
         "user_lists": overview.user_lists(),
@@ -159,6 +169,55 @@ def overview_tab(request):
         "trusted_signin_days": TRUSTED_SIGNIN_DAYS,
     }
     return _tab(request, "portal2fa/setup/overview.html", "overview", context)
+
+
+def _top(overview: Overview, name: str):
+    """The first rows of an Overview list; its "Show all" link pages through the rest."""
+    return _page(None, overview, name, "", size=OVERVIEW_TOP_ROWS)
+
+
+@administrator_required
+@never_cache
+@require_GET
+def overview_list(request, name: str):
+    """One Overview list in full, a page at a time (the widget's "Show all")."""
+    if name not in SHOWN_IN_FULL:
+        raise Http404("No such list.")
+    overview = Overview(get_settings(), now=timezone.now())
+    page = _page(request, overview, name, "page")
+    header = overview.lists[name].header
+    rows = [
+        {
+            "user_id": row.pop("user_id"),
+            "role_id": row.pop("role_id"),
+            "cells": list(zip(header, map(_cell, row.values()), strict=True)),
+        }
+        for row in page.object_list
+    ]
+    context = {"name": name, "title": SHOWN_IN_FULL[name], "header": header, "page": page}
+    return _tab(request, "portal2fa/setup/overview_list.html", "overview", context | {"rows": rows})
+
+
+def _cell(value) -> str:
+    if isinstance(value, datetime):
+        return dateformat.format(timezone.localtime(value), "Y-m-d H:i T")
+    return "—" if value is None else str(value)
+
+
+def _trend_context(trend, *, enrolled: int, target: int) -> dict:
+    """The trend as the administrator asks it: enrolled users at the end of each week (the
+    newest is today's count), against the target of every active user enrolled."""
+    later, totals = 0, []
+    for week in reversed(trend):
+        totals.append(max(0, enrolled - later))
+        later += week.enrolled
+    rows = list(zip(trend, reversed(totals), strict=True))
+    return {
+        "trend_rows": rows,
+        "trend_chart": trend_chart(
+            [(f"{week.end:%b} {week.end.day}", total) for week, total in rows], target=target
+        ),
+    }
 
 
 def _locked_page(request, overview: Overview):

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..forms import CodeForm, SignInForm, TotpForm
+from ..forms import SignInAppCodeForm, SignInBackupCodeForm, SignInForm, TotpForm
 from ..methods import PASSKEY, allowed_methods
 from ..policy import NextStep
 from ..selectors.access_passes import pass_needed
@@ -113,16 +113,43 @@ def _submit_code(request, step: SignInStep, form):
     return None, 400, attempt.locked
 
 
+# The verify step's methods, the strongest first: the page leads with the first the user has,
+# the others are choices under "Try another way" (?method=…, server-rendered: no script needed).
+PASSKEY_METHOD, APP_METHOD, BACKUP_METHOD = "passkey", "app", "backup"
+CODE_METHODS = (APP_METHOD, BACKUP_METHOD)
+
+
+def _verify_methods(user, policy, *, has_app: bool) -> list[str]:
+    """The methods of the verify page this user may use now, the strongest first."""
+    methods = []
+    if policy.passkeys_allowed and PASSKEY in allowed_methods(user, policy) and has_passkeys(user):
+        methods.append(PASSKEY_METHOD)
+    if has_app:
+        methods.append(APP_METHOD)
+    return [*methods, BACKUP_METHOD]
+
+
+def _shown_method(request, methods: list[str]) -> str:
+    """The method the page shows: the one asked for (a "Try another way" link, the code form's
+    own action), else the strongest. A code POSTed without one (an older page, a script) is
+    answered on a code form, never on the passkey's."""
+    asked = request.GET.get("method")
+    offered = [m for m in methods if m in CODE_METHODS] if request.method == "POST" else methods
+    return asked if asked in offered else offered[0]
+
+
 @never_cache
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 @signin_step(NextStep.VERIFY)
 def verify(request, step: SignInStep):
     challenge, policy = step.challenge, step.policy
-    form = CodeForm(request.POST if request.method == "POST" else None)
     has_app = challenge.user.authenticator.has_app  # else enrolled with passkeys alone
-    if not has_app:
-        form.fields["code"].label = "Backup code"
+    methods = _verify_methods(challenge.user, policy, has_app=has_app)
+    method = _shown_method(request, methods)
+    form = (SignInAppCodeForm if method == APP_METHOD else SignInBackupCodeForm)(
+        request.POST if request.method == "POST" else None
+    )
     attempt, status, locked = _submit_code(request, step, form)
     if attempt:
         if attempt.used_backup_code:
@@ -139,17 +166,19 @@ def verify(request, step: SignInStep):
         "form": form,
         "locked": locked,
         **trusted.offer(request, challenge.user, policy),  # "Unrecognized devices only"
+        "method": method,
+        "other_methods": [other for other in methods if other != method],
         "email_code": False,
         "sms_code": False,
         "has_app": has_app,
+        "passkeys": PASSKEY_METHOD in methods,
+        "passkeys_forbidden": not has_app and PASSKEY_METHOD not in methods,
     }
     # "Try another way" (no extra query when the switches are off)
     if policy.email_codes_allowed:
         context["email_code"] = email_code_available(challenge.user, policy)
     if policy.sms_codes_allowed:
         context["sms_code"] = email_code_available(challenge.user, policy, "sms")
-    if policy.passkeys_allowed and PASSKEY in allowed_methods(challenge.user, policy):
-        context["passkeys"] = has_passkeys(challenge.user)
     return render(request, "portal2fa/signin_verify.html", context, status=status)
 
 

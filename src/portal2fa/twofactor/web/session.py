@@ -180,7 +180,7 @@ def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
         if SESSION_KEY not in request.session:  # a held session recorded it at its login
             request.session[SIGNIN_GENERATION_KEY] = session_generation(user.pk)
         request.session[TOKEN_KEY] = challenge_issue(
-            user=user, at=at, client_address=client_address
+            user=user, at=at, client_address=client_address, policy=policy
         )
     return step
 

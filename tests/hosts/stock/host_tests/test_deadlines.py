@@ -70,3 +70,21 @@ def test_the_admin_group_page_shows_the_rule_read_only(client, superuser, rule, 
     assert "Within a number of days" in page
     assert 'name="portal2fa_role-0-due_rule"' not in page  # changed on the Settings tab only
     assert GroupRole.objects.get(group=group).grace_days == 14
+
+
+def test_remind_me_later_after_the_hosts_own_login(client, policy, make_user):
+    """A user held by the middleware after Django's LoginView (not Portal 2FA's sign-in page)
+    reaches "Remind me later" before the due date and is then through: the held session may
+    reach that step like the other second-factor pages."""
+    from tests.hosts.stock.host_tests.conftest import host_login
+
+    slow = role("Slow", DueRule(WITHIN_DAYS, days=14))
+    kim = make_user("kim", groups=[slow])
+    assert host_login(client, "kim").status_code == 302
+    enroll = client.get("/signin/verify/", HTTP_ACCEPT="text/html")
+    assert enroll.url == "/signin/enroll/"
+    assert "Remind me later" in client.get(enroll.url).content.decode()
+    later = client.post("/signin/remind-later/", HTTP_ACCEPT="text/html")
+    assert later.status_code == 302 and "/signin/" not in later.url
+    assert EnrollmentDeadline.objects.get(user=kim).snoozes == 1
+    assert client.get("/admin/", HTTP_ACCEPT="text/html").status_code != 401

@@ -17,6 +17,8 @@ HELD_OK = {  # what a held session may reach: the 2FA step and the ways out
     "/signin/verify/",
     "/signin/enroll/",
     "/signin/skip/",
+    "/signin/pass/",
+    "/signin/remind-later/",
     "/signin/passkey/",
     "/signin/passkey/options/",
     "/signin/verify/email/",

@@ -14,7 +14,7 @@ from ...audit.models import Action
 from ...audit.services import record
 from .. import keys
 from ..conf import setting
-from .throttle import throttle_reserve
+from .throttle import throttle_fail, throttle_reserve
 
 # (the window's name, its length, the account's limit, the destination's limit: setting names)
 WINDOWS = (
@@ -60,8 +60,11 @@ def send_limits_reserve(*, user, channel: str, destination: str, at: datetime) -
             ("destination", _destination_key(window, channel, destination), per_destination),
         )
         for whose, key, limit in limits:
-            if throttle_reserve(limits=[(key, setting(limit))], window=length, at=at) is None:
+            reservation = throttle_reserve(limits=[(key, setting(limit))], window=length, at=at)
+            if reservation is None:
                 return f"{whose} {window}"
+            # A send is never given back: it counts in the window as a failure does.
+            throttle_fail(reservation)
     return None
 
 

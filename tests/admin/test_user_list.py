@@ -290,9 +290,10 @@ def test_a_page_of_the_list_is_one_query_whatever_the_filter(rollout, admin_clie
         counts.append(len(captured))
     assert Authenticator.objects.count() >= 3
     # The unfiltered and the state lists show their count from the Overview counters (one more).
-    # session, administrator and role, the form's roles, the rows; a count from the counters (for
-    # no filter or a state alone): the policy and the counters
-    assert counts == [7, 7, 5, 5]
+    # session, the session's generation (checked on every request by default), administrator and
+    # role, the form's roles, the rows; a count from the counters (for no filter or a state
+    # alone): the policy and the counters
+    assert counts == [8, 8, 6, 6]
 
 
 def test_the_overdue_widget_costs_the_same_for_more_rows(rollout, admin_client, make_user):

@@ -244,7 +244,7 @@ def log(client, **params):
 def test_audit_log_lists_events_newest_first(admin_client, history):
     rows = body_rows(log(admin_client))
     assert [r[1] for r in rows] == ["Settings changed", "Sign-in succeeded", "Enrollment reset"]
-    assert rows[0][5] == "changes: max_invalid_attempts 5 -> 3"
+    assert rows[0][5] == "changes: Maximum Invalid Attempts 5 -> 3"  # the Settings page's words
     assert rows[2][2:4] == ["admin@example.com", "alice@example.com"]
 
 

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import access_pass, keys
+from portal2fa.twofactor import access_pass, keys, messages
 from portal2fa.twofactor.models import (
     Authenticator,
     CodeGuessBudget,
@@ -30,13 +30,19 @@ from portal2fa.twofactor.services.access_passes import (
     access_pass_issue,
     access_pass_revoke,
 )
-from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
+from portal2fa.twofactor.services.challenge import (
+    challenge_attempt,
+    challenge_issue,
+    challenge_load,
+)
+from portal2fa.twofactor.services.trusted_browsers import signed_out_everywhere
 
 from .helpers import T0, later
 
 pytestmark = pytest.mark.django_db
 
 TOKEN_LOCKED = "Too many invalid attempts. Start a new sign-in."
+EXPIRED_SIGNIN = messages.EXPIRED
 
 
 @pytest.fixture
@@ -110,6 +116,32 @@ def test_a_pass_signs_in_once_and_leads_to_enrollment(alice, admin_user):
     assert access_pass_attempt(token=token, code=issued.code, at=at).message == ALREADY_ACCEPTED
     token2, at2 = sign_in(alice, later(minutes=3))
     assert access_pass_attempt(token=token2, code=issued.code, at=at2).message == USED
+
+
+def test_a_pass_cannot_finish_a_sign_in_that_a_security_change_ended(alice, admin_user):
+    issued = issue(alice, admin_user)
+    token, at = sign_in(alice)
+    challenge = challenge_load(token, at=at)  # the step's page read it before the change
+    signed_out_everywhere(user=alice.user, at=at)
+    attempt = access_pass_attempt(token=token, code=issued.code, at=at, challenge=challenge)
+    assert not attempt.ok and attempt.message == EXPIRED_SIGNIN
+    assert TemporaryAccessPass.objects.get().outcome == ""  # not spent: still usable
+    assert Authenticator.objects.filter(user=alice.user).exists()  # nothing reset
+    token, at = sign_in(alice, later(minutes=3))
+    assert access_pass_attempt(token=token, code=issued.code, at=at).ok
+
+
+def test_the_reset_a_pass_makes_ends_every_other_sign_in_in_progress_but_its_own(alice, admin_user):
+    issued = issue(alice, admin_user)
+    elsewhere, _ = sign_in(alice)  # someone else who has the password, at the second factor
+    token, at = sign_in(alice)
+    assert access_pass_attempt(token=token, code=issued.code, at=at).ok
+    mine = SignInChallenge.objects.get(token_digest=keys.token_digest(token))
+    assert mine.expires_at > at and mine.completed_at is None  # it goes on to enroll anew
+    other = SignInChallenge.objects.get(token_digest=keys.token_digest(elsewhere))
+    assert other.expires_at <= at  # ended: no factor and no code send on it any more
+    attempt = access_pass_attempt(token=elsewhere, code=issued.code, at=at)
+    assert not attempt.ok and attempt.message == EXPIRED_SIGNIN
 
 
 def test_a_user_holds_at_most_one_live_pass(alice, admin_user):

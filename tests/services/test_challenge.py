@@ -130,11 +130,12 @@ def test_reset_enrollment_does_not_unlock_the_token(alice, set_policy, admin_use
     for _ in range(3):
         challenge_attempt(token=token, code=wrong_code(alice.secret, t), at=t)
     enrollment_reset(actor=admin_user, user=alice.user, at=t)
-    assert challenge_attempt(token=token, code=alice.code(t), at=t).message == LOCKED
-    again = enroll(alice.user, at=later(minutes=2))  # enrolled anew, still the locked token
+    # the reset ends the user's sign-ins in progress: the locked token is over for good
+    assert challenge_attempt(token=token, code=alice.code(t), at=t).message == EXPIRED
+    again = enroll(alice.user, at=later(minutes=2))  # enrolled anew, still no use of the token
     t3 = later(minutes=3)
     after = challenge_attempt(token=token, code=again.code(t3), at=t3)
-    assert not after.ok and after.message == LOCKED
+    assert not after.ok and after.message == EXPIRED
 
 
 def test_token_expires_after_ten_minutes(alice):

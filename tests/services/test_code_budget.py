@@ -164,7 +164,7 @@ def test_the_lock_refuses_every_factor_until_an_administrator_unlocks(
         code_lock_clear(actor=admin_user, user=alice.user, at=much_later)
 
 
-def test_an_enrollment_reset_clears_the_code_lock_but_not_the_token_lockout(
+def test_an_enrollment_reset_clears_the_code_lock_and_ends_the_locked_sign_in(
     alice, lock_after_3, set_policy, admin_user
 ):
     set_policy(max_invalid_attempts=3)
@@ -175,7 +175,10 @@ def test_an_enrollment_reset_clears_the_code_lock_but_not_the_token_lockout(
     assert CodeGuessBudget.objects.get(pk=alice.user.pk).locked_at is not None
     enrollment_reset(actor=admin_user, user=alice.user, at=t)
     assert not CodeGuessBudget.objects.filter(pk=alice.user.pk).exists()
-    assert challenge_attempt(token=token, code="123456", at=t).message == TOKEN_LOCKED
+    # the locked token does not come back to life: the reset ended the sign-ins in progress
+    assert (
+        challenge_attempt(token=token, code="123456", at=t).message == "This sign-in has expired."
+    )
     # a new sign-in enrolls again: the confirming code is checked and accepted
     fresh = challenge_issue(user=alice.user, at=t)
     authenticator = enrollment_begin(user=alice.user, at=t)

@@ -131,10 +131,12 @@ def test_a_spent_token_cannot_enroll(user):
 
 
 def test_the_only_key_cannot_be_removed_but_one_of_two_can(user):
-    enroll_with_key(user)
+    attempt, _, _ = enroll_with_key(user)
+    backup = attempt.backup_codes
     first = WebAuthnCredential.objects.get(user=user)
     with pytest.raises(service.PasskeyError, match="only passkey"):
-        service.passkey_remove(user=user, pk=first.pk, at=later(minutes=1))
+        service.passkey_remove(user=user, pk=first.pk, at=later(minutes=1), code=backup[0])
+    assert Authenticator.objects.get(user=user).backup_codes_remaining == len(backup)  # unspent
     assert WebAuthnCredential.objects.filter(pk=first.pk).exists()
     options, challenge = service.registration_options(user=user, rp=RP)
     service.passkey_register(
@@ -146,7 +148,7 @@ def test_the_only_key_cannot_be_removed_but_one_of_two_can(user):
         at=later(minutes=2),
     )
     assert Authenticator.objects.get(user=user).passkeys == 2
-    service.passkey_remove(user=user, pk=first.pk, at=later(minutes=3))
+    service.passkey_remove(user=user, pk=first.pk, at=later(minutes=3), code=backup[1])
     assert Authenticator.objects.get(user=user).passkeys == 1
     assert method_counts()["method:passkey"] == 1 and counters.drift() == {}
 
@@ -167,7 +169,9 @@ def test_keys_of_an_app_user_move_the_method_breakdown(enrolled):
         at=at,
     )
     assert method_counts() == {"enrolled": 1, "method:totp": 1, "method:passkey": 1}
-    service.passkey_remove(user=enrolled.user, pk=credential.pk, at=later(minutes=2))  # app left
+    service.passkey_remove(  # the app left
+        user=enrolled.user, pk=credential.pk, at=later(minutes=2), code=enrolled.backup_codes[0]
+    )
     assert method_counts() == {"enrolled": 1, "method:totp": 1, "method:passkey": 0}
     assert counters.drift() == {}
 

@@ -248,10 +248,15 @@ def test_rename_and_remove_only_own_keys(alice, make_user, enroll):
     with pytest.raises(service.PasskeyError):
         service.passkey_rename(user=bob, pk=credential.pk, name="Mine", at=T0)
     with pytest.raises(service.PasskeyError):
-        service.passkey_remove(user=bob, pk=credential.pk, at=T0)
-    service.passkey_rename(user=alice.user, pk=credential.pk, name="Phone", at=T0)
+        service.passkey_remove(user=bob, pk=credential.pk, at=T0, code=alice.backup_codes[0])
+    assert (
+        service.passkey_rename(user=alice.user, pk=credential.pk, name="Phone", at=T0) == "Laptop"
+    )
     assert WebAuthnCredential.objects.get().name == "Phone"
-    assert service.passkey_remove(user=alice.user, pk=credential.pk, at=T0) == "Phone"
+    removed = service.passkey_remove(
+        user=alice.user, pk=credential.pk, at=T0, code=alice.backup_codes[0]
+    )
+    assert removed == "Phone"
     assert not WebAuthnCredential.objects.exists()
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {Action.PASSKEY_RENAMED, Action.PASSKEY_REMOVED} <= actions

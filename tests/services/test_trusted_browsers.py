@@ -37,6 +37,7 @@ def grant(user, policy, *, at=None, token=None):
         at=at or timezone.now(),
         client_address="192.0.2.1",
         policy=policy,
+        generation=0,
     )
     return token
 
@@ -44,26 +45,41 @@ def grant(user, policy, *, at=None, token=None):
 # --- the device-token check: property tests -------------------------------------------------
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(token=tokens_strategy, other=tokens_strategy)
 def test_only_the_exact_token_of_the_exact_user_passes(make_user, unrecognized, token, other):
     TrustedBrowser.objects.all().delete()
     owner, stranger = make_user(), make_user()
     now = timezone.now()
     grant(owner, unrecognized, at=now, token=token)
-    assert service.trusted_browser_match(user=owner, tokens=[token], at=now) is not None
+    assert (
+        service.trusted_browser_match(user=owner, tokens=[token], at=now, trust_days=30) is not None
+    )
     # another user presenting the owner's token, on the same browser: never
-    assert service.trusted_browser_match(user=stranger, tokens=[token], at=now) is None
+    assert (
+        service.trusted_browser_match(user=stranger, tokens=[token], at=now, trust_days=30) is None
+    )
     if other != token:
-        assert service.trusted_browser_match(user=owner, tokens=[other], at=now) is None
+        assert (
+            service.trusted_browser_match(user=owner, tokens=[other], at=now, trust_days=30) is None
+        )
     # a token that differs in one character (or its case) never passes
     flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
-    assert service.trusted_browser_match(user=owner, tokens=[flipped], at=now) is None
+    assert (
+        service.trusted_browser_match(user=owner, tokens=[flipped], at=now, trust_days=30) is None
+    )
     if token.upper() != token:
-        assert service.trusted_browser_match(user=owner, tokens=[token.upper()], at=now) is None
+        assert (
+            service.trusted_browser_match(user=owner, tokens=[token.upper()], at=now, trust_days=30)
+            is None
+        )
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(token=tokens_strategy, age_days=st.integers(min_value=0, max_value=200))
 def test_an_expired_token_never_passes(make_user, unrecognized, token, age_days):
     TrustedBrowser.objects.all().delete()
@@ -71,11 +87,13 @@ def test_an_expired_token_never_passes(make_user, unrecognized, token, age_days)
     granted_at = timezone.now()
     grant(owner, unrecognized, at=granted_at, token=token)
     at = granted_at + timedelta(days=age_days)
-    found = service.trusted_browser_match(user=owner, tokens=[token], at=at)
+    found = service.trusted_browser_match(user=owner, tokens=[token], at=at, trust_days=30)
     assert (found is not None) == (age_days < unrecognized.trust_days)
 
 
-@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(token=tokens_strategy, junk=st.lists(st.text(max_size=80), max_size=5))
 def test_a_revoked_token_never_passes_whatever_else_the_cookie_holds(
     make_user, unrecognized, token, junk
@@ -86,7 +104,10 @@ def test_a_revoked_token_never_passes_whatever_else_the_cookie_holds(
     grant(owner, unrecognized, at=now, token=token)
     browser = TrustedBrowser.objects.get(user=owner)
     assert service.trusted_browser_revoke(user=owner, browser_id=browser.pk, at=now)
-    assert service.trusted_browser_match(user=owner, tokens=[*junk, token], at=now) is None
+    assert (
+        service.trusted_browser_match(user=owner, tokens=[*junk, token], at=now, trust_days=30)
+        is None
+    )
 
 
 def test_the_server_keeps_only_a_keyed_hash(user, unrecognized):
@@ -102,11 +123,17 @@ def test_two_users_on_one_browser_each_have_their_own(make_user, unrecognized):
     now = timezone.now()
     token_a, token_b = grant(alice, unrecognized, at=now), grant(bob, unrecognized, at=now)
     cookie = [token_a, token_b]
-    assert service.trusted_browser_match(user=alice, tokens=cookie, at=now).user_id == alice.pk
-    assert service.trusted_browser_match(user=bob, tokens=cookie, at=now).user_id == bob.pk
+    assert (
+        service.trusted_browser_match(user=alice, tokens=cookie, at=now, trust_days=30).user_id
+        == alice.pk
+    )
+    assert (
+        service.trusted_browser_match(user=bob, tokens=cookie, at=now, trust_days=30).user_id
+        == bob.pk
+    )
     service.trusted_browsers_revoke_all(user=alice, at=now, reason="test")
-    assert service.trusted_browser_match(user=alice, tokens=cookie, at=now) is None
-    assert service.trusted_browser_match(user=bob, tokens=cookie, at=now) is not None
+    assert service.trusted_browser_match(user=alice, tokens=cookie, at=now, trust_days=30) is None
+    assert service.trusted_browser_match(user=bob, tokens=cookie, at=now, trust_days=30) is not None
 
 
 def test_malformed_tokens_are_refused_at_grant(user, unrecognized):
@@ -122,7 +149,12 @@ def test_grant_names_the_browser_and_expires_after_the_policy_days(user, set_pol
     policy = set_policy(enforcement=Enforcement.UNRECOGNIZED_DEVICES, trust_days=7)
     now = timezone.now()
     service.trusted_browser_grant(
-        user=user, token=service.new_token(), user_agent=UA_CHROME_MAC, at=now, policy=policy
+        user=user,
+        token=service.new_token(),
+        user_agent=UA_CHROME_MAC,
+        at=now,
+        policy=policy,
+        generation=0,
     )
     row = TrustedBrowser.objects.get(user=user)
     assert row.name == "Chrome on macOS"
@@ -157,7 +189,12 @@ def test_use_updates_last_used_and_audits_the_skipped_factor(user, unrecognized)
     token = grant(user, unrecognized)
     later = timezone.now() + timedelta(days=2)
     found = service.trusted_browser_use(
-        user=user, tokens=[token], at=later, client_address="198.51.100.9", first_factor="password"
+        user=user,
+        tokens=[token],
+        at=later,
+        trust_days=30,
+        client_address="198.51.100.9",
+        first_factor="password",
     )
     assert found is not None
     row = TrustedBrowser.objects.get(user=user)
@@ -171,7 +208,11 @@ def test_use_with_an_unknown_token_records_nothing(user, unrecognized):
     grant(user, unrecognized)
     before = AuditEvent.objects.count()
     found = service.trusted_browser_use(
-        user=user, tokens=[service.new_token()], at=timezone.now(), first_factor="password"
+        user=user,
+        tokens=[service.new_token()],
+        at=timezone.now(),
+        trust_days=30,
+        first_factor="password",
     )
     assert found is None
     assert AuditEvent.objects.count() == before
@@ -238,3 +279,120 @@ def test_a_reset_from_the_cli_records_no_person_as_the_revoker(enrolled, unrecog
     grant(enrolled.user, unrecognized)
     enrollment_reset(actor=None, user=enrolled.user, at=timezone.now())
     assert AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED).actor_id is None
+
+
+# --- any change of the password hash revokes them, wherever it comes from ----------------------
+
+NEW_PASSWORD = "a new and rather long passphrase 42"
+
+
+def _set_and_save(user):
+    user.set_password(NEW_PASSWORD)
+    user.save()
+
+
+def _set_and_save_the_field(user):
+    user.set_password(NEW_PASSWORD)
+    user.save(update_fields=["password"])
+
+
+def _hash_assigned(user):
+    from django.contrib.auth.hashers import make_password
+
+    user.password = make_password(NEW_PASSWORD)
+    user.save()
+
+
+def _the_clis_password_stdin(user):
+    import io
+    import sys
+
+    from portal2fa.cli import main
+
+    real = sys.stdin
+    sys.stdin = io.StringIO(NEW_PASSWORD + "\n")
+    try:
+        assert main(["user", "set", user.email, "--password-stdin"]) in (0, None)
+    finally:
+        sys.stdin = real
+
+
+def _djangos_admin_password_form(user):
+    from django.contrib.auth.forms import AdminPasswordChangeForm
+
+    form = AdminPasswordChangeForm(user, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert form.is_valid(), form.errors
+    form.save()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _set_and_save,
+        _set_and_save_the_field,
+        _hash_assigned,
+        _the_clis_password_stdin,
+        _djangos_admin_password_form,
+    ],
+    ids=lambda change: change.__name__.strip("_"),
+)
+def test_any_change_of_the_password_hash_revokes_them_all(enrolled, unrecognized, change):
+    grant(enrolled.user, unrecognized)
+    other = grant(enrolled.user, unrecognized)
+    change(enrolled.user)
+    enrolled.user.refresh_from_db()
+    assert enrolled.user.check_password(NEW_PASSWORD)
+    assert not TrustedBrowser.objects.filter(user=enrolled.user).exists()
+    event = AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED)
+    assert event.detail == {"count": 2, "reason": "password changed"} and event.actor_id is None
+    assert other  # both tokens were live before
+
+
+def test_a_save_that_keeps_the_password_hash_keeps_them(enrolled, unrecognized):
+    grant(enrolled.user, unrecognized)
+    enrolled.user.full_name = "Alice Renamed"
+    enrolled.user.save()
+    enrolled.user.last_login = timezone.now()
+    enrolled.user.save(update_fields=["last_login"])
+    assert TrustedBrowser.objects.filter(user=enrolled.user).count() == 1
+
+
+# --- lowering "Trust a browser for (days)" shortens trust already given ------------------------
+
+
+def test_lowering_the_days_shortens_trust_already_given(enrolled, unrecognized, admin_user):
+    from portal2fa.twofactor.services.settings import settings_update
+
+    given = timezone.now() - timedelta(days=10)
+    token = grant(enrolled.user, unrecognized, at=given)  # 30 days: until 20 days from now
+    assert trusted(enrolled.user, token, days=30)
+    settings_update(actor=admin_user, changes={"trust_days": 7}, at=timezone.now())
+    assert not trusted(enrolled.user, token, days=7)  # given 10 days ago: over
+    row = TrustedBrowser.objects.get()
+    assert row.expires_at == given + timedelta(days=7)  # the lists show the shorter trust
+    settings_update(actor=admin_user, changes={"trust_days": 30}, at=timezone.now())
+    assert TrustedBrowser.objects.get().expires_at == given + timedelta(days=7)  # never longer
+
+
+def test_a_grant_that_read_the_old_days_never_outlives_the_new_setting(enrolled, unrecognized):
+    """The grant read 30 days, the setting became 3 before its row was in: the check caps it."""
+    given = timezone.now() - timedelta(days=4)
+    token = grant(enrolled.user, unrecognized, at=given)
+    assert TrustedBrowser.objects.get().expires_at == given + timedelta(days=30)
+    assert trusted(enrolled.user, token, days=5)
+    assert not trusted(enrolled.user, token, days=3)
+    used = service.trusted_browser_use(
+        user=enrolled.user,
+        tokens=[token],
+        at=timezone.now(),
+        trust_days=3,
+        first_factor="password",
+    )
+    assert used is None
+
+
+def trusted(user, token, *, days) -> bool:
+    found = service.trusted_browser_match(
+        user=user, tokens=[token], at=timezone.now(), trust_days=days
+    )
+    return found is not None

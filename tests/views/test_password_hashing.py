@@ -62,3 +62,37 @@ def test_the_demo_uses_it():
 
     assert demo.PASSWORD_HASHERS[0] == HASHER
     assert demo.PORTAL2FA_ARGON2 == DEFAULTS["PORTAL2FA_ARGON2"]
+
+
+def test_an_upgraded_hash_of_the_same_password_keeps_the_trusted_browsers(
+    client, settings, make_user, enroll, policy
+):
+    """An upgrade is not a new password: a browser the user trusted stays trusted (a real change
+    of the hash revokes them: tests/services/test_trusted_browsers.py)."""
+    from django.utils import timezone
+
+    from portal2fa.twofactor.models import Enforcement, TrustedBrowser, TwoFactorSettings
+    from portal2fa.twofactor.services import trusted_browsers
+
+    user = make_user("old@example.com")
+    enroll(user)
+    policy = TwoFactorSettings.objects.get(pk=1)
+    policy.enforcement = Enforcement.UNRECOGNIZED_DEVICES
+    policy.save()
+    user.password = DjangoArgon2().encode(PASSWORD, DjangoArgon2().salt())
+    user.save(update_fields=["password"])
+    trusted_browsers.trusted_browser_grant(
+        user=user,
+        token=trusted_browsers.new_token(),
+        user_agent="Firefox/120",
+        at=timezone.now(),
+        policy=policy,
+        generation=0,
+    )
+    settings.PASSWORD_HASHERS = [HASHER]
+    settings.PORTAL2FA_ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+    before = user.password
+    assert user.check_password(PASSWORD)  # upgrades the stored hash
+    user.refresh_from_db()
+    assert user.password != before and params(user.password) == (2, 19456, 1)
+    assert TrustedBrowser.objects.filter(user=user).count() == 1

@@ -259,3 +259,23 @@ def test_an_unlock_by_an_administrator_ends_the_users_sessions(enrolled, admin_u
     )
     code_lock_clear(actor=admin_user, user=enrolled.user, at=timezone.now())
     assert not is_signed_in(held)
+
+
+def test_by_default_a_change_ends_the_other_sessions_at_once(user, policy, settings):
+    del settings.PORTAL2FA_SESSION_CHECK_SECONDS  # the library's default
+    browser = _browser(user)
+    assert is_signed_in(browser)
+    sessions_end_others(user=user)
+    assert not is_signed_in(browser)  # the very next request, no interval to wait
+
+
+def test_checking_every_request_does_not_save_the_session_each_time(user, policy, settings):
+    del settings.PORTAL2FA_SESSION_CHECK_SECONDS
+    browser = _browser(user)
+    browser.get(reverse("accounts:home"))
+    from django.contrib.sessions.models import Session
+
+    stored = Session.objects.get().session_data
+    for _ in range(3):
+        assert is_signed_in(browser)
+    assert Session.objects.get().session_data == stored

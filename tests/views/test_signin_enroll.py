@@ -233,7 +233,8 @@ def test_a_voluntary_user_reset_mid_sign_in_is_led_to_enroll_again(
     client, make_user, make_role, enroll, policy
 ):
     """2FA applied only because they had enrolled; the reset notice promises re-enrollment, so
-    the sign-in continues with enrollment instead of letting the password alone through."""
+    the next sign-in continues with enrollment instead of letting the password alone through (the
+    reset ended the sign-in in progress)."""
     from django.utils import timezone
 
     from portal2fa.twofactor.services.enrollment import enrollment_reset
@@ -244,6 +245,8 @@ def test_a_voluntary_user_reset_mid_sign_in_is_led_to_enroll_again(
     enrollment_reset(actor=None, user=relaxed, at=timezone.now())
     response = client.get(reverse("twofactor:signin-verify"))
     assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("twofactor:signin")
+    response = sign_in(client, relaxed.email)
     assert response.url == reverse("twofactor:signin-enroll")
     page = client.get(reverse("twofactor:signin-enroll"))
     assert page.status_code == HTTPStatus.OK and "Skip for now" not in text(page)

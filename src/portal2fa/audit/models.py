@@ -43,6 +43,25 @@ class Action(models.TextChoices):
     API_CALL = "api.call", "API call"
     WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
     WEBHOOK_REPLAYED = "webhook.replayed", "Webhook deliveries replayed"
+    CODE_SEND_REFUSED = "2fa.code_send_refused", "Code send refused"
+
+
+# How the names and values of an action's "changes" read on the pages, registered by the app that
+# records them (the audit trail knows no app above it): {action: labels(name) -> (the name's
+# label, {stored value: its label}) or None}. The stored detail keeps the raw values.
+CHANGE_LABELS = {}
+
+
+def _change_text(action: str, name: str, old, new) -> str:
+    found = CHANGE_LABELS[action](name) if action in CHANGE_LABELS else None
+    if found is None:
+        return f"{name} {old} -> {new}"
+    title, values = found
+
+    def label(value):
+        return values.get(value, value) if isinstance(value, bool | str) else value
+
+    return f"{title} {label(old)} -> {label(new)}"
 
 
 class AuditEvent(models.Model):
@@ -80,7 +99,9 @@ class AuditEvent(models.Model):
         parts = []
         for key, value in sorted(self.detail.items()):
             if key == "changes" and isinstance(value, dict):
-                value = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in value.items())
+                value = ", ".join(
+                    _change_text(self.action, name, old, new) for name, (old, new) in value.items()
+                )
             if value not in ("", None):
                 parts.append(f"{key.replace('_', ' ')}: {value}")
         return "; ".join(parts)

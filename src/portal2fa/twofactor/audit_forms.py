@@ -7,7 +7,11 @@ from .adapter import get_adapter
 class AuditFilterForm(forms.Form):
     user = forms.CharField(label="User", max_length=200, required=False, help_text="Name or email")
     action = forms.ChoiceField(
-        label="Action", required=False, choices=[("", "Any action"), *Action.choices]
+        label="Action",
+        required=False,
+        choices=[("", "Any action"), *Action.choices],
+        # Django's message repeats the value sent: a link could make the page say anything
+        error_messages={"invalid_choice": "Choose an action from the list."},
     )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -61,8 +61,9 @@ DEFAULTS = {
     "PORTAL2FA_CODE_FAILURES_LOCK": 100,
     # How often (seconds, at most) a signed-in session re-reads its user's session generation to
     # notice that a security change (reset, password change, deactivation, unlock) ended it.
-    # 0: on every request (one indexed query).
-    "PORTAL2FA_SESSION_CHECK_SECONDS": 30,
+    # 0 (default): on every request, so the change applies at once (one indexed query; see
+    # bench/session_check.py). A site may trade that delay for the query.
+    "PORTAL2FA_SESSION_CHECK_SECONDS": 0,
     # Rows per Overview counter (counters.py): more shards, less waiting between concurrent
     # changes; a read sums them. 8 suits a few hundred sign-ins a second.
     "PORTAL2FA_COUNTER_SHARDS": 8,
@@ -78,6 +79,13 @@ DEFAULTS = {
     "PORTAL2FA_EMAIL_CODE_SENDS": 3,
     "PORTAL2FA_EMAIL_CODE_RESEND_SECONDS": 30,
     "PORTAL2FA_EMAIL_CODE_MINUTES": 10,
+    # Email and SMS code sends across sign-ins (services/send_limits.py): per account and per
+    # destination (an address or a number several accounts may share), per hour and per day.
+    # A user who asks for a code a few times in several sign-ins stays well within them.
+    "PORTAL2FA_CODE_SENDS_PER_ACCOUNT_HOUR": 6,
+    "PORTAL2FA_CODE_SENDS_PER_ACCOUNT_DAY": 12,
+    "PORTAL2FA_CODE_SENDS_PER_DESTINATION_HOUR": 10,
+    "PORTAL2FA_CODE_SENDS_PER_DESTINATION_DAY": 20,
     # SMS codes: the same flow and limits as email codes, delivered by this class (sms.py). The
     # shipped providers only print (console) or keep messages in memory (tests): a real one is
     # the host's (an SMS gateway's API) and is named here.

@@ -2,6 +2,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils import timezone
 
 from . import reminders
@@ -139,6 +141,19 @@ class RoleIdsField(forms.MultipleChoiceField):
         super().validate(value)
 
 
+def number_limits() -> dict[str, tuple[int, int]]:
+    """{field: (lowest, highest)} of the policy's number fields, from the model's validators (one
+    source: the Settings form's min and max, and what the server accepts)."""
+    limits = {}
+    for field in TwoFactorSettings._meta.get_fields():
+        if not isinstance(field, models.PositiveSmallIntegerField):
+            continue
+        lows = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+        highs = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+        limits[field.name] = (max(lows, default=0), min(highs))
+    return limits
+
+
 DEADLINE_FIELDS = ("due_rule", "due_date", "grace_days", "snooze_limit")
 # The fields holding one checkbox per role (values: role ids), in RoleCard's order.
 ROLE_COLUMNS = (
@@ -265,16 +280,7 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = TwoFactorSettings
         fields = list(EDITABLE_FIELDS)
-        widgets = {
-            name: forms.NumberInput(attrs={"min": low, "max": high})
-            for name, low, high in [
-                ("max_invalid_attempts", 1, 10),
-                ("clock_skew_steps", 0, 5),
-                ("backup_codes_per_set", 5, 20),
-                ("low_codes_threshold", 1, 19),
-                ("trust_days", 1, 90),
-            ]
-        } | {"enforcement": forms.RadioSelect}
+        widgets = {"enforcement": forms.RadioSelect}
 
     # The roles the page showed: only those are changed, so a role created meanwhile is untouched.
     roles_shown = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -282,6 +288,8 @@ class SettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.roles = get_adapter().roles()
+        for name, (low, high) in number_limits().items():  # the browser's limits: the server's
+            self.fields[name].widget.attrs.update(min=low, max=high)
         self.fields["roles_requiring_2fa"].choices = [(r.id, r.name) for r in self.roles]
         self.initial.setdefault("roles_requiring_2fa", [r.id for r in self.roles if r.requires_2fa])
         self.fields["roles_always_second_factor"].choices = [(r.id, r.name) for r in self.roles]
@@ -289,9 +297,10 @@ class SettingsForm(forms.ModelForm):
             "roles_always_second_factor", [r.id for r in self.roles if r.always_second_factor]
         )
         self.initial.setdefault("roles_shown", ",".join(r.id for r in self.roles))
-        email_codes = self.fields["email_codes_allowed"]  # the model's help text has the default
         minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
-        email_codes.help_text = email_codes.help_text.replace("10 minutes", f"{minutes} minutes")
+        for name in ("email_codes_allowed", "sms_codes_allowed"):  # the model's help: the default
+            codes = self.fields[name]
+            codes.help_text = codes.help_text.replace("10 minutes", f"{minutes} minutes")
         for name, method in (
             ("roles_allowing_email", "email"),
             ("roles_allowing_passkey", "passkey"),
@@ -326,6 +335,16 @@ class SettingsForm(forms.ModelForm):
         if "reminder_days" not in self.data:
             return self.instance.reminder_days
         return self.cleaned_data["reminder_days"]
+
+    def methods_off(self) -> dict[str, bool]:
+        """Which optional methods are off site-wide (as saved): their per-role ticks do nothing
+        until they are on, and the table says so instead of looking ticked and in force."""
+        policy = self.instance
+        return {
+            "email": not policy.email_codes_allowed,
+            "passkey": not policy.passkeys_allowed,
+            "sms": not policy.sms_codes_allowed,
+        }
 
     def role_cards(self) -> list["RoleCard"]:
         """One card per Security Role with all of its controls (the Settings tab's roles)."""

@@ -29,6 +29,7 @@ from django.utils.datastructures import MultiValueDict
 from .policy import NextStep
 from .web import device, held_views
 from .web import session as second_factor
+from .web.allowed import method_refusal
 
 # URL names a held session may reach: the second-factor pages and the ways out.
 HELD_VIEWS = {
@@ -54,6 +55,9 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        refused = method_refusal(request)  # before CsrfViewMiddleware: 405, not 403
+        if refused:
+            return refused
         if _unreadable_form(request):
             return _bad_request(request)
         if second_factor.follow_forward(request):  # a second click that carried the old id

@@ -1,7 +1,7 @@
 """2FA state. Counters and single-use guards are only changed by atomic UPDATEs (see services)."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -148,7 +148,8 @@ class TwoFactorSettings(models.Model):
     sms_codes_allowed = models.BooleanField(
         "SMS code",
         default=False,
-        help_text="Sent through PORTAL2FA_SMS_PROVIDER to the number the adapter gives.",
+        help_text="A 6-digit code sent by text message to the user's phone number, valid 10 "
+        "minutes, at the verify step. Needs the SMS gateway your developers set up.",
     )
     enforcement = models.CharField(
         "Enforce the second factor",
@@ -193,6 +194,24 @@ class TwoFactorSettings(models.Model):
             raise ValidationError(
                 {"issuer_name": "Use printable characters without a colon (':')."}
             )
+
+
+def setting_labels(name: str) -> tuple[str, dict] | None:
+    """How a policy field and its values read on the Settings page (the Audit Log's "Settings
+    changed" details use it): ('Enforce the second factor', {'every_signin': 'Every sign-in', ...})."""
+    try:
+        field = TwoFactorSettings._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if name == "enrollment_required":  # a choice of two on the page
+        values = {True: "Required", False: "Optional"}
+    elif field.choices:
+        values = {value: str(label) for value, label in field.choices}
+    elif isinstance(field, models.BooleanField):
+        values = {True: "on", False: "off"}
+    else:
+        values = {}
+    return str(field.verbose_name), values
 
 
 class Authenticator(models.Model):

@@ -1,12 +1,13 @@
 """Receivers that keep the library right whatever the host does with its users and logins."""
 
+from django.contrib.auth.hashers import get_hasher, identify_hasher
 from django.db import connection, transaction
 from django.utils import timezone
 
 from . import counters
 from .models import Authenticator
 from .services.deadlines import deadlines_refresh, user_deadline_refresh
-from .services.sessions import sessions_end_others
+from .services.sessions import sessions_end_others, signins_end
 from .services.trusted_browsers import trusted_browsers_revoke_all
 from .web import session as second_factor
 
@@ -16,21 +17,60 @@ def _is_active(user) -> bool:
 
 
 def remember_user_active(sender, instance, update_fields=None, raw=False, **kwargs):
-    """Before a user's UPDATE: the is_active it replaces, for the "active" count. Inside a
-    transaction the row is locked (NO KEY UPDATE, as the save's own UPDATE will), so two concurrent
+    """Before a user's UPDATE: the is_active and the password hash it replaces (one read), for the
+    "active" count and to notice a new password (follow_password_change). Inside a transaction
+    the row is locked (NO KEY UPDATE, as the save's own UPDATE will), so two concurrent
     (de)activations of one user count once."""
     instance._p2fa_was_active = None
+    instance._p2fa_old_password = None
     if raw or instance._state.adding or instance.pk is None:
         return
-    if update_fields is not None and "is_active" not in update_fields:
-        return
-    if not hasattr(instance, "is_active"):
+    stored = {field.attname for field in instance._meta.concrete_fields}
+    fields = [
+        name
+        for name in ("is_active", "password")
+        if name in stored and (update_fields is None or name in update_fields)
+    ]
+    if not fields:
         return
     rows = type(instance)._base_manager.filter(pk=instance.pk)
     if connection.in_atomic_block:
         rows = rows.select_for_update(no_key=True)
-    found = rows.values_list("is_active", flat=True).first()
-    instance._p2fa_was_active = found
+    found = rows.values(*fields).first() or {}
+    instance._p2fa_was_active = found.get("is_active")
+    instance._p2fa_old_password = found.get("password")
+
+
+def follow_password_change(sender, instance, created=False, raw=False, **kwargs):
+    """Any change of the password hash, wherever it comes from (a host's password reset, the CLI,
+    the admin, set_password() and save()): the user's sign-ins in progress end and every browser
+    they trusted is revoked, in the saving transaction. (Django itself ends their sessions: each
+    holds a hash of the old password.)"""
+    old = getattr(instance, "_p2fa_old_password", None)
+    if raw or created or old is None or old == getattr(instance, "password", old):
+        return
+    if _upgraded_hash(instance, old):
+        return
+    with transaction.atomic():
+        signins_end(user=instance)
+        trusted_browsers_revoke_all(
+            user=instance, actor=None, at=timezone.now(), reason="password changed"
+        )
+
+
+def _upgraded_hash(instance, old: str) -> bool:
+    """Django storing the same password anew (check_password() after the hashers or their
+    parameters changed): not a new password. set_password() keeps the new password on
+    `_password` until the save; the upgrade clears it first, and replaces only a hash that the
+    preferred hasher would not make now."""
+    if getattr(instance, "_password", None) is not None:
+        return False
+    try:
+        hasher = identify_hasher(old)
+    except ValueError:  # unusable or unknown: no upgrade of it
+        return False
+    preferred = get_hasher("default")
+    return hasher.algorithm != preferred.algorithm or preferred.must_update(old)
 
 
 def sync_user_active(sender, instance, created=False, update_fields=None, raw=False, **kwargs):

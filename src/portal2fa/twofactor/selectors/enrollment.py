@@ -16,6 +16,7 @@ class Pairing:
     """The QR code (inline SVG, rendered here) and the manual key for a Pending authenticator."""
 
     qr_svg: str
+    uri: str  # otpauth://: "Open in authenticator app" on the same phone
     manual_key: str
     issuer: str
     account: str
@@ -45,6 +46,7 @@ def pairing_of(user, encrypted_secret: str, policy: TwoFactorSettings) -> Pairin
             title="QR code for your authenticator app",
             omitsize=True,
         ),
+        uri=uri,
         manual_key=totp.group_secret(secret),
         issuer=issuer(policy),
         account=account,
@@ -74,3 +76,18 @@ def status_of(user, policy: TwoFactorSettings) -> Status:
         out_of_codes=enrolled and remaining == 0,
         has_app=bool(authenticator and authenticator.has_app),
     )
+
+
+def sign_in_summary(status: Status, *, passkeys: int, trusted_browsers: int) -> list[str]:
+    """The personal page's first line: what this user signs in with, strongest first
+    ("passkey ×1", "authenticator app", "9 backup codes", "1 trusted browser")."""
+    if status.state != EnrollmentState.ENROLLED:
+        return ["your password alone" if not trusted_browsers else "your password"]
+    parts = [f"passkey ×{passkeys}"] if passkeys else []
+    if status.has_app:
+        parts.append("authenticator app")
+    codes = status.codes_remaining
+    parts.append(f"{codes} backup code{'' if codes == 1 else 's'}")
+    if trusted_browsers:
+        parts.append(f"{trusted_browsers} trusted browser{'' if trusted_browsers == 1 else 's'}")
+    return parts

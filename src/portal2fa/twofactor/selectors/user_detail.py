@@ -129,3 +129,29 @@ def user_two_factor(pk: int, *, now: datetime) -> UserTwoFactor | None:
         methods=methods,
         trusted_browsers=trusted,
     )
+
+
+SEND_REFUSALS_SHOWN = 10
+_CHANNELS = {"email": "Email code", "sms": "SMS code"}
+_REASONS = {
+    "account hour limit": "account limit per hour",
+    "account day limit": "account limit per day",
+    "destination hour limit": "address or number limit per hour",
+    "destination day limit": "address or number limit per day",
+    "invalid-code delay": "waiting after invalid codes",
+    "code lock": "locked by invalid codes",
+}
+
+
+def send_refusals(user_pk, *, limit: int = SEND_REFUSALS_SHOWN) -> list[dict]:
+    """The user's latest refused code sends (across sign-ins), newest first, in the page's words."""
+    events = AuditEvent.objects.filter(target_id=user_pk, action=Action.CODE_SEND_REFUSED)
+    return [
+        {
+            "at": event.at,
+            "what": _CHANNELS.get(event.detail.get("channel"), "Code"),
+            "why": _REASONS.get(event.detail.get("reason"), event.detail.get("reason", "")),
+            "client_address": event.client_address,
+        }
+        for event in events.order_by("-at", "-id")[:limit]
+    ]

@@ -199,6 +199,7 @@ def _check(locked: LockedChallenge, raw: str, *, at, client_address) -> Verdict:
             client_address=client_address,
             reason="Temporary Access Pass used",
             notice=False,  # they were told when the pass was issued
+            keep_signin=challenge.pk,  # this sign-in goes on to enroll; any other ends
         )
     SignInChallenge.objects.filter(pk=challenge.pk).update(access_pass_at=at)
     challenge.access_pass_at = at

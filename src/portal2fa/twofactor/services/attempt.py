@@ -5,8 +5,9 @@ Temporary Access Pass) runs the same steps, written here once:
 
 1. the live challenge of the token (services/challenge.py loads it, at most once per request);
 2. the per-user lock, then the challenge's counters re-read under it (lock_challenge);
-3. the refusals that hold for every method: the token is spent or locked, or the account's code
-   budget says wait or is locked (refusal_under_lock) -- nothing is checked then;
+3. the refusals that hold for every method: the token is spent, expired (its time, or a security
+   change ended it: services/sessions.py signins_end) or locked, or the account's code budget
+   says wait or is locked (refusal_under_lock) -- nothing is checked then;
 4. the method's own check, passed in: it reads and spends the method's secret by one conditional
    UPDATE and answers with a Verdict;
 5. a pass completes the token (or, for a Temporary Access Pass, keeps it for the enrollment that
@@ -137,6 +138,7 @@ def lock_challenge(challenge: SignInChallenge) -> LockedChallenge:
         .get(pk=challenge.pk)
     )
     challenge.failed_attempts, challenge.completed_at = fresh.failed_attempts, fresh.completed_at
+    challenge.expires_at = fresh.expires_at  # a security change may have ended it meanwhile
     challenge.access_pass_at = fresh.access_pass_at
     challenge.user = fresh.user
     note_generation(fresh.user, fresh.portal2fa_generation)
@@ -147,11 +149,16 @@ def lock_challenge(challenge: SignInChallenge) -> LockedChallenge:
     )
 
 
+def ended(challenge: SignInChallenge, *, at: datetime) -> bool:
+    """Spent, or expired (its time, or a security change ended it): no factor, no send."""
+    return bool(challenge.completed_at) or challenge.expires_at <= at
+
+
 def refusal_under_lock(locked: LockedChallenge, *, at: datetime) -> Attempt | None:
-    """Why no factor may be checked against this token now, else None: spent, locked, or the
-    account's code budget says wait or is locked. One rule for every method."""
+    """Why no factor may be checked against this token now, else None: spent or expired, locked,
+    or the account's code budget says wait or is locked. One rule for every method."""
     challenge = locked.challenge
-    if challenge.completed_at:
+    if ended(challenge, at=at):
         return Attempt(False, EXPIRED)
     if challenge.locked:
         return Attempt(False, LOCKED, locked=True)
@@ -162,10 +169,15 @@ def refusal_under_lock(locked: LockedChallenge, *, at: datetime) -> Attempt | No
 
 
 def complete_challenge(challenge: SignInChallenge, *, at: datetime) -> bool:
-    """Spend the token, if no parallel request did and it is not locked: the row count decides."""
+    """Spend the token, if no parallel request did and it is neither locked nor expired (a
+    security change expires the user's live tokens: services/sessions.py signins_end): one
+    conditional UPDATE, the row count decides."""
     return bool(
         SignInChallenge.objects.filter(
-            pk=challenge.pk, completed_at=None, failed_attempts__lt=F("max_attempts")
+            pk=challenge.pk,
+            completed_at=None,
+            failed_attempts__lt=F("max_attempts"),
+            expires_at__gt=at,
         ).update(completed_at=at)
     )
 

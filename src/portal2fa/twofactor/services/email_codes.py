@@ -37,10 +37,12 @@ from .attempt import (
     Attempt,
     LockedChallenge,
     Verdict,
+    ended,
     lock_challenge,
     second_factor_attempt,
 )
 from .challenge import live_challenge
+from .send_limits import send_limits_reserve, send_refusal_audit, too_many
 
 logger = logging.getLogger(__name__)
 
@@ -94,48 +96,40 @@ def email_code_send(
     *, challenge: SignInChallenge, at: datetime, client_address=None, channel: str = methods.EMAIL
 ) -> Sent:
     """Send (or resend) this sign-in's code by email (or SMS). Refused when not available, locked,
-    over the send limit or sooner than the resend gap after the last send; nothing sent then.
-    Sends are counted per sign-in whatever the channel; a send replaces the previous code."""
+    while the account's invalid codes delay or lock its second factor, over the send limit of the
+    sign-in or of the account or destination across sign-ins (services/send_limits.py), or sooner
+    than the resend gap after the last send; nothing sent then. Sends are counted per sign-in
+    whatever the channel; a send replaces the previous code."""
     user = challenge.user
     if not available(user, channel=channel):
         return Sent(False, not_available(channel))
-    limit, gap = (
-        setting("PORTAL2FA_EMAIL_CODE_SENDS"),
-        setting("PORTAL2FA_EMAIL_CODE_RESEND_SECONDS"),
-    )
+    limit = setting("PORTAL2FA_EMAIL_CODE_SENDS")
     code = f"{secrets.randbelow(10**6):06d}"
-    digest = keys.email_code_digest(challenge.pk, code)
+    address = destination(user, channel)
+    refused = None  # (the reason audited, the message): a refusal across sign-ins
     with transaction.atomic():
         budget = lock_challenge(challenge).budget  # one lock order with the code checks
-        if challenge.completed_at:
+        if ended(challenge, at=at):
             return Sent(False, EXPIRED)
         if challenge.locked:
             return Sent(False, LOCKED)
         refusal = code_budget.code_budget_refusal(challenge.user_id, at=at, budget=budget)
-        if refusal and refusal.locked:  # no code could be checked: none is sent
-            return Sent(False, refusal.message)
-        fields = {
-            "digest": digest,
-            "sent_at": at,
-            "expires_at": at + _lifetime(),
-            "used_at": None,
-            "channel": channel,
-        }
-        existing = EmailCode.objects.filter(challenge_id=challenge.pk).first()
-        if existing is None:
-            EmailCode.objects.create(challenge_id=challenge.pk, sends=1, **fields)
-            sends = 1
+        if refusal:  # delayed or locked: no code could be checked now, so none is sent
+            refused = ("code lock" if refusal.locked else "invalid-code delay", refusal.message)
         else:
-            updated = EmailCode.objects.filter(
-                pk=existing.pk,
-                sends__lt=limit,
-                sent_at__lte=at - timedelta(seconds=gap),
-                used_at=None,
-            ).update(sends=F("sends") + 1, **fields)
-            if not updated:
-                return Sent(False, _refusal(existing, limit=limit, gap=gap, at=at))
-            sends = existing.sends + 1
-    address = destination(user, channel)
+            sends, message = _count_on_the_sign_in(challenge, code, channel, limit=limit, at=at)
+            if message:
+                return Sent(False, message)
+            over = send_limits_reserve(user=user, channel=channel, destination=address, at=at)
+            if over:  # nothing of this send is kept (nor what an earlier window counted)
+                transaction.set_rollback(True)
+                refused = (f"{over} limit", too_many(over.split()[-1]))
+    if refused:
+        reason, message = refused
+        send_refusal_audit(
+            user=user, channel=channel, reason=reason, at=at, client_address=client_address
+        )
+        return Sent(False, message)
     site = setting("PORTAL2FA_SITE_NAME")
     minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
     try:
@@ -155,6 +149,33 @@ def email_code_send(
         logger.exception("could not send the %s code to user id %s", channel, user.pk)
         return Sent(False, SEND_FAILED)
     return Sent(True, address=mask(address), sends_left=max(0, limit - sends))
+
+
+@sensitive_variables("code")
+def _count_on_the_sign_in(challenge, code: str, channel: str, *, limit: int, at: datetime):
+    """The new code replaces the sign-in's last one, within its send limit and resend gap (one
+    conditional UPDATE). (sends so far, None), or (0, why not)."""
+    gap = setting("PORTAL2FA_EMAIL_CODE_RESEND_SECONDS")
+    fields = {
+        "digest": keys.email_code_digest(challenge.pk, code),
+        "sent_at": at,
+        "expires_at": at + _lifetime(),
+        "used_at": None,
+        "channel": channel,
+    }
+    existing = EmailCode.objects.filter(challenge_id=challenge.pk).first()
+    if existing is None:
+        EmailCode.objects.create(challenge_id=challenge.pk, sends=1, **fields)
+        return 1, None
+    updated = EmailCode.objects.filter(
+        pk=existing.pk,
+        sends__lt=limit,
+        sent_at__lte=at - timedelta(seconds=gap),
+        used_at=None,
+    ).update(sends=F("sends") + 1, **fields)
+    if not updated:
+        return 0, _refusal(existing, limit=limit, gap=gap, at=at)
+    return existing.sends + 1, None
 
 
 def _refusal(existing: EmailCode, *, limit: int, gap: int, at: datetime) -> str:

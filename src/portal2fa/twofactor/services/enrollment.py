@@ -170,11 +170,20 @@ def _count(n: int, one: str, many: str = "") -> str:
 
 
 def enrollment_reset(
-    *, actor, user, at: datetime, client_address=None, reason: str = "", notice: bool = True
+    *,
+    actor,
+    user,
+    at: datetime,
+    client_address=None,
+    reason: str = "",
+    notice: bool = True,
+    keep_signin: int | None = None,
 ) -> ResetSummary:
     """Remove the secret, the pending state, every backup code and every passkey in one
     transaction, audited, then email the user a security notice once the transaction has
-    committed (`notice`: not when the user resets it themselves, with a Temporary Access Pass)."""
+    committed (`notice`: not when the user resets it themselves, with a Temporary Access Pass).
+    The user's sessions and sign-ins in progress end, but for `keep_signin`: the sign-in whose
+    Temporary Access Pass made the reset, which goes on to enroll anew."""
     reason = reason.strip()
     if len(reason) > 500 or not reason.isprintable():
         raise EnrollmentError("The reason must be printable text of at most 500 characters.")
@@ -191,7 +200,8 @@ def enrollment_reset(
         authenticator.delete()  # cascades to the backup codes; counters: signals.py
         passkeys = WebAuthnCredential.objects.filter(user=user).delete()[0]  # every factor goes
         code_budget.code_budget_forget(user.pk)  # clears a lock by invalid codes, not the token's
-        sessions_end_others(user=user)  # a session on the lost phone must not stay signed in
+        # A session on the lost phone must not stay signed in, nor a sign-in finish there.
+        sessions_end_others(user=user, keep_signin=keep_signin)
         trusted = trusted_browsers_revoke_all(
             user=user, actor=actor, at=at, client_address=client_address, reason="enrollment reset"
         )

@@ -287,7 +287,8 @@ def _transports_of(response: str) -> list[str]:
     return [t for t in found if isinstance(t, str) and t in _known_transports()]
 
 
-def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=None) -> None:
+def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=None) -> str:
+    """Rename one of the user's keys; returns its old name (the page says "from … to …")."""
     name = clean_name(name)
     with transaction.atomic():
         credential = WebAuthnCredential.objects.select_for_update().filter(user=user, pk=pk).first()
@@ -304,18 +305,49 @@ def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=Non
             at=at,
             changes={"name": [old, name]},
         )
+    return old
 
 
-def passkey_remove(*, user, pk: int, at: datetime, client_address=None) -> str:
+def passkey_to_remove(*, user, pk) -> WebAuthnCredential:
+    """The user's key that a removal names (for its confirmation), or PasskeyError: not theirs,
+    or their only key when it is all they sign in with besides backup codes."""
+    credential = WebAuthnCredential.objects.filter(user=user, pk=pk).first() if pk else None
+    if credential is None:
+        raise PasskeyError("That key is not registered to your account.")
+    enrollment = Authenticator.objects.filter(user=user).first()
+    if enrollment and enrollment.confirmed_at and not enrollment.has_app:
+        if enrollment.passkeys <= 1:  # what is left would be backup codes alone
+            raise PasskeyError(LAST_KEY)
+    return credential
+
+
+def passkey_remove(
+    *,
+    user,
+    pk: int,
+    at: datetime,
+    code: str | None = None,
+    confirmation: str | None = None,
+    client_address=None,
+) -> str:
+    """Remove one of the user's keys after a current second factor: a code (TOTP or backup,
+    counted like any code) or this session's passkey confirmation (`confirmation`, its nonce,
+    consumed with the removal). Returns the removed key's name; PasskeyError when refused."""
+    from .step_up import confirmed_refusal  # step_up builds on this module
+
+    passkey_to_remove(user=user, pk=pk)  # before a code is spent on a removal that is refused
+    if confirmation is None:
+        step_up = passkey_step_up(
+            user=user, code=code or "", at=at, client_address=client_address, purpose="key removal"
+        )
+        if not step_up.ok:
+            raise PasskeyError(step_up.message)
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)
-        credential = WebAuthnCredential.objects.filter(user=user, pk=pk).first()
-        if credential is None:
-            raise PasskeyError("That key is not registered to your account.")
-        enrollment = Authenticator.objects.filter(user=user).first()
-        if enrollment and enrollment.confirmed_at and not enrollment.has_app:
-            if enrollment.passkeys <= 1:  # what is left would be backup codes alone
-                raise PasskeyError(LAST_KEY)
+        credential = passkey_to_remove(user=user, pk=pk)  # again, under the lock
+        refused = confirmation is not None and confirmed_refusal(user, at=at, nonce=confirmation)
+        if refused:
+            raise PasskeyError(refused)
         WebAuthnCredential.objects.filter(pk=credential.pk).delete()
         _count_passkeys(user.pk, -1)
         record(
@@ -325,6 +357,7 @@ def passkey_remove(*, user, pk: int, at: datetime, client_address=None) -> str:
             client_address=client_address,
             at=at,
             name=credential.name,
+            **({"confirmed_with": "passkey"} if confirmation is not None else {}),
         )
     return credential.name
 

@@ -93,6 +93,10 @@ def password_change(
                 suffix = f" {refusal.message}" if refusal else ""
                 return _refused("code", messages.INVALID + suffix)
             code_budget.code_success(user.pk)
+        # Before the save, whose receiver revokes them too (any hash change), as no one's act
+        trusted_browsers_revoke_all(
+            user=user, at=at, client_address=client_address, reason="password changed"
+        )
         user.set_password(new_password)
         user.save(update_fields=["password"])
         record(
@@ -105,8 +109,5 @@ def password_change(
             **({"confirmed_with": "passkey"} if authenticator and confirmation is not None else {}),
         )
         generation = sessions_end_others(user=user, keep_session_key=keep_session_key)
-        trusted_browsers_revoke_all(
-            user=user, at=at, client_address=client_address, reason="password changed"
-        )
         transaction.on_commit(lambda: send_password_changed_notice(user=user, at=at))
     return PasswordChange(True, {}, generation)

@@ -1,10 +1,15 @@
-"""Sessions follow security changes: ending every session of a user but (optionally) one.
+"""Sessions follow security changes: ending every session of a user but (optionally) one, and
+every sign-in of theirs in progress.
 
 Works for any user model and any session backend: each user has a generation number
-(SessionGeneration, 0 without a row); a session records the number at login (signals.py) and
-TwoFactorMiddleware ends a session whose number is lower than the user's. The middleware re-reads
-the number at most every PORTAL2FA_SESSION_CHECK_SECONDS per session (default 30; 0 = on every
-request), so a passed session costs no query on most requests.
+(SessionGeneration, 0 without a row); a session records the number at its password step (login,
+signals.py; or the own sign-in page's token, web/session.py) and TwoFactorMiddleware ends a
+session whose number is lower than the user's. The middleware re-reads the number every
+PORTAL2FA_SESSION_CHECK_SECONDS per session (default 0: on every request, one indexed query).
+
+A sign-in in progress (a live SignInChallenge: the password passed, the second factor not yet)
+ends with the sessions, in the same transaction: someone who passed the password step before the
+change cannot finish it with any factor.
 """
 
 from importlib import import_module
@@ -14,7 +19,7 @@ from django.contrib.auth import SESSION_KEY
 from django.db import IntegrityError, transaction
 from django.db.models import F, Subquery
 
-from ..models import SessionGeneration
+from ..models import SessionGeneration, SignInChallenge
 
 GENERATION_KEY = "portal2fa_generation"  # in a session: the user's generation at its login
 CHECKED_KEY = "portal2fa_generation_checked"  # in a session: when it was last compared (epoch s)
@@ -48,8 +53,12 @@ def generation_at_login(user) -> int:
     return noted if noted is not None else session_generation(user.pk)
 
 
-def sessions_end_others(*, user, keep_session_key: str | None = None) -> int:
-    """End every session of `user` except the one with `keep_session_key` (if any). Returns the
+def sessions_end_others(
+    *, user, keep_session_key: str | None = None, keep_signin: int | None = None
+) -> int:
+    """End every session of `user` except the one with `keep_session_key` (if any), and every
+    sign-in of theirs in progress except the challenge `keep_signin` (the one that made this
+    change: a Temporary Access Pass resets the enrollment and goes on to enroll anew). Returns the
     new generation. Runs in the caller's transaction when there is one.
 
     A view keeping the *current* session must also put the returned number in request.session
@@ -68,9 +77,38 @@ def sessions_end_others(*, user, keep_session_key: str | None = None) -> int:
                     generation=F("generation") + 1
                 )
         generation = session_generation(user.pk)
+        signins_end(user=user, keep=keep_signin)
     if keep_session_key:
         store = import_module(settings.SESSION_ENGINE).SessionStore(keep_session_key)
         if store.get(SESSION_KEY) == str(user.pk):
             store[GENERATION_KEY] = generation
             store.save()
     return generation
+
+
+def signins_end(*, user, keep: int | None = None) -> int:
+    """End the user's sign-ins in progress: each live token expires (at its own creation time, so
+    no clock is needed). Completing a token is a conditional UPDATE on its expiry
+    (services/attempt.py), so a completion racing this one either lands first (and its session
+    holds the generation from before the change, which then ends it) or finds it expired.
+    `keep`: the primary key of one challenge that goes on (see sessions_end_others)."""
+    live = SignInChallenge.objects.filter(
+        user_id=user.pk, completed_at=None, expires_at__gt=F("created_at")
+    )
+    if keep is not None:
+        live = live.exclude(pk=keep)
+    return live.update(expires_at=F("created_at"))
+
+
+def generation_locked(user_pk) -> int:
+    """The user's generation, its row locked until the end of the transaction: a change that
+    raises it (sessions_end_others) waits for the caller, or the caller reads the raised value."""
+    SessionGeneration.objects.bulk_create(
+        [SessionGeneration(user_id=user_pk, generation=0)], ignore_conflicts=True
+    )
+    return (
+        SessionGeneration.objects.select_for_update()
+        .filter(user_id=user_pk)
+        .values_list("generation", flat=True)
+        .get()
+    )

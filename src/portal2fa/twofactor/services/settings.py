@@ -15,6 +15,7 @@ from ..deadlines import PAST_DATE, RuleError, past_date
 from ..models import Authenticator, TwoFactorSettings
 from ..policy import get_settings
 from .deadlines import role_deadlines_refresh
+from .trusted_browsers import trust_shortened
 
 EDITABLE_FIELDS = (
     "enabled",
@@ -82,6 +83,8 @@ def settings_update(
             raise SettingsError(error.message_dict) from None
         if diff:
             policy.save()
+        if "trust_days" in diff and diff["trust_days"][1] < diff["trust_days"][0]:
+            trust_shortened(days=policy.trust_days)
         names_changed = set()
         if role_deadlines:
             changed = _set_role_deadlines(role_deadlines, today=timezone.localdate(at))

@@ -17,13 +17,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F, Q
 
 from ...audit.models import Action
 from ...audit.services import record
 from .. import crypto, keys
 from ..adapter import get_adapter
 from ..models import Enforcement, TrustedBrowser, TwoFactorSettings
-from .sessions import sessions_end_others
+from .sessions import generation_locked, sessions_end_others
 
 MAX_TOKEN_LENGTH = 64
 
@@ -75,14 +76,27 @@ def browser_name(user_agent: str) -> str:
 
 
 def trusted_browser_grant(
-    *, user, token: str, user_agent: str, at: datetime, client_address=None, policy, factor=""
-) -> TrustedBrowser:
+    *,
+    user,
+    token: str,
+    user_agent: str,
+    at: datetime,
+    client_address=None,
+    policy,
+    generation: int,
+    factor="",
+) -> TrustedBrowser | None:
     """Trust this browser (the caller made `token` and will put it in the browser's cookie).
-    `factor`: the second factor that passed just before ("totp", "email", "passkey"...), audited."""
+    `factor`: the second factor that passed just before ("totp", "email", "passkey"...), audited.
+    `generation`: the session generation of the session asking; None (nothing granted) when a
+    security change has raised the user's since. The user's generation row stays locked until
+    the row is in, so a concurrent change either refuses this grant or revokes the new row."""
     if not _well_formed(token):
         raise ValueError("A device token is 16 to 64 URL-safe characters.")
     name = browser_name(user_agent)[:100]
     with transaction.atomic():
+        if generation_locked(user.pk) > generation:
+            return None
         browser = TrustedBrowser.objects.create(
             user=user,
             token_digest=token_digest(token),
@@ -109,30 +123,53 @@ def new_token() -> str:
     return crypto.new_token()
 
 
-def trusted_browser_match(*, user, tokens: Iterable[str], at: datetime) -> TrustedBrowser | None:
-    """The user's live (unexpired) trusted browser one of `tokens` names, else None. Only the
-    exact token of this user passes: the look-up is by its keyed hash and the user together."""
+def _live(at: datetime, trust_days: int) -> Q:
+    """Unexpired, and given no longer ago than the policy's current days: lowering "Trust a
+    browser for (days)" shortens trust already given, even a grant that read the old value."""
+    return Q(expires_at__gt=at, created_at__gt=at - timedelta(days=trust_days))
+
+
+def trusted_browser_match(
+    *, user, tokens: Iterable[str], at: datetime, trust_days: int
+) -> TrustedBrowser | None:
+    """The user's live trusted browser one of `tokens` names, else None. Only the exact token of
+    this user passes: the look-up is by its keyed hash and the user together."""
     digests = [token_digest(token) for token in list(tokens)[:16] if _well_formed(token)]
     if not digests:
         return None
     return (
-        TrustedBrowser.objects.filter(user_id=user.pk, token_digest__in=digests, expires_at__gt=at)
+        TrustedBrowser.objects.filter(
+            _live(at, trust_days), user_id=user.pk, token_digest__in=digests
+        )
         .order_by("-expires_at")
         .first()
     )
 
 
+def trust_shortened(*, days: int) -> int:
+    """The policy's days were lowered: every trust given for longer now ends `days` after it was
+    given (so the lists and counts show it; the check itself never trusts beyond the setting)."""
+    longer = TrustedBrowser.objects.filter(expires_at__gt=F("created_at") + timedelta(days=days))
+    return longer.update(expires_at=F("created_at") + timedelta(days=days))
+
+
 def trusted_browser_use(
-    *, user, tokens: Iterable[str], at: datetime, client_address=None, first_factor: str
+    *,
+    user,
+    tokens: Iterable[str],
+    at: datetime,
+    trust_days: int,
+    client_address=None,
+    first_factor: str,
 ) -> TrustedBrowser | None:
     """A sign-in of `user` whose first factor passed: when this browser is trusted for the user,
     mark it used (a conditional UPDATE: a concurrent revoke wins) and audit the sign-in that
     skipped the second factor. None when the second factor is needed."""
-    browser = trusted_browser_match(user=user, tokens=tokens, at=at)
+    browser = trusted_browser_match(user=user, tokens=tokens, at=at, trust_days=trust_days)
     if browser is None:
         return None
     with transaction.atomic():
-        used = TrustedBrowser.objects.filter(pk=browser.pk, expires_at__gt=at).update(
+        used = TrustedBrowser.objects.filter(_live(at, trust_days), pk=browser.pk).update(
             last_used_at=at, last_address=client_address
         )
         if not used:  # revoked meanwhile

@@ -101,3 +101,11 @@ def described_by(field, ids: str):
     """The widget with aria-describedby="<ids>" plus its own hint and errors: {{ f|described_by:"x" }}."""
     own = describedby(field)
     return field.as_widget(attrs={"aria-describedby": " ".join(filter(None, [ids, own]))})
+
+
+@register.inclusion_tag("portal2fa/setup/_send_refusals.html")
+def code_send_refusals(user_pk):
+    """The per-user 2FA view's list of refused email and SMS code sends (services/send_limits.py)."""
+    from ..selectors.user_detail import send_refusals
+
+    return {"refusals": send_refusals(user_pk)}

@@ -72,8 +72,8 @@ def signin_pass(request, step: SignInStep):
             if attempt.message == ALREADY_ACCEPTED:  # a parallel twin of this request won
                 return see_other(reverse("twofactor:signin-enroll"))
             if attempt.ok:
-                if request.user.is_authenticated:  # a held session outlives the reset it made
-                    session.keep_generation(request, session_generation(step.user.pk))
+                # This sign-in outlives the reset its pass made (held or on the own page).
+                session.keep_signin_generation(request, session_generation(step.user.pk))
                 messages.success(
                     request, "Your pass was accepted. Set up two-factor authentication now."
                 )

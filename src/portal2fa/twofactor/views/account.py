@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ..forms import BackupCodeForm, PasswordChangeForm, TotpForm
 from ..models import WebAuthnCredential
 from ..policy import authenticator_of, get_settings
-from ..selectors.enrollment import pairing_for, status_of
+from ..selectors.enrollment import pairing_for, sign_in_summary, status_of
 from ..services.backup_codes import backup_codes_regenerate, backup_codes_regenerate_confirmed
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
 from ..services.passkeys import passkeys_usable
@@ -43,8 +43,13 @@ def account_page(request, regenerate_form, status: int = 200, app_form=None):
         messages.info(request, USED_OR_EXPIRED)
     passkeys = list(WebAuthnCredential.objects.filter(user=request.user))
     usable = passkeys_usable(request.user, policy)
+    enrollment = status_of(request.user, policy)
+    trusted = trusted_browsers_of(request.user)
     context = {
-        "status": status_of(request.user, policy),
+        "status": enrollment,
+        "sign_in_with": sign_in_summary(
+            enrollment, passkeys=len(passkeys), trusted_browsers=len(trusted)
+        ),
         "policy": policy,
         "regenerate_form": regenerate_form,
         "app_form": app_form or BackupCodeForm(),
@@ -54,7 +59,7 @@ def account_page(request, regenerate_form, status: int = 200, app_form=None):
         # "Confirm with a passkey" instead of a code, for whoever has a key they may use
         "confirm_offered": usable and bool(passkeys),
         "confirmed_until": confirmation.confirmed_until(request, at=now),
-        "trusted_browsers": trusted_browsers_of(request.user),
+        "trusted_browsers": trusted,
         "trust_offered": trust_applies(request.user, policy),
     }
     return render(request, "portal2fa/account.html", context, status=status)

@@ -5,12 +5,13 @@ token from the page's form, sent as X-CSRFToken). The WebAuthn challenge lives i
 Thin: parse, call one service (services/passkeys.py), answer.
 """
 
+import functools
 import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -21,7 +22,7 @@ from ..conf import setting
 from ..forms import CodeForm
 from ..messages import LOCKED
 from ..models import Authenticator
-from ..policy import NextStep
+from ..policy import NextStep, authenticator_of
 from ..selectors.access_passes import pass_needed
 from ..services import passkeys as service
 from ..services.passkey_enrollment import (
@@ -79,6 +80,27 @@ def _options(json_text: str) -> JsonResponse:
 
 def _error(message: str, status: int = 400, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
+
+
+TOO_LARGE = "The key's answer is too large to be a passkey's. Try again."
+
+
+def json_answer(view):
+    """For the endpoints that read a key's answer (a JSON body): one over MAX_RESPONSE gets a JSON
+    413 before anything is read or used up (Django would answer a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE with its HTML 400 page, which passkeys.js cannot show)."""
+
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = MAX_RESPONSE + 1
+        if length > MAX_RESPONSE:
+            return _error(TOO_LARGE, 413)
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def _body(request) -> str | None:
@@ -189,6 +211,7 @@ def register_options(request):
 @login_required
 @never_cache
 @require_POST
+@json_answer
 def register(request):
     """The browser's new credential (JSON): verified against the kept challenge, single use."""
     pending, body, refused = _registration_answer(request, REGISTER_KEY)
@@ -230,6 +253,7 @@ def confirm_options(request):
 @login_required
 @never_cache
 @require_POST
+@json_answer
 def confirm(request):
     """The assertion (JSON body) against the kept challenge, single use: on success this session
     may make one sensitive change without a code (web/step_up.py)."""
@@ -264,7 +288,7 @@ def _pk(request):
 @require_POST
 def rename(request):
     try:
-        service.passkey_rename(
+        old = service.passkey_rename(
             user=request.user,
             pk=_pk(request),
             name=request.POST.get("name"),
@@ -274,26 +298,59 @@ def rename(request):
     except service.PasskeyError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The key was renamed.")
+        new = service.clean_name(request.POST.get("name"))
+        messages.success(request, f"The key “{old}” is now called “{new}”.")
     return redirect("twofactor:account")
 
 
 @login_required
 @never_cache
+@sensitive_post_parameters("code")
 @require_POST
 def remove(request):
+    """The list's Remove asks first (a confirmation naming the key, and the current second factor
+    unless this session confirmed with a passkey); the confirmation's submit removes it."""
+    now = timezone.now()
     try:
-        name = service.passkey_remove(
-            user=request.user,
-            pk=_pk(request),
-            at=timezone.now(),
-            client_address=client_address(request),
-        )
+        key = service.passkey_to_remove(user=request.user, pk=_pk(request))
     except service.PasskeyError as error:
         messages.error(request, str(error))
-    else:
-        messages.success(request, f"The key “{name}” was removed.")
-    return redirect("twofactor:account")
+        return redirect("twofactor:account")
+    confirmed = "confirmed" in request.POST
+    form = CodeForm(request.POST if confirmed else None)
+    has_app = bool(getattr(authenticator_of(request.user), "has_app", False))
+    if not has_app:
+        form.fields["code"].label = "Backup code"
+    refusal, status = "", 200
+    if confirmed:
+        status = 400
+        nonce = confirmation.take(request, at=now)
+        if nonce is not None or form.is_valid():
+            try:
+                name = service.passkey_remove(
+                    user=request.user,
+                    pk=key.pk,
+                    at=now,
+                    code=None if nonce is not None else form.cleaned_data["code"],
+                    confirmation=nonce,
+                    client_address=client_address(request),
+                )
+            except service.PasskeyError as error:
+                if nonce is None:
+                    form.add_error("code", str(error))
+                else:  # the confirmation was used or lapsed meanwhile: a code, then
+                    refusal, form = str(error), CodeForm()
+            else:
+                messages.success(request, f"The key “{name}” was removed.")
+                return redirect("twofactor:account")
+    context = {
+        "key": key,
+        "form": form,
+        "has_app": has_app,
+        "refusal": refusal,
+        "confirmed_until": confirmation.confirmed_until(request, at=now),
+    }
+    return render(request, "portal2fa/passkey_remove.html", context, status=status)
 
 
 # --- sign-in ----------------------------------------------------------------------------------------
@@ -320,6 +377,7 @@ def signin_options(request, step: SignInStep):
 
 @never_cache
 @require_POST
+@json_answer
 @signin_step(NextStep.VERIFY, leave=as_json)
 def signin_verify(request, step: SignInStep):
     """The assertion (JSON body); ?trust_browser=1 when the verify page's box was ticked."""
@@ -368,6 +426,7 @@ def enroll_options(request, step: SignInStep):
 
 @never_cache
 @require_POST
+@json_answer
 @signin_step(NextStep.ENROLL, leave=as_json)
 def enroll(request, step: SignInStep):
     """The new key (JSON): the user is Enrolled, signed in, and shown their backup codes."""
@@ -413,6 +472,7 @@ def account_enroll_options(request):
 @login_required
 @never_cache
 @require_POST
+@json_answer
 def account_enroll(request):
     """The new key (JSON): Enrolled, and the new backup codes shown once."""
     now = timezone.now()

@@ -38,6 +38,9 @@ VERIFIED_KEY = "portal2fa_verified"  # the user key of SESSION_KEY, once the fac
 TOKEN_KEY = "portal2fa_signin_token"  # the clear security token of this sign-in
 NEXT_KEY = "portal2fa_signin_next"  # where to go once the factor passed
 BACKEND_KEY = "portal2fa_signin_backend"  # the backend that checked the password (own page)
+# The user's session generation at this sign-in's password step (own page): the session that the
+# second factor logs in keeps it, so a security change made meanwhile ends that session too.
+SIGNIN_GENERATION_KEY = "portal2fa_signin_generation"
 FORWARD_KEY = "portal2fa_moved"  # in a rotated-away session: where the signed-in session went
 FORWARD_SECONDS = 15 * 60
 
@@ -50,7 +53,7 @@ def is_held(request) -> bool:
 
 def forget(request) -> None:
     """A new login: whatever an earlier one passed, or was going to, does not carry over."""
-    for key in (VERIFIED_KEY, TOKEN_KEY, NEXT_KEY, BACKEND_KEY):
+    for key in (VERIFIED_KEY, TOKEN_KEY, NEXT_KEY, BACKEND_KEY, SIGNIN_GENERATION_KEY):
         request.session.pop(key, None)
 
 
@@ -77,7 +80,8 @@ def has_ended(request) -> bool:
         return True
     if request.session.get(GENERATION_KEY, 0) < session_generation(user_pk):
         return True
-    request.session[CHECKED_KEY] = now
+    if interval > 0:  # checked on every request (0): noting when would save the session each time
+        request.session[CHECKED_KEY] = now
     return False
 
 
@@ -90,6 +94,16 @@ def keep_generation(request, generation: int) -> None:
     """This session survives the security change that raised the user's generation to this."""
     request.session[GENERATION_KEY] = generation
     request.session[CHECKED_KEY] = time.time()
+
+
+def keep_signin_generation(request, generation: int) -> None:
+    """This sign-in survives the security change its own second-factor step made (a Temporary
+    Access Pass resets the enrollment): a held session's login, or the own sign-in page's
+    password step (SIGNIN_GENERATION_KEY), counts from the raised generation."""
+    if SESSION_KEY in request.session:
+        keep_generation(request, generation)
+    if SIGNIN_GENERATION_KEY in request.session:
+        request.session[SIGNIN_GENERATION_KEY] = generation
 
 
 def _csrf_binding(request) -> str | None:
@@ -163,6 +177,8 @@ def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
         )
         complete(request, user)
     else:
+        if SESSION_KEY not in request.session:  # a held session recorded it at its login
+            request.session[SIGNIN_GENERATION_KEY] = session_generation(user.pk)
         request.session[TOKEN_KEY] = challenge_issue(
             user=user, at=at, client_address=client_address, policy=policy
         )
@@ -193,6 +209,7 @@ def complete(request, user) -> None:
     session (see follow_forward), instead of being shown a sign-in page while its codes are lost.
     """
     target = request.session.get(NEXT_KEY)
+    at_password = request.session.get(SIGNIN_GENERATION_KEY)
     old_key = request.session.session_key
     binding = _csrf_binding(request)  # before login(), which rotates the CSRF secret
     if request.user.is_authenticated and request.user.pk == user.pk:
@@ -208,6 +225,9 @@ def complete(request, user) -> None:
             request.META.update({"CSRF_COOKIE": csrf_secret, "CSRF_COOKIE_NEEDS_UPDATE": True})
     request.session.pop(TOKEN_KEY, None)
     request.session.pop(BACKEND_KEY, None)
+    request.session.pop(SIGNIN_GENERATION_KEY, None)
+    if isinstance(at_password, int):  # the older of the two: a change since then ends it
+        request.session[GENERATION_KEY] = min(request.session.get(GENERATION_KEY, 0), at_password)
     if target:
         request.session[NEXT_KEY] = target
     request.session[VERIFIED_KEY] = request.session[SESSION_KEY]

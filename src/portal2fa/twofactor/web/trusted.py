@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ..models import TrustedBrowser
 from ..services import trusted_browsers as service
+from ..services.sessions import GENERATION_KEY
 from .http import client_address as address_of
 
 COOKIE_NAME = "portal2fa_trusted"
@@ -33,6 +34,7 @@ def skip_second_factor(request, user, *, at, client_address, first_factor: str, 
         user=user,
         tokens=tokens(request),
         at=at,
+        trust_days=policy.trust_days,
         client_address=client_address,
         first_factor=first_factor,
     )
@@ -76,7 +78,7 @@ def grant(request, response, user, *, at, policy, factor: str = "") -> None:
     """Trust this browser for `user`: a new token in the cookie, its keyed hash on the server.
     `factor` (audited) is the second factor that just passed."""
     token = service.new_token()
-    service.trusted_browser_grant(
+    granted = service.trusted_browser_grant(
         user=user,
         token=token,
         user_agent=request.headers.get("User-Agent", ""),
@@ -84,7 +86,10 @@ def grant(request, response, user, *, at, policy, factor: str = "") -> None:
         client_address=address_of(request),
         policy=policy,
         factor=factor,
+        generation=request.session.get(GENERATION_KEY, 0),
     )
+    if granted is None:  # a security change ended this session meanwhile: no trust
+        return
     kept = _live(tokens(request), at=at)
     value = ".".join([*kept, token][-MAX_TOKENS:])
     response.set_cookie(

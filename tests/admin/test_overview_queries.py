@@ -84,7 +84,9 @@ def test_same_number_of_queries_for_10_and_1000_users(admin_client, grow, url_na
     grow(10, 990)
     large, large_response = count_queries(admin_client, url)
     assert large == small, f"{small} queries with 10 users, {large} with 1,000"
-    assert small <= 20
+    # 21 on PostgreSQL: the overdue counts run under a serial plan (SAVEPOINT, SET LOCAL,
+    # RELEASE), and every request checks the session generation (sessions end at once).
+    assert small <= 21
     # The populations really differ (and were really read): 1 admin + 9 active users, then 901.
     if url_name == "twofactor:setup-overview":
         assert tag_attrs(small_response, r"<progress\b")["max"] == "10"

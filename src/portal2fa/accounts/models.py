@@ -1,4 +1,4 @@
-"""Users and Security Roles (SPEC §2)."""
+"""The demo portal's Users and Security Roles (one role per user)."""
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models

@@ -103,7 +103,7 @@ class Enforcement(models.TextChoices):
 
 
 class TwoFactorSettings(models.Model):
-    """The admin-editable policy (SPEC §4): a single row, pk=1."""
+    """The admin-editable policy (the Settings tab): a single row, pk=1."""
 
     enabled = models.BooleanField("Enable Two-Factor Authentication", default=False)
     enrollment_required = models.BooleanField(
@@ -287,7 +287,7 @@ class BackupCode(models.Model):
 
 
 class SignInChallenge(models.Model):
-    """The security token issued by each password success (SPEC §6.3)."""
+    """The security token issued by each password success; its attempt counter locks it."""
 
     token_digest = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(

@@ -1,6 +1,6 @@
 """The account's budget of wrong codes across sign-ins (NIST SP 800-63B §5.2.2).
 
-Beside the per-token lockout (SPEC §6.3), which a new sign-in clears, this counts *consecutive*
+Beside the per-token lockout (services/attempt.py), which a new sign-in clears, this counts *consecutive*
 wrong codes per account whatever the sign-in, the page (sign-in, personal enrollment, backup code
 regeneration) or the method: after a few, every next try waits a growing delay; at the hard limit
 the second factor is locked until an administrator unlocks it (or resets the enrollment). A correct

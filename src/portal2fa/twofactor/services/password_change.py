@@ -1,4 +1,4 @@
-"""Self-service password change (issue 8): the current password plus a current second factor
+"""Self-service password change: the current password plus a current second factor
 when enrolled; Django's password validators; the user's other sessions end; audited; a notice."""
 
 from dataclasses import dataclass

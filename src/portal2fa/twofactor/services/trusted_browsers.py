@@ -1,4 +1,4 @@
-"""Trusted browsers (enforcement "Unrecognized devices only", issue 10).
+"""Trusted browsers (enforcement "Unrecognized devices only").
 
 After a passed second factor a user may trust their browser for the policy's trust_days: the
 browser gets a random token (web/trusted.py keeps it in a cookie), the server stores only a keyed

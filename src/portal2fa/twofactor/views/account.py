@@ -1,4 +1,4 @@
-"""The user's personal two-factor page (SPEC §7): status, voluntary enrollment, regenerate codes."""
+"""The user's personal two-factor page : status, voluntary enrollment, regenerate codes."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash

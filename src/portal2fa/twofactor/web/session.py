@@ -2,7 +2,8 @@
 
 Two ways into the second factor:
 - Portal 2FA's own /signin/ page: the password passes, the session stays anonymous and holds only
-  the security token; Django's login() happens once the second factor passes (SPEC §6.4).
+  the security token; Django's login() happens once the second factor passes, so
+  a session never counts as signed in on the password alone.
 - Any other login (the host's LoginView, the admin's, an SSO backend): Django has logged the user
   in, but the session is *held* until the second factor passes for that user in this session.
   TwoFactorMiddleware lets a held session reach only the sign-in pages.
@@ -156,7 +157,7 @@ def follow_forward(request) -> bool:
 
 def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
     """After a first factor: let the session through when 2FA does not apply to the user, else
-    issue a new security token (a fresh counter: SPEC §6.3) and tell which step comes next.
+    issue a new security token (a fresh attempt counter, so a new sign-in clears a locked token) and tell which step comes next.
     An enrolled user on a browser they trusted (enforcement "Unrecognized devices only") skips
     the second factor: web/trusted.py, services/trusted_browsers.py."""
     policy = get_settings()

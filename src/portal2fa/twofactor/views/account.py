@@ -125,6 +125,9 @@ def regenerate(request):
     if shown_codes.pending(request, at=now):
         return see_other(reverse("twofactor:account-codes"))
     form = TotpForm(request.POST)
+    if "code" not in request.POST and confirmation.nonce(request, at=now) is None:
+        # no recent confirmation: ask for the current factor in the dialog, change nothing
+        return codes_dialog(request, TotpForm())
     nonce = confirmation.take(request, at=now)
     if nonce is not None:  # confirmed with a passkey: no code this time
         result = backup_codes_regenerate_confirmed(
@@ -149,7 +152,18 @@ def regenerate(request):
         if result.ok:
             return _show_new_codes(request, result, at=now)
         form.add_error("code", result.message)
-    return account_page(request, form, status=400)
+    return codes_dialog(request, form, status=400)
+
+
+def codes_dialog(request, form, status: int = 200):
+    """The confirmation dialog before a new set of backup codes (a page: no script needed)."""
+    enrollment = authenticator_of(request.user)
+    context = {
+        "form": form,
+        "codes_remaining": getattr(enrollment, "backup_codes_remaining", 0),
+        "confirmed_until": None,  # asked only when there is no confirmation to use
+    }
+    return render(request, "portal2fa/codes_dialog.html", context, status=status)
 
 
 def _show_new_codes(request, result, *, at, kind=shown_codes.REGENERATED):

@@ -1,4 +1,7 @@
-"""The user's personal two-factor page : status, voluntary enrollment, regenerate codes."""
+"""The user's personal two-factor page : status, voluntary enrollment, regenerate codes.
+
+An action that needs the current second factor asks for it in the confirmation dialog
+(templates/portal2fa/confirm_dialog.html), never on the page itself (sudo mode)."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -10,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ..forms import BackupCodeForm, PasswordChangeForm, TotpForm
+from ..forms import PasswordChangeForm, TotpForm
 from ..models import WebAuthnCredential
 from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_for, sign_in_summary, status_of
@@ -33,7 +36,7 @@ def overview(request):
     return account_page(request, TotpForm(autofocus=False))  # no number pad on arrival
 
 
-def account_page(request, regenerate_form, status: int = 200, app_form=None):
+def account_page(request, regenerate_form, status: int = 200):
     policy, now = get_settings(), timezone.now()
     nonce = confirmation.nonce(request, at=now)
     if nonce is not None and not confirmation_open(request.user, at=now, nonce=nonce):
@@ -52,7 +55,6 @@ def account_page(request, regenerate_form, status: int = 200, app_form=None):
         ),
         "policy": policy,
         "regenerate_form": regenerate_form,
-        "app_form": app_form or BackupCodeForm(),
         "codes_waiting": shown_codes.pending(request, at=now) is not None,
         "passkeys": passkeys,
         "passkeys_usable": usable,

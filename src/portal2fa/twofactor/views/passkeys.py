@@ -216,8 +216,10 @@ def add_dialog(request):
     confirmed recently), then the browser's prompt (register_options checks the factor)."""
     now = timezone.now()
     enrollment = authenticator_of(request.user)
-    if enrollment is None or enrollment.confirmed_at is None or not service.passkeys_usable(
-        request.user
+    if (
+        enrollment is None
+        or enrollment.confirmed_at is None
+        or not service.passkeys_usable(request.user)
     ):
         return redirect("twofactor:account")  # not enrolled, or keys not allowed: nothing to add
     context = {

@@ -9,8 +9,8 @@ from django.utils import timezone
 from portal2fa.accounts.models import RoleType
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.cli import main
+from portal2fa.twofactor.machinery.policy import get_settings
 from portal2fa.twofactor.models import Authenticator, BackupCode
-from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import overview_data
 
 from .helpers import csv_text, leave_codes

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.accounts.models import RoleType
-from portal2fa.twofactor.policy import get_settings
+from portal2fa.twofactor.machinery.policy import get_settings
 from portal2fa.twofactor.selectors.overview import Overview
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from tests.reference_totp import totp

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from portal2fa.accounts.models import User
 from portal2fa.cli import main
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
+from portal2fa.twofactor.machinery.policy import get_settings
 from portal2fa.twofactor.models import OverviewCounter
-from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import Overview
 from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate
 from portal2fa.twofactor.services.enrollment import enrollment_begin, enrollment_reset

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portal2fa.twofactor.policy import get_settings
+from portal2fa.twofactor.machinery.policy import get_settings
 from portal2fa.twofactor.selectors.overview import Overview
 
 from .helpers import text

@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from portal2fa.accounts.models import RoleType
 from portal2fa.cli import main
-from portal2fa.twofactor import counters
 from portal2fa.twofactor.adapter import get_adapter
+from portal2fa.twofactor.machinery import counters
+from portal2fa.twofactor.machinery.policy import get_settings
 from portal2fa.twofactor.models import TwoFactorSettings
-from portal2fa.twofactor.policy import get_settings
+from portal2fa.twofactor.passkeys import services as service
 from portal2fa.twofactor.selectors.overview import Overview, overview_data
-from portal2fa.twofactor.services import passkeys as service
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 from tests.services.test_passkey_enrollment import enroll_with_key as enroll_with_a_key
 from tests.soft_authenticator import SoftAuthenticator

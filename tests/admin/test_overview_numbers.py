@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.accounts.models import RoleType
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
+from portal2fa.twofactor.machinery.policy import get_settings
 from portal2fa.twofactor.models import Authenticator, TwoFactorSettings
-from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import overview_data
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 

@@ -13,8 +13,8 @@ from portal2fa.accounts.models import RoleType, SecurityRole, User
 from portal2fa.accounts.services import AccountError, user_update
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.audit.services import record
-from portal2fa.twofactor import backup_codes
-from portal2fa.twofactor.policy import get_settings
+from portal2fa.twofactor.core import backup_codes
+from portal2fa.twofactor.machinery.policy import get_settings
 from portal2fa.twofactor.selectors.overview import overview_data
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 from tests.conftest import PASSWORD

@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import Authenticator, BackupCode, TwoFactorSettings
 
 from ..conftest import PASSWORD

@@ -8,8 +8,8 @@ import pytest
 from portal2fa.accounts.models import RoleType, SecurityRole, User
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.cli import main
+from portal2fa.twofactor.machinery.policy import get_settings
 from portal2fa.twofactor.models import TwoFactorSettings
-from portal2fa.twofactor.policy import get_settings
 from tests.conftest import PASSWORD
 
 USER_ERROR = 2

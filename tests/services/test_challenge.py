@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import backup_codes, totp
+from portal2fa.twofactor.core import backup_codes, totp
 from portal2fa.twofactor.models import Authenticator, SignInChallenge
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.enrollment import enrollment_reset

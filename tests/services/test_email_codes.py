@@ -8,7 +8,8 @@ from django.core import mail
 from django.test import override_settings
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import keys, methods
+from portal2fa.twofactor.core import methods
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import CodeGuessBudget, EmailCode, GroupRole, SignInChallenge
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.email_codes import (

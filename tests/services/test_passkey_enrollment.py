@@ -5,7 +5,8 @@ removed; a reset removes it all. Keys are a software authenticator verified thro
 import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
+from portal2fa.twofactor.machinery.policy import NextStep, next_step
 from portal2fa.twofactor.models import (
     Authenticator,
     EnrollmentState,
@@ -13,11 +14,10 @@ from portal2fa.twofactor.models import (
     TwoFactorSettings,
     WebAuthnCredential,
 )
-from portal2fa.twofactor.policy import NextStep, next_step
-from portal2fa.twofactor.services import passkeys as service
+from portal2fa.twofactor.passkeys import services as service
+from portal2fa.twofactor.passkeys.enrollment import ALREADY_ENROLLED, passkey_enroll
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.enrollment import enrollment_begin, enrollment_reset
-from portal2fa.twofactor.services.passkey_enrollment import ALREADY_ENROLLED, passkey_enroll
 from tests.reference_totp import totp
 from tests.soft_authenticator import SoftAuthenticator
 

@@ -8,7 +8,7 @@ import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.models import CodeGuessBudget, SignInChallenge, WebAuthnCredential
-from portal2fa.twofactor.services import passkeys as service
+from portal2fa.twofactor.passkeys import services as service
 from portal2fa.twofactor.services.challenge import challenge_issue
 from portal2fa.twofactor.services.enrollment import enrollment_reset
 from tests.soft_authenticator import SoftAuthenticator, b64url

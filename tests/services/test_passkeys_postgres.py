@@ -8,7 +8,7 @@ import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.models import SignInChallenge, WebAuthnCredential
-from portal2fa.twofactor.services import passkeys as service
+from portal2fa.twofactor.passkeys import services as service
 from portal2fa.twofactor.services.challenge import challenge_issue
 
 from .helpers import T0, later
@@ -63,9 +63,9 @@ def test_one_sign_counter_on_eight_tokens_completes_one(alice):
 def test_parallel_enrollments_with_keys_on_one_token_enroll_once(user, policy):
     """A double click at the enrollment step, or two tabs: eight key registrations on one sign-in
     token at the same instant make one enrollment, one key, one set of codes; the counters agree."""
-    from portal2fa.twofactor import counters
+    from portal2fa.twofactor.machinery import counters
     from portal2fa.twofactor.models import Authenticator, BackupCode
-    from portal2fa.twofactor.services.passkey_enrollment import passkey_enroll
+    from portal2fa.twofactor.passkeys.enrollment import passkey_enroll
     from tests.soft_authenticator import SoftAuthenticator
 
     token = challenge_issue(user=user, at=T0)

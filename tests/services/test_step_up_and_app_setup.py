@@ -6,14 +6,16 @@ audited. Keys are a software authenticator verified through py_webauthn."""
 import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import counters, keys
+from portal2fa.twofactor.machinery import counters, keys
+from portal2fa.twofactor.machinery.code_budget import LOCKED_MESSAGE
+from portal2fa.twofactor.machinery.step_up_grants import USED_OR_EXPIRED
 from portal2fa.twofactor.models import (
     Authenticator,
     CodeGuessBudget,
     TwoFactorSettings,
     WebAuthnCredential,
 )
-from portal2fa.twofactor.services import passkeys as service
+from portal2fa.twofactor.passkeys import services as service
 from portal2fa.twofactor.services.app_setup import (
     ALREADY_HAS_APP,
     EXPIRED,
@@ -26,12 +28,7 @@ from portal2fa.twofactor.services.backup_codes import (
     backup_codes_regenerate_confirmed,
 )
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
-from portal2fa.twofactor.services.code_budget import LOCKED_MESSAGE
-from portal2fa.twofactor.services.step_up import (
-    USED_OR_EXPIRED,
-    step_up_refusal,
-    step_up_with_passkey,
-)
+from portal2fa.twofactor.services.step_up import step_up_refusal, step_up_with_passkey
 from tests.reference_totp import totp
 from tests.soft_authenticator import SoftAuthenticator
 

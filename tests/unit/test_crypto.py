@@ -6,7 +6,7 @@ import re
 import pytest
 from cryptography.fernet import Fernet
 
-from portal2fa.twofactor import crypto
+from portal2fa.twofactor.core import crypto
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from portal2fa.twofactor.machinery.code_checks import CodeCheck, consume_backup_code
 from portal2fa.twofactor.models import Authenticator, EnrollmentState
-from portal2fa.twofactor.services.codes import CodeCheck, consume_backup_code
 
 from .helpers import backup_codes, current_code, manual_key, text, wrong_code
 

@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from portal2fa.twofactor.machinery.code_checks import CodeCheck, consume_backup_code
 from portal2fa.twofactor.models import Authenticator
-from portal2fa.twofactor.services.codes import CodeCheck, consume_backup_code
 from portal2fa.twofactor.web.shown_codes import CODES_KEY
 
 from .helpers import backup_codes, current_code, is_signed_in, manual_key, sign_in, text

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.audit.models import Action, AuditEvent
+from portal2fa.twofactor.machinery.policy import get_settings
 from portal2fa.twofactor.models import Authenticator, ReenrollmentDue, TwoFactorSettings
-from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import Overview
 from portal2fa.twofactor.services.enrollment import enrollment_begin, enrollment_reset
 

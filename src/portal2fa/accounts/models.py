@@ -4,7 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Upper
 
-from ..twofactor.canonical import canonical_identifier
+from ..twofactor.core.canonical import canonical_identifier
 from ..twofactor.models import (
     MANAGE_PERMISSION,
     EnrollmentState,

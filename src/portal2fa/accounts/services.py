@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 
 from ..audit.models import Action
 from ..audit.services import record
+from ..twofactor.machinery.session_generation import sessions_end_others
 from ..twofactor.services.deadlines import user_deadline_refresh
-from ..twofactor.services.sessions import sessions_end_others
 from .models import RoleType, SecurityRole, User
 
 

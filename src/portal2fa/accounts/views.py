@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from ..twofactor.policy import get_settings
+from ..twofactor.machinery.policy import get_settings
 from ..twofactor.selectors.enrollment import status_of
 from ..twofactor.web.decorators import administrator_required
 

@@ -22,8 +22,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from ..twofactor.machinery.policy import get_settings
 from ..twofactor.models import OverviewCounter, TwoFactorSettings
-from ..twofactor.policy import get_settings
 from ..twofactor.selectors.overview import Overview
 from ..twofactor.web.http import client_address
 from .conf import setting

@@ -26,9 +26,8 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
-from .policy import NextStep
-from .web import device, held_views
-from .web import session as second_factor
+from .machinery.policy import NextStep
+from .web import device, held_views, second_factor
 from .web.allowed import method_refusal
 
 # URL names a held session may reach: the second-factor pages and the ways out.

@@ -5,8 +5,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from . import reminders
-from .deadlines import DueRule
+from .core import reminders
+from .core.deadlines import DueRule
 
 MANAGE_PERMISSION = "twofactor.manage_two_factor"
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 
 def canonical(identifier: str) -> str:
-    # A frozen copy of portal2fa.twofactor.canonical.canonical_identifier (migrations must not
+    # A frozen copy of portal2fa.twofactor.core.canonical.canonical_identifier (migrations must not
     # change meaning when the code does).
     folded = unicodedata.normalize("NFKC", identifier.strip()).casefold()
     return unicodedata.normalize("NFKC", folded.upper()).casefold()

@@ -19,8 +19,8 @@ def register(commands) -> None:
 
 def settings_show(args) -> int:
     from ..adapter import get_adapter
-    from ..policy import get_settings, issuer
-    from ..reminders import format_days
+    from ..core.reminders import format_days
+    from ..machinery.policy import get_settings, issuer
 
     policy = get_settings()
     values = {
@@ -42,7 +42,7 @@ def settings_show(args) -> int:
     if getattr(args, "json", False):
         import json
 
-        from .deadlines import role_json
+        from .roles import role_json
 
         roles = [role_json(role) for role in get_adapter().roles()]
         json.dump({"settings": values, "roles": roles}, sys.stdout, indent=2)

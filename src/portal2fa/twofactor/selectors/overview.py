@@ -20,10 +20,10 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .. import counters
-from .. import methods as second_factor_methods
 from ..adapter import get_adapter
 from ..conf import setting
+from ..core import methods as second_factor_methods
+from ..machinery import counters
 from ..models import (
     Authenticator,
     CodeGuessBudget,

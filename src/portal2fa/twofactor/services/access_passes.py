@@ -22,15 +22,16 @@ from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import access_pass, keys
 from ..adapter import get_adapter
 from ..conf import ACCESS_PASS_MINUTES_MAX, ACCESS_PASS_MINUTES_MIN, setting
+from ..core import access_pass
+from ..machinery import keys
+from ..machinery.code_checks import serialize_code_checks
+from ..machinery.notices import send_access_pass_notice
 from ..models import AccessPassOutcome, SignInChallenge, TemporaryAccessPass
 from .attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
 from .challenge import live_challenge
-from .codes import serialize_code_checks
 from .enrollment import enrollment_reset
-from .notices import send_access_pass_notice
 
 FACTOR = "access_pass"
 INVALID = "Invalid Temporary Access Pass."

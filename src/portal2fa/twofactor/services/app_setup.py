@@ -16,13 +16,13 @@ from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import counters, keys, messages, totp
-from ..crypto import CryptoConfigError
+from .. import messages
+from ..core import totp
+from ..core.crypto import CryptoConfigError
+from ..machinery import code_budget, code_checks, counters, keys
+from ..machinery.clock_skew import skew_hint, suspected_skew
+from ..machinery.policy import get_settings
 from ..models import Authenticator
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .clock_skew import skew_hint, suspected_skew
 
 ALREADY_HAS_APP = "Your authenticator app is already set up."
 EXPIRED = "Setting up the app took too long. Start again."

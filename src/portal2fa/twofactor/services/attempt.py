@@ -32,12 +32,12 @@ from django.db.models import F, OuterRef
 from ...audit.models import Action
 from ...audit.services import record
 from .. import messages
+from ..machinery import code_budget
+from ..machinery.clock_skew import skew_hint
+from ..machinery.code_checks import serialize_code_checks
+from ..machinery.returning import update_returning
+from ..machinery.session_generation import generation_of, note_generation
 from ..models import SignInChallenge
-from ..returning import update_returning
-from . import code_budget
-from .clock_skew import skew_hint
-from .codes import serialize_code_checks
-from .sessions import generation_of, note_generation
 
 EXPIRED, LOCKED, USED = messages.EXPIRED, messages.LOCKED, messages.USED
 BACKUP = "backup"  # the factor whose pass is also audited as a backup code used

@@ -8,13 +8,13 @@ from django.db import transaction
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import counters, messages, totp
+from .. import messages
+from ..core import totp
+from ..machinery import code_budget, code_checks, counters
+from ..machinery.clock_skew import skew_hint, suspected_skew
+from ..machinery.policy import get_settings
+from ..machinery.step_up_grants import confirmed_refusal
 from ..models import Authenticator
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .clock_skew import skew_hint, suspected_skew
-from .step_up import confirmed_refusal
 
 NO_APP = "You have no authenticator app to take a code from: confirm with your passkey instead."
 

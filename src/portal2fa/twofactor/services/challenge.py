@@ -11,10 +11,12 @@ from django.db import connection, transaction
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import crypto, keys, messages
+from .. import messages
+from ..core import crypto
+from ..machinery import code_checks, keys
+from ..machinery.clock_skew import suspected_skew
+from ..machinery.policy import NextStep, get_settings, next_step
 from ..models import Authenticator, EmailCode, ReenrollmentDue, SignInChallenge
-from ..policy import NextStep, get_settings, next_step
-from . import codes as code_checks
 from .attempt import (
     EXPIRED,
     LOCKED,
@@ -25,7 +27,6 @@ from .attempt import (
     complete_challenge,
     second_factor_attempt,
 )
-from .clock_skew import suspected_skew
 from .deadlines import deadline_snooze
 from .enrollment import confirm_pending
 

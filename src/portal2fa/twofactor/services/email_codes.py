@@ -21,15 +21,15 @@ from django.db import transaction
 from django.db.models import F
 from django.views.decorators.debug import sensitive_variables
 
-from .. import keys, methods
 from ..adapter import get_adapter
 from ..conf import setting
+from ..core import methods
+from ..core.typed import typed_code
+from ..machinery import code_budget, code_checks, keys
+from ..machinery.policy import get_settings
+from ..machinery.send_limits import send_limits_reserve, send_refusal_audit, too_many
 from ..models import EmailCode, SignInChallenge
-from ..policy import get_settings
 from ..sms import get_sms_provider
-from ..typed import typed_code
-from . import code_budget
-from . import codes as code_checks
 from .attempt import (
     EXPIRED,
     LOCKED,
@@ -42,7 +42,6 @@ from .attempt import (
     second_factor_attempt,
 )
 from .challenge import live_challenge
-from .send_limits import send_limits_reserve, send_refusal_audit, too_many
 
 logger = logging.getLogger(__name__)
 

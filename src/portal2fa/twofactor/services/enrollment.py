@@ -9,8 +9,14 @@ from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import counters, keys, messages, totp
+from .. import messages
 from ..adapter import get_adapter
+from ..core import totp
+from ..machinery import code_budget, code_checks, counters, keys
+from ..machinery.clock_skew import skew_hint, suspected_skew
+from ..machinery.notices import send_reset_notice
+from ..machinery.policy import get_settings
+from ..machinery.session_generation import sessions_end_others
 from ..models import (
     Authenticator,
     EnrollmentDeadline,
@@ -18,12 +24,6 @@ from ..models import (
     ReenrollmentDue,
     WebAuthnCredential,
 )
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .clock_skew import skew_hint, suspected_skew
-from .notices import send_reset_notice
-from .sessions import sessions_end_others
 from .trusted_browsers import trusted_browsers_revoke_all
 
 

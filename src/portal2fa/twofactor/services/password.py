@@ -18,12 +18,12 @@ from django.contrib.auth import authenticate
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import keys
 from ..adapter import get_adapter
-from ..canonical import canonical_identifier
 from ..conf import setting
+from ..core.canonical import canonical_identifier
+from ..machinery import keys
+from ..machinery.throttle import throttle_fail, throttle_release, throttle_reserve
 from .challenge import challenges_prune
-from .throttle import throttle_fail, throttle_release, throttle_reserve
 
 __all__ = ["SignInRefused", "canonical_identifier", "device_account", "password_authenticate"]
 

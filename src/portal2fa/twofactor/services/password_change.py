@@ -11,16 +11,15 @@ from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import keys, messages
+from .. import messages
 from ..conf import setting
+from ..machinery import code_budget, code_checks, keys
+from ..machinery.notices import send_password_changed_notice
+from ..machinery.policy import get_settings
+from ..machinery.session_generation import sessions_end_others
+from ..machinery.step_up_grants import confirmed_refusal
+from ..machinery.throttle import throttle_fail, throttle_release, throttle_reserve
 from ..models import Authenticator
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .notices import send_password_changed_notice
-from .sessions import sessions_end_others
-from .step_up import confirmed_refusal
-from .throttle import throttle_fail, throttle_release, throttle_reserve
 from .trusted_browsers import trusted_browsers_revoke_all
 
 WRONG_PASSWORD_WINDOW = timedelta(minutes=15)

@@ -30,11 +30,11 @@ from ...audit.models import Action
 from ...audit.services import record
 from ..adapter import get_adapter
 from ..conf import setting
-from ..deadlines import local_day
+from ..core.reminders import offset_due
+from ..machinery.code_checks import serialize_code_checks
+from ..machinery.local_days import local_day
 from ..models import Authenticator, EnrollmentDeadline, EnrollmentReminder, TwoFactorSettings
-from ..reminders import offset_due
 from ..selectors.overdue import must_enroll, with_people
-from .codes import serialize_code_checks
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def _claim(batch: list[Due], *, now: datetime) -> dict[tuple, int]:
 
 def reminders_run(*, now: datetime, progress=None) -> RunResult:
     """Send every reminder owed now (see the module's docstring). `progress.add(n)` per batch."""
-    from ..policy import get_settings
+    from ..machinery.policy import get_settings
 
     link = enroll_link()
     result = RunResult()
@@ -231,7 +231,7 @@ def _deliver(mail, user, due_at, *, link: str, now: datetime) -> bool:
 
 def reminders_dry_run(*, now: datetime) -> Iterator[Due]:
     """What `reminders_run` would send now, claiming nothing."""
-    from ..policy import get_settings
+    from ..machinery.policy import get_settings
 
     return reminders_due(policy=get_settings(), now=now)
 

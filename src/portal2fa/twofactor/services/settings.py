@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import counters
 from .. import messages as texts
 from ..adapter import get_adapter
-from ..deadlines import PAST_DATE, RuleError, past_date
+from ..core.deadlines import PAST_DATE, RuleError, past_date
+from ..machinery import counters
+from ..machinery.policy import get_settings
 from ..models import Authenticator, TwoFactorSettings
-from ..policy import get_settings
 from .deadlines import role_deadlines_refresh
 from .trusted_browsers import trust_shortened
 

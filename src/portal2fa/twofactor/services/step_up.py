@@ -18,15 +18,15 @@ passkeys a role has since forbidden could never set up an app once the codes ran
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 
-from .. import crypto, keys, messages
-from ..models import Authenticator, StepUpGrant
-from . import code_budget
-from . import codes as code_checks
-from .passkeys import (
+from .. import messages
+from ..machinery import code_budget, code_checks
+from ..machinery.step_up_grants import grant
+from ..models import Authenticator
+from ..passkeys.services import (
     CLONED,
     NO_PASSKEYS,
     NOT_ACCEPTED,
@@ -44,19 +44,6 @@ class Confirmation:
     message: str = ""
     locked: bool = False
     nonce: str = ""  # for the session, when ok
-
-
-STEP_UP_LIFETIME = timedelta(minutes=5)
-USED_OR_EXPIRED = "That confirmation was used or has expired. Confirm again."
-
-
-def _grant(user, *, at: datetime) -> str:
-    nonce = crypto.new_token()
-    StepUpGrant.objects.update_or_create(
-        user=user,
-        defaults={"nonce_digest": keys.token_digest(nonce), "until": at + STEP_UP_LIFETIME},
-    )
-    return nonce
 
 
 def _refusal(user, at: datetime) -> Confirmation | None:
@@ -105,7 +92,7 @@ def step_up_with_passkey(
         )
         if verified:
             code_budget.code_success(user.pk)
-            return Confirmation(True, nonce=_grant(user, at=at))
+            return Confirmation(True, nonce=grant(user, at=at))
         budget = code_budget.code_failure_count(user, at=at, client_address=client_address)
     message = CLONED if cloned else NOT_ACCEPTED
     if budget:
@@ -122,37 +109,4 @@ def grant_after_backup_code(user, *, at: datetime) -> str | None:
     if enrollment.passkeys and passkeys_usable(user):
         return None
     with transaction.atomic():
-        return _grant(user, at=at)
-
-
-def confirmed_refusal(user, *, at: datetime, nonce: str, consume: bool = True) -> str | None:
-    """At the change a confirmation allowed: consumes it (one conditional DELETE), refused if it
-    was used or expired, or the account's second factor was locked or the enrollment reset
-    meanwhile. Call under the user lock, in the change's transaction. consume=False: the same
-    answer, nothing spent (a change that starts a ceremony and is made at its end)."""
-    grants = StepUpGrant.objects.filter(
-        user=user, nonce_digest=keys.token_digest(nonce or ""), until__gt=at
-    )
-    if not (grants.delete()[0] if consume else grants.exists()):
-        return USED_OR_EXPIRED
-    refusal = code_budget.code_budget_refusal(user.pk, at=at)
-    if refusal:
-        return refusal.message
-    if not Authenticator.objects.filter(user=user, confirmed_at__isnull=False).exists():
-        return messages.NOT_ENROLLED
-    return None
-
-
-def confirmation_open(user, *, at: datetime, nonce: str) -> bool:
-    """Is this confirmation still there to use (for the page's display; nothing is locked or
-    spent)? False once used, replaced by a newer one (another browser) or expired."""
-    return StepUpGrant.objects.filter(
-        user=user, nonce_digest=keys.token_digest(nonce or ""), until__gt=at
-    ).exists()
-
-
-def still_confirmed(user, *, at: datetime, nonce: str, consume: bool = True) -> str | None:
-    """confirmed_refusal in a transaction of its own (a change that starts a ceremony)."""
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
-        return confirmed_refusal(user, at=at, nonce=nonce, consume=consume)
+        return grant(user, at=at)

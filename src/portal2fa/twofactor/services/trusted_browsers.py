@@ -21,10 +21,11 @@ from django.db.models import F, Q
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import crypto, keys
 from ..adapter import get_adapter
+from ..core import crypto
+from ..machinery import keys
+from ..machinery.session_generation import generation_locked, sessions_end_others
 from ..models import Enforcement, TrustedBrowser, TwoFactorSettings
-from .sessions import generation_locked, sessions_end_others
 
 MAX_TOKEN_LENGTH = 64
 

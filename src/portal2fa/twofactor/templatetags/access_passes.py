@@ -6,8 +6,8 @@ import secrets
 from django import template
 from django.utils import timezone
 
-from .. import access_pass
-from ..policy import get_settings
+from ..core import access_pass
+from ..machinery.policy import get_settings
 from ..selectors.access_passes import live_pass
 from ..web import shown_pass
 

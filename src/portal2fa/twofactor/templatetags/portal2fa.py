@@ -7,8 +7,8 @@ from django.shortcuts import resolve_url
 
 from ..adapter import get_adapter
 from ..conf import setting
-from ..deadlines import local_day
-from ..web.session import is_held
+from ..machinery.local_days import local_day
+from ..web.second_factor import is_held
 
 register = template.Library()
 

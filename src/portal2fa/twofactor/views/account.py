@@ -11,18 +11,16 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ..forms import BackupCodeForm, PasswordChangeForm, TotpForm
+from ..machinery.policy import authenticator_of, get_settings
+from ..machinery.step_up_grants import USED_OR_EXPIRED, confirmation_open
 from ..models import WebAuthnCredential
-from ..policy import authenticator_of, get_settings
+from ..passkeys.services import passkeys_usable
 from ..selectors.enrollment import pairing_for, sign_in_summary, status_of
 from ..services.backup_codes import backup_codes_regenerate, backup_codes_regenerate_confirmed
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
-from ..services.passkeys import passkeys_usable
 from ..services.password_change import needs_code, password_change
-from ..services.step_up import USED_OR_EXPIRED, confirmation_open
 from ..services.trusted_browsers import trust_applies, trusted_browsers_of
-from ..web import session as second_factor
-from ..web import shown_codes
-from ..web import step_up as confirmation
+from ..web import confirmation, second_factor, shown_codes
 from ..web.http import client_address, see_other
 
 

@@ -8,10 +8,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .. import methods
 from ..conf import setting
+from ..core import methods
 from ..forms import CodeForm
-from ..policy import NextStep
+from ..machinery.policy import NextStep
 from ..services.email_codes import (
     available,
     destination,
@@ -21,8 +21,7 @@ from ..services.email_codes import (
     not_available,
     status,
 )
-from ..web import session as second_factor
-from ..web import trusted
+from ..web import second_factor, trusted
 from ..web.http import client_address, see_other
 from .signin_step import SignInStep, signin_step
 

@@ -17,14 +17,15 @@ from django.utils import dateformat, timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import exports
 from ..adapter import Role, get_adapter
-from ..charts import stacked_bar, trend_chart
 from ..conf import setting
-from ..deadlines import local_day
+from ..core.charts import stacked_bar, trend_chart
+from ..core.methods import LABELS
 from ..forms import ExtendDeadlineForm, ResetForm, SettingsForm, UserSearchForm
-from ..methods import LABELS
-from ..policy import get_settings
+from ..machinery.code_budget import NotLocked, code_lock_clear
+from ..machinery.local_days import local_day
+from ..machinery.policy import get_settings
+from ..selectors import exports
 from ..selectors import users as user_rows
 from ..selectors.deadlines import user_deadline
 from ..selectors.overdue import DUE_SOON_DAYS, capped
@@ -32,7 +33,6 @@ from ..selectors.overview import RECENT_DAYS, Overview
 from ..selectors.reminders import user_reminders
 from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 from ..selectors.user_detail import user_two_factor
-from ..services.code_budget import NotLocked, code_lock_clear
 from ..services.deadlines import DeadlineError, deadline_extend
 from ..services.enrollment import EnrollmentError, enrollment_reset
 from ..services.settings import SettingsError, settings_update, stranded_passkey_users

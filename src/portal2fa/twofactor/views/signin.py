@@ -18,9 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..core.methods import PASSKEY
 from ..forms import SignInAppCodeForm, SignInBackupCodeForm, SignInForm, TotpForm
-from ..methods import PASSKEY, allowed_methods
-from ..policy import NextStep
+from ..machinery.policy import NextStep, allowed_methods
+from ..passkeys.services import has_passkeys
 from ..selectors.access_passes import pass_needed
 from ..selectors.deadlines import signin_grace
 from ..selectors.enrollment import pairing_for
@@ -31,11 +32,9 @@ from ..services.challenge import (
 )
 from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
-from ..services.passkeys import has_passkeys
 from ..services.password import SignInRefused, password_authenticate
 from ..services.step_up import grant_after_backup_code
-from ..web import device, shown_codes, step_up, trusted
-from ..web import session as second_factor
+from ..web import confirmation, device, second_factor, shown_codes, trusted
 from ..web.http import client_address, see_other
 from .signin_step import SignInStep, login_page, signin_step
 
@@ -157,7 +156,7 @@ def verify(request, step: SignInStep):
             now = timezone.now()
             nonce = grant_after_backup_code(challenge.user, at=now)
             if nonce:  # nothing else to confirm with: this sign-in confirms one change
-                step_up.grant(request, nonce, at=now)
+                confirmation.grant(request, nonce, at=now)
         response = HttpResponseRedirect(second_factor.take_next(request))
         factor = "backup" if attempt.used_backup_code else "totp"
         trusted.grant_if_asked(request, response, challenge.user, policy=policy, factor=factor)

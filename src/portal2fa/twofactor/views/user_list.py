@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import exports
 from ..adapter import get_adapter
+from ..machinery.policy import get_settings
 from ..models import EnrollmentState
-from ..policy import get_settings
+from ..selectors import exports
 from ..selectors.overview import Overview
 from ..selectors.user_list import (
     NOT_ENROLLED,

@@ -9,9 +9,9 @@ dropped the next time a token is added.
 
 from django.utils import timezone
 
+from ..machinery.session_generation import GENERATION_KEY
 from ..models import TrustedBrowser
 from ..services import trusted_browsers as service
-from ..services.sessions import GENERATION_KEY
 from .http import client_address as address_of
 
 COOKIE_NAME = "portal2fa_trusted"

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import SESSION_KEY
 
-from ..services.step_up import STEP_UP_LIFETIME
+from ..machinery.step_up_grants import STEP_UP_LIFETIME
 
 STEP_UP_KEY = "portal2fa_step_up"  # {"user", "until", "nonce"}
 APP_KEY = "portal2fa_app_setup"  # {"user", "secret" (encrypted), "until"}

@@ -21,15 +21,14 @@ from django.db.models import F, Q
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import counters, messages
+from .. import messages
 from ..adapter import get_adapter
+from ..machinery import code_budget, code_checks, counters
+from ..machinery.clock_skew import skew_hint, suspected_skew
+from ..machinery.policy import get_settings
 from ..models import Authenticator, WebAuthnCredential
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
-from .challenge import live_challenge
-from .clock_skew import skew_hint, suspected_skew
+from ..services.attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
+from ..services.challenge import live_challenge
 
 NAME_MAX = 64
 TIMEOUT_MS = 120_000
@@ -80,8 +79,8 @@ NOT_ALLOWED = "Passkeys and security keys are not allowed for your account."
 
 def passkeys_usable(user, policy=None) -> bool:
     """The Settings tab allows passkeys and so does every role of the user that counts."""
-    from ..methods import PASSKEY, allowed_methods
-    from ..policy import get_settings
+    from ..core.methods import PASSKEY
+    from ..machinery.policy import allowed_methods, get_settings
 
     return PASSKEY in allowed_methods(user, policy or get_settings())
 
@@ -196,7 +195,7 @@ def passkey_register(
 ) -> WebAuthnCredential:
     """A new key for an enrolled user. `confirmation`: the nonce of the passkey confirmation the
     ceremony started on, spent here with the key stored (a cancelled ceremony spends nothing)."""
-    from .step_up import confirmed_refusal  # step_up builds on this module
+    from ..machinery.step_up_grants import confirmed_refusal  # step_up builds on this module
 
     name = clean_name(name)
     verified = verify_new_key(response, expected_challenge=expected_challenge, rp=rp)
@@ -333,7 +332,7 @@ def passkey_remove(
     """Remove one of the user's keys after a current second factor: a code (TOTP or backup,
     counted like any code) or this session's passkey confirmation (`confirmation`, its nonce,
     consumed with the removal). Returns the removed key's name; PasskeyError when refused."""
-    from .step_up import confirmed_refusal  # step_up builds on this module
+    from ..machinery.step_up_grants import confirmed_refusal  # step_up builds on this module
 
     passkey_to_remove(user=user, pk=pk)  # before a code is spent on a removal that is refused
     if confirmation is None:

@@ -20,23 +20,17 @@ from django.views.decorators.http import require_POST
 
 from ..conf import setting
 from ..forms import CodeForm
+from ..machinery.policy import NextStep, authenticator_of
+from ..machinery.step_up_grants import still_confirmed
 from ..messages import LOCKED
 from ..models import Authenticator
-from ..policy import NextStep, authenticator_of
 from ..selectors.access_passes import pass_needed
-from ..services import passkeys as service
-from ..services.passkey_enrollment import (
-    SET_UP_ALREADY,
-    AlreadySetUp,
-    passkey_enroll,
-    passkey_enroll_signed_in,
-)
-from ..services.step_up import step_up_refusal, step_up_with_passkey, still_confirmed
-from ..web import session as second_factor
-from ..web import shown_codes, trusted
-from ..web import step_up as confirmation
+from ..services.step_up import step_up_refusal, step_up_with_passkey
+from ..views.signin_step import SignInStep, as_json, signin_step
+from ..web import confirmation, second_factor, shown_codes, trusted
 from ..web.http import client_address
-from .signin_step import SignInStep, as_json, signin_step
+from . import services as service
+from .enrollment import SET_UP_ALREADY, AlreadySetUp, passkey_enroll, passkey_enroll_signed_in
 
 REGISTER_KEY = "portal2fa_passkey_register"  # {"challenge", "name", "until"}
 SIGNIN_KEY = "portal2fa_passkey_signin"  # {"challenge", "token"}

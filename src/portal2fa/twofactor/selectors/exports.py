@@ -5,13 +5,13 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..audit.selectors import audit_events
-from .adapter import get_adapter
-from .lists import EXPORT_NAMES, OVERVIEW_LISTS
-from .policy import get_settings
-from .selectors.overview import Overview
-from .selectors.user_list import CSV_HEADER, UserFilter, all_users
-from .web.csv import csv_lines
+from ...audit.selectors import audit_events
+from ..adapter import get_adapter
+from ..core.csv_cells import csv_lines
+from ..core.lists import EXPORT_NAMES, OVERVIEW_LISTS
+from ..machinery.policy import get_settings
+from .overview import Overview
+from .user_list import CSV_HEADER, UserFilter, all_users
 
 __all__ = [
     "EXPORT_NAMES",

@@ -22,10 +22,10 @@ from ...audit.services import record
 from ..adapter import get_adapter
 from ..conf import setting
 from ..models import CodeGuessBudget
-from ..returning import update_returning
-from .codes import serialize_code_checks
+from .code_checks import serialize_code_checks
 from .notices import send_code_guessing_notice
-from .sessions import sessions_end_others
+from .returning import update_returning
+from .session_generation import sessions_end_others
 
 LOCKED_MESSAGE = (
     "Two-factor authentication for this account is locked after too many invalid codes. "

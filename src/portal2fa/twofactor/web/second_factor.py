@@ -21,17 +21,17 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .. import keys
 from ..conf import setting
-from ..policy import NextStep, get_settings, next_step
-from ..services.challenge import challenge_issue, signin_without_second_factor
-from ..services.sessions import (
+from ..machinery import keys
+from ..machinery.policy import NextStep, get_settings, next_step
+from ..machinery.session_generation import (
     CHECKED_KEY,
     GENERATION_KEY,
     generation_at_login,
     session_generation,
     sessions_end_others,
 )
+from ..services.challenge import challenge_issue, signin_without_second_factor
 from . import device, trusted
 from .http import client_address
 

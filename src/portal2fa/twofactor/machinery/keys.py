@@ -1,7 +1,7 @@
 """The deploy-time keys, bound to the pure crypto helpers. Keys live outside the database."""
 
-from . import backup_codes, crypto
-from .conf import setting
+from ..conf import setting
+from ..core import backup_codes, crypto
 
 
 def _hash_key() -> bytes:

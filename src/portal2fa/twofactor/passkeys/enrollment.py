@@ -15,15 +15,13 @@ from django.db import transaction
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import counters
+from ..machinery import code_budget, code_checks, counters
+from ..machinery.policy import get_settings
 from ..models import Authenticator, EnrollmentDeadline, ReenrollmentDue
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
-from .challenge import challenge_load
-from .enrollment import locked_is_active
-from .passkeys import (
+from ..services.attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
+from ..services.challenge import challenge_load
+from ..services.enrollment import locked_is_active
+from .services import (
     NOT_ALLOWED,
     PASSKEY_FACTOR,
     PasskeyError,

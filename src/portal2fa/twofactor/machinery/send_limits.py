@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import keys
 from ..conf import setting
+from . import keys
 from .throttle import throttle_fail, throttle_reserve
 
 # (the window's name, its length, the account's limit, the destination's limit: setting names)

@@ -1,4 +1,4 @@
-"""The Overview's counters (twofactor/counters.py) follow every change that moves them, and
+"""The Overview's counters (twofactor/machinery/counters.py) follow every change that moves them, and
 `portal2fa overview --verify` finds drift that bypassed them (`--fix` repairs it)."""
 
 import pytest

@@ -17,7 +17,7 @@ from portal2fa.twofactor.adapter import get_adapter
 from portal2fa.twofactor.machinery import counters
 from portal2fa.twofactor.machinery.policy import get_settings
 from portal2fa.twofactor.models import TwoFactorSettings
-from portal2fa.twofactor.passkeys import services as service
+from portal2fa.twofactor.passkeys import services, verification
 from portal2fa.twofactor.selectors.overview import Overview, overview_data
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 from tests.services.test_passkey_enrollment import enroll_with_key as enroll_with_a_key
@@ -25,7 +25,7 @@ from tests.soft_authenticator import SoftAuthenticator
 
 from .helpers import plain, table_rows, text
 
-RP = service.RelyingParty(id="testserver", name="Portal", origin="http://testserver")
+RP = verification.RelyingParty(id="testserver", name="Portal", origin="http://testserver")
 CODES_NOTE = "Email and SMS codes are sent to the account's own address"
 
 
@@ -37,9 +37,9 @@ def enroll_with_key(user, *, at):
 
 def add_key(enrolled, *, at):
     """An app user adds a passkey on their page: step up with a code, then register."""
-    assert service.passkey_step_up(user=enrolled.user, code=enrolled.code(at), at=at).ok
-    options, challenge = service.registration_options(user=enrolled.user, rp=RP)
-    service.passkey_register(
+    assert services.passkey_step_up(user=enrolled.user, code=enrolled.code(at), at=at).ok
+    options, challenge = verification.registration_options(user=enrolled.user, rp=RP)
+    services.passkey_register(
         user=enrolled.user,
         name="Key",
         response=SoftAuthenticator().register(options),

@@ -130,7 +130,7 @@ def test_account_budget_holds_against_parallel_sign_ins(
 
 def test_wrong_passwords_in_parallel_stop_exactly_at_the_limit(user, settings):
     """Before issue 8, 11-12 of 12 parallel wrong passwords were evaluated against a limit of 10:
-    the check and the count are now one locked step (services/throttle.py)."""
+    the check and the count are now one locked step (machinery/throttle.py)."""
     from portal2fa.audit.models import Action, AuditEvent
     from portal2fa.twofactor.models import ThrottleEvent
     from portal2fa.twofactor.services.password import SignInRefused, password_authenticate

@@ -10,6 +10,7 @@ from django.test import override_settings
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.core import methods
 from portal2fa.twofactor.machinery import keys
+from portal2fa.twofactor.machinery.policy import allowed_methods
 from portal2fa.twofactor.models import CodeGuessBudget, EmailCode, GroupRole, SignInChallenge
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.email_codes import (
@@ -232,16 +233,16 @@ def test_methods_combine_is_the_strictest_role_requiring_2fa():
 
 def test_allowed_methods_intersect_the_site_and_the_role(alice, set_policy):
     policy = set_policy(email_codes_allowed=True, passkeys_allowed=False)
-    assert methods.allowed_methods(alice.user, policy) == {"totp", "email"}
+    assert allowed_methods(alice.user, policy) == {"totp", "email"}
     role = alice.user.role
     role.second_factor_methods = []
     role.save()
-    assert methods.allowed_methods(alice.user, policy) == {"totp"}
+    assert allowed_methods(alice.user, policy) == {"totp"}
 
 
 def test_administrator_role_forbids_email_codes_in_the_demo(admin_user, set_policy):
     policy = set_policy(email_codes_allowed=True, passkeys_allowed=True)
-    assert methods.allowed_methods(admin_user, policy) == {"totp", "passkey"}
+    assert allowed_methods(admin_user, policy) == {"totp", "passkey"}
 
 
 def test_default_adapter_keeps_methods_beside_the_group(django_user_model, db):

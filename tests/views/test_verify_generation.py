@@ -1,5 +1,5 @@
 """The own sign-in page reads the user's session generation with the challenge, under the per-user
-lock, instead of in its own statement at login() (services/sessions.py NOTED_GENERATION). Read
+lock, instead of in its own statement at login() (machinery/session_generation.py NOTED_GENERATION). Read
 earlier, it may only be lower: a security change during the sign-in ends the new session."""
 
 import pytest

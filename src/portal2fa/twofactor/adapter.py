@@ -34,7 +34,7 @@ class Role:
     # The optional second-factor methods (methods.OPTIONAL) that count for this role.
     methods: tuple[str, ...] = ("email", "passkey", "sms")
     always_second_factor: bool = False  # a trusted browser never skips the second factor
-    # When its users must be enrolled once it requires 2FA (deadlines.py): the next sign-in, by a
+    # When its users must be enrolled once it requires 2FA (core/deadlines.py): the next sign-in, by a
     # date or within N days, and how often they may say "Remind me later".
     deadline: DueRule = DueRule()
 

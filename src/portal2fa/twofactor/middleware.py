@@ -1,7 +1,7 @@
 """TwoFactorMiddleware: after any login, the session reaches nothing but the second-factor step.
 
 Put it after django.contrib.auth's AuthenticationMiddleware. A session whose user has not passed
-the second factor (see web/session.py) may reach only the sign-in pages, the host's logout views,
+the second factor (see web/second_factor.py) may reach only the sign-in pages, the host's logout views,
 its login page (which signs the held session out first: a new sign-in starts over), static files
 and what a held page may load (web/held_views.py); any other view answers with a redirect to the
 second-factor step (browser navigations) or 401 with a JSON reason (scripts, fetch(), APIs).

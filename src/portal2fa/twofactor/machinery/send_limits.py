@@ -4,7 +4,7 @@ Each new password step gives a sign-in its own few sends (PORTAL2FA_EMAIL_CODE_S
 limit across sign-ins someone who knows the password could mail (or text, at the site's cost) a
 victim without end. Every send is therefore also counted against the account and against the
 destination (the address or number, as a keyed hash: never in clear), per hour and per day
-(services/throttle.py: rows locked and counted before the send, so parallel sends cannot pass the
+(machinery/throttle.py: rows locked and counted before the send, so parallel sends cannot pass the
 limit together). A refused send is audited with the reason (send_refusal_audit).
 """
 

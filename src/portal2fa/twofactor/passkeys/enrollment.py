@@ -21,16 +21,9 @@ from ..models import Authenticator, EnrollmentDeadline, ReenrollmentDue
 from ..services.attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
 from ..services.challenge import challenge_load
 from ..services.enrollment import locked_is_active
-from .services import (
-    NOT_ALLOWED,
-    PASSKEY_FACTOR,
-    PasskeyError,
-    RelyingParty,
-    clean_name,
-    passkeys_usable,
-    store_new_key,
-    verify_new_key,
-)
+from .selectors import NOT_ALLOWED, passkeys_usable
+from .services import PASSKEY_FACTOR, clean_name, store_new_key
+from .verification import PasskeyError, RelyingParty, verify_new_key
 
 ALREADY_ENROLLED = "You have already set up two-factor authentication. Sign in again."
 SET_UP_ALREADY = "You have already set up two-factor authentication."

@@ -1,7 +1,7 @@
 """The Overview tab's widgets: one object feeding the page, the JSON, the CLI and the CSV.
 
 The counts (enrolled, pending, not started, active, no codes, low codes, users per method) are read
-from the counter rows of counters.py in one small query, whatever the population: O(1). The two
+from the counter rows of machinery/counters.py in one small query, whatever the population: O(1). The two
 dashboard widgets that must scan the users (adoption per Security Role, the enrollment trend) are
 kept in Django's cache for PORTAL2FA_DASHBOARD_SECONDS, with the time they were counted: one load
 in that time pays the scan (about a second at a million users), the others read it. The lists filter on active
@@ -123,7 +123,7 @@ class Overview:
 
     @cached_property
     def totals(self) -> dict[str, int]:
-        """Every counter (counters.py), read once: one query over a few dozen rows."""
+        """Every counter (machinery/counters.py), read once: one query over a few dozen rows."""
         return counters.totals()
 
     @cached_property

@@ -1,7 +1,7 @@
 """Temporary Access Passes: an administrator issues one so a user who lost every factor can sign in
 once and enroll again, instead of leaving the enrollment step open to whoever knows the password.
 
-A pass is random (access_pass.py), shown once to the administrator and stored only as a keyed hash
+A pass is random (core/access_pass.py), shown once to the administrator and stored only as a keyed hash
 bound to its user. It is usable for PORTAL2FA_ACCESS_PASS_MINUTES (or the minutes the
 administrator chose, 10 minutes to 8 hours), once: its use is one conditional UPDATE whose row
 count decides. A user has at most one open pass (a database constraint): issuing a new one

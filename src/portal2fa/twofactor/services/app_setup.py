@@ -1,6 +1,6 @@
 """Adding an authenticator app to an enrollment that has none (enrolled with a passkey alone).
 
-The personal page first asks for a confirmation (a backup code, or a passkey: services/step_up.py),
+The personal page first asks for a confirmation (a backup code, or a passkey: passkeys/step_up.py),
 then shows a new secret that the view keeps encrypted in the session (never on the row) until the
 app's first code confirms it. Confirming stores it on the row by one conditional UPDATE (only while
 the enrollment is still without a secret, so two confirmations cannot both store one), marks the

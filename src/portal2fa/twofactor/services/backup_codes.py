@@ -1,5 +1,5 @@
 """Self-service regeneration of backup codes, after a current authenticator code (step-up) or a
-confirmation with a passkey (services/step_up.py)."""
+confirmation with a passkey (passkeys/step_up.py)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,7 +68,7 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
 def backup_codes_regenerate_confirmed(
     *, user, nonce: str, at: datetime, client_address=None, confirmed_with: str = "passkey"
 ) -> Regeneration:
-    """Regeneration after the user confirmed with a passkey (services/step_up.py) instead of a
+    """Regeneration after the user confirmed with a passkey (passkeys/step_up.py) instead of a
     code: no code is checked here; a lock or a reset since the confirmation still refuses."""
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)

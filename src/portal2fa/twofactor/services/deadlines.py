@@ -1,6 +1,6 @@
 """Each user's enrollment due date (EnrollmentDeadline), kept to the due rules of their roles.
 
-The rule (deadlines.py, kept per role by the adapter) says when a role that requires 2FA wants its
+The rule (core/deadlines.py, kept per role by the adapter) says when a role that requires 2FA wants its
 users enrolled. A user's date:
 - starts when the requirement reaches them (`starts_at`: a role starts to require 2FA, they join
   such a role, their account is created in one) and stays while any role of theirs requires 2FA;

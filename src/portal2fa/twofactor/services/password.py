@@ -9,7 +9,7 @@ No lockout by strangers (OWASP "Slow down online guessing attacks with device co
 browser that completed a sign-in for the account carries a signed device cookie (web/device.py);
 its failures count against its own per-device budget, while untrusted browsers share the
 per-account and per-address budgets. So strangers' wrong passwords do not keep the owner's known
-browser out. Each budget is checked and counted atomically (services/throttle.py).
+browser out. Each budget is checked and counted atomically (machinery/throttle.py).
 """
 
 from datetime import datetime, timedelta

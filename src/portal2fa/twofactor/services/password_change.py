@@ -53,13 +53,13 @@ def password_change(
     keep_session_key: str | None = None,
     confirmation: str | None = None,
 ) -> PasswordChange:
-    """`confirmation`: the nonce of a passkey confirmation (services/step_up.py), used instead of
+    """`confirmation`: the nonce of a passkey confirmation (passkeys/step_up.py), used instead of
     a code and consumed only once the passwords have passed."""
     wrong_key = keys.throttle_key("password-change", str(user.pk))
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)  # one lock order with the code checks
         limit = setting("PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT")
-        # In flight during the check, then a failure or given back (services/throttle.py): exact.
+        # In flight during the check, then a failure or given back (machinery/throttle.py): exact.
         reserved = throttle_reserve(
             limits=[(wrong_key, limit)], window=WRONG_PASSWORD_WINDOW, at=at
         )

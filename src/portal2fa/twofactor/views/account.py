@@ -14,7 +14,7 @@ from ..forms import BackupCodeForm, PasswordChangeForm, TotpForm
 from ..machinery.policy import authenticator_of, get_settings
 from ..machinery.step_up_grants import USED_OR_EXPIRED, confirmation_open
 from ..models import WebAuthnCredential
-from ..passkeys.services import passkeys_usable
+from ..passkeys.selectors import passkeys_usable
 from ..selectors.enrollment import pairing_for, sign_in_summary, status_of
 from ..services.backup_codes import backup_codes_regenerate, backup_codes_regenerate_confirmed
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm

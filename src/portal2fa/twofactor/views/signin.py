@@ -2,7 +2,7 @@
 
 After this page's password step the session is anonymous and holds only the security token; the
 user is logged in once the second factor passes. After any other login (the host's) the session
-is held by TwoFactorMiddleware and comes here for its second factor. See web/session.py.
+is held by TwoFactorMiddleware and comes here for its second factor. See web/second_factor.py.
 Thin: parse, call one service, render.
 """
 
@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ..core.methods import PASSKEY
 from ..forms import SignInAppCodeForm, SignInBackupCodeForm, SignInForm, TotpForm
 from ..machinery.policy import NextStep, allowed_methods
-from ..passkeys.services import has_passkeys
+from ..passkeys.selectors import has_passkeys
+from ..passkeys.step_up import grant_after_backup_code
 from ..selectors.access_passes import pass_needed
 from ..selectors.deadlines import signin_grace
 from ..selectors.enrollment import pairing_for
@@ -33,7 +34,6 @@ from ..services.challenge import (
 from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
 from ..services.password import SignInRefused, password_authenticate
-from ..services.step_up import grant_after_backup_code
 from ..web import confirmation, device, second_factor, shown_codes, trusted
 from ..web.http import client_address, see_other
 from .signin_step import SignInStep, login_page, signin_step

@@ -91,7 +91,7 @@ def _challenge_or_leave(request):
     challenge = challenge_load(token, at=timezone.now())
     if challenge is None and _passed_meanwhile(token):
         # A parallel request of this session (a double click) passed this token and moved the
-        # session to a new id: ask again, the browser's next request follows it (web/session.py).
+        # session to a new id: ask again, the browser's next request follows it (web/second_factor.py).
         return None, see_other(request.path)
     held_by = request.user.pk if request.user.is_authenticated else None
     if challenge is None or held_by not in (None, challenge.user_id):

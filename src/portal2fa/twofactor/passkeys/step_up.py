@@ -3,12 +3,12 @@
 Generating new backup codes, adding a key and setting up an authenticator app each ask for a
 current second factor. A user without an authenticator app (passkeys alone) has no code to give but
 a backup code, and one who has used them all would have none: an assertion by one of their keys
-confirms it instead. It is checked as the sign-in's is (services/passkeys.verify_assertion: the
+confirms it instead. It is checked as the sign-in's is (passkeys/verification.verify_assertion: the
 signature by py_webauthn, the counter by a conditional UPDATE, a clone refused and audited), under
 the per-user lock, and a refused one counts on the account's code budget like a wrong code.
 
 A confirmation allows one sensitive change within STEP_UP_LIFETIME: a StepUpGrant row holds the
-keyed hash of a nonce the session keeps (web/step_up.py), and the change consumes it with one
+keyed hash of a nonce the session keeps (web/confirmation.py), and the change consumes it with one
 conditional DELETE in its own transaction (`confirmed_refusal`), so two parallel changes cannot
 both use one confirmation. It re-checks, at that change, what may have changed since.
 
@@ -26,16 +26,9 @@ from .. import messages
 from ..machinery import code_budget, code_checks
 from ..machinery.step_up_grants import grant
 from ..models import Authenticator
-from ..passkeys.services import (
-    CLONED,
-    NO_PASSKEYS,
-    NOT_ACCEPTED,
-    NOT_ALLOWED,
-    RelyingParty,
-    has_passkeys,
-    passkeys_usable,
-    verify_assertion,
-)
+from .selectors import NOT_ALLOWED, has_passkeys, passkeys_usable
+from .services import CLONED, NO_PASSKEYS, NOT_ACCEPTED
+from .verification import RelyingParty, verify_assertion
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def enrolled_without_codes(user, *, at: datetime | None = None) -> Authenticator
         backup_codes_remaining=0,
         backup_codes_issued=0,
     )
-    counters.move((), counters.state_of(authenticator).buckets())  # as a migration would
+    counters.move((), counters.counted_state(authenticator).buckets())  # as a migration would
     return authenticator
 
 

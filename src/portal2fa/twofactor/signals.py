@@ -129,7 +129,7 @@ def forget_deleted_user(sender, instance, **kwargs):
 
 def forget_deleted_authenticator(sender, instance, **kwargs):
     """A reset, or the user's deletion cascading: its buckets lose one."""
-    counters.move(counters.state_of(instance).buckets(), ())
+    counters.move(counters.counted_state(instance).buckets(), ())
 
 
 def hold_new_login(sender, request, user, **kwargs):

@@ -112,7 +112,7 @@ def _local(iso: str) -> str:
 def print_overview(args) -> int:
     from django.utils import timezone
 
-    from ..machinery.policy import get_settings
+    from ..machinery.policy import current_policy
     from ..selectors.overview import overview_data
 
     if args.fix and not args.verify:
@@ -121,7 +121,7 @@ def print_overview(args) -> int:
         return verify_counters(fix=args.fix)
     if not 0 <= args.limit <= 100000:
         raise CommandError("--limit must be between 0 and 100000")
-    data = overview_data(get_settings(), now=timezone.now(), limit=args.limit)
+    data = overview_data(current_policy(), now=timezone.now(), limit=args.limit)
     if args.json:
         json.dump(data, sys.stdout, indent=2)
         print()

@@ -20,9 +20,9 @@ def register(commands) -> None:
 def settings_show(args) -> int:
     from ..adapter import get_adapter
     from ..core.reminders import format_days
-    from ..machinery.policy import get_settings, issuer
+    from ..machinery.policy import current_policy, issuer
 
-    policy = get_settings()
+    policy = current_policy()
     values = {
         "enabled": "true" if policy.enabled else "false",
         "enrollment": "required" if policy.enrollment_required else "optional",

@@ -74,7 +74,7 @@ _FIELDS = (
 )
 
 
-def state_of(authenticator) -> AuthState:
+def counted_state(authenticator) -> AuthState:
     return AuthState(
         user_active=authenticator.user_active,
         confirmed=authenticator.confirmed_at is not None,

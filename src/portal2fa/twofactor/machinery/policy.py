@@ -12,7 +12,7 @@ from ..models import Authenticator, EnrollmentState, ReenrollmentDue, TwoFactorS
 from ..selectors.deadlines import signin_grace
 
 
-def get_settings() -> TwoFactorSettings:
+def current_policy() -> TwoFactorSettings:
     """The policy row. A migration creates it; it is recreated with the defaults only if a
     database was emptied without migrating (a flushed test database)."""
     try:

@@ -16,7 +16,7 @@ from django.db import transaction
 from ...audit.models import Action
 from ...audit.services import record
 from ..machinery import code_budget, code_checks, counters
-from ..machinery.policy import get_settings
+from ..machinery.policy import current_policy
 from ..models import Authenticator, EnrollmentDeadline, ReenrollmentDue
 from ..services.attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
 from ..services.challenge import challenge_load
@@ -101,7 +101,7 @@ def _enroll(user, enrollment, name: str, key, *, at, client_address) -> list[str
     enrollment = _enrolled_without_app(user, enrollment, at=at, client_address=client_address)
     store_new_key(user, name, key, at=at, client_address=client_address)
     _, without_codes = counters.locked_state(pk=enrollment.pk)
-    codes = code_checks.issue_backup_codes(enrollment, count=get_settings().backup_codes_per_set)
+    codes = code_checks.issue_backup_codes(enrollment, count=current_policy().backup_codes_per_set)
     _, after = counters.locked_state(pk=enrollment.pk)
     counters.move(without_codes.buckets(), after.buckets())
     ReenrollmentDue.objects.filter(user_id=user.pk).delete()

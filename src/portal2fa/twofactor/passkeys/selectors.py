@@ -1,7 +1,7 @@
 """Reads about a user's passkeys: whether they have any, may use them, and which one a removal names."""
 
 from ..core.methods import PASSKEY
-from ..machinery.policy import allowed_methods, get_settings
+from ..machinery.policy import allowed_methods, current_policy
 from ..models import Authenticator, WebAuthnCredential
 from .verification import PasskeyError
 
@@ -18,7 +18,7 @@ def has_passkeys(user) -> bool:
 
 def passkeys_usable(user, policy=None) -> bool:
     """The Settings tab allows passkeys and so does every role of the user that counts."""
-    return PASSKEY in allowed_methods(user, policy or get_settings())
+    return PASSKEY in allowed_methods(user, policy or current_policy())
 
 
 def passkey_to_remove(*, user, pk) -> WebAuthnCredential:

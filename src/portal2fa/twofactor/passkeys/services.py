@@ -14,7 +14,7 @@ from ...audit.services import record
 from .. import messages
 from ..machinery import code_budget, code_checks, counters
 from ..machinery.clock_skew import skew_hint, suspected_skew
-from ..machinery.policy import get_settings
+from ..machinery.policy import current_policy
 from ..machinery.step_up_grants import confirmed_refusal
 from ..models import Authenticator, WebAuthnCredential
 from ..services.attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
@@ -63,7 +63,7 @@ def passkey_step_up(
         authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
         if authenticator is None:
             return StepUp(False, messages.NOT_ENROLLED)
-        window = get_settings().clock_skew_steps
+        window = current_policy().clock_skew_steps
         check = code_checks.consume_code(authenticator, code, at=at, window=window)
         if check.ok:
             code_budget.code_success(user.pk)

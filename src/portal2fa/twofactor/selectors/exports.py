@@ -9,7 +9,7 @@ from ...audit.selectors import audit_events
 from ..adapter import get_adapter
 from ..core.csv_cells import csv_lines
 from ..core.lists import EXPORT_NAMES, OVERVIEW_LISTS
-from ..machinery.policy import get_settings
+from ..machinery.policy import current_policy
 from .overview import Overview
 from .user_list import CSV_HEADER, UserFilter, all_users
 
@@ -25,7 +25,7 @@ CHUNK = 2000
 
 
 def overview_csv(name: str) -> Iterator[str]:
-    overview = Overview(get_settings(), now=timezone.now())
+    overview = Overview(current_policy(), now=timezone.now())
     items = overview.items(name)
     if isinstance(items, QuerySet):
         items = items.iterator(chunk_size=CHUNK)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from ..adapter import get_adapter
 from ..conf import setting
-from ..core import methods as second_factor_methods
+from ..core import methods
 from ..machinery import counters
 from ..models import (
     Authenticator,
@@ -66,7 +66,7 @@ class MethodAdoption:
 
     @property
     def label(self) -> str:
-        return second_factor_methods.LABELS[self.method]
+        return methods.LABELS[self.method]
 
     @property
     def percent(self) -> float:
@@ -76,8 +76,8 @@ class MethodAdoption:
 # The methods a user enrolls with, each with its counter. Email and SMS codes go to the account's
 # own address: nothing is enrolled, so they have no counter and are not in the breakdown.
 ENROLLED_METHODS = (
-    (second_factor_methods.TOTP, counters.METHOD_APP),
-    (second_factor_methods.PASSKEY, counters.METHOD_PASSKEY),
+    (methods.TOTP, counters.METHOD_APP),
+    (methods.PASSKEY, counters.METHOD_PASSKEY),
 )
 
 
@@ -163,8 +163,8 @@ class Overview:
 
     def optional_methods_on(self) -> list[str]:
         """The optional methods the Settings tab switches on, in the Settings tab's order."""
-        on = second_factor_methods.site_methods(self.policy)
-        return [method for method in second_factor_methods.OPTIONAL if method in on]
+        on = methods.site_methods(self.policy)
+        return [method for method in methods.OPTIONAL if method in on]
 
     def count(self, name: str) -> int | None:
         """The row count of a list when a counter keeps it or a capped count bounds it (else

@@ -21,7 +21,7 @@ from ..core import totp
 from ..core.crypto import CryptoConfigError
 from ..machinery import code_budget, code_checks, counters, keys
 from ..machinery.clock_skew import skew_hint, suspected_skew
-from ..machinery.policy import get_settings
+from ..machinery.policy import current_policy
 from ..models import Authenticator
 
 ALREADY_HAS_APP = "Your authenticator app is already set up."
@@ -52,7 +52,7 @@ def app_add(
     code = totp.normalise(code)
     if not totp.looks_like_totp(code):
         return AppSetup(False, messages.TOTP_EXPECTED)
-    policy = get_settings()
+    policy = current_policy()
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)
         refusal = code_budget.code_budget_refusal(user.pk, at=at)

@@ -12,7 +12,7 @@ from .. import messages
 from ..core import totp
 from ..machinery import code_budget, code_checks, counters
 from ..machinery.clock_skew import skew_hint, suspected_skew
-from ..machinery.policy import get_settings
+from ..machinery.policy import current_policy
 from ..machinery.step_up_grants import confirmed_refusal
 from ..models import Authenticator
 
@@ -40,7 +40,7 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
             return Regeneration(False, messages.NOT_ENROLLED)
         if not authenticator.has_app:  # no code can match: no guess to count either
             return Regeneration(False, NO_APP)
-        policy = get_settings()
+        policy = current_policy()
         check = code_checks.consume_totp(authenticator, code, at=at, window=policy.clock_skew_steps)
         if check.ok:
             code_budget.code_success(user.pk)
@@ -79,7 +79,7 @@ def backup_codes_regenerate_confirmed(
         new_codes = _new_set(
             user,
             authenticator,
-            get_settings().backup_codes_per_set,
+            current_policy().backup_codes_per_set,
             at=at,
             client_address=client_address,
             confirmed_with=confirmed_with,

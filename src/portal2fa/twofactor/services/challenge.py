@@ -15,7 +15,7 @@ from .. import messages
 from ..core import crypto
 from ..machinery import code_checks, keys
 from ..machinery.clock_skew import suspected_skew
-from ..machinery.policy import NextStep, get_settings, next_step
+from ..machinery.policy import NextStep, current_policy, next_step
 from ..models import Authenticator, EmailCode, ReenrollmentDue, SignInChallenge
 from .attempt import (
     EXPIRED,
@@ -43,7 +43,7 @@ def challenge_issue(*, user, at: datetime, client_address: str | None = None, po
         user=user,
         created_at=at,
         expires_at=at + TOKEN_LIFETIME,
-        max_attempts=(policy or get_settings()).max_invalid_attempts,
+        max_attempts=(policy or current_policy()).max_invalid_attempts,
         client_address=client_address,
     )
     return token
@@ -138,13 +138,13 @@ def _check_code(locked: LockedChallenge, code: str, *, at, client_address, polic
             )
         check = code_checks.CodeCheck.INVALID
     else:
-        window = (policy or get_settings()).clock_skew_steps
+        window = (policy or current_policy()).clock_skew_steps
         check = code_checks.consume_code(authenticator, code, at=at, window=window)
     if check.ok:
         return Verdict.passed(check.value)
     if check is code_checks.CodeCheck.USED:
         return Verdict.replayed(USED)
-    window = (policy or get_settings()).clock_skew_steps  # refused as always; the hint says more
+    window = (policy or current_policy()).clock_skew_steps  # refused as always; the hint says more
     return Verdict.failed(skew=suspected_skew(authenticator, code, at=at, window=window))
 
 
@@ -166,7 +166,7 @@ def challenge_skip_enrollment(*, token: str | None, at: datetime, client_address
     challenge = challenge_load(token, at=at)
     if challenge is None:
         return Attempt(False, EXPIRED)
-    policy = get_settings()
+    policy = current_policy()
     confirmed = Authenticator.objects.filter(user_id=challenge.user_id, confirmed_at__isnull=False)
     if policy.enrollment_required or confirmed.exists():
         return Attempt(False, messages.SKIP_REFUSED)
@@ -182,7 +182,7 @@ def challenge_snooze_enrollment(*, token: str | None, at: datetime, client_addre
     challenge = challenge_load(token, at=at)
     if challenge is None:
         return Attempt(False, EXPIRED)
-    if next_step(challenge.user, get_settings(), at=at) is not NextStep.ENROLL_LATER:
+    if next_step(challenge.user, current_policy(), at=at) is not NextStep.ENROLL_LATER:
         return Attempt(False, messages.SNOOZE_REFUSED)
     return _pass_without_factor(
         challenge,

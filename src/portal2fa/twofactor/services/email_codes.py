@@ -26,7 +26,7 @@ from ..conf import setting
 from ..core import methods
 from ..core.typed import typed_code
 from ..machinery import code_budget, code_checks, keys
-from ..machinery.policy import allowed_methods, get_settings
+from ..machinery.policy import allowed_methods, current_policy
 from ..machinery.send_limits import send_limits_reserve, send_refusal_audit, too_many
 from ..models import EmailCode, SignInChallenge
 from ..sms import get_sms_provider
@@ -67,7 +67,7 @@ def destination(user, channel: str = methods.EMAIL) -> str:
 def available(user, policy=None, channel: str = methods.EMAIL) -> bool:
     """The Settings tab and the user's roles allow this channel's codes (email or SMS), and the
     user has an address (an email; a phone number) for it."""
-    allowed = channel in allowed_methods(user, policy or get_settings())
+    allowed = channel in allowed_methods(user, policy or current_policy())
     return allowed and channel in (methods.EMAIL, methods.SMS) and bool(destination(user, channel))
 
 

@@ -15,7 +15,7 @@ from ..core import totp
 from ..machinery import code_budget, code_checks, counters, keys
 from ..machinery.clock_skew import skew_hint, suspected_skew
 from ..machinery.notices import send_reset_notice
-from ..machinery.policy import get_settings
+from ..machinery.policy import current_policy
 from ..machinery.session_generation import sessions_end_others
 from ..models import (
     Authenticator,
@@ -54,7 +54,7 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
                 created_at=at,
                 user_active=locked_is_active(user),
             )
-            counters.move((), counters.state_of(authenticator).buckets())
+            counters.move((), counters.counted_state(authenticator).buckets())
             record(
                 Action.ENROLLMENT_STARTED,
                 actor=user,
@@ -85,7 +85,7 @@ def confirm_pending(
 
     Runs inside the caller's transaction. The confirming step is stored, so that code cannot sign in.
     """
-    policy = get_settings()
+    policy = current_policy()
     step = code_checks.matching_step(authenticator, code, at=at, window=policy.clock_skew_steps)
     if step is None:
         return Confirmation(False)
@@ -122,7 +122,7 @@ def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) ->
         elif not result.message:
             refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
             skew = suspected_skew(
-                authenticator, code, at=at, window=get_settings().clock_skew_steps
+                authenticator, code, at=at, window=current_policy().clock_skew_steps
             )
             if skew is not None:
                 record(
@@ -218,7 +218,7 @@ def enrollment_reset(
             **({"passkeys_removed": passkeys} if passkeys else {}),
         )
         if notice:
-            needs_pass = get_settings().reset_needs_access_pass
+            needs_pass = current_policy().reset_needs_access_pass
             transaction.on_commit(
                 lambda: send_reset_notice(user=user, at=at, needs_access_pass=needs_pass)
             )

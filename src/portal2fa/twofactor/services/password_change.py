@@ -15,7 +15,7 @@ from .. import messages
 from ..conf import setting
 from ..machinery import code_budget, code_checks, keys
 from ..machinery.notices import send_password_changed_notice
-from ..machinery.policy import get_settings
+from ..machinery.policy import current_policy
 from ..machinery.session_generation import sessions_end_others
 from ..machinery.step_up_grants import confirmed_refusal
 from ..machinery.throttle import throttle_fail, throttle_release, throttle_reserve
@@ -83,7 +83,7 @@ def password_change(
             if refusal:  # not evaluated: the account's budget says wait, or is locked
                 return _refused("code", refusal.message)
             check = code_checks.consume_code(
-                authenticator, code or "", at=at, window=get_settings().clock_skew_steps
+                authenticator, code or "", at=at, window=current_policy().clock_skew_steps
             )
             if check is code_checks.CodeCheck.USED:  # a replayed code is no guess at the secret
                 return _refused("code", messages.USED)

@@ -152,7 +152,7 @@ def _claim(batch: list[Due], *, now: datetime) -> dict[tuple, int]:
 
 def reminders_run(*, now: datetime, progress=None) -> RunResult:
     """Send every reminder owed now (see the module's docstring). `progress.add(n)` per batch."""
-    from ..machinery.policy import get_settings
+    from ..machinery.policy import current_policy
 
     link = enroll_link()
     result = RunResult()
@@ -173,7 +173,7 @@ def reminders_run(*, now: datetime, progress=None) -> RunResult:
         if progress:
             progress.add(len(batch))
 
-    for due in reminders_due(policy=get_settings(), now=now):
+    for due in reminders_due(policy=current_policy(), now=now):
         batch.append(due)
         if len(batch) == BATCH:
             flush()
@@ -231,9 +231,9 @@ def _deliver(mail, user, due_at, *, link: str, now: datetime) -> bool:
 
 def reminders_dry_run(*, now: datetime) -> Iterator[Due]:
     """What `reminders_run` would send now, claiming nothing."""
-    from ..machinery.policy import get_settings
+    from ..machinery.policy import current_policy
 
-    return reminders_due(policy=get_settings(), now=now)
+    return reminders_due(policy=current_policy(), now=now)
 
 
 def reminder_send(*, actor, user, at: datetime, client_address=None) -> EnrollmentReminder:

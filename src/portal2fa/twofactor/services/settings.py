@@ -12,7 +12,7 @@ from .. import messages as texts
 from ..adapter import get_adapter
 from ..core.deadlines import PAST_DATE, RuleError, past_date
 from ..machinery import counters
-from ..machinery.policy import get_settings
+from ..machinery.policy import current_policy
 from ..models import Authenticator, TwoFactorSettings
 from .deadlines import role_deadlines_refresh
 from .trusted_browsers import trust_shortened
@@ -66,7 +66,7 @@ def settings_update(
     if unknown:
         raise SettingsError({name: ["Unknown setting."] for name in sorted(unknown)})
     with transaction.atomic():
-        get_settings()  # the row exists from here on
+        current_policy()  # the row exists from here on
         policy = TwoFactorSettings.objects.select_for_update().get(pk=1)
         diff = {}
         for name, value in changes.items():
@@ -151,7 +151,7 @@ def stranded_passkey_users(changed: dict) -> str | None:
         and "passkey" in old.split(",")
         and "passkey" not in new.split(",")
     ]
-    if not names or not get_settings().passkeys_allowed:
+    if not names or not current_policy().passkeys_allowed:
         return None
     adapter = get_adapter()
     ids = [role.id for role in adapter.roles() if role.name in names]

@@ -30,11 +30,6 @@ from ..models import Enforcement, TrustedBrowser, TwoFactorSettings
 MAX_TOKEN_LENGTH = 64
 
 
-def token_digest(token: str) -> str:
-    """The keyed hash stored for a device token (domain-separated from the other digests)."""
-    return keys.token_digest("trusted-browser\x1f" + token)
-
-
 def _well_formed(token) -> bool:
     return (
         isinstance(token, str)
@@ -100,7 +95,7 @@ def trusted_browser_grant(
             return None
         browser = TrustedBrowser.objects.create(
             user=user,
-            token_digest=token_digest(token),
+            token_digest=keys.trusted_browser_digest(token),
             name=name,
             created_at=at,
             last_used_at=at,
@@ -135,7 +130,9 @@ def trusted_browser_match(
 ) -> TrustedBrowser | None:
     """The user's live trusted browser one of `tokens` names, else None. Only the exact token of
     this user passes: the look-up is by its keyed hash and the user together."""
-    digests = [token_digest(token) for token in list(tokens)[:16] if _well_formed(token)]
+    digests = [
+        keys.trusted_browser_digest(token) for token in list(tokens)[:16] if _well_formed(token)
+    ]
     if not digests:
         return None
     return (

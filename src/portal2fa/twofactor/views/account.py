@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ..forms import BackupCodeForm, PasswordChangeForm, TotpForm
-from ..machinery.policy import authenticator_of, get_settings
+from ..machinery.policy import authenticator_of, current_policy
 from ..machinery.step_up_grants import USED_OR_EXPIRED, confirmation_open
 from ..models import WebAuthnCredential
 from ..passkeys.selectors import passkeys_usable
@@ -32,7 +32,7 @@ def overview(request):
 
 
 def account_page(request, regenerate_form, status: int = 200, app_form=None):
-    policy, now = get_settings(), timezone.now()
+    policy, now = current_policy(), timezone.now()
     nonce = confirmation.nonce(request, at=now)
     if nonce is not None and not confirmation_open(request.user, at=now, nonce=nonce):
         confirmation.take(
@@ -69,7 +69,7 @@ def account_page(request, regenerate_form, status: int = 200, app_form=None):
 @require_http_methods(["GET", "POST"])
 def enroll(request):
     """POST start: issue a Pending secret (a GET never changes state). GET: show it. POST code: confirm."""
-    policy = get_settings()
+    policy = current_policy()
     authenticator = authenticator_of(request.user)
     now, address = timezone.now(), client_address(request)
     if authenticator and authenticator.confirmed_at:

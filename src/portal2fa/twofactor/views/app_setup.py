@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from ..forms import BackupCodeForm, TotpForm
-from ..machinery.policy import authenticator_of, get_settings
+from ..machinery.policy import authenticator_of, current_policy
 from ..machinery.step_up_grants import still_confirmed
 from ..passkeys.services import passkey_step_up
 from ..selectors.enrollment import pairing_of
@@ -67,7 +67,7 @@ def app_setup(request):
                 messages.error(request, result.message)
                 return see_other(reverse("twofactor:account"))
             form.add_error("code", result.message)
-    context = {"form": form, "pairing": pairing_of(request.user, secret, get_settings())}
+    context = {"form": form, "pairing": pairing_of(request.user, secret, current_policy())}
     return render(request, "portal2fa/account_app.html", context, status=status)
 
 

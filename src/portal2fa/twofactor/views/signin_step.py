@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..machinery import keys
-from ..machinery.policy import NextStep, get_settings, next_step
+from ..machinery.policy import NextStep, current_policy, next_step
 from ..models import SignInChallenge, TwoFactorSettings
 from ..services.challenge import EXPIRED, challenge_load
 from ..web import second_factor, shown_codes
@@ -63,7 +63,7 @@ def signin_step(here: NextStep | str | None = None, *, leave: Callable | None = 
             found, elsewhere = _challenge_or_leave(request)
             policy = step = None
             if elsewhere is None and here is not None:
-                policy = get_settings()  # read once for the request
+                policy = current_policy()  # read once for the request
                 step, elsewhere = _step_or_redirect(request, found, here=here, policy=policy)
             if elsewhere is not None:
                 return leave(elsewhere) if leave else elsewhere

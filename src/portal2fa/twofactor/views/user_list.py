@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from ..adapter import get_adapter
-from ..machinery.policy import get_settings
+from ..machinery.policy import current_policy
 from ..models import EnrollmentState
 from ..selectors import exports
 from ..selectors.overview import Overview
@@ -72,7 +72,7 @@ def _known_count(wanted: UserFilter, *, now) -> int | None:
     counting a filtered million is what keyset pages avoid."""
     if wanted.role or wanted.overdue:
         return None
-    counts = Overview(get_settings(), now=now).counts
+    counts = Overview(current_policy(), now=now).counts
     return {
         None: counts.active,
         EnrollmentState.ENROLLED: counts.enrolled,

@@ -134,7 +134,7 @@ def build_indexes(indexes, *, workers: int) -> None:
 def seed(n: int, role_id: int) -> float:
     rng = random.Random(1)
     started = time.perf_counter()
-    # email_canonical (issue 8): these emails are lower-case ASCII, their own canonical form
+    # email_canonical: these emails are lower-case ASCII, their own canonical form
     assert canonical_identifier("ada.lovelace.0@example.com") == "ada.lovelace.0@example.com"
     user_cols = (
         "id", "email", "email_canonical", "full_name", "password", "is_active", "role_id",

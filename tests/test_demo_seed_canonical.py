@@ -1,4 +1,4 @@
-"""The demo seed bulk-creates users: every one gets its canonical email (issue 8), so each can
+"""The demo seed bulk-creates users: every one gets its canonical email, so each can
 sign in by the canonical lookup."""
 
 import pytest

@@ -106,7 +106,7 @@ def test_overview_json(capsys, portal):
         "backup_codes_health",
         "recent_enrollments",
         "roles_without_2fa",
-        "locked_by_invalid_codes",  # issue 8
+        "locked_by_invalid_codes",  # the code budget's locked accounts
         "enrollment_methods",  # the dashboard's own widgets, after the five
         "role_adoption",
         "enrollment_trend",

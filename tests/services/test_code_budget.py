@@ -1,4 +1,4 @@
-"""The account's budget of wrong codes across sign-ins (issue 8, NIST SP 800-63B §5.2.2):
+"""The account's budget of wrong codes across sign-ins (NIST SP 800-63B §5.2.2):
 a ladder of growing delays after a few consecutive failures, a lock at 100, at most 100 evaluated
 wrong codes per account per 24 hours whatever the attacker does, audit events and e-mails."""
 

@@ -1,4 +1,4 @@
-"""Email codes (issue 10): expiry, single use, resend limit and throttle, lockout and budget
+"""Email codes: expiry, single use, resend limit and throttle, lockout and budget
 counting through the same token and account budget as any code, hashed storage, methods."""
 
 import re

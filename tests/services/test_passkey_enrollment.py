@@ -1,4 +1,4 @@
-"""Enrollment with a passkey alone (issue 10): Enrolled with backup codes, counted by the Overview
+"""Enrollment with a passkey alone: Enrolled with backup codes, counted by the Overview
 under its method, signed in; refused where the roles forbid passkeys; the last factor cannot be
 removed; a reset removes it all. Keys are a software authenticator verified through py_webauthn."""
 

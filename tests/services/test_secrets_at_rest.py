@@ -1,4 +1,4 @@
-"""No TOTP secret and no backup code is stored in clear anywhere in the database (SPEC §5).
+"""No TOTP secret and no backup code is stored in clear anywhere in the database.
 
 Two scans: every field of every row of every model through the ORM (session data decoded), and,
 on SQLite, the raw bytes of the whole database file. A canary written on purpose into a text

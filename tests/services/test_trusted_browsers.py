@@ -1,4 +1,4 @@
-"""Trusted browsers (issue 10): the device-token check, grant, use, revoke and what revokes all."""
+"""Trusted browsers: the device-token check, grant, use, revoke and what revokes all."""
 
 from datetime import timedelta
 

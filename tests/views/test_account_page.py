@@ -1,4 +1,4 @@
-"""The user's personal two-factor page (SPEC §7): status, voluntary enrollment, regenerate codes."""
+"""The user's personal two-factor page: status, voluntary enrollment, regenerate codes."""
 
 import re
 from datetime import UTC
@@ -106,7 +106,7 @@ def test_voluntary_enrollment_from_the_page(client, make_user, make_role, policy
     assert re.search(
         r'data-testid="state"[^>]*>Enrolled<', text(client.get(reverse("twofactor:account")))
     )
-    client.post(reverse("twofactor:account-codes"))  # "I have saved my codes" (issue 8)
+    client.post(reverse("twofactor:account-codes"))  # "I have saved my codes" (show-once codes)
     response = client.get(reverse("twofactor:account-enroll"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("twofactor:account")
     assert "Your authenticator app is already set up." in text(response)

@@ -484,7 +484,7 @@ def _valid_requests(world: World, pending: Visitor) -> list[Case]:
             "post",
             reverse("twofactor:account-regenerate"),
             {"code": current_code(world.secret)},
-            ok=(200, 302, 303),  # 303: to the new codes page (show-once codes, issue 8)
+            ok=(200, 302, 303),  # 303: to the new codes page (show-once codes)
         ),
         Case(  # a wrong code: the password stays, so every variant reaches the form
             world.ordinary,

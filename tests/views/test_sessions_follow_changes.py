@@ -1,4 +1,4 @@
-"""Sessions follow security changes (issue 8, item 5) and self-service password change (item 6)."""
+"""Sessions follow security changes and self-service password change."""
 
 from datetime import timedelta
 from http import HTTPStatus

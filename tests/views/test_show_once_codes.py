@@ -1,4 +1,4 @@
-"""Show-once backup codes that cannot be lost (issue 8, item 4).
+"""Show-once backup codes that cannot be lost.
 
 After an enrollment or a regeneration the new set is kept, encrypted, for the session that got it
 and shown by GET until "I have saved my codes" or 15 minutes; a double submit, a reload, the back

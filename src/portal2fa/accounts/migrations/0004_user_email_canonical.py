@@ -1,4 +1,4 @@
-"""One canonical email per user (issue 8): Unicode NFKC + case folding, unique, what sign-in looks
+"""One canonical email per user: Unicode NFKC + case folding, unique, what sign-in looks
 up. Existing rows are checked: when two emails are one account in different spellings (say
 'alice@x' and 'ALİCE@x' or 'aliſe@x'), the migration stops and names them; rename or merge them,
 then migrate again."""

@@ -10,6 +10,8 @@ serialize_code_checks(user): one check per user at a time, so parallel guesses c
 """
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from ..adapter import get_adapter
 from ..conf import setting
 from ..models import CodeGuessBudget
@@ -80,6 +82,16 @@ def code_budget_refusal(user_id: int, *, at: datetime, budget=_UNREAD) -> Refusa
     if budget.next_try_at is not None and budget.next_try_at > at:
         return Refusal(delay_message(budget.next_try_at, at=at), locked=False)
     return None
+
+
+@contextmanager
+def user_guard(user_id: int, *, at: datetime | None = None) -> Iterator[Refusal | None]:
+    """One transaction under the per-user lock (serialize_code_checks: one lock order for every
+    change to a user's second factor). With `at`: yields the account budget's refusal read under
+    that lock (None: a code may be tried now); without it, None."""
+    with transaction.atomic():
+        serialize_code_checks(user_id)
+        yield code_budget_refusal(user_id, at=at) if at is not None else None
 
 
 def code_failure_count(
@@ -150,8 +162,7 @@ def code_budget_forget(user_id: int) -> None:
 
 def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
     """An administrator unlocks a second factor locked by invalid codes: audited."""
-    with transaction.atomic():
-        serialize_code_checks(user.pk)
+    with user_guard(user.pk):
         budget = CodeGuessBudget.objects.filter(pk=user.pk, locked_at__isnull=False).first()
         if budget is None:
             raise NotLocked(
@@ -160,10 +171,7 @@ def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
         budget.delete()
         record(
             Action.CODE_UNLOCKED,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(actor, user, client_address, at),
             locked_since=budget.locked_at.isoformat(),
             consecutive_failures=budget.consecutive_failures,
         )

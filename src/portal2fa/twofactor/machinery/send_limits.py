@@ -11,7 +11,7 @@ limit together). A refused send is audited with the reason (send_refusal_audit).
 from datetime import datetime, timedelta
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from ..conf import setting
 from . import keys
 from .throttle import throttle_fail, throttle_reserve
@@ -72,10 +72,7 @@ def send_refusal_audit(*, user, channel: str, reason: str, at: datetime, client_
     """A send refused across sign-ins (a limit, the account's invalid-code delay or lock)."""
     record(
         Action.CODE_SEND_REFUSED,
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
+        Origin(user, user, client_address, at),
         channel=channel,
         reason=reason,
     )

@@ -6,12 +6,11 @@ sensitive change within a few minutes; the change spends the grant under the use
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
-
 from .. import messages
 from ..core import crypto
 from ..models import Authenticator, StepUpGrant
-from . import code_budget, code_checks, keys
+from . import code_budget, keys
+from .code_budget import user_guard
 
 STEP_UP_LIFETIME = timedelta(minutes=5)
 USED_OR_EXPIRED = "That confirmation was used or has expired. Confirm again."
@@ -54,6 +53,5 @@ def confirmation_open(user, *, at: datetime, nonce: str) -> bool:
 
 def still_confirmed(user, *, at: datetime, nonce: str, consume: bool = True) -> str | None:
     """confirmed_refusal in a transaction of its own (a change that starts a ceremony)."""
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
+    with user_guard(user.pk):
         return confirmed_refusal(user, at=at, nonce=nonce, consume=consume)

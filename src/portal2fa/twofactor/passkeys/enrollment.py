@@ -11,11 +11,10 @@ the app; no code is guessed here, so the account's code budget is only consulted
 
 from datetime import datetime
 
-from django.db import transaction
-
 from ...audit.models import Action
-from ...audit.services import record
-from ..machinery import code_budget, code_checks, counters
+from ...audit.services import Origin, record
+from ..machinery import code_checks, counters
+from ..machinery.code_budget import user_guard
 from ..machinery.policy import current_policy
 from ..models import Authenticator, EnrollmentDeadline, ReenrollmentDue
 from ..services.attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
@@ -82,9 +81,7 @@ def passkey_enroll_signed_in(
     when the user is enrolled."""
     name = clean_name(name)
     key = verify_new_key(response, expected_challenge=expected_challenge, rp=rp)
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
-        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+    with user_guard(user.pk, at=at) as refusal:
         if refusal:
             raise PasskeyError(refusal.message)
         if not passkeys_usable(user):
@@ -131,10 +128,7 @@ def _enrolled_without_app(user, enrollment, *, at, client_address) -> Authentica
         )
         record(
             Action.ENROLLMENT_STARTED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
         )
     else:
         _, was = counters.locked_state(pk=enrollment.pk)

@@ -3,17 +3,18 @@ user after a current second factor, and a sign-in completed by a key's assertion
 passkeys/verification.py).
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from .. import messages
 from ..machinery import code_budget, code_checks, counters
 from ..machinery.clock_skew import skew_hint, suspected_skew
+from ..machinery.code_budget import user_guard
+from ..machinery.outcome import Outcome
 from ..machinery.policy import current_policy
 from ..machinery.step_up_grants import confirmed_refusal
 from ..models import Authenticator, WebAuthnCredential
@@ -31,12 +32,6 @@ NO_PASSKEYS = "You have no passkeys or security keys."
 PASSKEY_FACTOR = "passkey"  # what a sign-in with a key audits as its factor
 
 
-@dataclass(frozen=True)
-class StepUp:
-    ok: bool
-    message: str = ""
-
-
 def clean_name(raw) -> str:
     name = " ".join(str(raw or "").split())
     if not name:
@@ -51,18 +46,16 @@ def clean_name(raw) -> str:
 
 def passkey_step_up(
     *, user, code: str, at: datetime, client_address=None, purpose: str = "passkey registration"
-) -> StepUp:
+) -> Outcome:
     """A current second factor (TOTP or backup code) before a new key is registered (or, with its
     `purpose`, another sensitive change): checked under the user lock like every code, a wrong
     one counts toward the account's budget."""
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
-        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+    with user_guard(user.pk, at=at) as refusal:
         if refusal:
-            return StepUp(False, refusal.message)
+            return Outcome(False, refusal.message)
         authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
         if authenticator is None:
-            return StepUp(False, messages.NOT_ENROLLED)
+            return Outcome(False, messages.NOT_ENROLLED)
         window = current_policy().clock_skew_steps
         check = code_checks.consume_code(authenticator, code, at=at, window=window)
         if check.ok:
@@ -70,24 +63,21 @@ def passkey_step_up(
             if check is code_checks.CodeCheck.BACKUP:
                 record(
                     Action.BACKUP_CODE_USED,
-                    actor=user,
-                    target=user,
-                    client_address=client_address,
-                    at=at,
+                    Origin(user, user, client_address, at),
                     purpose=purpose,
                 )
-            return StepUp(True)
+            return Outcome(True)
         refusal = skew = None
         if check is not code_checks.CodeCheck.USED:
             refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
         if check is code_checks.CodeCheck.INVALID:
             skew = suspected_skew(authenticator, code, at=at, window=window)
     if check is code_checks.CodeCheck.USED:
-        return StepUp(False, messages.USED)
+        return Outcome(False, messages.USED)
     hint = f" {skew_hint(skew)}" if skew is not None else ""
     if refusal:
-        return StepUp(False, f"{messages.INVALID}{hint} {refusal.message}")
-    return StepUp(False, messages.INVALID + hint)
+        return Outcome(False, f"{messages.INVALID}{hint} {refusal.message}")
+    return Outcome(False, messages.INVALID + hint)
 
 
 def passkey_register(
@@ -105,8 +95,7 @@ def passkey_register(
     ceremony started on, spent here with the key stored (a cancelled ceremony spends nothing)."""
     name = clean_name(name)
     verified = verify_new_key(response, expected_challenge=expected_challenge, rp=rp)
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
+    with user_guard(user.pk):
         if not Authenticator.objects.filter(user=user, confirmed_at__isnull=False).exists():
             raise PasskeyError(messages.NOT_ENROLLED)  # reset since the step up
         refused = confirmation is not None and confirmed_refusal(user, at=at, nonce=confirmation)
@@ -134,10 +123,7 @@ def store_new_key(
     _count_passkeys(user.pk, +1)
     record(
         Action.PASSKEY_ADDED,
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
+        Origin(user, user, client_address, at),
         name=name,
     )
     return credential
@@ -165,10 +151,7 @@ def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=Non
         credential.save(update_fields=["name"])
         record(
             Action.PASSKEY_RENAMED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             changes={"name": [old, name]},
         )
     return old
@@ -193,8 +176,7 @@ def passkey_remove(
         )
         if not step_up.ok:
             raise PasskeyError(step_up.message)
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
+    with user_guard(user.pk):
         credential = passkey_to_remove(user=user, pk=pk)  # again, under the lock
         refused = confirmation is not None and confirmed_refusal(user, at=at, nonce=confirmation)
         if refused:
@@ -203,10 +185,7 @@ def passkey_remove(
         _count_passkeys(user.pk, -1)
         record(
             Action.PASSKEY_REMOVED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             name=credential.name,
             **({"confirmed_with": "passkey"} if confirmation is not None else {}),
         )

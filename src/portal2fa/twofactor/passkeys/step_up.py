@@ -17,13 +17,14 @@ backup code gets a confirmation with that sign-in (`grant_after_backup_code`): o
 passkeys a role has since forbidden could never set up an app once the codes ran out.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 
 from .. import messages
-from ..machinery import code_budget, code_checks
+from ..machinery import code_budget
+from ..machinery.code_budget import user_guard
+from ..machinery.outcome import Outcome
 from ..machinery.step_up_grants import grant
 from ..models import Authenticator
 from .selectors import NOT_ALLOWED, has_passkeys, passkeys_usable
@@ -31,32 +32,23 @@ from .services import CLONED, NO_PASSKEYS, NOT_ACCEPTED
 from .verification import RelyingParty, verify_assertion
 
 
-@dataclass(frozen=True)
-class Confirmation:
-    ok: bool
-    message: str = ""
-    locked: bool = False
-    nonce: str = ""  # for the session, when ok
-
-
-def _refusal(user, at: datetime) -> Confirmation | None:
+def _refusal(user, at: datetime) -> Outcome | None:
     """Why the user cannot confirm with a key now (call under the user lock), or None."""
     refusal = code_budget.code_budget_refusal(user.pk, at=at)
     if refusal:
-        return Confirmation(False, refusal.message, locked=refusal.locked)
+        return Outcome(False, refusal.message, locked=refusal.locked)
     if not Authenticator.objects.filter(user=user, confirmed_at__isnull=False).exists():
-        return Confirmation(False, messages.NOT_ENROLLED)
+        return Outcome(False, messages.NOT_ENROLLED)
     if not passkeys_usable(user):  # the Settings tab or a role of theirs forbids passkeys
-        return Confirmation(False, NOT_ALLOWED)
+        return Outcome(False, NOT_ALLOWED)
     if not has_passkeys(user):
-        return Confirmation(False, NO_PASSKEYS)
+        return Outcome(False, NO_PASSKEYS)
     return None
 
 
-def step_up_refusal(user, *, at: datetime) -> Confirmation | None:
+def step_up_refusal(user, *, at: datetime) -> Outcome | None:
     """Whether a confirmation may start (the options): nothing is written."""
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
+    with user_guard(user.pk):
         return _refusal(user, at)
 
 
@@ -68,10 +60,9 @@ def step_up_with_passkey(
     rp: RelyingParty,
     at: datetime,
     client_address=None,
-) -> Confirmation:
+) -> Outcome:
     """An assertion by one of the user's keys, against the challenge kept for this page."""
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
+    with user_guard(user.pk):
         refusal = _refusal(user, at)
         if refusal:
             return refusal
@@ -85,12 +76,12 @@ def step_up_with_passkey(
         )
         if verified:
             code_budget.code_success(user.pk)
-            return Confirmation(True, nonce=grant(user, at=at))
+            return Outcome(True, nonce=grant(user, at=at))
         budget = code_budget.code_failure_count(user, at=at, client_address=client_address)
     message = CLONED if cloned else NOT_ACCEPTED
     if budget:
-        return Confirmation(False, f"{message} {budget.message}", locked=budget.locked)
-    return Confirmation(False, message)
+        return Outcome(False, f"{message} {budget.message}", locked=budget.locked)
+    return Outcome(False, message)
 
 
 def grant_after_backup_code(user, *, at: datetime) -> str | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from ..adapter import get_adapter
 from ..models import WebAuthnCredential
 
@@ -182,10 +182,7 @@ def verify_assertion(
         return True, False
     record(
         Action.PASSKEY_CLONE_REFUSED,
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
+        Origin(user, user, client_address, at),
         name=credential.name,
         stored_count=credential.sign_count,
         presented_count=new_count,

@@ -11,7 +11,6 @@ audited. A wrong code counts on the account's code budget like any code.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
@@ -19,8 +18,9 @@ from ...audit.services import record
 from .. import messages
 from ..core import totp
 from ..core.crypto import CryptoConfigError
-from ..machinery import code_budget, code_checks, counters, keys
+from ..machinery import code_budget, counters, keys
 from ..machinery.clock_skew import skew_hint, suspected_skew
+from ..machinery.code_budget import user_guard
 from ..machinery.policy import current_policy
 from ..models import Authenticator
 
@@ -53,9 +53,7 @@ def app_add(
     if not totp.looks_like_totp(code):
         return AppSetup(False, messages.TOTP_EXPECTED)
     policy = current_policy()
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
-        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+    with user_guard(user.pk, at=at) as refusal:
         if refusal:
             return AppSetup(False, refusal.message, done=refusal.locked)
         enrollment = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from .. import messages
 from ..core import crypto
 from ..machinery import code_checks, keys
 from ..machinery.clock_skew import suspected_skew
+from ..machinery.code_budget import user_guard
 from ..machinery.policy import NextStep, current_policy, next_step
 from ..models import Authenticator, EmailCode, ReenrollmentDue, SignInChallenge
 from .attempt import (
@@ -153,10 +154,7 @@ def signin_without_second_factor(*, user, at: datetime, client_address, first_fa
     enrolled), so the Audit Log shows every sign-in, not only the two-factor ones."""
     record(
         Action.SIGNIN_SUCCEEDED,
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
+        Origin(user, user, client_address, at),
         factor=f"{first_factor} only",
     )
 
@@ -196,8 +194,7 @@ def challenge_snooze_enrollment(*, token: str | None, at: datetime, client_addre
 def _pass_without_factor(
     challenge, *, at: datetime, client_address, action: Action, before=None
 ) -> Attempt:
-    with transaction.atomic():
-        code_checks.serialize_code_checks(challenge.user_id)  # one lock order with the code checks
+    with user_guard(challenge.user_id):  # one lock order with the code checks
         if before is not None and not before():
             return Attempt(False, messages.SNOOZE_REFUSED)
         if not complete_challenge(challenge, at=at):
@@ -220,10 +217,7 @@ def _pass_without_factor(
         )
         record(
             Action.SIGNIN_SUCCEEDED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             factor="none",
         )
     return Attempt(True, user_id=challenge.user_id)

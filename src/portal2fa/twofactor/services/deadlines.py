@@ -34,7 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Least, NullIf
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from ..adapter import Role, get_adapter
 from ..core import deadlines
 from ..machinery import local_days
@@ -254,10 +254,7 @@ def deadline_extend(
         row.save()
         record(
             Action.DEADLINE_EXTENDED,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(actor, user, client_address, at),
             changes={"due": [old.isoformat(), new.isoformat()]},
             reason=reason,
         )

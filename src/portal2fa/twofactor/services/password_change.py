@@ -10,10 +10,11 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from .. import messages
 from ..conf import setting
 from ..machinery import code_budget, code_checks, keys
+from ..machinery.code_budget import user_guard
 from ..machinery.notices import send_password_changed_notice
 from ..machinery.policy import current_policy
 from ..machinery.session_generation import sessions_end_others
@@ -56,8 +57,7 @@ def password_change(
     """`confirmation`: the nonce of a passkey confirmation (passkeys/step_up.py), used instead of
     a code and consumed only once the passwords have passed."""
     wrong_key = keys.throttle_key("password-change", str(user.pk))
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)  # one lock order with the code checks
+    with user_guard(user.pk):  # one lock order with the code checks
         limit = setting("PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT")
         # In flight during the check, then a failure or given back (machinery/throttle.py): exact.
         reserved = throttle_reserve(
@@ -100,10 +100,7 @@ def password_change(
         user.save(update_fields=["password"])
         record(
             Action.PASSWORD_CHANGED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             second_factor=bool(authenticator),
             **({"confirmed_with": "passkey"} if authenticator and confirmation is not None else {}),
         )

@@ -27,11 +27,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from ..adapter import get_adapter
 from ..conf import setting
 from ..core.reminders import offset_due
-from ..machinery.code_checks import serialize_code_checks
+from ..machinery.code_budget import user_guard
 from ..machinery.local_days import local_day
 from ..models import Authenticator, EnrollmentDeadline, EnrollmentReminder, TwoFactorSettings
 from ..selectors.overdue import must_enroll, with_people
@@ -242,8 +242,7 @@ def reminder_send(*, actor, user, at: datetime, client_address=None) -> Enrollme
     so that two administrators' clicks send one. Audited. The mail goes after the commit."""
     link = enroll_link()
     adapter = get_adapter()
-    with transaction.atomic():
-        serialize_code_checks(user.pk)
+    with user_guard(user.pk):
         _refuse_unless_remindable(user, adapter, at=at)
         deadline = EnrollmentDeadline.objects.filter(user_id=user.pk).first()
         reminder = EnrollmentReminder.objects.create(
@@ -255,10 +254,7 @@ def reminder_send(*, actor, user, at: datetime, client_address=None) -> Enrollme
         )
         record(
             Action.REMINDER_SENT,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(actor, user, client_address, at),
             due=f"{local_day(deadline.due_at):%Y-%m-%d}" if deadline else "",
         )
     ok = _deliver(get_connection(), user, reminder.due_at, link=link, now=at)

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from ..adapter import get_adapter
 from ..core import crypto
 from ..machinery import keys
@@ -104,10 +104,7 @@ def trusted_browser_grant(
         )
         record(
             Action.TRUSTED_BROWSER_ADDED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             browser=name,
             days=policy.trust_days,
             **({"factor": factor} if factor else {}),
@@ -197,10 +194,7 @@ def trusted_browser_revoke(*, user, browser_id, at: datetime, client_address=Non
         if deleted:
             record(
                 Action.TRUSTED_BROWSER_REVOKED,
-                actor=user,
-                target=user,
-                client_address=client_address,
-                at=at,
+                Origin(user, user, client_address, at),
                 browser=browser.name,
             )
     return bool(deleted)
@@ -220,10 +214,7 @@ def trusted_browsers_revoke_all(
         if deleted:
             record(
                 Action.TRUSTED_BROWSER_REVOKED,
-                actor=user if actor is THE_USER else actor,
-                target=user,
-                client_address=client_address,
-                at=at,
+                Origin(user if actor is THE_USER else actor, user, client_address, at),
                 count=deleted,
                 reason=reason,
             )
@@ -241,10 +232,7 @@ def signed_out_everywhere(*, user, at: datetime, client_address=None) -> int:
         )
         record(
             Action.SIGNED_OUT_EVERYWHERE,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             trusted_browsers_revoked=revoked,
         )
     return revoked

@@ -12,13 +12,9 @@ from portal2fa.twofactor.core import methods
 from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.machinery.policy import allowed_methods
 from portal2fa.twofactor.models import CodeGuessBudget, EmailCode, GroupRole, SignInChallenge
+from portal2fa.twofactor.selectors.email_codes import NOT_AVAILABLE, available
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
-from portal2fa.twofactor.services.email_codes import (
-    NOT_AVAILABLE,
-    available,
-    email_code_attempt,
-    email_code_send,
-)
+from portal2fa.twofactor.services.email_codes import email_code_attempt, email_code_send
 
 from .helpers import T0, later
 

@@ -21,14 +21,13 @@ from django.db import transaction
 from django.db.models import F
 from django.views.decorators.debug import sensitive_variables
 
-from ..adapter import get_adapter
 from ..conf import setting
 from ..core import methods
 from ..core.typed import typed_code
 from ..machinery import code_budget, code_checks, keys
-from ..machinery.policy import allowed_methods, current_policy
 from ..machinery.send_limits import send_limits_reserve, send_refusal_audit, too_many
 from ..models import EmailCode, SignInChallenge
+from ..selectors.email_codes import available, destination, mask, not_available
 from ..sms import get_sms_provider
 from .attempt import (
     EXPIRED,
@@ -45,8 +44,6 @@ from .challenge import live_challenge
 
 logger = logging.getLogger(__name__)
 
-NOT_AVAILABLE = "Email codes are not available for your account. Use your authenticator app."
-SMS_NOT_AVAILABLE = "SMS codes are not available for your account. Use your authenticator app."
 EXPIRED_CODE = "This email code has expired. Send a new code."
 SEND_FAILED = "The email could not be sent. Try again later, or use your authenticator app."
 
@@ -59,35 +56,8 @@ class Sent:
     sends_left: int = 0
 
 
-def destination(user, channel: str = methods.EMAIL) -> str:
-    adapter = get_adapter()
-    return adapter.phone_number(user) if channel == methods.SMS else adapter.email(user)
-
-
-def available(user, policy=None, channel: str = methods.EMAIL) -> bool:
-    """The Settings tab and the user's roles allow this channel's codes (email or SMS), and the
-    user has an address (an email; a phone number) for it."""
-    allowed = channel in allowed_methods(user, policy or current_policy())
-    return allowed and channel in (methods.EMAIL, methods.SMS) and bool(destination(user, channel))
-
-
-def not_available(channel: str) -> str:
-    return SMS_NOT_AVAILABLE if channel == methods.SMS else NOT_AVAILABLE
-
-
-def mask(address: str) -> str:
-    local, at, domain = address.partition("@")
-    if not at:  # a phone number: its last two digits
-        return f"the number ending {address[-2:]}" if len(address) > 4 else "***"
-    return f"{local[:1]}***@{domain}" if domain else "***"
-
-
 def _lifetime() -> timedelta:
     return timedelta(minutes=setting("PORTAL2FA_EMAIL_CODE_MINUTES"))
-
-
-def status(challenge: SignInChallenge) -> EmailCode | None:
-    return EmailCode.objects.filter(challenge_id=challenge.pk).first()
 
 
 @sensitive_variables("code")

@@ -180,10 +180,6 @@ def trusted_browser_use(
     return browser
 
 
-def trusted_browsers_of(user) -> list[TrustedBrowser]:
-    return list(TrustedBrowser.objects.filter(user_id=user.pk).order_by("-last_used_at", "-pk"))
-
-
 def trusted_browser_revoke(*, user, browser_id, at: datetime, client_address=None) -> bool:
     """Revoke one of the user's trusted browsers (never another user's). False when not found."""
     with transaction.atomic():

@@ -16,10 +16,11 @@ from ..machinery.step_up_grants import USED_OR_EXPIRED, confirmation_open
 from ..models import WebAuthnCredential
 from ..passkeys.selectors import passkeys_usable
 from ..selectors.enrollment import pairing_for, sign_in_summary, status_of
+from ..selectors.trusted import trusted_browsers_of
 from ..services.backup_codes import backup_codes_regenerate, backup_codes_regenerate_confirmed
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
 from ..services.password_change import needs_code, password_change
-from ..services.trusted_browsers import trust_applies, trusted_browsers_of
+from ..services.trusted_browsers import trust_applies
 from ..web import confirmation, second_factor, shown_codes
 from ..web.http import client_address, see_other
 

@@ -12,15 +12,8 @@ from ..conf import setting
 from ..core import methods
 from ..forms import CodeForm
 from ..machinery.policy import NextStep
-from ..services.email_codes import (
-    available,
-    destination,
-    email_code_attempt,
-    email_code_send,
-    mask,
-    not_available,
-    status,
-)
+from ..selectors.email_codes import available, destination, mask, not_available, status
+from ..services.email_codes import email_code_attempt, email_code_send
 from ..web import second_factor, trusted
 from ..web.http import client_address, see_other
 from .signin_step import SignInStep, signin_step

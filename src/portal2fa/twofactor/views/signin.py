@@ -25,13 +25,13 @@ from ..passkeys.selectors import has_passkeys
 from ..passkeys.step_up import grant_after_backup_code
 from ..selectors.access_passes import pass_needed
 from ..selectors.deadlines import signin_grace
+from ..selectors.email_codes import available as email_code_available
 from ..selectors.enrollment import pairing_for
 from ..services.challenge import (
     challenge_attempt,
     challenge_skip_enrollment,
     challenge_snooze_enrollment,
 )
-from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
 from ..services.password import SignInRefused, password_authenticate
 from ..web import confirmation, device, second_factor, shown_codes, trusted

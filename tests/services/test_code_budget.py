@@ -11,10 +11,11 @@ from django.core import mail
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.core import totp
 from portal2fa.twofactor.machinery import keys
-from portal2fa.twofactor.machinery.code_budget import LOCKED_MESSAGE, NotLocked, code_lock_clear
+from portal2fa.twofactor.machinery.code_budget import LOCKED_MESSAGE
 from portal2fa.twofactor.models import Authenticator, CodeGuessBudget, SignInChallenge
 from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
+from portal2fa.twofactor.services.code_locks import NotLocked, code_lock_clear
 from portal2fa.twofactor.services.enrollment import (
     enrollment_begin,
     enrollment_confirm,

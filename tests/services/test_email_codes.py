@@ -12,7 +12,7 @@ from portal2fa.twofactor.core import methods
 from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.machinery.policy import allowed_methods
 from portal2fa.twofactor.models import CodeGuessBudget, EmailCode, GroupRole, SignInChallenge
-from portal2fa.twofactor.selectors.email_codes import NOT_AVAILABLE, available
+from portal2fa.twofactor.selectors.email_codes import NOT_AVAILABLE, codes_available
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.email_codes import email_code_attempt, email_code_send
 
@@ -216,7 +216,7 @@ def test_a_role_that_forbids_email_makes_it_unavailable_even_after_sending(alice
 def test_no_email_address_no_email_code(alice):
     type(alice.user).objects.filter(pk=alice.user.pk).update(email="")
     alice.user.refresh_from_db()
-    assert not available(alice.user)
+    assert not codes_available(alice.user)
 
 
 def test_methods_combine_is_the_strictest_role_requiring_2fa():

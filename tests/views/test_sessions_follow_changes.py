@@ -250,8 +250,8 @@ def test_a_resubmit_after_a_lost_password_change_answer_stays_signed_in(user, po
 
 
 def test_an_unlock_by_an_administrator_ends_the_users_sessions(enrolled, admin_user):
-    from portal2fa.twofactor.machinery.code_budget import code_lock_clear
     from portal2fa.twofactor.models import CodeGuessBudget
+    from portal2fa.twofactor.services.code_locks import code_lock_clear
 
     held = _browser(enrolled.user)
     CodeGuessBudget.objects.create(

@@ -13,7 +13,6 @@ from pydantic import ConfigDict
 
 from ...audit.selectors import audit_events
 from ...twofactor.adapter import get_adapter
-from ...twofactor.machinery.code_budget import NotLocked, code_lock_clear
 from ...twofactor.machinery.policy import current_policy
 from ...twofactor.selectors.access_passes import live_pass
 from ...twofactor.selectors.deadlines import user_deadline
@@ -25,6 +24,7 @@ from ...twofactor.services.access_passes import (
     access_pass_issue,
     access_pass_revoke,
 )
+from ...twofactor.services.code_locks import NotLocked, code_lock_clear
 from ...twofactor.services.deadlines import DeadlineError, deadline_extend
 from ...twofactor.services.enrollment import EnrollmentError, enrollment_reset
 from ...twofactor.services.settings import EDITABLE_FIELDS, SettingsError, settings_update

@@ -87,7 +87,7 @@ def enrollment_unlock(args) -> int:
     from django.utils import timezone
 
     from ..adapter import get_adapter
-    from ..machinery.code_budget import NotLocked, code_lock_clear
+    from ..services.code_locks import NotLocked, code_lock_clear
 
     adapter = get_adapter()
     user = _confirmed_user(args, f"this lets codes be tried again for {args.email.strip()}")

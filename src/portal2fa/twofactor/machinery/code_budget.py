@@ -20,23 +20,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from ...audit.models import Action
-from ...audit.services import Origin, record
-from ..adapter import get_adapter
+from ...audit.services import record
 from ..conf import setting
 from ..models import CodeGuessBudget
 from .code_checks import serialize_code_checks
 from .notices import send_code_guessing_notice
 from .returning import update_returning
-from .session_generation import sessions_end_others
 
 LOCKED_MESSAGE = (
     "Two-factor authentication for this account is locked after too many invalid codes. "
     "Contact your administrator."
 )
-
-
-class NotLocked(Exception):
-    """code_lock_clear() for a user whose second factor is not locked; the message is safe."""
 
 
 @dataclass(frozen=True)
@@ -158,23 +152,3 @@ def code_success(user_id: int, *, budget=_UNREAD) -> None:
 def code_budget_forget(user_id: int) -> None:
     """An enrollment reset: the account starts again with a clean budget (and no lock)."""
     CodeGuessBudget.objects.filter(pk=user_id).delete()
-
-
-def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
-    """An administrator unlocks a second factor locked by invalid codes: audited."""
-    with user_guard(user.pk):
-        budget = CodeGuessBudget.objects.filter(pk=user.pk, locked_at__isnull=False).first()
-        if budget is None:
-            raise NotLocked(
-                f"Two-factor authentication for {get_adapter().display_name(user)} is not locked."
-            )
-        budget.delete()
-        record(
-            Action.CODE_UNLOCKED,
-            Origin(actor, user, client_address, at),
-            locked_since=budget.locked_at.isoformat(),
-            consecutive_failures=budget.consecutive_failures,
-        )
-        # Someone who knows the password was trying codes: any session of theirs (held at the
-        # second factor, say) ends now; the owner signs in afresh.
-        sessions_end_others(user=user)

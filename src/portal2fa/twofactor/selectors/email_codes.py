@@ -14,7 +14,7 @@ def destination(user, channel: str = methods.EMAIL) -> str:
     return adapter.phone_number(user) if channel == methods.SMS else adapter.email(user)
 
 
-def available(user, policy=None, channel: str = methods.EMAIL) -> bool:
+def codes_available(user, policy=None, channel: str = methods.EMAIL) -> bool:
     """The Settings tab and the user's roles allow this channel's codes (email or SMS), and the
     user has an address (an email; a phone number) for it."""
     allowed = channel in allowed_methods(user, policy or current_policy())

@@ -27,7 +27,7 @@ from ..core.typed import typed_code
 from ..machinery import code_budget, code_checks, keys
 from ..machinery.send_limits import send_limits_reserve, send_refusal_audit, too_many
 from ..models import EmailCode, SignInChallenge
-from ..selectors.email_codes import available, destination, mask, not_available
+from ..selectors.email_codes import codes_available, destination, mask, not_available
 from ..sms import get_sms_provider
 from .attempt import (
     EXPIRED,
@@ -70,7 +70,7 @@ def email_code_send(
     than the resend gap after the last send; nothing sent then. Sends are counted per sign-in
     whatever the channel; a send replaces the previous code."""
     user = challenge.user
-    if not available(user, channel=channel):
+    if not codes_available(user, channel=channel):
         return Sent(False, not_available(channel))
     limit = setting("PORTAL2FA_EMAIL_CODE_SENDS")
     code = f"{secrets.randbelow(10**6):06d}"
@@ -170,7 +170,7 @@ def email_code_attempt(
     """Check an email (or SMS) code against this sign-in, as any second factor is checked
     (services/attempt.py)."""
     challenge = live_challenge(token, at=at, loaded=challenge)
-    if challenge is not None and not available(challenge.user, policy, channel):
+    if challenge is not None and not codes_available(challenge.user, policy, channel):
         return Attempt(False, not_available(channel))  # never counts for a role forbidding it
     return second_factor_attempt(
         challenge,

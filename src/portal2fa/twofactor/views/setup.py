@@ -22,7 +22,6 @@ from ..conf import setting
 from ..core.charts import stacked_bar, trend_chart
 from ..core.methods import LABELS
 from ..forms import ExtendDeadlineForm, ResetForm, SettingsForm, UserSearchForm
-from ..machinery.code_budget import NotLocked, code_lock_clear
 from ..machinery.local_days import local_day
 from ..machinery.policy import current_policy
 from ..selectors import exports, users
@@ -32,6 +31,7 @@ from ..selectors.overview import RECENT_DAYS, Overview
 from ..selectors.reminders import user_reminders
 from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 from ..selectors.user_detail import user_two_factor
+from ..services.code_locks import NotLocked, code_lock_clear
 from ..services.deadlines import DeadlineError, deadline_extend
 from ..services.enrollment import EnrollmentError, enrollment_reset
 from ..services.settings import SettingsError, settings_update, stranded_passkey_users

@@ -25,7 +25,7 @@ from ..passkeys.selectors import has_passkeys
 from ..passkeys.step_up import grant_after_backup_code
 from ..selectors.access_passes import pass_needed
 from ..selectors.deadlines import signin_grace
-from ..selectors.email_codes import available as email_code_available
+from ..selectors.email_codes import codes_available
 from ..selectors.enrollment import pairing_for
 from ..services.challenge import (
     challenge_attempt,
@@ -175,9 +175,9 @@ def verify(request, step: SignInStep):
     }
     # "Try another way" (no extra query when the switches are off)
     if policy.email_codes_allowed:
-        context["email_code"] = email_code_available(challenge.user, policy)
+        context["email_code"] = codes_available(challenge.user, policy)
     if policy.sms_codes_allowed:
-        context["sms_code"] = email_code_available(challenge.user, policy, "sms")
+        context["sms_code"] = codes_available(challenge.user, policy, "sms")
     return render(request, "portal2fa/signin_verify.html", context, status=status)
 
 

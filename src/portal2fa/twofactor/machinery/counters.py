@@ -6,7 +6,7 @@ with the buckets the affected authenticator (or user) was in before and is in af
 UPDATE of the rows of one random shard (PORTAL2FA_COUNTER_SHARDS), so concurrent sign-ins rarely
 wait on one another; a read sums the shards (one small GROUP BY).
 
-Lock order, the same everywhere: the user row (services.codes.serialize_code_checks or the user's
+Lock order, the same everywhere: the user row (code_checks.serialize_code_checks or the user's
 own UPDATE), then the authenticator row, then the counter rows, all in a single statement per
 transaction: no deadlock between two moves.
 

@@ -10,3 +10,4 @@ class Outcome:
     locked: bool = False  # the account's code budget is locked: no code is worth trying now
     backup_codes: tuple[str, ...] = ()  # a new set, shown once, when the change issued one
     nonce: str = ""  # a confirmation's nonce for the session, when one was granted
+    done: bool = False  # nothing more to try this way (an app set up, or one that cannot be)

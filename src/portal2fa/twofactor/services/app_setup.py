@@ -8,7 +8,6 @@ confirming step used (that code cannot sign in), moves the Overview's method buc
 audited. A wrong code counts on the account's code budget like any code.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.views.decorators.debug import sensitive_variables
@@ -21,18 +20,12 @@ from ..core.crypto import CryptoConfigError
 from ..machinery import code_budget, counters, keys
 from ..machinery.clock_skew import skew_hint, suspected_skew
 from ..machinery.code_budget import user_guard
+from ..machinery.outcome import Outcome
 from ..machinery.policy import current_policy
 from ..models import Authenticator
 
 ALREADY_HAS_APP = "Your authenticator app is already set up."
 EXPIRED = "Setting up the app took too long. Start again."
-
-
-@dataclass(frozen=True)
-class AppSetup:
-    ok: bool
-    message: str = ""
-    done: bool = False  # nothing more to try with this secret (set up, or not possible)
 
 
 def new_app_secret() -> str:
@@ -43,24 +36,24 @@ def new_app_secret() -> str:
 @sensitive_variables("secret", "code")
 def app_add(
     *, user, encrypted_secret: str, code: str, at: datetime, client_address=None
-) -> AppSetup:
+) -> Outcome:
     """The first code from the app for the secret shown: stored on the enrollment if it matches."""
     try:
         secret = keys.decrypt_secret(encrypted_secret)
     except (CryptoConfigError, ValueError, TypeError):
-        return AppSetup(False, EXPIRED, done=True)
+        return Outcome(False, EXPIRED, done=True)
     code = totp.normalise(code)
     if not totp.looks_like_totp(code):
-        return AppSetup(False, messages.TOTP_EXPECTED)
+        return Outcome(False, messages.TOTP_EXPECTED)
     policy = current_policy()
     with user_guard(user.pk, at=at) as refusal:
         if refusal:
-            return AppSetup(False, refusal.message, done=refusal.locked)
+            return Outcome(False, refusal.message, done=refusal.locked)
         enrollment = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
         if enrollment is None:
-            return AppSetup(False, messages.NOT_ENROLLED, done=True)
+            return Outcome(False, messages.NOT_ENROLLED, done=True)
         if enrollment.has_app:
-            return AppSetup(False, ALREADY_HAS_APP, done=True)
+            return Outcome(False, ALREADY_HAS_APP, done=True)
         step = totp.matching_step(secret, code, at=at, window=policy.clock_skew_steps)
         if step is not None:
             _, before = counters.locked_state(pk=enrollment.pk)
@@ -68,12 +61,12 @@ def app_add(
                 pk=enrollment.pk, encrypted_secret="", confirmed_at__isnull=False
             ).update(encrypted_secret=encrypted_secret, last_used_step=step)
             if not stored:  # set up or reset concurrently (cannot happen under the lock, but
-                return AppSetup(False, ALREADY_HAS_APP, done=True)  # the UPDATE decides)
+                return Outcome(False, ALREADY_HAS_APP, done=True)  # the UPDATE decides)
             _, after = counters.locked_state(pk=enrollment.pk)
             counters.move(before.buckets(), after.buckets())
             code_budget.code_success(user.pk)
             record(Action.APP_ADDED, actor=user, target=user, client_address=client_address, at=at)
-            return AppSetup(True, done=True)
+            return Outcome(True, done=True)
         budget = code_budget.code_failure_count(user, at=at, client_address=client_address)
         shown = Authenticator(encrypted_secret=encrypted_secret)  # the new secret, not stored
         skew = suspected_skew(shown, code, at=at, window=policy.clock_skew_steps)
@@ -82,4 +75,4 @@ def app_add(
         parts.append(skew_hint(skew))
     if budget:
         parts.append(budget.message)
-    return AppSetup(False, " ".join(parts), done=bool(budget and budget.locked))
+    return Outcome(False, " ".join(parts), done=bool(budget and budget.locked))

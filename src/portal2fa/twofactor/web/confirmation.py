@@ -36,7 +36,7 @@ def _valid(request, key: str, *, at: datetime) -> dict | None:
 
 
 def grant(request, nonce: str, *, at: datetime) -> None:
-    """Keep a confirmation's nonce (passkeys/step_up.py holds its hash and decides its use)."""
+    """Keep a confirmation's nonce (machinery/step_up_grants.py holds its hash and decides its use)."""
     request.session[STEP_UP_KEY] = {
         "user": _user(request),
         "until": (at + STEP_UP_LIFETIME).timestamp(),

@@ -94,6 +94,18 @@ def test_a_layer_never_imports_what_is_built_on_it(layer, above):
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+PASSKEY_USE_CASES = ("services", "selectors", "verification", "step_up", "enrollment")
+PASSKEY_WEB = tuple(f"{LIBRARY}.passkeys.{name}" for name in ("views", "ceremony", "urls"))
+
+
+@pytest.mark.parametrize("name", PASSKEY_USE_CASES)
+def test_the_passkey_use_cases_stand_below_their_views(name):
+    """The passkeys package holds a whole method; its use cases and reads keep the services' rule."""
+    path = PACKAGE / "twofactor" / "passkeys" / f"{name}.py"
+    above = (*ABOVE_SERVICES, *PASSKEY_WEB)
+    assert sorted(n for n in imports_of(path) if under(n, above)) == []
+
+
 def import_graph() -> dict[str, set[str]]:
     """Module -> the modules of portal2fa it imports, from every import statement in it (those
     inside functions too: a function-local import hides a cycle, it does not remove it)."""

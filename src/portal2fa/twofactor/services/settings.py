@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import messages as texts
+from .. import messages
 from ..adapter import get_adapter
 from ..core.deadlines import PAST_DATE, RuleError, past_date
 from ..machinery import counters
@@ -143,7 +143,7 @@ def stranded_passkey_users(changed: dict) -> str | None:
     stopped counting passkeys: one count of those roles' key-only users."""
     if changed.get("passkeys_allowed") == [True, False]:
         stranded = counters.enrolled_without_app()
-        return texts.passkeys_switched_off(stranded) if stranded else None
+        return messages.passkeys_switched_off(stranded) if stranded else None
     names = [
         key.split(":", 1)[1]
         for key, (old, new) in changed.items()
@@ -166,4 +166,4 @@ def stranded_passkey_users(changed: dict) -> str | None:
         .distinct()
         .count()
     )
-    return texts.passkeys_not_counted_for_roles(stranded, sorted(names)) if stranded else None
+    return messages.passkeys_not_counted_for_roles(stranded, sorted(names)) if stranded else None

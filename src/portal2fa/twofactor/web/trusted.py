@@ -13,7 +13,7 @@ from ..machinery import keys
 from ..machinery.session_generation import GENERATION_KEY
 from ..models import TrustedBrowser
 from ..services import trusted_browsers
-from .http import client_address as address_of
+from . import http
 
 COOKIE_NAME = "portal2fa_trusted"
 COOKIE_MAX_AGE = 90 * 86400  # the longest trust the policy allows; each row has its own expiry
@@ -84,7 +84,7 @@ def grant(request, response, user, *, at, policy, factor: str = "") -> None:
         token=token,
         user_agent=request.headers.get("User-Agent", ""),
         at=at,
-        client_address=address_of(request),
+        client_address=http.client_address(request),
         policy=policy,
         factor=factor,
         generation=request.session.get(GENERATION_KEY, 0),

@@ -103,14 +103,7 @@ def _enroll(user, enrollment, name: str, key, *, at, client_address) -> list[str
     counters.move(without_codes.buckets(), after.buckets())
     ReenrollmentDue.objects.filter(user_id=user.pk).delete()
     EnrollmentDeadline.objects.filter(user_id=user.pk).delete()  # enrolled: no date
-    record(
-        Action.ENROLLMENT_COMPLETED,
-        method="passkey",
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
-    )
+    record(Action.ENROLLMENT_COMPLETED, Origin(user, user, client_address, at), method="passkey")
     return codes
 
 

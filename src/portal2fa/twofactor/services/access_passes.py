@@ -196,7 +196,7 @@ def _check(locked: LockedChallenge, raw: str, *, at, client_address) -> Verdict:
         )
     SignInChallenge.objects.filter(pk=challenge.pk).update(access_pass_at=at)
     challenge.access_pass_at = at
-    record(Action.ACCESS_PASS_USED, actor=user, target=user, client_address=client_address, at=at)
+    record(Action.ACCESS_PASS_USED, Origin(user, user, client_address, at))
     return Verdict.admitted(FACTOR)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from .. import messages
 from ..core import totp
 from ..core.crypto import CryptoConfigError
@@ -65,7 +65,7 @@ def app_add(
             _, after = counters.locked_state(pk=enrollment.pk)
             counters.move(before.buckets(), after.buckets())
             code_budget.code_success(user.pk)
-            record(Action.APP_ADDED, actor=user, target=user, client_address=client_address, at=at)
+            record(Action.APP_ADDED, Origin(user, user, client_address, at))
             return Outcome(True, done=True)
         budget = code_budget.code_failure_count(user, at=at, client_address=client_address)
         shown = Authenticator(encrypted_secret=encrypted_secret)  # the new secret, not stored

@@ -209,10 +209,7 @@ def _pass_without_factor(
         ReenrollmentDue.objects.filter(user_id=user.pk).delete()  # asked once, said "not now"
         record(
             action,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             **({"pending_discarded": True} if discarded else {}),
         )
         record(

@@ -92,9 +92,7 @@ def confirm_pending(
     user = authenticator.user
     ReenrollmentDue.objects.filter(user_id=authenticator.user_id).delete()
     EnrollmentDeadline.objects.filter(user_id=authenticator.user_id).delete()  # enrolled: no date
-    record(
-        Action.ENROLLMENT_COMPLETED, actor=user, target=user, client_address=client_address, at=at
-    )
+    record(Action.ENROLLMENT_COMPLETED, Origin(user, user, client_address, at))
     return Outcome(True, backup_codes=tuple(new_codes))
 
 

@@ -59,9 +59,9 @@ from portal2fa.api.services.tokens import token_create  # noqa: E402
 from portal2fa.api.services.webhooks import endpoint_create  # noqa: E402
 from portal2fa.audit.models import Action  # noqa: E402
 from portal2fa.audit.services import record  # noqa: E402
-from portal2fa.twofactor import counters  # noqa: E402
 from portal2fa.twofactor.cli.progress import Progress  # noqa: E402
 from portal2fa.twofactor.conf import DEFAULTS  # noqa: E402
+from portal2fa.twofactor.machinery import counters  # noqa: E402
 from portal2fa.twofactor.models import Authenticator, TwoFactorSettings  # noqa: E402
 from portal2fa.twofactor.selectors.overview import Overview  # noqa: E402
 from portal2fa.twofactor.selectors.user_list import parse_filter, user_page  # noqa: E402

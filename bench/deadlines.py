@@ -45,7 +45,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from portal2fa.accounts.models import SecurityRole  # noqa: E402
-from portal2fa.twofactor.deadlines import WITHIN_DAYS, DueRule  # noqa: E402
+from portal2fa.twofactor.core.deadlines import WITHIN_DAYS, DueRule  # noqa: E402
 from portal2fa.twofactor.models import EnrollmentDeadline  # noqa: E402
 from portal2fa.twofactor.services.settings import settings_update  # noqa: E402
 

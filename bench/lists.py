@@ -45,8 +45,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from portal2fa.accounts.models import SecurityRole, User  # noqa: E402
 from portal2fa.demo import FIRST, LAST  # noqa: E402
-from portal2fa.twofactor import counters  # noqa: E402
 from portal2fa.twofactor.cli.progress import Progress  # noqa: E402
+from portal2fa.twofactor.machinery import counters  # noqa: E402
 from portal2fa.twofactor.models import (  # noqa: E402
     EnrollmentReminder,
     EnrollmentState,

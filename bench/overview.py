@@ -61,14 +61,14 @@ from django.utils import timezone  # noqa: E402
 
 from portal2fa.accounts.models import SecurityRole, User  # noqa: E402
 from portal2fa.demo import FIRST, LAST  # noqa: E402
-from portal2fa.twofactor import counters  # noqa: E402
-from portal2fa.twofactor.canonical import canonical_identifier  # noqa: E402
 from portal2fa.twofactor.cli.progress import Progress  # noqa: E402
 from portal2fa.twofactor.conf import setting  # noqa: E402
+from portal2fa.twofactor.core.canonical import canonical_identifier  # noqa: E402
+from portal2fa.twofactor.machinery import counters  # noqa: E402
 from portal2fa.twofactor.models import Authenticator, TwoFactorSettings  # noqa: E402
 from portal2fa.twofactor.selectors import users as user_rows  # noqa: E402
 from portal2fa.twofactor.selectors.overview import Overview  # noqa: E402
-from portal2fa.twofactor.web.session import VERIFIED_KEY  # noqa: E402
+from portal2fa.twofactor.web.second_factor import VERIFIED_KEY  # noqa: E402
 
 PG = connection.vendor == "postgresql"
 settings.ALLOWED_HOSTS = ["*"]
@@ -134,7 +134,7 @@ def build_indexes(indexes, *, workers: int) -> None:
 def seed(n: int, role_id: int) -> float:
     rng = random.Random(1)
     started = time.perf_counter()
-    # email_canonical (issue 8): these emails are lower-case ASCII, their own canonical form
+    # email_canonical: these emails are lower-case ASCII, their own canonical form
     assert canonical_identifier("ada.lovelace.0@example.com") == "ada.lovelace.0@example.com"
     user_cols = (
         "id", "email", "email_canonical", "full_name", "password", "is_active", "role_id",

@@ -47,9 +47,9 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from portal2fa.accounts.models import SecurityRole, User  # noqa: E402
+from portal2fa.twofactor.machinery.session_generation import session_generation  # noqa: E402
 from portal2fa.twofactor.models import SessionGeneration, TwoFactorSettings  # noqa: E402
-from portal2fa.twofactor.services.sessions import session_generation  # noqa: E402
-from portal2fa.twofactor.web.session import VERIFIED_KEY  # noqa: E402
+from portal2fa.twofactor.web.second_factor import VERIFIED_KEY  # noqa: E402
 
 if connection.vendor == "postgresql":
     with connection.cursor() as cursor:

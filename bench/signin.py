@@ -42,10 +42,11 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from portal2fa.accounts.models import SecurityRole, User  # noqa: E402
-from portal2fa.twofactor import keys, totp  # noqa: E402
+from portal2fa.twofactor.core import totp  # noqa: E402
+from portal2fa.twofactor.machinery import keys  # noqa: E402
 from portal2fa.twofactor.models import Authenticator, TwoFactorSettings  # noqa: E402
 from portal2fa.twofactor.services.challenge import challenge_issue  # noqa: E402
-from portal2fa.twofactor.web.session import TOKEN_KEY  # noqa: E402
+from portal2fa.twofactor.web.second_factor import TOKEN_KEY  # noqa: E402
 
 CSRF = "b" * 32  # the same secret in the cookie and the form: Django compares them
 PASSWORD = "correct horse battery staple"  # for the full sign-ins of the RSS run

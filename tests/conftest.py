@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from portal2fa.accounts.models import RoleType, SecurityRole, User
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import TwoFactorSettings
 from portal2fa.twofactor.services.enrollment import confirm_pending, enrollment_begin
 
@@ -51,7 +51,7 @@ def force_login_passes_second_factor(monkeypatch):
     from django.contrib.auth import SESSION_KEY
     from django.test import Client
 
-    from portal2fa.twofactor.web.session import VERIFIED_KEY
+    from portal2fa.twofactor.web.second_factor import VERIFIED_KEY
 
     held = Client.force_login
 

@@ -1,4 +1,4 @@
-"""The demo seed bulk-creates users: every one gets its canonical email (issue 8), so each can
+"""The demo seed bulk-creates users: every one gets its canonical email, so each can
 sign in by the canonical lookup."""
 
 import pytest
@@ -6,7 +6,7 @@ from django.db.models import F
 
 from portal2fa.accounts.models import User
 from portal2fa.demo import DEMO_ADMIN_EMAIL, seed_demo
-from portal2fa.twofactor.canonical import canonical_identifier
+from portal2fa.twofactor.core.canonical import canonical_identifier
 
 pytestmark = pytest.mark.django_db
 

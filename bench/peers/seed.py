@@ -49,7 +49,7 @@ def main(n: int) -> None:
 
 
 def _portal(users, now):
-    from portal2fa.twofactor import keys
+    from portal2fa.twofactor.machinery import keys
     from portal2fa.twofactor.models import Authenticator, TwoFactorSettings
 
     TwoFactorSettings.objects.update_or_create(pk=1, defaults={"enabled": True})

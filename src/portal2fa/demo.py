@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from .accounts.models import RoleType, SecurityRole, User
 from .audit.models import AuditEvent
-from .twofactor import backup_codes, counters, keys, totp
 from .twofactor.conf import setting
+from .twofactor.core import backup_codes, totp
+from .twofactor.machinery import counters, keys
 from .twofactor.models import (
     Authenticator,
     BackupCode,

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from portal2fa.twofactor import counters, keys, totp
+from portal2fa.twofactor.core import totp
+from portal2fa.twofactor.machinery import counters, keys
+from portal2fa.twofactor.machinery.code_checks import consume_backup_code
 from portal2fa.twofactor.models import Authenticator
-from portal2fa.twofactor.services.codes import consume_backup_code
 from tests.reference_totp import totp as reference_totp
 
 _TAG = re.compile(r"<[^>]+>")
@@ -139,7 +140,7 @@ def enrolled_without_codes(user, *, at: datetime | None = None) -> Authenticator
         backup_codes_remaining=0,
         backup_codes_issued=0,
     )
-    counters.move((), counters.state_of(authenticator).buckets())  # as a migration would
+    counters.move((), counters.counted_state(authenticator).buckets())  # as a migration would
     return authenticator
 
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.cli import main
-from portal2fa.twofactor import access_pass, keys
+from portal2fa.twofactor.core import access_pass
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import TemporaryAccessPass
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.utils import timezone
 from portal2fa.accounts.models import RoleType
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.cli import main
+from portal2fa.twofactor.machinery.policy import current_policy
 from portal2fa.twofactor.models import Authenticator, BackupCode
-from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import overview_data
 
 from .helpers import csv_text, leave_codes
@@ -106,7 +106,7 @@ def test_overview_json(capsys, portal):
         "backup_codes_health",
         "recent_enrollments",
         "roles_without_2fa",
-        "locked_by_invalid_codes",  # issue 8
+        "locked_by_invalid_codes",  # the code budget's locked accounts
         "enrollment_methods",  # the dashboard's own widgets, after the five
         "role_adoption",
         "enrollment_trend",
@@ -118,7 +118,7 @@ def test_overview_json(capsys, portal):
     assert set(data["enrollment_rate"]) == {"enrolled", "active", "percent"}
     assert set(data["status_breakdown"]) == {"enrolled", "pending", "not_started"}
     assert {"healthy", "no_codes", "low_codes"} <= set(data["backup_codes_health"])
-    assert data == overview_data(get_settings(), now=timezone.now())
+    assert data == overview_data(current_policy(), now=timezone.now())
     assert data["enrollment_rate"] == {"enrolled": 2, "active": 3, "percent": 66.7}
     assert data["status_breakdown"] == {"enrolled": 2, "pending": 0, "not_started": 1}
     assert [r["email"] for r in data["backup_codes_health"]["no_codes"]] == ["zoe@example.com"]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.accounts.models import RoleType
-from portal2fa.twofactor.policy import get_settings
+from portal2fa.twofactor.machinery.policy import current_policy
 from portal2fa.twofactor.selectors.overview import Overview
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from tests.reference_totp import totp
@@ -26,7 +26,7 @@ OVERVIEW = "twofactor:setup-overview"
 
 
 def overview() -> Overview:
-    return Overview(get_settings(), now=timezone.now())
+    return Overview(current_policy(), now=timezone.now())
 
 
 def test_role_adoption_counts_active_users_per_role_worst_first(population):

@@ -1,4 +1,4 @@
-"""The Overview's counters (twofactor/counters.py) follow every change that moves them, and
+"""The Overview's counters (twofactor/machinery/counters.py) follow every change that moves them, and
 `portal2fa overview --verify` finds drift that bypassed them (`--fix` repairs it)."""
 
 import pytest
@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from portal2fa.accounts.models import User
 from portal2fa.cli import main
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
+from portal2fa.twofactor.machinery.policy import current_policy
 from portal2fa.twofactor.models import OverviewCounter
-from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import Overview
 from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate
 from portal2fa.twofactor.services.enrollment import enrollment_begin, enrollment_reset
@@ -63,7 +63,7 @@ def test_low_codes_count_follows_the_threshold_without_a_recount(
     for threshold, low in [(1, 1), (3, 3), (5, 4)]:
         policy.low_codes_threshold = threshold
         policy.save()
-        overview = Overview(get_settings(), now=timezone.now())
+        overview = Overview(current_policy(), now=timezone.now())
         with django_assert_num_queries(1):  # one read of the counter rows, nothing scanned
             assert (overview.no_codes_count, overview.low_codes_count) == (1, low)
         assert overview.low_codes_count == overview.low_codes().count()
@@ -91,7 +91,7 @@ def test_verify_finds_injected_drift_and_fix_repairs_it(policy, make_user, enrol
     status, out = run(capsys, "overview", "--verify", "--fix")
     assert status == 0 and "Rewrote the counters" in out
     assert run(capsys, "overview", "--verify")[0] == 0
-    assert Overview(get_settings(), now=timezone.now()).counts.active == 1
+    assert Overview(current_policy(), now=timezone.now()).counts.active == 1
 
 
 def test_verify_through_manage_py(policy, make_user, capsys):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portal2fa.twofactor.policy import get_settings
+from portal2fa.twofactor.machinery.policy import current_policy
 from portal2fa.twofactor.selectors.overview import Overview
 
 from .helpers import text
@@ -34,12 +34,12 @@ def test_a_second_load_reads_the_kept_counts_and_says_when_they_were_counted(
     kept, admin_client, user, make_user, enroll, policy
 ):
     enroll(user)
-    first = Overview(get_settings(), now=timezone.now())
+    first = Overview(current_policy(), now=timezone.now())
     with CaptureQueriesContext(connection) as counting:
         adoption, trend = first.role_adoption(), first.enrollment_trend()
     assert len(scans(counting)) == 2
     enroll(make_user("late@example.com", name="Late Comer"))
-    later = Overview(get_settings(), now=timezone.now())
+    later = Overview(current_policy(), now=timezone.now())
     with CaptureQueriesContext(connection) as reading:
         assert later.role_adoption() == adoption and later.enrollment_trend() == trend
     assert scans(reading) == []

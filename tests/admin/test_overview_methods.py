@@ -13,19 +13,19 @@ from django.utils import timezone
 
 from portal2fa.accounts.models import RoleType
 from portal2fa.cli import main
-from portal2fa.twofactor import counters
 from portal2fa.twofactor.adapter import get_adapter
+from portal2fa.twofactor.machinery import counters
+from portal2fa.twofactor.machinery.policy import current_policy
 from portal2fa.twofactor.models import TwoFactorSettings
-from portal2fa.twofactor.policy import get_settings
+from portal2fa.twofactor.passkeys import services, verification
 from portal2fa.twofactor.selectors.overview import Overview, overview_data
-from portal2fa.twofactor.services import passkeys as service
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 from tests.services.test_passkey_enrollment import enroll_with_key as enroll_with_a_key
 from tests.soft_authenticator import SoftAuthenticator
 
 from .helpers import plain, table_rows, text
 
-RP = service.RelyingParty(id="testserver", name="Portal", origin="http://testserver")
+RP = verification.RelyingParty(id="testserver", name="Portal", origin="http://testserver")
 CODES_NOTE = "Email and SMS codes are sent to the account's own address"
 
 
@@ -37,9 +37,9 @@ def enroll_with_key(user, *, at):
 
 def add_key(enrolled, *, at):
     """An app user adds a passkey on their page: step up with a code, then register."""
-    assert service.passkey_step_up(user=enrolled.user, code=enrolled.code(at), at=at).ok
-    options, challenge = service.registration_options(user=enrolled.user, rp=RP)
-    service.passkey_register(
+    assert services.passkey_step_up(user=enrolled.user, code=enrolled.code(at), at=at).ok
+    options, challenge = verification.registration_options(user=enrolled.user, rp=RP)
+    services.passkey_register(
         user=enrolled.user,
         name="Key",
         response=SoftAuthenticator().register(options),
@@ -87,7 +87,7 @@ def test_the_counters_hold_the_mix_and_equal_a_recount(mix, capsys):
     assert counters.drift() == {}
     assert main(["overview", "--verify"]) == 0
     assert capsys.readouterr().out == "Overview counters verified: no drift.\n"
-    data = overview_data(get_settings(), now=timezone.now())
+    data = overview_data(current_policy(), now=timezone.now())
     assert data["enrollment_rate"] == {"enrolled": 6, "active": 9, "percent": 66.7}
     assert data["status_breakdown"] == {"enrolled": 6, "pending": 1, "not_started": 2}
     assert data["enrollment_methods"] == {
@@ -137,12 +137,12 @@ def test_the_widget_names_the_optional_methods_switched_on(mix, admin_client):
 def test_no_enrolled_user_shows_a_dash_not_a_share(policy, admin_client):
     response = admin_client.get(reverse("twofactor:setup-overview"))
     assert table_rows(response, "list-methods") == [["0", "—"], ["0", "—"]]
-    data = overview_data(get_settings(), now=timezone.now())["enrollment_methods"]
+    data = overview_data(current_policy(), now=timezone.now())["enrollment_methods"]
     assert [(m["users"], m["percent"]) for m in data["methods"]] == [(0, 0.0), (0, 0.0)]
 
 
 def test_the_breakdown_is_read_from_the_counters_without_a_query(mix, django_assert_num_queries):
-    overview = Overview(get_settings(), now=timezone.now())
+    overview = Overview(current_policy(), now=timezone.now())
     overview.counts  # noqa: B018  (the one read of the counter rows)
     with django_assert_num_queries(0):
         found = [(m.method, m.users, m.percent) for m in overview.method_adoption()]
@@ -155,7 +155,7 @@ def test_json_and_cli_carry_the_dashboards_numbers(mix, admin_client, capsys):
     data = admin_client.get(reverse("twofactor:setup-overview-json")).json()
     assert main(["overview", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == data
-    assert data == overview_data(get_settings(), now=timezone.now())
+    assert data == overview_data(current_policy(), now=timezone.now())
     assert data["enrollment_methods"]["methods"] == EXPECTED_METHODS
     # Adoption per role: worst share first, as on the page (Administrator has no one enrolled).
     ids = {r["name"]: r.pop("id") for r in data["role_adoption"]}

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.accounts.models import RoleType
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
+from portal2fa.twofactor.machinery.policy import current_policy
 from portal2fa.twofactor.models import Authenticator, TwoFactorSettings
-from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import overview_data
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 
@@ -72,14 +72,14 @@ def population(policy, admin_user, make_user, make_role, enroll):
 
 
 def test_selector_counts_only_active_users(population):
-    data = overview_data(get_settings(), now=timezone.now())
+    data = overview_data(current_policy(), now=timezone.now())
     assert data["enrollment_rate"] == {"enrolled": 6, "active": 9, "percent": 66.7}
     assert data["status_breakdown"] == {"enrolled": 6, "pending": 1, "not_started": 2}
     assert "Gone" not in json.dumps(data)
 
 
 def test_selector_backup_codes_health_around_the_threshold(population):
-    health = overview_data(get_settings(), now=timezone.now())["backup_codes_health"]
+    health = overview_data(current_policy(), now=timezone.now())["backup_codes_health"]
     assert health["healthy"] is False
     assert health["threshold"] == 2
     # Used them all: listed. Never had any (Nora) and inactive (Gone Zero): not listed.
@@ -94,13 +94,13 @@ def test_selector_backup_codes_health_around_the_threshold(population):
 
 def test_raising_the_threshold_moves_three_codes_into_the_low_list(population):
     TwoFactorSettings.objects.filter(pk=1).update(low_codes_threshold=3)
-    health = overview_data(get_settings(), now=timezone.now())["backup_codes_health"]
+    health = overview_data(current_policy(), now=timezone.now())["backup_codes_health"]
     assert [row["remaining"] for row in health["low_codes"]] == [1, 2, 3]
     assert health["low_codes"][-1]["name"] == "Thea Three"
 
 
 def test_selector_recent_enrollments_newest_first_within_30_days(population):
-    recent = overview_data(get_settings(), now=timezone.now())["recent_enrollments"]
+    recent = overview_data(current_policy(), now=timezone.now())["recent_enrollments"]
     # Nora confirmed 45 days ago, the inactive users recently: both excluded.
     assert [row["email"] for row in recent] == RECENT
     zero = Authenticator.objects.get(user=population.zero)
@@ -111,19 +111,19 @@ def test_enrollment_just_over_30_days_old_is_not_recent(policy, make_user, enrol
     now = timezone.now()
     enroll(make_user("in@example.com"), at=now - timedelta(days=29, hours=23))
     enroll(make_user("out@example.com"), at=now - timedelta(days=30, minutes=1))
-    recent = overview_data(get_settings(), now=now)["recent_enrollments"]
+    recent = overview_data(current_policy(), now=now)["recent_enrollments"]
     assert [row["email"] for row in recent] == ["in@example.com"]
 
 
 def test_selector_roles_without_2fa_follow_the_master_switch(population):
-    data = overview_data(get_settings(), now=timezone.now())
+    data = overview_data(current_policy(), now=timezone.now())
     assert data["roles_without_2fa"] == [
         {"name": "Administrator", "type": "System"},
         {"name": "Customers", "type": "Customer"},
         {"name": "Partners", "type": "Partner"},
     ]
     TwoFactorSettings.objects.filter(pk=1).update(enabled=False)
-    data = overview_data(get_settings(), now=timezone.now())
+    data = overview_data(current_policy(), now=timezone.now())
     assert [row["name"] for row in data["roles_without_2fa"]] == [
         "Administrator",
         "Customers",
@@ -214,7 +214,7 @@ def test_json_endpoint_returns_the_same_numbers(population, admin_client):
     assert {"healthy", "no_codes", "low_codes"} <= set(health)
     assert [r["email"] for r in health["no_codes"]] == ["zero@example.com"]
     assert [r["remaining"] for r in health["low_codes"]] == [1, 2]
-    assert data == overview_data(get_settings(), now=timezone.now())
+    assert data == overview_data(current_policy(), now=timezone.now())
 
 
 def _export(client, name):

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.accounts.models import User
-from portal2fa.twofactor import counters, keys, totp
+from portal2fa.twofactor.core import totp
+from portal2fa.twofactor.machinery import counters, keys
 from portal2fa.twofactor.models import Authenticator
 
 from .helpers import tag_attrs

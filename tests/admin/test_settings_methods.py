@@ -1,4 +1,4 @@
-"""The Settings tab's Methods (issue 10): site switches and the methods each Security Role counts."""
+"""The Settings tab's Methods: site switches and the methods each Security Role counts."""
 
 import re
 from http import HTTPStatus

@@ -1,4 +1,4 @@
-"""The Settings tab: every SPEC §4 setting, validation, audit, and effect on the next sign-in."""
+"""The Settings tab: every setting on it, validation, audit, and effect on the next sign-in."""
 
 import re
 from http import HTTPStatus

@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor.deadlines import WITHIN_DAYS, DueRule
+from portal2fa.twofactor.core.deadlines import WITHIN_DAYS, DueRule
 from portal2fa.twofactor.models import EnrollmentDeadline
 from portal2fa.twofactor.services.settings import settings_update
 

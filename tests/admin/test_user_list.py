@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from portal2fa.accounts.models import User
 from portal2fa.twofactor.cli import main
-from portal2fa.twofactor.deadlines import end_of_day
+from portal2fa.twofactor.machinery.local_days import end_of_day
 from portal2fa.twofactor.models import Authenticator, EnrollmentDeadline, RoleType
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 from portal2fa.twofactor.views import user_list as user_list_view

@@ -13,8 +13,8 @@ from portal2fa.accounts.models import RoleType, SecurityRole, User
 from portal2fa.accounts.services import AccountError, user_update
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.audit.services import record
-from portal2fa.twofactor import backup_codes
-from portal2fa.twofactor.policy import get_settings
+from portal2fa.twofactor.core import backup_codes
+from portal2fa.twofactor.machinery.policy import current_policy
 from portal2fa.twofactor.selectors.overview import overview_data
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 from tests.conftest import PASSWORD
@@ -121,7 +121,7 @@ def test_deactivating_an_enrolled_user_takes_them_off_the_overview(
     leave_codes(enroll(user), 1)
 
     def overview():
-        data = overview_data(get_settings(), now=timezone.now())
+        data = overview_data(current_policy(), now=timezone.now())
         low = data["backup_codes_health"]["low_codes"]
         return data["status_breakdown"]["enrolled"], len(low), len(data["recent_enrollments"])
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from portal2fa.accounts.models import ADMINISTRATOR_ROLE, RoleType, SecurityRole
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import access_pass
+from portal2fa.twofactor.core import access_pass
 from portal2fa.twofactor.models import Authenticator, TemporaryAccessPass, TwoFactorSettings
 
 from ..reference_totp import totp

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from portal2fa.accounts.models import ADMINISTRATOR_ROLE, RoleType, SecurityRole
-from portal2fa.twofactor.deadlines import WITHIN_DAYS, DueRule
+from portal2fa.twofactor.core.deadlines import WITHIN_DAYS, DueRule
 from portal2fa.twofactor.models import EnrollmentDeadline, TwoFactorSettings
 from portal2fa.twofactor.services.settings import settings_update
 

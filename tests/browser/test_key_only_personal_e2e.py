@@ -10,7 +10,7 @@ import time
 from playwright.sync_api import Page, expect
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
 from portal2fa.twofactor.models import Authenticator, WebAuthnCredential
 
 from ..conftest import PASSWORD

@@ -1,4 +1,4 @@
-"""Show-once backup codes in a real Chromium, with slowed responses (issue 8): a double click, a
+"""Show-once backup codes in a real Chromium, with slowed responses: a double click, a
 lost response, a reload and a second tab never lose the codes, never sign the user out and never
 show Django's raw "CSRF verification failed" page."""
 
@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import Authenticator, BackupCode, TwoFactorSettings
 
 from ..conftest import PASSWORD

@@ -1,4 +1,4 @@
-"""End to end in a real Chromium (issue 10): trust a browser, sign in again without the second
+"""End to end in a real Chromium: trust a browser, sign in again without the second
 factor, a second user on the same browser is not trusted, revoke it, sign in again with it. Trust
 after a passkey (Chromium's virtual authenticator) and after an email code (Django's test outbox:
 the live server runs in this process)."""

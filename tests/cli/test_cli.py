@@ -8,8 +8,8 @@ import pytest
 from portal2fa.accounts.models import RoleType, SecurityRole, User
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.cli import main
+from portal2fa.twofactor.machinery.policy import current_policy
 from portal2fa.twofactor.models import TwoFactorSettings
-from portal2fa.twofactor.policy import get_settings
 from tests.conftest import PASSWORD
 
 USER_ERROR = 2
@@ -25,7 +25,7 @@ def _run(capsys, *argv, stdin=None, monkeypatch=None):
 
 def _snapshot():
     """Everything a refused command must leave as it was."""
-    get_settings()
+    current_policy()
     return {
         "roles": list(SecurityRole.objects.values_list("name", "type", "requires_2fa")),
         "users": list(User.objects.values_list("email", "full_name", "role__name", "is_active")),
@@ -112,7 +112,7 @@ def test_settings_show_and_set(db, capsys):
         code, out, err = _run(capsys, "settings", "set", key, value)
         assert (code, err) == (0, ""), key
     assert "clock-skew-steps was already 3." in out
-    policy = get_settings()
+    policy = current_policy()
     assert policy.enabled and not policy.enrollment_required
     assert policy.max_invalid_attempts == 3 and policy.clock_skew_steps == 3
     assert AuditEvent.objects.filter(action=Action.SETTINGS_CHANGED).count() == 3
@@ -205,7 +205,7 @@ def test_settings_show_and_set_the_methods(db, capsys):
     assert "Administrator" not in shown["roles-allowing-sms"]
     assert "Administrator" not in shown["roles-allowing-email"]
     assert _run(capsys, "settings", "set", "email-codes", "true")[0] == 0
-    assert get_settings().email_codes_allowed
+    assert current_policy().email_codes_allowed
     event = AuditEvent.objects.get(action=Action.SETTINGS_CHANGED)
     assert event.detail["changes"] == {"email_codes_allowed": [False, True]}
 
@@ -215,7 +215,7 @@ def test_settings_show_and_set_the_enforcement(db, capsys):
     assert (shown["enforcement"], shown["trust-days"]) == ("every-signin", "30")
     assert _run(capsys, "settings", "set", "enforcement", "Unrecognized-Devices")[0] == 0
     assert _run(capsys, "settings", "set", "trust-days", "7")[0] == 0
-    policy = get_settings()
+    policy = current_policy()
     assert (policy.enforcement, policy.trust_days) == ("unrecognized_devices", 7)
     changes = [
         e.detail["changes"] for e in AuditEvent.objects.filter(action=Action.SETTINGS_CHANGED)

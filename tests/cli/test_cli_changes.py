@@ -9,7 +9,7 @@ import pytest
 
 from portal2fa.accounts.models import RoleType, SecurityRole, User
 from portal2fa.cli import main
-from portal2fa.twofactor import crypto
+from portal2fa.twofactor.core import crypto
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_keys_rotate_without_the_old_key_is_one_line(capsys, enroll, user, setti
 
 
 def test_keys_rotate_re_encrypts_under_the_new_key(capsys, enroll, user, settings):
-    from portal2fa.twofactor import keys
+    from portal2fa.twofactor.machinery import keys
     from portal2fa.twofactor.models import Authenticator
 
     enrolled = enroll(user)
@@ -123,11 +123,11 @@ def test_keys_rotate_re_encrypts_under_the_new_key(capsys, enroll, user, setting
 
 
 def test_blank_issuer_name_means_the_site_name(capsys, db):
-    from portal2fa.twofactor.policy import get_settings, issuer
+    from portal2fa.twofactor.machinery.policy import current_policy, issuer
 
     assert run(capsys, "settings", "set", "issuer-name", "   ")[0] == 0
-    assert get_settings().issuer_name == ""
-    assert issuer(get_settings()) == "Portal"
+    assert current_policy().issuer_name == ""
+    assert issuer(current_policy()) == "Portal"
 
 
 def test_user_set_password_from_stdin_lets_the_user_sign_in(capsys, bob, monkeypatch, client):

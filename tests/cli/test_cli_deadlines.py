@@ -11,7 +11,7 @@ from django.utils import timezone
 from portal2fa.accounts.models import RoleType, SecurityRole, User
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.cli import main
-from portal2fa.twofactor.deadlines import end_of_day
+from portal2fa.twofactor.machinery.local_days import end_of_day
 from portal2fa.twofactor.models import EnrollmentDeadline
 
 

@@ -1,5 +1,5 @@
 """Every numeric CLI option is bounded: a huge, negative or non-numeric value is one error line
-and exit 2, never a traceback (issue 8, item 7)."""
+and exit 2, never a traceback."""
 
 import pytest
 

@@ -21,7 +21,7 @@ from portal2fa.demo import (
     reset_demo,
     seed_demo,
 )
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
 from portal2fa.twofactor.models import Authenticator, ThrottleKey
 from tests.reference_totp import totp
 

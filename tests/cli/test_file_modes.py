@@ -1,4 +1,4 @@
-"""The SQLite database (live session ids) and the key file are created mode 600 (issue 8)."""
+"""The SQLite database (live session ids) and the key file are created mode 600."""
 
 import os
 import stat

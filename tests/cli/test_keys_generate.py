@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from portal2fa.twofactor import crypto
 from portal2fa.twofactor.checks import keys_configured
+from portal2fa.twofactor.core import crypto
 
 
 def test_generate_prints_both_keys_as_environment_lines_even_without_keys(settings, capsys):

@@ -10,7 +10,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import access_pass, keys, messages
+from portal2fa.twofactor import messages
+from portal2fa.twofactor.core import access_pass
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import (
     Authenticator,
     CodeGuessBudget,

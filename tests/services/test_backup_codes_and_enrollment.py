@@ -4,14 +4,14 @@ import pytest
 from django.core import mail
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
+from portal2fa.twofactor.machinery.policy import authenticator_of, state_of
 from portal2fa.twofactor.models import (
     Authenticator,
     BackupCode,
     EnrollmentState,
     TwoFactorSettings,
 )
-from portal2fa.twofactor.policy import authenticator_of, state_of
 from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.enrollment import (

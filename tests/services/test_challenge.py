@@ -1,4 +1,4 @@
-"""The sign-in security token (SPEC §6.3): codes, replay, lockout, expiry, budget, audit."""
+"""The sign-in security token: codes, replay, lockout, expiry, budget, audit."""
 
 import json
 from collections import Counter
@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import backup_codes, totp
+from portal2fa.twofactor.core import backup_codes, totp
 from portal2fa.twofactor.models import Authenticator, SignInChallenge
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.enrollment import enrollment_reset
@@ -165,7 +165,7 @@ def test_max_attempts_is_a_snapshot_taken_at_issue(alice, set_policy, admin_user
 
 
 def test_account_code_budget_spans_new_sign_ins(alice, settings):
-    """Changed by issue 8: the per-account budget is now consecutive failures with a delay
+    """The per-account budget is consecutive failures with a delay
     ladder (tests/services/test_code_budget.py), not a sliding hourly window."""
     settings.PORTAL2FA_CODE_FAILURES_BEFORE_DELAY = 4
     t = later(minutes=1)

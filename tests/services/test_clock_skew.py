@@ -4,7 +4,7 @@ invalid code (same counters), but the user is told why and the audit event recor
 import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import Authenticator, SignInChallenge
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.enrollment import enrollment_begin, enrollment_confirm

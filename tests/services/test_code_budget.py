@@ -1,4 +1,4 @@
-"""The account's budget of wrong codes across sign-ins (issue 8, NIST SP 800-63B §5.2.2):
+"""The account's budget of wrong codes across sign-ins (NIST SP 800-63B §5.2.2):
 a ladder of growing delays after a few consecutive failures, a lock at 100, at most 100 evaluated
 wrong codes per account per 24 hours whatever the attacker does, audit events and e-mails."""
 
@@ -9,15 +9,13 @@ import pytest
 from django.core import mail
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import keys, totp
+from portal2fa.twofactor.core import totp
+from portal2fa.twofactor.machinery import keys
+from portal2fa.twofactor.machinery.code_budget import LOCKED_MESSAGE
 from portal2fa.twofactor.models import Authenticator, CodeGuessBudget, SignInChallenge
 from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
-from portal2fa.twofactor.services.code_budget import (
-    LOCKED_MESSAGE,
-    NotLocked,
-    code_lock_clear,
-)
+from portal2fa.twofactor.services.code_locks import NotLocked, code_lock_clear
 from portal2fa.twofactor.services.enrollment import (
     enrollment_begin,
     enrollment_confirm,

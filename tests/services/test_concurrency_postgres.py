@@ -93,7 +93,7 @@ def test_wrong_codes_in_parallel_stop_exactly_at_the_maximum(alice, set_policy):
     refused = challenge_attempt(token=token, code=alice.code(t), at=t)
     assert not refused.ok and refused.message == LOCKED
     # the correct code was refused without being spent: a new sign-in accepts it (once the
-    # account's one-minute wait after 5 consecutive failures is over: issue 8)
+    # account's one-minute wait after 5 consecutive failures is over: tests/services/test_code_budget.py)
     t2 = t + timedelta(minutes=1)
     fresh = challenge_issue(user=alice.user, at=t2)
     assert challenge_attempt(token=fresh, code=alice.code(t), at=t2).ok
@@ -111,8 +111,8 @@ def test_account_budget_holds_against_parallel_sign_ins(
     alice, settings, before_delay, lock, refusal
 ):
     """Wrong codes sent at once on many fresh tokens: exactly 3 are evaluated before the account
-    is locked (or made to wait), under the per-user lock. (Changed by issue 8: the budget was a
-    sliding hourly window of ThrottleEvent rows; it is now CodeGuessBudget.)"""
+    is locked (or made to wait), under the per-user lock. (The budget is
+    CodeGuessBudget, consecutive failures; it was once a sliding hourly window of ThrottleEvent rows.)"""
     from portal2fa.twofactor.models import CodeGuessBudget
 
     settings.PORTAL2FA_CODE_FAILURES_BEFORE_DELAY = before_delay
@@ -129,8 +129,8 @@ def test_account_budget_holds_against_parallel_sign_ins(
 
 
 def test_wrong_passwords_in_parallel_stop_exactly_at_the_limit(user, settings):
-    """Before issue 8, 11-12 of 12 parallel wrong passwords were evaluated against a limit of 10:
-    the check and the count are now one locked step (services/throttle.py)."""
+    """A separate check and count let 11-12 of 12 parallel wrong passwords through a limit of 10:
+    they are one locked step (machinery/throttle.py)."""
     from portal2fa.audit.models import Action, AuditEvent
     from portal2fa.twofactor.models import ThrottleEvent
     from portal2fa.twofactor.services.password import SignInRefused, password_authenticate

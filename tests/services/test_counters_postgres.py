@@ -8,10 +8,10 @@ import pytest
 from django.db import transaction
 
 from portal2fa.accounts.models import User
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
+from portal2fa.twofactor.machinery.code_checks import consume_backup_code, serialize_code_checks
 from portal2fa.twofactor.models import Authenticator
 from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate
-from portal2fa.twofactor.services.codes import consume_backup_code, serialize_code_checks
 from portal2fa.twofactor.services.enrollment import (
     enrollment_begin,
     enrollment_confirm,
@@ -47,7 +47,7 @@ def use_code(user_id, code, at):
 
 def begin_and_confirm(user_id, at):
     def call():
-        from portal2fa.twofactor import keys
+        from portal2fa.twofactor.machinery import keys
         from tests.reference_totp import totp
 
         user = User.objects.get(pk=user_id)

@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 
 from portal2fa.accounts.services import user_update
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor.deadlines import BY_DATE, NEXT_SIGNIN, WITHIN_DAYS, DueRule, end_of_day
+from portal2fa.twofactor.core.deadlines import BY_DATE, NEXT_SIGNIN, WITHIN_DAYS, DueRule
+from portal2fa.twofactor.machinery.local_days import end_of_day
+from portal2fa.twofactor.machinery.policy import NextStep, next_step
 from portal2fa.twofactor.models import EnrollmentDeadline, ReenrollmentDue
-from portal2fa.twofactor.policy import NextStep, next_step
 from portal2fa.twofactor.services.deadlines import (
     DeadlineError,
     deadline_extend,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal2fa.twofactor.deadlines import WITHIN_DAYS, DueRule
+from portal2fa.twofactor.core.deadlines import WITHIN_DAYS, DueRule
 from portal2fa.twofactor.models import EnrollmentDeadline
 from portal2fa.twofactor.services.challenge import (
     challenge_issue,

@@ -1,4 +1,4 @@
-"""Email codes (issue 10): expiry, single use, resend limit and throttle, lockout and budget
+"""Email codes: expiry, single use, resend limit and throttle, lockout and budget
 counting through the same token and account budget as any code, hashed storage, methods."""
 
 import re
@@ -8,15 +8,13 @@ from django.core import mail
 from django.test import override_settings
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import keys, methods
+from portal2fa.twofactor.core import methods
+from portal2fa.twofactor.machinery import keys
+from portal2fa.twofactor.machinery.policy import allowed_methods
 from portal2fa.twofactor.models import CodeGuessBudget, EmailCode, GroupRole, SignInChallenge
+from portal2fa.twofactor.selectors.email_codes import NOT_AVAILABLE, codes_available
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
-from portal2fa.twofactor.services.email_codes import (
-    NOT_AVAILABLE,
-    available,
-    email_code_attempt,
-    email_code_send,
-)
+from portal2fa.twofactor.services.email_codes import email_code_attempt, email_code_send
 
 from .helpers import T0, later
 
@@ -218,7 +216,7 @@ def test_a_role_that_forbids_email_makes_it_unavailable_even_after_sending(alice
 def test_no_email_address_no_email_code(alice):
     type(alice.user).objects.filter(pk=alice.user.pk).update(email="")
     alice.user.refresh_from_db()
-    assert not available(alice.user)
+    assert not codes_available(alice.user)
 
 
 def test_methods_combine_is_the_strictest_role_requiring_2fa():
@@ -231,16 +229,16 @@ def test_methods_combine_is_the_strictest_role_requiring_2fa():
 
 def test_allowed_methods_intersect_the_site_and_the_role(alice, set_policy):
     policy = set_policy(email_codes_allowed=True, passkeys_allowed=False)
-    assert methods.allowed_methods(alice.user, policy) == {"totp", "email"}
+    assert allowed_methods(alice.user, policy) == {"totp", "email"}
     role = alice.user.role
     role.second_factor_methods = []
     role.save()
-    assert methods.allowed_methods(alice.user, policy) == {"totp"}
+    assert allowed_methods(alice.user, policy) == {"totp"}
 
 
 def test_administrator_role_forbids_email_codes_in_the_demo(admin_user, set_policy):
     policy = set_policy(email_codes_allowed=True, passkeys_allowed=True)
-    assert methods.allowed_methods(admin_user, policy) == {"totp", "passkey"}
+    assert allowed_methods(admin_user, policy) == {"totp", "passkey"}
 
 
 def test_default_adapter_keeps_methods_beside_the_group(django_user_model, db):

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.core import mail
 
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import CodeGuessBudget, EmailCode, SignInChallenge
 from portal2fa.twofactor.services.challenge import challenge_issue
 from portal2fa.twofactor.services.email_codes import email_code_attempt, email_code_send

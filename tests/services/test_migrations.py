@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
 from portal2fa.twofactor.models import Authenticator
 
 

@@ -1,11 +1,12 @@
-"""Enrollment with a passkey alone (issue 10): Enrolled with backup codes, counted by the Overview
+"""Enrollment with a passkey alone: Enrolled with backup codes, counted by the Overview
 under its method, signed in; refused where the roles forbid passkeys; the last factor cannot be
 removed; a reset removes it all. Keys are a software authenticator verified through py_webauthn."""
 
 import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
+from portal2fa.twofactor.machinery.policy import NextStep, next_step
 from portal2fa.twofactor.models import (
     Authenticator,
     EnrollmentState,
@@ -13,18 +14,17 @@ from portal2fa.twofactor.models import (
     TwoFactorSettings,
     WebAuthnCredential,
 )
-from portal2fa.twofactor.policy import NextStep, next_step
-from portal2fa.twofactor.services import passkeys as service
+from portal2fa.twofactor.passkeys import services, verification
+from portal2fa.twofactor.passkeys.enrollment import ALREADY_ENROLLED, passkey_enroll
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.enrollment import enrollment_begin, enrollment_reset
-from portal2fa.twofactor.services.passkey_enrollment import ALREADY_ENROLLED, passkey_enroll
 from tests.reference_totp import totp
 from tests.soft_authenticator import SoftAuthenticator
 
 from .helpers import T0, later
 
 pytestmark = pytest.mark.django_db
-RP = service.RelyingParty(id="testserver", name="Portal", origin="http://testserver")
+RP = verification.RelyingParty(id="testserver", name="Portal", origin="http://testserver")
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ def enroll_with_key(user, *, at=T0, name="Laptop", key=None, begin=True):
     token = challenge_issue(user=user, at=at)
     if begin:
         enrollment_begin(user=user, at=at)
-    options, challenge = service.registration_options(user=user, rp=RP)
+    options, challenge = verification.registration_options(user=user, rp=RP)
     key = key or SoftAuthenticator()
     attempt = passkey_enroll(
         token=token,
@@ -81,8 +81,8 @@ def test_the_key_and_backup_codes_sign_in_but_no_six_digit_code_does(user):
     attempt, key, _ = enroll_with_key(user)
     at = later(minutes=5)
     token = challenge_issue(user=user, at=at)
-    options, challenge = service.authentication_options(user=user, rp=RP)
-    signed = service.challenge_passkey_attempt(
+    options, challenge = verification.authentication_options(user=user, rp=RP)
+    signed = services.challenge_passkey_attempt(
         token=token, response=key.assert_(options), expected_challenge=challenge, rp=RP, at=at
     )
     assert signed.ok
@@ -98,7 +98,7 @@ def test_refused_where_a_role_forbids_passkeys(user, make_role):
     role = user.role
     role.second_factor_methods = ["email"]
     role.save()
-    with pytest.raises(service.PasskeyError, match="not allowed"):
+    with pytest.raises(verification.PasskeyError, match="not allowed"):
         enroll_with_key(user)
     enrollment = Authenticator.objects.get(user=user)
     assert enrollment.state is EnrollmentState.PENDING and enrollment.has_app  # untouched
@@ -117,7 +117,7 @@ def test_an_enrolled_user_cannot_enroll_again_with_a_key(user, enroll):
 def test_a_spent_token_cannot_enroll(user):
     token = challenge_issue(user=user, at=T0)
     SignInChallenge.objects.update(completed_at=T0)
-    options, challenge = service.registration_options(user=user, rp=RP)
+    options, challenge = verification.registration_options(user=user, rp=RP)
     attempt = passkey_enroll(
         token=token,
         name="Laptop",
@@ -134,12 +134,12 @@ def test_the_only_key_cannot_be_removed_but_one_of_two_can(user):
     attempt, _, _ = enroll_with_key(user)
     backup = attempt.backup_codes
     first = WebAuthnCredential.objects.get(user=user)
-    with pytest.raises(service.PasskeyError, match="only passkey"):
-        service.passkey_remove(user=user, pk=first.pk, at=later(minutes=1), code=backup[0])
+    with pytest.raises(verification.PasskeyError, match="only passkey"):
+        services.passkey_remove(user=user, pk=first.pk, at=later(minutes=1), code=backup[0])
     assert Authenticator.objects.get(user=user).backup_codes_remaining == len(backup)  # unspent
     assert WebAuthnCredential.objects.filter(pk=first.pk).exists()
-    options, challenge = service.registration_options(user=user, rp=RP)
-    service.passkey_register(
+    options, challenge = verification.registration_options(user=user, rp=RP)
+    services.passkey_register(
         user=user,
         name="Phone",
         response=SoftAuthenticator().register(options),
@@ -148,7 +148,7 @@ def test_the_only_key_cannot_be_removed_but_one_of_two_can(user):
         at=later(minutes=2),
     )
     assert Authenticator.objects.get(user=user).passkeys == 2
-    service.passkey_remove(user=user, pk=first.pk, at=later(minutes=3), code=backup[1])
+    services.passkey_remove(user=user, pk=first.pk, at=later(minutes=3), code=backup[1])
     assert Authenticator.objects.get(user=user).passkeys == 1
     assert method_counts()["method:passkey"] == 1 and counters.drift() == {}
 
@@ -156,11 +156,11 @@ def test_the_only_key_cannot_be_removed_but_one_of_two_can(user):
 def test_keys_of_an_app_user_move_the_method_breakdown(enrolled):
     assert method_counts() == {"enrolled": 1, "method:totp": 1, "method:passkey": 0}
     at = later(minutes=1)
-    assert service.passkey_step_up(
+    assert services.passkey_step_up(
         user=enrolled.user, code=totp(enrolled.secret, at.timestamp()), at=at
     ).ok
-    options, challenge = service.registration_options(user=enrolled.user, rp=RP)
-    credential = service.passkey_register(
+    options, challenge = verification.registration_options(user=enrolled.user, rp=RP)
+    credential = services.passkey_register(
         user=enrolled.user,
         name="Key",
         response=SoftAuthenticator().register(options),
@@ -169,7 +169,7 @@ def test_keys_of_an_app_user_move_the_method_breakdown(enrolled):
         at=at,
     )
     assert method_counts() == {"enrolled": 1, "method:totp": 1, "method:passkey": 1}
-    service.passkey_remove(  # the app left
+    services.passkey_remove(  # the app left
         user=enrolled.user, pk=credential.pk, at=later(minutes=2), code=enrolled.backup_codes[0]
     )
     assert method_counts() == {"enrolled": 1, "method:totp": 1, "method:passkey": 0}

@@ -8,7 +8,7 @@ import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.models import CodeGuessBudget, SignInChallenge, WebAuthnCredential
-from portal2fa.twofactor.services import passkeys as service
+from portal2fa.twofactor.passkeys import services, verification
 from portal2fa.twofactor.services.challenge import challenge_issue
 from portal2fa.twofactor.services.enrollment import enrollment_reset
 from tests.soft_authenticator import SoftAuthenticator, b64url
@@ -26,7 +26,7 @@ def passkeys_switched_on(db):
 
 pytestmark = pytest.mark.django_db
 
-RP = service.RelyingParty(id="testserver", name="Portal", origin="http://testserver")
+RP = verification.RelyingParty(id="testserver", name="Portal", origin="http://testserver")
 
 
 @pytest.fixture
@@ -36,10 +36,10 @@ def alice(user, enroll, policy):
 
 def add_key(enrolled, name="Laptop", *, at=None) -> tuple[SoftAuthenticator, WebAuthnCredential]:
     at = at or later(minutes=1)
-    assert service.passkey_step_up(user=enrolled.user, code=enrolled.code(at), at=at).ok
-    options, challenge = service.registration_options(user=enrolled.user, rp=RP)
+    assert services.passkey_step_up(user=enrolled.user, code=enrolled.code(at), at=at).ok
+    options, challenge = verification.registration_options(user=enrolled.user, rp=RP)
     key = SoftAuthenticator()
-    credential = service.passkey_register(
+    credential = services.passkey_register(
         user=enrolled.user,
         name=name,
         response=key.register(options),
@@ -52,8 +52,8 @@ def add_key(enrolled, name="Laptop", *, at=None) -> tuple[SoftAuthenticator, Web
 
 def passkey_sign_in(user, key, *, at, **assertion):
     token = challenge_issue(user=user, at=at)
-    options, challenge = service.authentication_options(user=user, rp=RP)
-    return service.challenge_passkey_attempt(
+    options, challenge = verification.authentication_options(user=user, rp=RP)
+    return services.challenge_passkey_attempt(
         token=token,
         response=key.assert_(options, **assertion),
         expected_challenge=challenge,
@@ -74,7 +74,7 @@ def test_registration_stores_the_public_key_and_audits(alice):
 
 def test_registration_options_exclude_registered_keys_and_prefer_user_verification(alice):
     key, _ = add_key(alice)
-    options, _ = service.registration_options(user=alice.user, rp=RP)
+    options, _ = verification.registration_options(user=alice.user, rp=RP)
     parsed = json.loads(options)
     assert parsed["authenticatorSelection"]["userVerification"] == "preferred"
     assert [c["id"] for c in parsed["excludeCredentials"]] == [b64url(key.credential_id)]
@@ -83,7 +83,7 @@ def test_registration_options_exclude_registered_keys_and_prefer_user_verificati
 
 def test_step_up_wrong_code_counts_toward_the_account_budget(alice):
     t = later(minutes=1)
-    result = service.passkey_step_up(user=alice.user, code=wrong_code(alice.secret, t), at=t)
+    result = services.passkey_step_up(user=alice.user, code=wrong_code(alice.secret, t), at=t)
     assert not result.ok and result.message.startswith("Invalid code.")
     assert CodeGuessBudget.objects.get(pk=alice.user.pk).consecutive_failures == 1
 
@@ -91,14 +91,14 @@ def test_step_up_wrong_code_counts_toward_the_account_budget(alice):
 def test_step_up_accepts_a_backup_code_once(alice):
     t = later(minutes=1)
     code = alice.backup_codes[0]
-    assert service.passkey_step_up(user=alice.user, code=code, at=t).ok
+    assert services.passkey_step_up(user=alice.user, code=code, at=t).ok
     assert AuditEvent.objects.filter(action=Action.BACKUP_CODE_USED).count() == 1
-    again = service.passkey_step_up(user=alice.user, code=code, at=t)
+    again = services.passkey_step_up(user=alice.user, code=code, at=t)
     assert not again.ok and again.message == "This code was already used."
 
 
 def test_step_up_refused_when_not_enrolled(user, policy):
-    result = service.passkey_step_up(user=user, code="123456", at=T0)
+    result = services.passkey_step_up(user=user, code="123456", at=T0)
     assert not result.ok and result.message == "Set up your authenticator app first."
 
 
@@ -110,10 +110,10 @@ def test_step_up_refused_when_not_enrolled(user, policy):
     ],
 )
 def test_registration_from_another_origin_or_challenge_is_refused(alice, change):
-    options, challenge = service.registration_options(user=alice.user, rp=RP)
+    options, challenge = verification.registration_options(user=alice.user, rp=RP)
     key = SoftAuthenticator()
-    with pytest.raises(service.PasskeyError):
-        service.passkey_register(
+    with pytest.raises(verification.PasskeyError):
+        services.passkey_register(
             user=alice.user,
             name="Key",
             response=key.register(options, origin=change.get("origin")),
@@ -126,8 +126,8 @@ def test_registration_from_another_origin_or_challenge_is_refused(alice, change)
 
 @pytest.mark.parametrize("response", ["", "not json", "{}", '{"id": 3}', "[]"])
 def test_garbage_registration_is_a_clear_refusal(alice, response):
-    with pytest.raises(service.PasskeyError):
-        service.passkey_register(
+    with pytest.raises(verification.PasskeyError):
+        services.passkey_register(
             user=alice.user,
             name="Key",
             response=response,
@@ -139,8 +139,8 @@ def test_garbage_registration_is_a_clear_refusal(alice, response):
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 65, "tab\tname\x00"])
 def test_bad_names_are_refused(alice, name):
-    with pytest.raises(service.PasskeyError):
-        service.clean_name(name)
+    with pytest.raises(verification.PasskeyError):
+        services.clean_name(name)
 
 
 def test_passkey_completes_the_token_and_grows_the_counter(alice):
@@ -160,7 +160,7 @@ def test_a_replayed_sign_counter_is_refused_as_cloned_and_counted(alice):
     assert passkey_sign_in(alice.user, key, at=later(minutes=2)).ok  # counter 1
     WebAuthnCredential.objects.filter(pk=credential.pk).update(sign_count=50)
     attempt = passkey_sign_in(alice.user, key, at=later(minutes=3))  # counter 2 <= 50
-    assert not attempt.ok and attempt.message.startswith(service.CLONED)
+    assert not attempt.ok and attempt.message.startswith(services.CLONED)
     assert "remaining" in attempt.message
     credential.refresh_from_db()
     assert credential.sign_count == 50
@@ -190,8 +190,8 @@ def test_a_bad_signature_is_a_failed_attempt_on_token_and_budget(alice, set_poli
     user, t = alice.user, later(minutes=2)
     token = challenge_issue(user=user, at=t)
     for _ in (1, 2):
-        options, challenge = service.authentication_options(user=user, rp=RP)
-        attempt = service.challenge_passkey_attempt(
+        options, challenge = verification.authentication_options(user=user, rp=RP)
+        attempt = services.challenge_passkey_attempt(
             token=token,
             response=key.assert_(options, tamper=True),
             expected_challenge=challenge,
@@ -204,8 +204,8 @@ def test_a_bad_signature_is_a_failed_attempt_on_token_and_budget(alice, set_poli
     assert CodeGuessBudget.objects.get(pk=user.pk).consecutive_failures == 2
     assert AuditEvent.objects.filter(action=Action.SECOND_FACTOR_LOCKOUT).count() == 1
     # and a good assertion on the locked token is refused
-    options, challenge = service.authentication_options(user=user, rp=RP)
-    good = service.challenge_passkey_attempt(
+    options, challenge = verification.authentication_options(user=user, rp=RP)
+    good = services.challenge_passkey_attempt(
         token=token, response=key.assert_(options), expected_challenge=challenge, rp=RP, at=t
     )
     assert not good.ok and good.locked
@@ -214,15 +214,15 @@ def test_a_bad_signature_is_a_failed_attempt_on_token_and_budget(alice, set_poli
 def test_first_failure_message_names_the_key_not_a_code(alice):
     key, _ = add_key(alice)
     attempt = passkey_sign_in(alice.user, key, at=later(minutes=2), tamper=True)
-    assert attempt.message.startswith(service.NOT_ACCEPTED) and "remaining" in attempt.message
+    assert attempt.message.startswith(services.NOT_ACCEPTED) and "remaining" in attempt.message
 
 
 def test_without_the_session_challenge_the_assertion_is_refused(alice):
     key, _ = add_key(alice)
     t = later(minutes=2)
     token = challenge_issue(user=alice.user, at=t)
-    options, _ = service.authentication_options(user=alice.user, rp=RP)
-    attempt = service.challenge_passkey_attempt(
+    options, _ = verification.authentication_options(user=alice.user, rp=RP)
+    attempt = services.challenge_passkey_attempt(
         token=token, response=key.assert_(options), expected_challenge=None, rp=RP, at=t
     )
     assert not attempt.ok
@@ -234,8 +234,8 @@ def test_another_users_key_is_refused(alice, make_user, enroll):
     add_key(alice)
     t = later(minutes=2)
     token = challenge_issue(user=alice.user, at=t)
-    options, challenge = service.authentication_options(user=bob.user, rp=RP)
-    attempt = service.challenge_passkey_attempt(
+    options, challenge = verification.authentication_options(user=bob.user, rp=RP)
+    attempt = services.challenge_passkey_attempt(
         token=token, response=bobs_key.assert_(options), expected_challenge=challenge, rp=RP, at=t
     )
     assert not attempt.ok
@@ -245,15 +245,15 @@ def test_another_users_key_is_refused(alice, make_user, enroll):
 def test_rename_and_remove_only_own_keys(alice, make_user, enroll):
     _, credential = add_key(alice)
     bob = make_user("bob@example.com")
-    with pytest.raises(service.PasskeyError):
-        service.passkey_rename(user=bob, pk=credential.pk, name="Mine", at=T0)
-    with pytest.raises(service.PasskeyError):
-        service.passkey_remove(user=bob, pk=credential.pk, at=T0, code=alice.backup_codes[0])
+    with pytest.raises(verification.PasskeyError):
+        services.passkey_rename(user=bob, pk=credential.pk, name="Mine", at=T0)
+    with pytest.raises(verification.PasskeyError):
+        services.passkey_remove(user=bob, pk=credential.pk, at=T0, code=alice.backup_codes[0])
     assert (
-        service.passkey_rename(user=alice.user, pk=credential.pk, name="Phone", at=T0) == "Laptop"
+        services.passkey_rename(user=alice.user, pk=credential.pk, name="Phone", at=T0) == "Laptop"
     )
     assert WebAuthnCredential.objects.get().name == "Phone"
-    removed = service.passkey_remove(
+    removed = services.passkey_remove(
         user=alice.user, pk=credential.pk, at=T0, code=alice.backup_codes[0]
     )
     assert removed == "Phone"

@@ -8,7 +8,7 @@ import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
 from portal2fa.twofactor.models import SignInChallenge, WebAuthnCredential
-from portal2fa.twofactor.services import passkeys as service
+from portal2fa.twofactor.passkeys import services, verification
 from portal2fa.twofactor.services.challenge import challenge_issue
 
 from .helpers import T0, later
@@ -38,11 +38,11 @@ def test_one_sign_counter_on_eight_tokens_completes_one(alice):
     calls = []
     for _ in range(8):
         token = challenge_issue(user=alice.user, at=t)
-        options, challenge = service.authentication_options(user=alice.user, rp=RP)
+        options, challenge = verification.authentication_options(user=alice.user, rp=RP)
         response = key.assert_(options, sign_count=5)  # the same counter every time
         calls.append(
             lambda token=token, response=response, challenge=challenge: (
-                service.challenge_passkey_attempt(
+                services.challenge_passkey_attempt(
                     token=token, response=response, expected_challenge=challenge, rp=RP, at=t
                 )
             )
@@ -52,7 +52,7 @@ def test_one_sign_counter_on_eight_tokens_completes_one(alice):
     refusals = Counter(r.message.split(".")[0] for r in results if not r.ok)
     # each counts on the account budget: after 5 the rest wait (the budget's delay)
     assert refusals == {
-        service.CLONED.split(".")[0]: 5,
+        services.CLONED.split(".")[0]: 5,
         "Too many invalid codes for this account": 2,
     }
     assert SignInChallenge.objects.filter(completed_at__isnull=False).count() == 1
@@ -63,15 +63,15 @@ def test_one_sign_counter_on_eight_tokens_completes_one(alice):
 def test_parallel_enrollments_with_keys_on_one_token_enroll_once(user, policy):
     """A double click at the enrollment step, or two tabs: eight key registrations on one sign-in
     token at the same instant make one enrollment, one key, one set of codes; the counters agree."""
-    from portal2fa.twofactor import counters
+    from portal2fa.twofactor.machinery import counters
     from portal2fa.twofactor.models import Authenticator, BackupCode
-    from portal2fa.twofactor.services.passkey_enrollment import passkey_enroll
+    from portal2fa.twofactor.passkeys.enrollment import passkey_enroll
     from tests.soft_authenticator import SoftAuthenticator
 
     token = challenge_issue(user=user, at=T0)
     calls = []
     for _ in range(8):
-        options, challenge = service.registration_options(user=user, rp=RP)
+        options, challenge = verification.registration_options(user=user, rp=RP)
         response = SoftAuthenticator().register(options)
         calls.append(
             lambda response=response, challenge=challenge: passkey_enroll(
@@ -95,13 +95,13 @@ def test_one_passkey_confirmation_pays_for_one_change_under_a_race(user, policy)
     """Review finding: the confirmation was a session flag, so parallel requests could each use it.
     Its single use is now one conditional DELETE: eight parallel regenerations, one new set."""
     from portal2fa.audit.models import Action, AuditEvent
+    from portal2fa.twofactor.passkeys.step_up import step_up_with_passkey
     from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate_confirmed
-    from portal2fa.twofactor.services.step_up import step_up_with_passkey
 
     from .test_passkey_enrollment import enroll_with_key
 
     attempt, key, _ = enroll_with_key(user, at=T0)
-    options, challenge = service.authentication_options(user=user, rp=RP)
+    options, challenge = verification.authentication_options(user=user, rp=RP)
     confirmed = step_up_with_passkey(
         user=user, response=key.assert_(options), expected_challenge=challenge, rp=RP, at=later(1)
     )

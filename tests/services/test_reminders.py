@@ -10,9 +10,9 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import reminders
 from portal2fa.twofactor.cli import main
-from portal2fa.twofactor.deadlines import end_of_day
+from portal2fa.twofactor.core import reminders
+from portal2fa.twofactor.machinery.local_days import end_of_day
 from portal2fa.twofactor.models import EnrollmentDeadline, EnrollmentReminder, RoleType
 from portal2fa.twofactor.services.enrollment import enrollment_begin
 from portal2fa.twofactor.services.reminders import (

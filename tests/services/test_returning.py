@@ -7,8 +7,8 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from portal2fa.twofactor.machinery.returning import update_returning
 from portal2fa.twofactor.models import SignInChallenge
-from portal2fa.twofactor.returning import update_returning
 from portal2fa.twofactor.services.challenge import challenge_issue
 
 

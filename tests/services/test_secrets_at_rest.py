@@ -1,4 +1,4 @@
-"""No TOTP secret and no backup code is stored in clear anywhere in the database (SPEC §5).
+"""No TOTP secret and no backup code is stored in clear anywhere in the database.
 
 Two scans: every field of every row of every model through the ORM (session data decoded), and,
 on SQLite, the raw bytes of the whole database file. A canary written on purpose into a text
@@ -14,7 +14,8 @@ from django.db import connection
 
 from portal2fa.audit.models import Action
 from portal2fa.audit.services import record
-from portal2fa.twofactor import backup_codes, keys, totp
+from portal2fa.twofactor.core import backup_codes, totp
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.enrollment import enrollment_begin, enrollment_reset

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import EmailCode, SignInChallenge, ThrottleEvent
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
 from portal2fa.twofactor.services.email_codes import email_code_send

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import SignInChallenge
 from portal2fa.twofactor.services.challenge import challenge_issue
 from portal2fa.twofactor.services.email_codes import email_code_send

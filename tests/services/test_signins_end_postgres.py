@@ -7,11 +7,11 @@ from functools import partial
 import pytest
 from django.utils import timezone
 
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
+from portal2fa.twofactor.machinery.session_generation import session_generation
 from portal2fa.twofactor.models import Enforcement, SignInChallenge, TrustedBrowser
 from portal2fa.twofactor.services import trusted_browsers
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
-from portal2fa.twofactor.services.sessions import session_generation
 
 from .test_concurrency_postgres import run_together
 

@@ -9,14 +9,11 @@ from django.urls import reverse
 
 from portal2fa.accounts.adapter import PortalAdapter
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import EmailCode, SignInChallenge
+from portal2fa.twofactor.selectors.email_codes import SMS_NOT_AVAILABLE
 from portal2fa.twofactor.services.challenge import challenge_issue
-from portal2fa.twofactor.services.email_codes import (
-    SMS_NOT_AVAILABLE,
-    email_code_attempt,
-    email_code_send,
-)
+from portal2fa.twofactor.services.email_codes import email_code_attempt, email_code_send
 from portal2fa.twofactor.sms import ConsoleSmsProvider, LocmemSmsProvider
 from tests.views.helpers import is_signed_in, sign_in, text
 

@@ -1,4 +1,4 @@
-"""The personal page's confirmation with a passkey (services/step_up.py), what it allows (a new set
+"""The personal page's confirmation with a passkey (passkeys/step_up.py), what it allows (a new set
 of backup codes without a code), and adding an authenticator app to an enrollment made with a key
 alone (services/app_setup.py): counted on the account's code budget, the counters kept exact,
 audited. Keys are a software authenticator verified through py_webauthn."""
@@ -6,14 +6,17 @@ audited. Keys are a software authenticator verified through py_webauthn."""
 import pytest
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import counters, keys
+from portal2fa.twofactor.machinery import counters, keys
+from portal2fa.twofactor.machinery.code_budget import LOCKED_MESSAGE
+from portal2fa.twofactor.machinery.step_up_grants import USED_OR_EXPIRED
 from portal2fa.twofactor.models import (
     Authenticator,
     CodeGuessBudget,
     TwoFactorSettings,
     WebAuthnCredential,
 )
-from portal2fa.twofactor.services import passkeys as service
+from portal2fa.twofactor.passkeys import selectors, services, verification
+from portal2fa.twofactor.passkeys.step_up import step_up_refusal, step_up_with_passkey
 from portal2fa.twofactor.services.app_setup import (
     ALREADY_HAS_APP,
     EXPIRED,
@@ -26,12 +29,6 @@ from portal2fa.twofactor.services.backup_codes import (
     backup_codes_regenerate_confirmed,
 )
 from portal2fa.twofactor.services.challenge import challenge_attempt, challenge_issue
-from portal2fa.twofactor.services.code_budget import LOCKED_MESSAGE
-from portal2fa.twofactor.services.step_up import (
-    USED_OR_EXPIRED,
-    step_up_refusal,
-    step_up_with_passkey,
-)
 from tests.reference_totp import totp
 from tests.soft_authenticator import SoftAuthenticator
 
@@ -55,7 +52,7 @@ def key_only(user):
 
 
 def confirm(user, key, *, at, **assertion):
-    options, challenge = service.authentication_options(user=user, rp=RP)
+    options, challenge = verification.authentication_options(user=user, rp=RP)
     return step_up_with_passkey(
         user=user,
         response=key.assert_(options, **assertion),
@@ -90,9 +87,9 @@ def test_another_key_a_tampered_answer_or_no_challenge_is_refused_and_counted(ke
     user, key, _ = key_only
     stranger = SoftAuthenticator()
     refused = confirm(user, stranger, at=later(minutes=1))
-    assert not refused.ok and refused.message == service.NOT_ACCEPTED
+    assert not refused.ok and refused.message == services.NOT_ACCEPTED
     assert not confirm(user, key, at=later(minutes=2), tamper=True).ok
-    options, _ = service.authentication_options(user=user, rp=RP)
+    options, _ = verification.authentication_options(user=user, rp=RP)
     no_challenge = step_up_with_passkey(
         user=user, response=key.assert_(options), expected_challenge=None, rp=RP, at=later(3)
     )
@@ -105,7 +102,7 @@ def test_a_clone_is_refused_audited_and_counted(key_only):
     user, key, _ = key_only
     WebAuthnCredential.objects.filter(user=user).update(sign_count=50)
     refused = confirm(user, key, at=later(minutes=1))
-    assert not refused.ok and refused.message == service.CLONED
+    assert not refused.ok and refused.message == services.CLONED
     clone = AuditEvent.objects.get(action=Action.PASSKEY_CLONE_REFUSED)
     assert clone.detail == {"name": "Laptop", "stored_count": 50, "presented_count": 1}
     assert failures(user) == 1 and WebAuthnCredential.objects.get().sign_count == 50
@@ -131,11 +128,11 @@ def test_no_confirmation_while_locked_where_passkeys_are_forbidden_or_without_ke
     assert WebAuthnCredential.objects.get(user=user).sign_count == 0  # not even checked
     CodeGuessBudget.objects.all().delete()
     TwoFactorSettings.objects.filter(pk=1).update(passkeys_allowed=False)
-    assert confirm(user, key, at=later(minutes=2)).message == service.NOT_ALLOWED
+    assert confirm(user, key, at=later(minutes=2)).message == selectors.NOT_ALLOWED
     assert failures(user) == 0
     TwoFactorSettings.objects.filter(pk=1).update(passkeys_allowed=True)
     app_user = enroll(make_user("app@example.com"), at=T0).user
-    assert step_up_refusal(app_user, at=later(minutes=3)).message == service.NO_PASSKEYS
+    assert step_up_refusal(app_user, at=later(minutes=3)).message == services.NO_PASSKEYS
     assert step_up_refusal(user, at=later(minutes=3)) is None
 
 
@@ -271,7 +268,7 @@ def test_refused_while_locked_for_a_damaged_secret_and_for_a_user_not_enrolled(k
 
 def test_a_backup_code_confirms_the_app_setup_and_is_audited_with_its_purpose(key_only):
     user, _, codes = key_only
-    step_up = service.passkey_step_up(
+    step_up = services.passkey_step_up(
         user=user, code=codes[0], at=later(minutes=1), purpose="authenticator app setup"
     )
     assert step_up.ok

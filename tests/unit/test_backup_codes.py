@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal2fa.twofactor import backup_codes
-from portal2fa.twofactor.typed import typed_code
+from portal2fa.twofactor.core import backup_codes
+from portal2fa.twofactor.core.typed import typed_code
 
 LOOK_ALIKES = set("01OILU")
 CODE = "ABCDE23456"

@@ -1,4 +1,4 @@
-"""System checks for the throttle and code budget settings (issue 8)."""
+"""System checks for the throttle and code budget settings."""
 
 import pytest
 

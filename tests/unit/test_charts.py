@@ -1,6 +1,6 @@
 """The SVG chart geometry of the Overview: widths add up, the trend fits its values and target."""
 
-from portal2fa.twofactor import charts
+from portal2fa.twofactor.core import charts
 
 
 def test_stacked_bar_segments_fill_the_bar_in_order():

@@ -4,7 +4,7 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 
 codes = st.integers(0, 10**6 - 1).map(lambda n: f"{n:06d}")
 ids = st.integers(1, 2**31)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from portal2fa.twofactor import totp
+from portal2fa.twofactor.core import totp
 from tests.reference_totp import totp as reference_totp
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode("ascii")

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal2fa.twofactor import access_pass, backup_codes, totp
-from portal2fa.twofactor.typed import typed_code
+from portal2fa.twofactor.core import access_pass, backup_codes, totp
+from portal2fa.twofactor.core.typed import typed_code
 
 SEPARATORS = [" ", "\u00a0", "\u3000", "-", "\uff0d", "\u2013", "\u2212", "\t", "\u200b"]
 FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}  # "1" -> "１", "A" -> "Ａ"

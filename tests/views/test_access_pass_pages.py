@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import access_pass, keys
+from portal2fa.twofactor.core import access_pass
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import (
     Authenticator,
     ReenrollmentDue,

@@ -1,4 +1,4 @@
-"""The user's personal two-factor page (SPEC §7): status, voluntary enrollment, regenerate codes."""
+"""The user's personal two-factor page: status, voluntary enrollment, regenerate codes."""
 
 import re
 from datetime import UTC
@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from portal2fa.twofactor.machinery.code_checks import CodeCheck, consume_backup_code
 from portal2fa.twofactor.models import Authenticator, EnrollmentState
-from portal2fa.twofactor.services.codes import CodeCheck, consume_backup_code
 
 from .helpers import backup_codes, current_code, manual_key, text, wrong_code
 
@@ -106,7 +106,7 @@ def test_voluntary_enrollment_from_the_page(client, make_user, make_role, policy
     assert re.search(
         r'data-testid="state"[^>]*>Enrolled<', text(client.get(reverse("twofactor:account")))
     )
-    client.post(reverse("twofactor:account-codes"))  # "I have saved my codes" (issue 8)
+    client.post(reverse("twofactor:account-codes"))  # "I have saved my codes" (show-once codes)
     response = client.get(reverse("twofactor:account-enroll"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("twofactor:account")
     assert "Your authenticator app is already set up." in text(response)

@@ -1,4 +1,4 @@
-"""Clean edges (issue 8, item 7): own error pages, CSRF failure page, bad charsets, 405s,
+"""Clean edges: own error pages, CSRF failure page, bad charsets, 405s,
 no-store on Setup/JSON/CSV, one-line 403 logs."""
 
 import logging

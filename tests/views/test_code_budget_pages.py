@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import CodeGuessBudget
 
 from .helpers import current_code, is_signed_in, sign_in, text, wrong_code

@@ -36,11 +36,13 @@ from django.utils import timezone
 from portal2fa.accounts import forms as account_forms
 from portal2fa.accounts.models import SecurityRole
 from portal2fa.audit.models import Action
-from portal2fa.twofactor import audit_forms, exports, keys
+from portal2fa.twofactor import audit_forms
 from portal2fa.twofactor import forms as twofactor_forms
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import Authenticator, TwoFactorSettings
+from portal2fa.twofactor.selectors import exports
 from portal2fa.twofactor.services.challenge import challenge_load
-from portal2fa.twofactor.web.session import TOKEN_KEY, VERIFIED_KEY
+from portal2fa.twofactor.web.second_factor import TOKEN_KEY, VERIFIED_KEY
 from tests.conftest import PASSWORD
 
 from .helpers import current_code
@@ -482,7 +484,7 @@ def _valid_requests(world: World, pending: Visitor) -> list[Case]:
             "post",
             reverse("twofactor:account-regenerate"),
             {"code": current_code(world.secret)},
-            ok=(200, 302, 303),  # 303: to the new codes page (show-once codes, issue 8)
+            ok=(200, 302, 303),  # 303: to the new codes page (show-once codes)
         ),
         Case(  # a wrong code: the password stays, so every variant reaches the form
             world.ordinary,

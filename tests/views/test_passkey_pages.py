@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import counters
+from portal2fa.twofactor.machinery import counters
 from portal2fa.twofactor.models import (
     Authenticator,
     CodeGuessBudget,
@@ -314,7 +314,7 @@ def test_a_parallel_key_enrollment_that_loses_does_not_erase_the_shown_codes(
     the session before the winner moved it to its signed-in id with the codes; the loser's refusal
     must not save the stale copy and send the browser back to it. Forced interleaving: the winner
     runs, whole, inside the loser's service call."""
-    from portal2fa.twofactor.views import passkeys as views
+    from portal2fa.twofactor.passkeys import views
 
     _enroll_page(client, user)
     started = client.post(ENROLL_OPTIONS, {"name": "Phone"})
@@ -530,7 +530,7 @@ def test_a_replayed_answer_that_loses_the_race_does_not_erase_the_shown_codes(
     loses reads the session before the winner saves its codes there. Its refusal must not save
     that stale session over the winner's, or the codes the user must keep are gone. The
     interleaving is forced: the winner runs, whole, inside the loser's service call."""
-    from portal2fa.twofactor.views import passkeys as views
+    from portal2fa.twofactor.passkeys import views
 
     olly = make_user("olly@example.com", role=make_role("Customers", requires_2fa=False))
     client.force_login(olly)

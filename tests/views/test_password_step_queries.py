@@ -15,6 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from portal2fa.twofactor.machinery.throttle import (
+    IN_FLIGHT,
+    throttle_fail,
+    throttle_release,
+    throttle_reserve,
+)
 from portal2fa.twofactor.models import (
     EmailCode,
     SignInChallenge,
@@ -22,12 +28,6 @@ from portal2fa.twofactor.models import (
     ThrottleKey,
 )
 from portal2fa.twofactor.services.challenge import challenge_issue, challenges_prune
-from portal2fa.twofactor.services.throttle import (
-    IN_FLIGHT,
-    throttle_fail,
-    throttle_release,
-    throttle_reserve,
-)
 
 from ..conftest import PASSWORD
 from .test_verify_queries import sql_of

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from portal2fa.accounts.models import User
 from portal2fa.accounts.services import AccountError, user_create
-from portal2fa.twofactor.canonical import canonical_identifier
+from portal2fa.twofactor.core.canonical import canonical_identifier
+from portal2fa.twofactor.machinery.throttle import RETENTION, throttle_prune
 from portal2fa.twofactor.models import ThrottleEvent, ThrottleKey
-from portal2fa.twofactor.services.throttle import RETENTION, throttle_prune
 
 from .helpers import is_signed_in, sign_in, text
 

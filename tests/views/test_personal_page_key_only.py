@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import backup_codes as backup_code_format
-from portal2fa.twofactor import counters, keys
+from portal2fa.twofactor.core import backup_codes as backup_code_format
+from portal2fa.twofactor.machinery import counters, keys
 from portal2fa.twofactor.models import (
     Authenticator,
     BackupCode,
@@ -22,7 +22,7 @@ from portal2fa.twofactor.models import (
     TwoFactorSettings,
     WebAuthnCredential,
 )
-from portal2fa.twofactor.web import step_up
+from portal2fa.twofactor.web import confirmation
 from tests.soft_authenticator import SoftAuthenticator
 
 from .helpers import (
@@ -134,7 +134,7 @@ def test_a_confirmation_expires(client, user, key_only):
     key, _ = key_only
     confirm(client, key)
     session = client.session
-    session[step_up.STEP_UP_KEY]["until"] = 1.0  # long past
+    session[confirmation.STEP_UP_KEY]["until"] = 1.0  # long past
     session.save()
     assert 'data-testid="confirmed"' not in text(client.get(ACCOUNT))
     asked = client.post(REGENERATE)  # the dialog asks for a code again
@@ -146,7 +146,7 @@ def test_a_confirmation_is_bound_to_its_user(client, user, key_only, make_user):
     key, _ = key_only
     confirm(client, key)
     session = client.session
-    session[step_up.STEP_UP_KEY]["user"] = "someone else"
+    session[confirmation.STEP_UP_KEY]["user"] = "someone else"
     session.save()
     asked = client.post(REGENERATE)  # the dialog asks for a code: nothing generated
     assert asked.status_code == HTTPStatus.OK and 'data-testid="confirm-dialog"' in text(asked)
@@ -159,7 +159,7 @@ def test_a_refused_key_is_counted_and_confirms_nothing(client, user, key_only):
     assert refused.status_code == HTTPStatus.BAD_REQUEST
     assert refused.json()["error"] == "The passkey or security key was not accepted."
     assert failures(user) == 1
-    assert step_up.STEP_UP_KEY not in client.session
+    assert confirmation.STEP_UP_KEY not in client.session
     WebAuthnCredential.objects.update(sign_count=99)
     cloned = confirm(client, key)
     assert cloned.status_code == HTTPStatus.BAD_REQUEST and "copied" in cloned.json()["error"]
@@ -275,7 +275,7 @@ def test_an_app_is_added_after_a_passkey_confirmation(client, user, key_only):
     key, _ = key_only
     confirm(client, key)
     secret = _set_up_app(client, client.post(APP, {"start": "1"}))
-    assert step_up.STEP_UP_KEY not in client.session  # consumed by the start
+    assert confirmation.STEP_UP_KEY not in client.session  # consumed by the start
     assert client.post(APP, {"code": current_code(secret)}).status_code == HTTPStatus.SEE_OTHER
     assert Authenticator.objects.get(user=user).has_app and counters.drift() == {}
 
@@ -347,7 +347,7 @@ def test_an_app_user_signing_in_with_a_backup_code_gets_no_free_confirmation(
 ):
     sign_in(client, user.email)
     client.post(reverse("twofactor:signin-verify"), {"code": enrolled.backup_codes[0]})
-    assert step_up.STEP_UP_KEY not in client.session
+    assert confirmation.STEP_UP_KEY not in client.session
     assert not StepUpGrant.objects.filter(user=user).exists()
 
 
@@ -433,7 +433,9 @@ def test_a_confirmation_refused_at_the_password_change_asks_for_a_code_not_a_500
     assert "Confirm again" in page or "locked" in page.lower()
     user.refresh_from_db()
     assert user.check_password(PASSWORD)  # nothing changed
-    assert step_up.STEP_UP_KEY not in client.session  # not stuck: the next post asks for a code
+    assert (
+        confirmation.STEP_UP_KEY not in client.session
+    )  # not stuck: the next post asks for a code
 
 
 def test_a_backup_code_confirmation_is_not_called_a_passkey(client, user, key_only):
@@ -501,7 +503,7 @@ def test_a_confirmation_replaced_elsewhere_does_not_leave_the_page_stuck(client,
     assert refused.status_code == HTTPStatus.SEE_OTHER and refused.url == ACCOUNT
     page = text(client.get(ACCOUNT))
     assert "That confirmation was used or has expired. Confirm again." in page
-    assert step_up.STEP_UP_KEY not in client.session
+    assert confirmation.STEP_UP_KEY not in client.session
     assert 'data-testid="confirmed"' not in page and "Confirm with a passkey" in page
     confirm(client, key)
     done = client.post(REGENERATE)

@@ -1,4 +1,4 @@
-"""Sessions follow security changes (issue 8, item 5) and self-service password change (item 6)."""
+"""Sessions follow security changes and self-service password change."""
 
 from datetime import timedelta
 from http import HTTPStatus
@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from portal2fa.accounts.services import user_update
 from portal2fa.audit.models import Action, AuditEvent
+from portal2fa.twofactor.machinery.session_generation import sessions_end_others
 from portal2fa.twofactor.middleware import ENDED_MESSAGE
 from portal2fa.twofactor.services.enrollment import enrollment_reset
-from portal2fa.twofactor.services.sessions import sessions_end_others
 from tests.conftest import PASSWORD
 
 from .helpers import is_signed_in, sign_in, text
@@ -251,7 +251,7 @@ def test_a_resubmit_after_a_lost_password_change_answer_stays_signed_in(user, po
 
 def test_an_unlock_by_an_administrator_ends_the_users_sessions(enrolled, admin_user):
     from portal2fa.twofactor.models import CodeGuessBudget
-    from portal2fa.twofactor.services.code_budget import code_lock_clear
+    from portal2fa.twofactor.services.code_locks import code_lock_clear
 
     held = _browser(enrolled.user)
     CodeGuessBudget.objects.create(

@@ -1,4 +1,4 @@
-"""Show-once backup codes that cannot be lost (issue 8, item 4).
+"""Show-once backup codes that cannot be lost.
 
 After an enrollment or a regeneration the new set is kept, encrypted, for the session that got it
 and shown by GET until "I have saved my codes" or 15 minutes; a double submit, a reload, the back
@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from portal2fa.twofactor.machinery.code_checks import CodeCheck, consume_backup_code
 from portal2fa.twofactor.models import Authenticator
-from portal2fa.twofactor.services.codes import CodeCheck, consume_backup_code
 from portal2fa.twofactor.web.shown_codes import CODES_KEY
 
 from .helpers import backup_codes, current_code, is_signed_in, manual_key, sign_in, text

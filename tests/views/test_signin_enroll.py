@@ -1,4 +1,4 @@
-"""Enrollment during sign-in (SPEC §5, §6.2) and the security headers of the sign-in pages."""
+"""Enrollment during sign-in and the security headers of the sign-in pages."""
 
 import re
 from http import HTTPStatus

@@ -1,4 +1,4 @@
-"""Sign-in (SPEC §6): the password step, when 2FA applies, and the code step."""
+"""Sign-in: the password step, when 2FA applies, and the code step."""
 
 from datetime import timedelta
 from http import HTTPStatus

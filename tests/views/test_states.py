@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.audit.models import Action, AuditEvent
+from portal2fa.twofactor.machinery.policy import current_policy
 from portal2fa.twofactor.models import Authenticator, ReenrollmentDue, TwoFactorSettings
-from portal2fa.twofactor.policy import get_settings
 from portal2fa.twofactor.selectors.overview import Overview
 from portal2fa.twofactor.services.enrollment import enrollment_begin, enrollment_reset
 
@@ -33,7 +33,7 @@ def volunteer(make_user, make_role, enroll, policy):
 
 
 def pending_count() -> int:
-    return Overview(get_settings(), now=timezone.now()).counts.pending
+    return Overview(current_policy(), now=timezone.now()).counts.pending
 
 
 def test_skip_for_now_does_not_count_the_user_as_pending(client, user, optional):

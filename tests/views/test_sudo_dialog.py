@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.twofactor import keys
+from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.models import Authenticator, BackupCode, TrustedBrowser
-from portal2fa.twofactor.views.passkeys import REGISTER_KEY
-from portal2fa.twofactor.web import step_up
+from portal2fa.twofactor.passkeys.ceremony import REGISTER_KEY
+from portal2fa.twofactor.web import confirmation
 
 from .helpers import assert_no_inline_script, current_code, text, wrong_code
 from .test_personal_page_key_only import (  # noqa: F401 (fixtures)
@@ -60,10 +60,10 @@ def test_an_app_is_asked_for_in_the_dialog_and_started_by_its_form(client, user,
     asked = client.post(APP, {"start": "1"})
     assert asked.status_code == HTTPStatus.OK and DIALOG in text(asked)
     assert "Set up an authenticator app?" in text(asked)
-    assert step_up.APP_KEY not in client.session  # no secret made
+    assert confirmation.APP_KEY not in client.session  # no secret made
     started = client.post(APP, {"start": "1", "confirmed": "1", "code": codes[0]})
     assert started.status_code == HTTPStatus.SEE_OTHER and started.url == APP
-    assert step_up.APP_KEY in client.session
+    assert confirmation.APP_KEY in client.session
 
 
 def test_a_new_key_is_asked_for_in_the_dialog_and_refused_without_a_code(client, enrolled):
@@ -88,7 +88,7 @@ def test_a_trusted_browser_goes_only_with_the_factor(client, enrolled):
     row = TrustedBrowser.objects.create(
         user=enrolled.user,
         name="Safari on iPhone",
-        token_digest=keys.token_digest("t"),
+        token_digest=keys.trusted_browser_digest("t"),
         created_at=now,
         last_used_at=now,
         expires_at=now + timezone.timedelta(days=30),

@@ -1,4 +1,4 @@
-"""Trusted browsers through the pages (issue 10): the verify page's offer, the cookie, the skipped
+"""Trusted browsers through the pages: the verify page's offer, the cookie, the skipped
 second factor on the own sign-in page and for held host logins, the personal page, the settings."""
 
 import re

@@ -1,5 +1,5 @@
 """The own sign-in page reads the user's session generation with the challenge, under the per-user
-lock, instead of in its own statement at login() (services/sessions.py NOTED_GENERATION). Read
+lock, instead of in its own statement at login() (machinery/session_generation.py NOTED_GENERATION). Read
 earlier, it may only be lower: a security change during the sign-in ends the new session."""
 
 import pytest
@@ -7,13 +7,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from portal2fa.twofactor.services import codes
-from portal2fa.twofactor.services.challenge import EXPIRED
-from portal2fa.twofactor.services.sessions import (
+from portal2fa.twofactor.machinery import code_checks
+from portal2fa.twofactor.machinery.session_generation import (
     GENERATION_KEY,
     session_generation,
     sessions_end_others,
 )
+from portal2fa.twofactor.services.challenge import EXPIRED
 
 from .helpers import is_signed_in, sign_in, text
 
@@ -34,14 +34,14 @@ def test_the_sign_in_records_the_users_current_generation(enrolled):
 
 
 def test_a_security_change_during_the_code_check_ends_the_sign_in(enrolled, monkeypatch):
-    consume = codes.consume_code
+    consume = code_checks.consume_code
 
     def consume_after_a_change(authenticator, code, **kwargs):
         # A password change (or an unlock) elsewhere, after the challenge was read under the lock
         sessions_end_others(user=authenticator.user)
         return consume(authenticator, code, **kwargs)
 
-    monkeypatch.setattr(codes, "consume_code", consume_after_a_change)
+    monkeypatch.setattr(code_checks, "consume_code", consume_after_a_change)
     browser = Client()
     sign_in(browser, enrolled.user.email)
     response = browser.post(

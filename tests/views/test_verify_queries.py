@@ -13,7 +13,7 @@ test_verify_generation.py); the session moved to its new key with the old key le
 for a second click, one upsert (web/sessions.py). After wrong codes, one more: the account's
 failure count set back to zero.
 A wrong code, 8: the same first five; the challenge's counter changed and read back in one
-UPDATE .. RETURNING (twofactor/returning.py); the account's budget row inserted at the first
+UPDATE .. RETURNING (twofactor/machinery/returning.py); the account's budget row inserted at the first
 failure (no SAVEPOINT) or counted and read back in one statement; the audit INSERT."""
 
 from http import HTTPStatus

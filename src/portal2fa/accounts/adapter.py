@@ -5,8 +5,8 @@ This is the example of PORTAL2FA_ADAPTER for a host with its own role concept.
 
 from django.db.models import QuerySet
 
-from ..twofactor import methods as second_factor_methods
 from ..twofactor.adapter import DefaultAdapter, DueRule, Role, deadline_fields, stored_deadline
+from ..twofactor.core import methods
 from .models import SecurityRole, User
 
 
@@ -45,13 +45,13 @@ class PortalAdapter(DefaultAdapter):
     def role_methods(self, user) -> set[str]:
         """One role per user: its methods (methods.combine with one role)."""
         role = user.role
-        return second_factor_methods.combine([(role.requires_2fa, role.second_factor_methods)])
+        return methods.combine([(role.requires_2fa, role.second_factor_methods)])
 
     def set_role_methods(self, wanted: dict[str, list[str]]) -> dict[str, list[str]]:
         changed = _set_role_field(
-            {pk: second_factor_methods.clean_methods(v) for pk, v in wanted.items()},
+            {pk: methods.clean_methods(v) for pk, v in wanted.items()},
             "second_factor_methods",
-            normalise=second_factor_methods.clean_methods,
+            normalise=methods.clean_methods,
         )
         return {
             name: [",".join(old) or "none", ",".join(new) or "none"]
@@ -101,7 +101,7 @@ def _role(role: SecurityRole) -> Role:
         name=role.name,
         type=role.type,
         requires_2fa=role.requires_2fa,
-        methods=tuple(second_factor_methods.clean_methods(role.second_factor_methods)),
+        methods=tuple(methods.clean_methods(role.second_factor_methods)),
         always_second_factor=role.always_second_factor,
         deadline=stored_deadline(role),
     )

@@ -4,7 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Upper
 
-from ..twofactor.canonical import canonical_identifier
+from ..twofactor.core.canonical import canonical_identifier
 from ..twofactor.models import (
     MANAGE_PERMISSION,
     EnrollmentState,
@@ -64,7 +64,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 
 class User(AbstractBaseUser):
     email = models.EmailField(max_length=254, unique=True)
-    # The email normalised once (Unicode NFKC + case folding, twofactor/canonical.py), set on every
+    # The email normalised once (Unicode NFKC + case folding, twofactor/core/canonical.py), set on every
     # save: sign-in looks it up and it is unique, so 'ALİCE', 'alıce', 'ａlice' or 'aliſe'
     # spellings neither reach another account nor create a second one.
     email_canonical = models.CharField(max_length=320, unique=True, editable=False)

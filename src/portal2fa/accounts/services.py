@@ -8,9 +8,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from ..audit.models import Action
-from ..audit.services import record
+from ..audit.services import Origin, record
+from ..twofactor.machinery.session_generation import sessions_end_others
 from ..twofactor.services.deadlines import user_deadline_refresh
-from ..twofactor.services.sessions import sessions_end_others
 from .models import RoleType, SecurityRole, User
 
 
@@ -91,10 +91,7 @@ def user_create(
         _save_unique(user, f"A user with email {email} already exists.")
         record(
             Action.USER_CHANGED,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(actor, user, client_address, at),
             change="created",
             role=role.name,
             active=is_active,
@@ -149,10 +146,7 @@ def user_update(
             )
             record(
                 Action.USER_CHANGED,
-                actor=actor,
-                target=user,
-                client_address=client_address,
-                at=at,
+                Origin(actor, user, client_address, at),
                 changes=diff,
             )
             if "role" in diff:  # a role that requires 2FA reaches them now, or leaves them
@@ -204,10 +198,7 @@ def user_set_password(
         user.save(update_fields=["password"])
         record(
             Action.USER_CHANGED,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(actor, user, client_address, at),
             change="password set",
         )
 

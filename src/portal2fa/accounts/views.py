@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from ..twofactor.policy import get_settings
+from ..twofactor.machinery.policy import current_policy
 from ..twofactor.selectors.enrollment import status_of
 from ..twofactor.web.decorators import administrator_required
 
@@ -11,7 +11,7 @@ from ..twofactor.web.decorators import administrator_required
 @require_safe
 def home(request):
     return render(
-        request, "accounts/home.html", {"status": status_of(request.user, get_settings())}
+        request, "accounts/home.html", {"status": status_of(request.user, current_policy())}
     )
 
 

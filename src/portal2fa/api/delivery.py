@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import urllib3
 from standardwebhooks import Webhook
 
-from ..twofactor import keys
+from ..twofactor.machinery import keys
 from .addresses import AddressRefused, resolve
 from .conf import setting
 

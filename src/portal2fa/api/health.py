@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ..twofactor import keys
+from ..twofactor.machinery import keys
 
 _migrated = False  # once all are applied, they stay applied for this process's code
 

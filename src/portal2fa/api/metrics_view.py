@@ -22,8 +22,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from ..twofactor.machinery.policy import current_policy
 from ..twofactor.models import OverviewCounter, TwoFactorSettings
-from ..twofactor.policy import get_settings
 from ..twofactor.selectors.overview import Overview
 from ..twofactor.web.http import client_address
 from .conf import setting
@@ -61,7 +61,7 @@ def _read() -> tuple[dict, dict, int, int]:
         cursor.execute(sql, [DeliveryStatus.PENDING])
         for part, key, total in cursor.fetchall():
             found[part][key] = int(total or 0)
-    threshold = found[3][""] if found[3] else get_settings().low_codes_threshold
+    threshold = found[3][""] if found[3] else current_policy().low_codes_threshold
     return found[0], found[1], found[2].get("", 0), threshold
 
 

@@ -45,7 +45,7 @@ class ApiToken(models.Model):
 
 
 class WebhookEndpoint(models.Model):
-    """A receiver of signed security events. The signing secret is encrypted (keys.py): it must
+    """A receiver of signed security events. The signing secret is encrypted (machinery/keys.py): it must
     be read to sign, so it cannot be hashed."""
 
     name = models.CharField(max_length=100, unique=True)

@@ -2,20 +2,9 @@
 event recorded meanwhile (by whichever service) names that token. A context variable, so the
 services keep their `actor=` argument and need not know about the API."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 _token_name: ContextVar[str] = ContextVar("portal2fa_audit_token_name", default="")
-
-
-@contextmanager
-def acting_token(name: str) -> Iterator[None]:
-    reset = _token_name.set(name)
-    try:
-        yield
-    finally:
-        _token_name.reset(reset)
 
 
 def set_token(name: str) -> None:

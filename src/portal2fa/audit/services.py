@@ -1,5 +1,7 @@
 """record(): the one way to write an audit event. Call it inside the service's transaction."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 from django.db import transaction
@@ -10,8 +12,20 @@ from .models import Action, AuditEvent
 from .signals import event_committed, event_recorded
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Who acted on whom, from which address, when: what the events of one change share."""
+
+    actor: object = None
+    target: object = None
+    client_address: str | None = None
+    at: datetime | None = None
+
+
 def record(
     action: Action,
+    origin: Origin | None = None,
+    /,
     *,
     actor=None,
     target=None,
@@ -19,6 +33,14 @@ def record(
     at=None,
     **detail,
 ) -> AuditEvent:
+    """The event, with its origin given as one Origin or as its four parts."""
+    if origin is not None:
+        actor, target, client_address, at = (
+            origin.actor,
+            origin.target,
+            origin.client_address,
+            origin.at,
+        )
     event = AuditEvent.objects.create(
         at=at or timezone.now(),
         action=action,

@@ -31,7 +31,7 @@ def register(commands, subparsers) -> None:
 
 def keys_init(args) -> int:
     from ..config import env
-    from ..twofactor import crypto
+    from ..twofactor.core import crypto
 
     path = env.KEYS_FILE
     if path.exists():

@@ -17,9 +17,9 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Collate, Upper
 from django.utils.module_loading import import_string
 
-from . import methods as second_factor_methods
 from .conf import setting
-from .deadlines import DueRule
+from .core.deadlines import DueRule
+from .core.methods import OPTIONAL, clean_methods, combine
 from .models import MANAGE_PERMISSION, GroupRole, RoleType
 
 __all__ = ["MANAGE_PERMISSION", "DefaultAdapter", "DueRule", "Role", "get_adapter"]
@@ -34,7 +34,7 @@ class Role:
     # The optional second-factor methods (methods.OPTIONAL) that count for this role.
     methods: tuple[str, ...] = ("email", "passkey", "sms")
     always_second_factor: bool = False  # a trusted browser never skips the second factor
-    # When its users must be enrolled once it requires 2FA (deadlines.py): the next sign-in, by a
+    # When its users must be enrolled once it requires 2FA (core/deadlines.py): the next sign-in, by a
     # date or within N days, and how often they may say "Remind me later".
     deadline: DueRule = DueRule()
 
@@ -171,11 +171,9 @@ class DefaultAdapter:
     def role_methods(self, user) -> set[str]:
         """The optional second-factor methods this user's roles let count (methods.combine)."""
         if not hasattr(user, "groups"):
-            return set(second_factor_methods.OPTIONAL)
+            return set(OPTIONAL)
         groups = user.groups.select_related("portal2fa_role")
-        return second_factor_methods.combine(
-            [(role.requires_2fa, role.methods) for role in map(_group_role, groups)]
-        )
+        return combine([(role.requires_2fa, role.methods) for role in map(_group_role, groups)])
 
     def set_role_methods(self, wanted: dict[str, list[str]]) -> dict[str, list[str]]:
         """Set the counted methods of the roles named by id (others untouched), inside the
@@ -185,7 +183,7 @@ class DefaultAdapter:
         changed = {}
         for group in groups.select_related("portal2fa_role"):
             role = _group_role(group)
-            new = second_factor_methods.clean_methods(wanted[str(group.pk)])
+            new = clean_methods(wanted[str(group.pk)])
             if list(role.methods) != new:
                 GroupRole.objects.update_or_create(group=group, defaults={"methods": new})
                 changed[role.name] = [",".join(role.methods) or "none", ",".join(new) or "none"]
@@ -250,9 +248,7 @@ def _group_role(group: Group) -> Role:
         name=group.name,
         type=kept.type if kept else RoleType.EMPLOYEE,
         requires_2fa=kept.requires_2fa if kept else False,
-        methods=tuple(second_factor_methods.clean_methods(kept.methods))
-        if kept
-        else second_factor_methods.OPTIONAL,
+        methods=tuple(clean_methods(kept.methods)) if kept else OPTIONAL,
         always_second_factor=kept.always_second_factor if kept else False,
         deadline=stored_deadline(kept) if kept else DueRule(),
     )

@@ -7,8 +7,9 @@ from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch
 from django.utils.module_loading import import_string
 
-from . import crypto, integration  # integration registers the URL checks
+from . import integration  # integration registers the URL checks
 from .conf import ACCESS_PASS_MINUTES_MAX, ACCESS_PASS_MINUTES_MIN, setting
+from .core import crypto
 
 GENERATE_KEYS = (
     "'python manage.py portal2fa keys generate' prints new keys as lines for the environment "

@@ -64,7 +64,7 @@ DEFAULTS = {
     # 0 (default): on every request, so the change applies at once (one indexed query; see
     # bench/session_check.py). A site may trade that delay for the query.
     "PORTAL2FA_SESSION_CHECK_SECONDS": 0,
-    # Rows per Overview counter (counters.py): more shards, less waiting between concurrent
+    # Rows per Overview counter (machinery/counters.py): more shards, less waiting between concurrent
     # changes; a read sums them. 8 suits a few hundred sign-ins a second.
     "PORTAL2FA_COUNTER_SHARDS": 8,
     # The Overview's adoption per Security Role and enrollment trend scan the users (about a second
@@ -79,7 +79,7 @@ DEFAULTS = {
     "PORTAL2FA_EMAIL_CODE_SENDS": 3,
     "PORTAL2FA_EMAIL_CODE_RESEND_SECONDS": 30,
     "PORTAL2FA_EMAIL_CODE_MINUTES": 10,
-    # Email and SMS code sends across sign-ins (services/send_limits.py): per account and per
+    # Email and SMS code sends across sign-ins (machinery/send_limits.py): per account and per
     # destination (an address or a number several accounts may share), per hour and per day.
     # A user who asks for a code a few times in several sign-ins stays well within them.
     "PORTAL2FA_CODE_SENDS_PER_ACCOUNT_HOUR": 6,

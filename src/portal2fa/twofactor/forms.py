@@ -6,10 +6,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from . import reminders
 from .adapter import get_adapter
 from .conf import setting
-from .deadlines import (
+from .core import reminders
+from .core.deadlines import (
     BY_DATE,
     EXTEND_DAYS_MAX,
     GRACE_DAYS_MAX,
@@ -22,9 +22,9 @@ from .deadlines import (
     RuleError,
     past_date,
 )
+from .core.typed import typed_code
 from .models import TwoFactorSettings
 from .services.settings import EDITABLE_FIELDS
-from .typed import typed_code
 
 
 class SignInForm(forms.Form):

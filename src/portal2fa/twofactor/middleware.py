@@ -1,7 +1,7 @@
 """TwoFactorMiddleware: after any login, the session reaches nothing but the second-factor step.
 
 Put it after django.contrib.auth's AuthenticationMiddleware. A session whose user has not passed
-the second factor (see web/session.py) may reach only the sign-in pages, the host's logout views,
+the second factor (see web/second_factor.py) may reach only the sign-in pages, the host's logout views,
 its login page (which signs the held session out first: a new sign-in starts over), static files
 and what a held page may load (web/held_views.py); any other view answers with a redirect to the
 second-factor step (browser navigations) or 401 with a JSON reason (scripts, fetch(), APIs).
@@ -26,9 +26,8 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
-from .policy import NextStep
-from .web import device, held_views
-from .web import session as second_factor
+from .machinery.policy import NextStep
+from .web import device, held_views, second_factor
 from .web.allowed import method_refusal
 
 # URL names a held session may reach: the second-factor pages and the ways out.

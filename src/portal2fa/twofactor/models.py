@@ -5,8 +5,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from . import reminders
-from .deadlines import DueRule
+from .core import reminders
+from .core.deadlines import DueRule
 
 MANAGE_PERMISSION = "twofactor.manage_two_factor"
 
@@ -25,7 +25,7 @@ def default_role_methods() -> list[str]:
 
 
 class DueRuleKind(models.TextChoices):
-    """When a role that requires 2FA wants its users enrolled (deadlines.py)."""
+    """When a role that requires 2FA wants its users enrolled (core/deadlines.py)."""
 
     NEXT_SIGNIN = "next_signin", "At the next sign-in"
     BY_DATE = "by_date", "By a date"
@@ -69,7 +69,7 @@ class GroupRole(RoleDeadlineFields):
     type = models.CharField(max_length=20, choices=RoleType.choices, default=RoleType.EMPLOYEE)
     requires_2fa = models.BooleanField("Require two-factor authentication", default=False)
     # The optional second-factor methods (methods.OPTIONAL) that count for this role's users; the
-    # Authenticator App always counts. See methods.py for the rule across several roles.
+    # Authenticator App always counts. See core/methods.py for the rule across several roles.
     methods = models.JSONField("Second-factor methods", default=default_role_methods, blank=True)
     # A trusted browser (enforcement "Unrecognized devices only") never skips the second factor
     # for a user of this role.
@@ -237,7 +237,7 @@ class Authenticator(models.Model):
     # in the saving transaction: the Overview then never joins the users table.
     user_active = models.BooleanField(default=True)
     # How many passkeys the user has (WebAuthnCredential rows), changed with them under the
-    # per-user lock: the Overview's method breakdown then needs no join (counters.py).
+    # per-user lock: the Overview's method breakdown then needs no join (machinery/counters.py).
     passkeys = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -327,7 +327,7 @@ class ThrottleEvent(models.Model):
 class CodeGuessBudget(models.Model):
     """The account's budget of wrong codes across sign-ins (NIST SP 800-63B §5.2.2), beside the
     per-token lockout. One row per user who got a code wrong (Pending users too: enrollment
-    confirmation counts), changed only under the per-user lock (services/codes.py
+    confirmation counts), changed only under the per-user lock (machinery/code_checks.py
     serialize_code_checks) by conditional UPDATEs. A correct code sets the count back to zero;
     after a few consecutive failures each next try waits (a growing delay); at the hard limit the
     second factor is locked until an administrator unlocks it or resets the enrollment."""
@@ -354,7 +354,7 @@ class CodeGuessBudget(models.Model):
 
 class ThrottleKey(models.Model):
     """One row per throttle key, locked while an attempt enters flight and its window is counted
-    (services/throttle.py), so parallel requests cannot all pass the check before any of them
+    (machinery/throttle.py), so parallel requests cannot all pass the check before any of them
     counts. last_at (the newest attempt) lets old rows be pruned."""
 
     key = models.CharField(max_length=200, primary_key=True)
@@ -468,7 +468,7 @@ class EnrollmentReminder(models.Model):
 
 
 class OverviewCounter(models.Model):
-    """One shard of one Overview count (see counters.py): the count is the sum of its shards.
+    """One shard of one Overview count (see machinery/counters.py): the count is the sum of its shards.
 
     Names: "active" (active users), "enrolled" and "pending" (authenticators of active users),
     "codes:N" (enrolled active users who were issued codes and have N left). Moved by the services
@@ -490,7 +490,7 @@ class WebAuthnCredential(models.Model):
 
     Only public material: the credential id and the COSE public key as the authenticator gave
     them (py_webauthn parses and verifies them). sign_count only grows, by a conditional UPDATE
-    (services/passkeys.py): an assertion whose counter does not grow is a cloned credential."""
+    (passkeys/services.py): an assertion whose counter does not grow is a cloned credential."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal2fa_passkeys"
@@ -546,7 +546,7 @@ class TrustedBrowser(models.Model):
 
 
 class StepUpGrant(models.Model):
-    """A confirmation on the personal page (services/step_up.py): the session that made it may make
+    """A confirmation on the personal page (passkeys/step_up.py): the session that made it may make
     one sensitive change without a code until `until`. The session holds a random nonce; only its
     keyed hash is here, and a change consumes the row by one conditional DELETE whose row count
     decides, so two parallel changes cannot both use one confirmation. One per user: a new

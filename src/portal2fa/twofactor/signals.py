@@ -4,12 +4,12 @@ from django.contrib.auth.hashers import get_hasher, identify_hasher
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import counters
+from .machinery import counters
+from .machinery.session_generation import sessions_end_others, signins_end
 from .models import Authenticator
 from .services.deadlines import deadlines_refresh, user_deadline_refresh
-from .services.sessions import sessions_end_others, signins_end
 from .services.trusted_browsers import trusted_browsers_revoke_all
-from .web import session as second_factor
+from .web import second_factor
 
 
 def _is_active(user) -> bool:
@@ -129,7 +129,7 @@ def forget_deleted_user(sender, instance, **kwargs):
 
 def forget_deleted_authenticator(sender, instance, **kwargs):
     """A reset, or the user's deletion cascading: its buckets lose one."""
-    counters.move(counters.state_of(instance).buckets(), ())
+    counters.move(counters.counted_state(instance).buckets(), ())
 
 
 def hold_new_login(sender, request, user, **kwargs):

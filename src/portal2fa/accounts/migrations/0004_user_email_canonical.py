@@ -1,4 +1,4 @@
-"""One canonical email per user (issue 8): Unicode NFKC + case folding, unique, what sign-in looks
+"""One canonical email per user: Unicode NFKC + case folding, unique, what sign-in looks
 up. Existing rows are checked: when two emails are one account in different spellings (say
 'alice@x' and 'ALİCE@x' or 'aliſe@x'), the migration stops and names them; rename or merge them,
 then migrate again."""
@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 
 def canonical(identifier: str) -> str:
-    # A frozen copy of portal2fa.twofactor.canonical.canonical_identifier (migrations must not
+    # A frozen copy of portal2fa.twofactor.core.canonical.canonical_identifier (migrations must not
     # change meaning when the code does).
     folded = unicodedata.normalize("NFKC", identifier.strip()).casefold()
     return unicodedata.normalize("NFKC", folded.upper()).casefold()

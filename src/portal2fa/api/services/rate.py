@@ -1,6 +1,6 @@
 """The API's rate limit: calls per token per clock minute, counted by one INSERT … ON CONFLICT
 DO UPDATE … RETURNING (exact under concurrency: the row lock orders the increments). A fixed
-window, not the sign-in throttles' sliding one (services/throttle.py), because an API call must
+window, not the sign-in throttles' sliding one (machinery/throttle.py), because an API call must
 cost one statement, not a locked count: a burst may reach twice the limit across a minute's edge."""
 
 from datetime import datetime, timedelta

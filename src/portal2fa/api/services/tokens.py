@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from ...audit.models import Action
 from ...audit.services import record
-from ...twofactor import keys
+from ...twofactor.machinery import keys
 from ..models import ApiToken, Scope
 
 TOKEN_PREFIX = "p2fa_"

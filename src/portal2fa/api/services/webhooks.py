@@ -14,7 +14,7 @@ from django.db.models import F, Q
 
 from ...audit.models import Action
 from ...audit.services import record
-from ...twofactor import keys
+from ...twofactor.machinery import keys
 from ..addresses import AddressRefused, resolve
 from ..conf import setting
 from ..delivery import Sender, endpoint_secret

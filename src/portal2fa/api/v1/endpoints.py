@@ -13,7 +13,7 @@ from pydantic import ConfigDict
 
 from ...audit.selectors import audit_events
 from ...twofactor.adapter import get_adapter
-from ...twofactor.policy import get_settings
+from ...twofactor.machinery.policy import current_policy
 from ...twofactor.selectors.access_passes import live_pass
 from ...twofactor.selectors.deadlines import user_deadline
 from ...twofactor.selectors.overview import Overview
@@ -24,7 +24,7 @@ from ...twofactor.services.access_passes import (
     access_pass_issue,
     access_pass_revoke,
 )
-from ...twofactor.services.code_budget import NotLocked, code_lock_clear
+from ...twofactor.services.code_locks import NotLocked, code_lock_clear
 from ...twofactor.services.deadlines import DeadlineError, deadline_extend
 from ...twofactor.services.enrollment import EnrollmentError, enrollment_reset
 from ...twofactor.services.settings import EDITABLE_FIELDS, SettingsError, settings_update
@@ -62,7 +62,7 @@ def overview(request, limit: int = 100):
     """The same numbers as the Overview page and `portal2fa overview --json`."""
     if not 0 <= limit <= 1000:
         raise _bad("limit must be between 0 and 1000")
-    return Overview(get_settings(), now=timezone.now()).data(limit=limit)
+    return Overview(current_policy(), now=timezone.now()).data(limit=limit)
 
 
 # ---- Users ----
@@ -347,7 +347,7 @@ def due_date_extend(request, pk: str, body: ExtendIn):
 
 # ---- Settings and roles ----
 def _settings_values() -> dict:
-    policy = get_settings()
+    policy = current_policy()
     return {name: getattr(policy, name) for name in EDITABLE_FIELDS}
 
 

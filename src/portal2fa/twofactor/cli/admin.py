@@ -4,8 +4,8 @@ import contextlib
 import json
 import sys
 
-from ..lists import EXPORT_NAMES
-from ..methods import LABELS
+from ..core.lists import EXPORT_NAMES
+from ..core.methods import LABELS
 from .parsing import CommandError
 
 
@@ -87,7 +87,7 @@ def enrollment_unlock(args) -> int:
     from django.utils import timezone
 
     from ..adapter import get_adapter
-    from ..services.code_budget import NotLocked, code_lock_clear
+    from ..services.code_locks import NotLocked, code_lock_clear
 
     adapter = get_adapter()
     user = _confirmed_user(args, f"this lets codes be tried again for {args.email.strip()}")
@@ -112,7 +112,7 @@ def _local(iso: str) -> str:
 def print_overview(args) -> int:
     from django.utils import timezone
 
-    from ..policy import get_settings
+    from ..machinery.policy import current_policy
     from ..selectors.overview import overview_data
 
     if args.fix and not args.verify:
@@ -121,7 +121,7 @@ def print_overview(args) -> int:
         return verify_counters(fix=args.fix)
     if not 0 <= args.limit <= 100000:
         raise CommandError("--limit must be between 0 and 100000")
-    data = overview_data(get_settings(), now=timezone.now(), limit=args.limit)
+    data = overview_data(current_policy(), now=timezone.now(), limit=args.limit)
     if args.json:
         json.dump(data, sys.stdout, indent=2)
         print()
@@ -206,7 +206,7 @@ def _print_dashboard(data: dict) -> None:
 
 def verify_counters(*, fix: bool) -> int:
     """Recount the Overview's counters by full scan (O(users)); 0 when none drifted."""
-    from .. import counters
+    from ..machinery import counters
 
     found = counters.rebuild() if fix else counters.drift()
     if not found:
@@ -222,7 +222,7 @@ def verify_counters(*, fix: bool) -> int:
 
 
 def export_list(args) -> int:
-    from ..exports import export_csv
+    from ..selectors.exports import export_csv
     from .progress import Progress
 
     with Progress(f"Exporting {args.list}") as progress:  # on stderr: stdout is the CSV

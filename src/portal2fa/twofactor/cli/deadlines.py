@@ -7,7 +7,7 @@ import sys
 from datetime import date
 
 from .parsing import CommandError, parse_bool, parse_int
-from .roles import find_role
+from .roles import find_role, role_json
 
 
 def extend(commands, subparsers) -> None:
@@ -48,18 +48,6 @@ def extend(commands, subparsers) -> None:
     extension.set_defaults(handler=user_extend)
 
 
-def role_json(role) -> dict:
-    return {
-        "id": role.id,
-        "name": role.name,
-        "type": role.type,
-        "requires_2fa": role.requires_2fa,
-        "due": role.deadline.as_json(),
-        "methods": ["totp", *role.methods],
-        "always_second_factor": role.always_second_factor,
-    }
-
-
 def role_show(args) -> int:
     role = find_role(args.name)
     if args.json:
@@ -83,7 +71,7 @@ def _parse_date(text: str) -> date:
 
 
 def _rule(args, current):
-    from ..deadlines import BY_DATE, NEXT_SIGNIN, WITHIN_DAYS
+    from ..core.deadlines import BY_DATE, NEXT_SIGNIN, WITHIN_DAYS
 
     rule = current
     if args.next_signin:
@@ -100,7 +88,7 @@ def _rule(args, current):
 
 
 def _methods(text: str) -> list[str]:
-    from ..methods import OPTIONAL
+    from ..core.methods import OPTIONAL
 
     names = [] if text.strip().lower() == "none" else [m.strip() for m in text.split(",")]
     unknown = [name for name in names if name not in OPTIONAL]
@@ -141,7 +129,7 @@ def user_extend(args) -> int:
     from django.utils import timezone
 
     from ..adapter import get_adapter
-    from ..deadlines import local_day
+    from ..machinery.local_days import local_day
     from ..services.deadlines import DeadlineError, deadline_extend
 
     adapter = get_adapter()

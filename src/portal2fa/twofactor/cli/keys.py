@@ -20,7 +20,7 @@ def register(commands) -> dict:
 def keys_generate(args) -> int:
     """The lines the README's settings snippet reads from the environment (a .env file, a secret
     store). Needs no working configuration: it is how a host gets one."""
-    from .. import crypto
+    from ..core import crypto
 
     print(f"PORTAL2FA_ENCRYPTION_KEYS={crypto.new_fernet_key()}")
     print(f"PORTAL2FA_HASH_KEY={crypto.new_token()}")
@@ -28,14 +28,14 @@ def keys_generate(args) -> int:
 
 
 def keys_new(args) -> int:
-    from .. import crypto
+    from ..core import crypto
 
     print(crypto.new_fernet_key())
     return 0
 
 
 def keys_rotate(args) -> int:
-    from ..crypto import CryptoConfigError
+    from ..core.crypto import CryptoConfigError
     from ..models import Authenticator
     from ..services.keys import secrets_rotate
     from .progress import Progress

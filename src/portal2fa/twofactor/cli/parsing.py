@@ -39,7 +39,7 @@ def parse_enforcement(text: str) -> str:
 
 
 def parse_reminder_days(text: str) -> list[int]:
-    from ..reminders import parse_days
+    from ..core.reminders import parse_days
 
     try:
         return parse_days(text)

@@ -19,10 +19,10 @@ def register(commands) -> None:
 
 def settings_show(args) -> int:
     from ..adapter import get_adapter
-    from ..policy import get_settings, issuer
-    from ..reminders import format_days
+    from ..core.reminders import format_days
+    from ..machinery.policy import current_policy, issuer
 
-    policy = get_settings()
+    policy = current_policy()
     values = {
         "enabled": "true" if policy.enabled else "false",
         "enrollment": "required" if policy.enrollment_required else "optional",
@@ -42,7 +42,7 @@ def settings_show(args) -> int:
     if getattr(args, "json", False):
         import json
 
-        from .deadlines import role_json
+        from .roles import role_json
 
         roles = [role_json(role) for role in get_adapter().roles()]
         json.dump({"settings": values, "roles": roles}, sys.stdout, indent=2)

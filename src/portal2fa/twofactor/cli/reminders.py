@@ -19,7 +19,7 @@ def remind_run(args) -> int:
     from django.utils import timezone
 
     from ..adapter import get_adapter
-    from ..deadlines import local_day
+    from ..machinery.local_days import local_day
     from ..services.reminders import ReminderError, reminders_dry_run, reminders_run
     from .progress import Progress
 

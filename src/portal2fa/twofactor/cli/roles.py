@@ -53,12 +53,23 @@ def find_role(name: str):
     return role
 
 
+def role_json(role) -> dict:
+    return {
+        "id": role.id,
+        "name": role.name,
+        "type": role.type,
+        "requires_2fa": role.requires_2fa,
+        "due": role.deadline.as_json(),
+        "methods": ["totp", *role.methods],
+        "always_second_factor": role.always_second_factor,
+    }
+
+
 def role_list(args) -> int:
     import json
     import sys
 
     from ..adapter import get_adapter
-    from .deadlines import role_json
 
     roles = get_adapter().roles()
     if args.json:
@@ -119,8 +130,8 @@ def filtered_user_list(args) -> int:
 
     from django.utils import timezone
 
-    from ..deadlines import local_day
-    from ..exports import user_list_csv
+    from ..machinery.local_days import local_day
+    from ..selectors.exports import user_list_csv
     from ..selectors.user_list import FilterError, all_users, parse_filter
 
     if args.search.strip():

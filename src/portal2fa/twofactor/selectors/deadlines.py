@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .. import deadlines
 from ..adapter import get_adapter
+from ..core import deadlines
+from ..machinery import local_days
 from ..models import Authenticator, EnrollmentDeadline
 
 
@@ -18,7 +19,7 @@ class Grace:
 
     @property
     def due_day(self) -> date:
-        return deadlines.local_day(self.due_at)
+        return local_days.local_day(self.due_at)
 
 
 def signin_grace(user, *, at: datetime) -> Grace | None:
@@ -54,7 +55,7 @@ class UserDeadline:
 
     @property
     def due_day(self) -> date | None:
-        return deadlines.local_day(self.due_at) if self.due_at else None
+        return local_days.local_day(self.due_at) if self.due_at else None
 
 
 def user_deadline(pk, *, now: datetime) -> UserDeadline | None:

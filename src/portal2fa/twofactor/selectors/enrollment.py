@@ -5,10 +5,11 @@ from datetime import datetime
 
 from django.views.decorators.debug import sensitive_variables
 
-from .. import keys, totp
 from ..adapter import get_adapter
+from ..core import totp
+from ..machinery import keys
+from ..machinery.policy import authenticator_of, issuer, state_of
 from ..models import Authenticator, EnrollmentState, TwoFactorSettings
-from ..policy import authenticator_of, issuer, state_of
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ..adapter import get_adapter
-from ..deadlines import local_day
+from ..machinery.local_days import local_day
 from ..models import Authenticator, EnrollmentDeadline
 from .plans import serial_plan
 

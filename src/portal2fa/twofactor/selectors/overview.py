@@ -1,7 +1,7 @@
 """The Overview tab's widgets: one object feeding the page, the JSON, the CLI and the CSV.
 
 The counts (enrolled, pending, not started, active, no codes, low codes, users per method) are read
-from the counter rows of counters.py in one small query, whatever the population: O(1). The two
+from the counter rows of machinery/counters.py in one small query, whatever the population: O(1). The two
 dashboard widgets that must scan the users (adoption per Security Role, the enrollment trend) are
 kept in Django's cache for PORTAL2FA_DASHBOARD_SECONDS, with the time they were counted: one load
 in that time pays the scan (about a second at a million users), the others read it. The lists filter on active
@@ -20,10 +20,10 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .. import counters
-from .. import methods as second_factor_methods
 from ..adapter import get_adapter
 from ..conf import setting
+from ..core import methods
+from ..machinery import counters
 from ..models import (
     Authenticator,
     CodeGuessBudget,
@@ -66,7 +66,7 @@ class MethodAdoption:
 
     @property
     def label(self) -> str:
-        return second_factor_methods.LABELS[self.method]
+        return methods.LABELS[self.method]
 
     @property
     def percent(self) -> float:
@@ -76,8 +76,8 @@ class MethodAdoption:
 # The methods a user enrolls with, each with its counter. Email and SMS codes go to the account's
 # own address: nothing is enrolled, so they have no counter and are not in the breakdown.
 ENROLLED_METHODS = (
-    (second_factor_methods.TOTP, counters.METHOD_APP),
-    (second_factor_methods.PASSKEY, counters.METHOD_PASSKEY),
+    (methods.TOTP, counters.METHOD_APP),
+    (methods.PASSKEY, counters.METHOD_PASSKEY),
 )
 
 
@@ -123,7 +123,7 @@ class Overview:
 
     @cached_property
     def totals(self) -> dict[str, int]:
-        """Every counter (counters.py), read once: one query over a few dozen rows."""
+        """Every counter (machinery/counters.py), read once: one query over a few dozen rows."""
         return counters.totals()
 
     @cached_property
@@ -163,8 +163,8 @@ class Overview:
 
     def optional_methods_on(self) -> list[str]:
         """The optional methods the Settings tab switches on, in the Settings tab's order."""
-        on = second_factor_methods.site_methods(self.policy)
-        return [method for method in second_factor_methods.OPTIONAL if method in on]
+        on = methods.site_methods(self.policy)
+        return [method for method in methods.OPTIONAL if method in on]
 
     def count(self, name: str) -> int | None:
         """The row count of a list when a counter keeps it or a capped count bounds it (else

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from ...audit.models import Action, AuditEvent
 from ..adapter import get_adapter
-from ..methods import LABELS, PASSKEY, TOTP
+from ..core.methods import LABELS, PASSKEY, TOTP
+from ..core.totp import skew_minutes
 from ..models import Authenticator, EnrollmentState, TrustedBrowser
-from ..totp import skew_minutes
 
 TWO_FACTOR_ACTIONS = [
     Action.SIGNIN_SUCCEEDED,

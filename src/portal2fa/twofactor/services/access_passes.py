@@ -1,7 +1,7 @@
 """Temporary Access Passes: an administrator issues one so a user who lost every factor can sign in
 once and enroll again, instead of leaving the enrollment step open to whoever knows the password.
 
-A pass is random (access_pass.py), shown once to the administrator and stored only as a keyed hash
+A pass is random (core/access_pass.py), shown once to the administrator and stored only as a keyed hash
 bound to its user. It is usable for PORTAL2FA_ACCESS_PASS_MINUTES (or the minutes the
 administrator chose, 10 minutes to 8 hours), once: its use is one conditional UPDATE whose row
 count decides. A user has at most one open pass (a database constraint): issuing a new one
@@ -21,16 +21,17 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
-from ...audit.services import record
-from .. import access_pass, keys
+from ...audit.services import Origin, record
 from ..adapter import get_adapter
 from ..conf import ACCESS_PASS_MINUTES_MAX, ACCESS_PASS_MINUTES_MIN, setting
+from ..core import access_pass
+from ..machinery import keys
+from ..machinery.code_budget import user_guard
+from ..machinery.notices import send_access_pass_notice
 from ..models import AccessPassOutcome, SignInChallenge, TemporaryAccessPass
 from .attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
 from .challenge import live_challenge
-from .codes import serialize_code_checks
 from .enrollment import enrollment_reset
-from .notices import send_access_pass_notice
 
 FACTOR = "access_pass"
 INVALID = "Invalid Temporary Access Pass."
@@ -75,8 +76,7 @@ def access_pass_issue(
     if not getattr(user, "is_active", True):
         raise AccessPassError(f"{get_adapter().display_name(user)} is inactive: no pass is issued.")
     request_digest = keys.token_digest(f"access-pass-request\x1f{request_id}") if request_id else ""
-    with transaction.atomic():
-        serialize_code_checks(user.pk)  # one lock order with the attempts
+    with user_guard(user.pk):  # one lock order with the attempts
         if (
             request_digest
             and TemporaryAccessPass.objects.filter(
@@ -98,10 +98,7 @@ def access_pass_issue(
         )
         record(
             Action.ACCESS_PASS_ISSUED,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(actor, user, client_address, at),
             minutes=int(valid_for.total_seconds() // 60),
             expires_at=expires_at.isoformat(),
         )
@@ -113,8 +110,7 @@ def access_pass_issue(
 
 def access_pass_revoke(*, actor, user, at: datetime, client_address=None) -> None:
     """End the user's live pass, audited; AccessPassError when there is none."""
-    with transaction.atomic():
-        serialize_code_checks(user.pk)
+    with user_guard(user.pk):
         _end_expired(user, at=at, client_address=client_address)
         if not _revoke_open(user, actor=actor, at=at, client_address=client_address):
             raise AccessPassError(
@@ -129,10 +125,7 @@ def _revoke_open(user, *, actor, at, client_address, replaced: bool = False) -> 
     if ended:
         record(
             Action.ACCESS_PASS_REVOKED,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(actor, user, client_address, at),
             **({"reason": "replaced by a new pass"} if replaced else {}),
         )
     return ended
@@ -203,7 +196,7 @@ def _check(locked: LockedChallenge, raw: str, *, at, client_address) -> Verdict:
         )
     SignInChallenge.objects.filter(pk=challenge.pk).update(access_pass_at=at)
     challenge.access_pass_at = at
-    record(Action.ACCESS_PASS_USED, actor=user, target=user, client_address=client_address, at=at)
+    record(Action.ACCESS_PASS_USED, Origin(user, user, client_address, at))
     return Verdict.admitted(FACTOR)
 
 
@@ -213,7 +206,6 @@ def access_pass_expire_all(*, at: datetime) -> int:
     ended = 0
     expired = TemporaryAccessPass.objects.filter(ended_at=None, expires_at__lte=at)
     for found in expired.select_related("user"):
-        with transaction.atomic():
-            serialize_code_checks(found.user_id)
+        with user_guard(found.user_id):
             ended += _end_expired(found.user, at=at, client_address=None)
     return ended

@@ -1,6 +1,6 @@
 """Adding an authenticator app to an enrollment that has none (enrolled with a passkey alone).
 
-The personal page first asks for a confirmation (a backup code, or a passkey: services/step_up.py),
+The personal page first asks for a confirmation (a backup code, or a passkey: passkeys/step_up.py),
 then shows a new secret that the view keeps encrypted in the session (never on the row) until the
 app's first code confirms it. Confirming stores it on the row by one conditional UPDATE (only while
 the enrollment is still without a secret, so two confirmations cannot both store one), marks the
@@ -8,31 +8,24 @@ confirming step used (that code cannot sign in), moves the Overview's method buc
 audited. A wrong code counts on the account's code budget like any code.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
-from ...audit.services import record
-from .. import counters, keys, messages, totp
-from ..crypto import CryptoConfigError
+from ...audit.services import Origin, record
+from .. import messages
+from ..core import totp
+from ..core.crypto import CryptoConfigError
+from ..machinery import code_budget, counters, keys
+from ..machinery.clock_skew import skew_hint, suspected_skew
+from ..machinery.code_budget import user_guard
+from ..machinery.outcome import Outcome
+from ..machinery.policy import current_policy
 from ..models import Authenticator
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .clock_skew import skew_hint, suspected_skew
 
 ALREADY_HAS_APP = "Your authenticator app is already set up."
 EXPIRED = "Setting up the app took too long. Start again."
-
-
-@dataclass(frozen=True)
-class AppSetup:
-    ok: bool
-    message: str = ""
-    done: bool = False  # nothing more to try with this secret (set up, or not possible)
 
 
 def new_app_secret() -> str:
@@ -43,26 +36,24 @@ def new_app_secret() -> str:
 @sensitive_variables("secret", "code")
 def app_add(
     *, user, encrypted_secret: str, code: str, at: datetime, client_address=None
-) -> AppSetup:
+) -> Outcome:
     """The first code from the app for the secret shown: stored on the enrollment if it matches."""
     try:
         secret = keys.decrypt_secret(encrypted_secret)
     except (CryptoConfigError, ValueError, TypeError):
-        return AppSetup(False, EXPIRED, done=True)
+        return Outcome(False, EXPIRED, done=True)
     code = totp.normalise(code)
     if not totp.looks_like_totp(code):
-        return AppSetup(False, messages.TOTP_EXPECTED)
-    policy = get_settings()
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
-        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+        return Outcome(False, messages.TOTP_EXPECTED)
+    policy = current_policy()
+    with user_guard(user.pk, at=at) as refusal:
         if refusal:
-            return AppSetup(False, refusal.message, done=refusal.locked)
+            return Outcome(False, refusal.message, done=refusal.locked)
         enrollment = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
         if enrollment is None:
-            return AppSetup(False, messages.NOT_ENROLLED, done=True)
+            return Outcome(False, messages.NOT_ENROLLED, done=True)
         if enrollment.has_app:
-            return AppSetup(False, ALREADY_HAS_APP, done=True)
+            return Outcome(False, ALREADY_HAS_APP, done=True)
         step = totp.matching_step(secret, code, at=at, window=policy.clock_skew_steps)
         if step is not None:
             _, before = counters.locked_state(pk=enrollment.pk)
@@ -70,12 +61,12 @@ def app_add(
                 pk=enrollment.pk, encrypted_secret="", confirmed_at__isnull=False
             ).update(encrypted_secret=encrypted_secret, last_used_step=step)
             if not stored:  # set up or reset concurrently (cannot happen under the lock, but
-                return AppSetup(False, ALREADY_HAS_APP, done=True)  # the UPDATE decides)
+                return Outcome(False, ALREADY_HAS_APP, done=True)  # the UPDATE decides)
             _, after = counters.locked_state(pk=enrollment.pk)
             counters.move(before.buckets(), after.buckets())
             code_budget.code_success(user.pk)
-            record(Action.APP_ADDED, actor=user, target=user, client_address=client_address, at=at)
-            return AppSetup(True, done=True)
+            record(Action.APP_ADDED, Origin(user, user, client_address, at))
+            return Outcome(True, done=True)
         budget = code_budget.code_failure_count(user, at=at, client_address=client_address)
         shown = Authenticator(encrypted_secret=encrypted_secret)  # the new secret, not stored
         skew = suspected_skew(shown, code, at=at, window=policy.clock_skew_steps)
@@ -84,4 +75,4 @@ def app_add(
         parts.append(skew_hint(skew))
     if budget:
         parts.append(budget.message)
-    return AppSetup(False, " ".join(parts), done=bool(budget and budget.locked))
+    return Outcome(False, " ".join(parts), done=bool(budget and budget.locked))

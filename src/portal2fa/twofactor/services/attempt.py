@@ -6,7 +6,7 @@ Temporary Access Pass) runs the same steps, written here once:
 1. the live challenge of the token (services/challenge.py loads it, at most once per request);
 2. the per-user lock, then the challenge's counters re-read under it (lock_challenge);
 3. the refusals that hold for every method: the token is spent, expired (its time, or a security
-   change ended it: services/sessions.py signins_end) or locked, or the account's code budget
+   change ended it: machinery/session_generation.py signins_end) or locked, or the account's code budget
    says wait or is locked (refusal_under_lock) -- nothing is checked then;
 4. the method's own check, passed in: it reads and spends the method's secret by one conditional
    UPDATE and answers with a Verdict;
@@ -32,12 +32,12 @@ from django.db.models import F, OuterRef
 from ...audit.models import Action
 from ...audit.services import record
 from .. import messages
+from ..machinery import code_budget
+from ..machinery.clock_skew import skew_hint
+from ..machinery.code_checks import serialize_code_checks
+from ..machinery.returning import update_returning
+from ..machinery.session_generation import generation_of, note_generation
 from ..models import SignInChallenge
-from ..returning import update_returning
-from . import code_budget
-from .clock_skew import skew_hint
-from .codes import serialize_code_checks
-from .sessions import generation_of, note_generation
 
 EXPIRED, LOCKED, USED = messages.EXPIRED, messages.LOCKED, messages.USED
 BACKUP = "backup"  # the factor whose pass is also audited as a backup code used
@@ -124,7 +124,7 @@ def lock_challenge(challenge: SignInChallenge) -> LockedChallenge:
     """Take the per-user lock (codes.serialize_code_checks), then re-read under it, in one
     statement, the challenge's counters, the user's authenticator, the account's code budget and
     the user's session generation (noted on the user for a login that follows in this request,
-    services/sessions.py).
+    machinery/session_generation.py).
 
     Two statements, not one: on PostgreSQL a SELECT .. FOR UPDATE that waits for the lock returns
     the rows of the snapshot it started with, so counters read in the locking statement would be
@@ -170,7 +170,7 @@ def refusal_under_lock(locked: LockedChallenge, *, at: datetime) -> Attempt | No
 
 def complete_challenge(challenge: SignInChallenge, *, at: datetime) -> bool:
     """Spend the token, if no parallel request did and it is neither locked nor expired (a
-    security change expires the user's live tokens: services/sessions.py signins_end): one
+    security change expires the user's live tokens: machinery/session_generation.py signins_end): one
     conditional UPDATE, the row count decides."""
     return bool(
         SignInChallenge.objects.filter(

@@ -1,46 +1,37 @@
 """Self-service regeneration of backup codes, after a current authenticator code (step-up) or a
-confirmation with a passkey (services/step_up.py)."""
+confirmation with a passkey (passkeys/step_up.py)."""
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
-
 from ...audit.models import Action
-from ...audit.services import record
-from .. import counters, messages, totp
+from ...audit.services import Origin, record
+from .. import messages
+from ..core import totp
+from ..machinery import code_budget, code_checks, counters
+from ..machinery.clock_skew import skew_hint, suspected_skew
+from ..machinery.code_budget import user_guard
+from ..machinery.outcome import Outcome
+from ..machinery.policy import current_policy
+from ..machinery.step_up_grants import confirmed_refusal
 from ..models import Authenticator
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .clock_skew import skew_hint, suspected_skew
-from .step_up import confirmed_refusal
 
 NO_APP = "You have no authenticator app to take a code from: confirm with your passkey instead."
 
 
-@dataclass(frozen=True)
-class Regeneration:
-    ok: bool
-    message: str = ""
-    backup_codes: tuple[str, ...] = ()
-
-
-def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=None) -> Regeneration:
+def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=None) -> Outcome:
     code = totp.normalise(code)  # any space or dash people paste
     if not totp.looks_like_totp(code):
-        return Regeneration(False, messages.TOTP_EXPECTED)
-    with transaction.atomic():  # under the per-user lock, failure counted in the same transaction
-        code_checks.serialize_code_checks(user.pk)
-        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+        return Outcome(False, messages.TOTP_EXPECTED)
+    # Under the per-user lock, failure counted in the same transaction
+    with user_guard(user.pk, at=at) as refusal:
         if refusal:
-            return Regeneration(False, refusal.message)
+            return Outcome(False, refusal.message)
         authenticator = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
         if authenticator is None:
-            return Regeneration(False, messages.NOT_ENROLLED)
+            return Outcome(False, messages.NOT_ENROLLED)
         if not authenticator.has_app:  # no code can match: no guess to count either
-            return Regeneration(False, NO_APP)
-        policy = get_settings()
+            return Outcome(False, NO_APP)
+        policy = current_policy()
         check = code_checks.consume_totp(authenticator, code, at=at, window=policy.clock_skew_steps)
         if check.ok:
             code_budget.code_success(user.pk)
@@ -51,40 +42,39 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
                 at=at,
                 client_address=client_address,
             )
-            return Regeneration(True, backup_codes=tuple(new_codes))
+            return Outcome(True, backup_codes=tuple(new_codes))
         refusal = skew = None
         if check is not code_checks.CodeCheck.USED:  # a replayed code is no guess at the secret
             refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
         if check is code_checks.CodeCheck.INVALID:
             skew = suspected_skew(authenticator, code, at=at, window=policy.clock_skew_steps)
     if check is code_checks.CodeCheck.USED:
-        return Regeneration(False, messages.USED)
+        return Outcome(False, messages.USED)
     hint = f" {skew_hint(skew)}" if skew is not None else ""
     if refusal:
-        return Regeneration(False, f"{messages.INVALID}{hint} {refusal.message}")
-    return Regeneration(False, messages.INVALID + hint)
+        return Outcome(False, f"{messages.INVALID}{hint} {refusal.message}")
+    return Outcome(False, messages.INVALID + hint)
 
 
 def backup_codes_regenerate_confirmed(
     *, user, nonce: str, at: datetime, client_address=None, confirmed_with: str = "passkey"
-) -> Regeneration:
-    """Regeneration after the user confirmed with a passkey (services/step_up.py) instead of a
+) -> Outcome:
+    """Regeneration after the user confirmed with a passkey (passkeys/step_up.py) instead of a
     code: no code is checked here; a lock or a reset since the confirmation still refuses."""
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
+    with user_guard(user.pk):
         refusal = confirmed_refusal(user, at=at, nonce=nonce)
         if refusal:
-            return Regeneration(False, refusal)
+            return Outcome(False, refusal)
         authenticator = Authenticator.objects.get(user=user)
         new_codes = _new_set(
             user,
             authenticator,
-            get_settings().backup_codes_per_set,
+            current_policy().backup_codes_per_set,
             at=at,
             client_address=client_address,
             confirmed_with=confirmed_with,
         )
-    return Regeneration(True, backup_codes=tuple(new_codes))
+    return Outcome(True, backup_codes=tuple(new_codes))
 
 
 def _new_set(
@@ -96,10 +86,7 @@ def _new_set(
     counters.move(before.buckets(), before.replace(remaining=count, issued=count).buckets())
     record(
         Action.BACKUP_CODES_REGENERATED,
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
+        Origin(user, user, client_address, at),
         count=len(new_codes),
         **detail,
     )

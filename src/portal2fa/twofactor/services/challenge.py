@@ -10,11 +10,14 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 
 from ...audit.models import Action
-from ...audit.services import record
-from .. import crypto, keys, messages
+from ...audit.services import Origin, record
+from .. import messages
+from ..core import crypto
+from ..machinery import code_checks, keys
+from ..machinery.clock_skew import suspected_skew
+from ..machinery.code_budget import user_guard
+from ..machinery.policy import NextStep, current_policy, next_step
 from ..models import Authenticator, EmailCode, ReenrollmentDue, SignInChallenge
-from ..policy import NextStep, get_settings, next_step
-from . import codes as code_checks
 from .attempt import (
     EXPIRED,
     LOCKED,
@@ -25,7 +28,6 @@ from .attempt import (
     complete_challenge,
     second_factor_attempt,
 )
-from .clock_skew import suspected_skew
 from .deadlines import deadline_snooze
 from .enrollment import confirm_pending
 
@@ -42,7 +44,7 @@ def challenge_issue(*, user, at: datetime, client_address: str | None = None, po
         user=user,
         created_at=at,
         expires_at=at + TOKEN_LIFETIME,
-        max_attempts=(policy or get_settings()).max_invalid_attempts,
+        max_attempts=(policy or current_policy()).max_invalid_attempts,
         client_address=client_address,
     )
     return token
@@ -137,13 +139,13 @@ def _check_code(locked: LockedChallenge, code: str, *, at, client_address, polic
             )
         check = code_checks.CodeCheck.INVALID
     else:
-        window = (policy or get_settings()).clock_skew_steps
+        window = (policy or current_policy()).clock_skew_steps
         check = code_checks.consume_code(authenticator, code, at=at, window=window)
     if check.ok:
         return Verdict.passed(check.value)
     if check is code_checks.CodeCheck.USED:
         return Verdict.replayed(USED)
-    window = (policy or get_settings()).clock_skew_steps  # refused as always; the hint says more
+    window = (policy or current_policy()).clock_skew_steps  # refused as always; the hint says more
     return Verdict.failed(skew=suspected_skew(authenticator, code, at=at, window=window))
 
 
@@ -152,10 +154,7 @@ def signin_without_second_factor(*, user, at: datetime, client_address, first_fa
     enrolled), so the Audit Log shows every sign-in, not only the two-factor ones."""
     record(
         Action.SIGNIN_SUCCEEDED,
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
+        Origin(user, user, client_address, at),
         factor=f"{first_factor} only",
     )
 
@@ -165,7 +164,7 @@ def challenge_skip_enrollment(*, token: str | None, at: datetime, client_address
     challenge = challenge_load(token, at=at)
     if challenge is None:
         return Attempt(False, EXPIRED)
-    policy = get_settings()
+    policy = current_policy()
     confirmed = Authenticator.objects.filter(user_id=challenge.user_id, confirmed_at__isnull=False)
     if policy.enrollment_required or confirmed.exists():
         return Attempt(False, messages.SKIP_REFUSED)
@@ -181,7 +180,7 @@ def challenge_snooze_enrollment(*, token: str | None, at: datetime, client_addre
     challenge = challenge_load(token, at=at)
     if challenge is None:
         return Attempt(False, EXPIRED)
-    if next_step(challenge.user, get_settings(), at=at) is not NextStep.ENROLL_LATER:
+    if next_step(challenge.user, current_policy(), at=at) is not NextStep.ENROLL_LATER:
         return Attempt(False, messages.SNOOZE_REFUSED)
     return _pass_without_factor(
         challenge,
@@ -195,8 +194,7 @@ def challenge_snooze_enrollment(*, token: str | None, at: datetime, client_addre
 def _pass_without_factor(
     challenge, *, at: datetime, client_address, action: Action, before=None
 ) -> Attempt:
-    with transaction.atomic():
-        code_checks.serialize_code_checks(challenge.user_id)  # one lock order with the code checks
+    with user_guard(challenge.user_id):  # one lock order with the code checks
         if before is not None and not before():
             return Attempt(False, messages.SNOOZE_REFUSED)
         if not complete_challenge(challenge, at=at):
@@ -211,18 +209,12 @@ def _pass_without_factor(
         ReenrollmentDue.objects.filter(user_id=user.pk).delete()  # asked once, said "not now"
         record(
             action,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             **({"pending_discarded": True} if discarded else {}),
         )
         record(
             Action.SIGNIN_SUCCEEDED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             factor="none",
         )
     return Attempt(True, user_id=challenge.user_id)

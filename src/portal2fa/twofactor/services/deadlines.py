@@ -1,6 +1,6 @@
 """Each user's enrollment due date (EnrollmentDeadline), kept to the due rules of their roles.
 
-The rule (deadlines.py, kept per role by the adapter) says when a role that requires 2FA wants its
+The rule (core/deadlines.py, kept per role by the adapter) says when a role that requires 2FA wants its
 users enrolled. A user's date:
 - starts when the requirement reaches them (`starts_at`: a role starts to require 2FA, they join
   such a role, their account is created in one) and stays while any role of theirs requires 2FA;
@@ -34,9 +34,10 @@ from django.db.models import (
 from django.db.models.functions import Least, NullIf
 
 from ...audit.models import Action
-from ...audit.services import record
-from .. import deadlines
+from ...audit.services import Origin, record
 from ..adapter import Role, get_adapter
+from ..core import deadlines
+from ..machinery import local_days
 from ..models import Authenticator, EnrollmentDeadline
 
 # Larger than any date a rule gives and any snooze limit: the neutral terms of the minimum.
@@ -160,7 +161,7 @@ def _insert_missing(scope: QuerySet, grace_role_ids: list[str], *, at: datetime)
 
 def _due_expression(rule: deadlines.DueRule):
     if rule.kind == deadlines.BY_DATE:
-        return Value(deadlines.end_of_day(rule.by), output_field=DateTimeField())
+        return Value(local_days.end_of_day(rule.by), output_field=DateTimeField())
     if rule.kind == deadlines.WITHIN_DAYS:
         # SQLite: its own date arithmetic, not Django's Python function per row. datetime() drops
         # the fraction of a second; whole days never change it, so it is appended back as stored.
@@ -241,10 +242,10 @@ def deadline_extend(
         else:
             if until > deadlines.LAST_DUE_DAY:
                 raise DeadlineError(deadlines.TOO_LATE)
-            new = deadlines.end_of_day(until)
+            new = local_days.end_of_day(until)
             if new <= max(old, at):
                 raise DeadlineError("Choose a date after the current due date and after today.")
-        if new > deadlines.end_of_day(deadlines.LAST_DUE_DAY):
+        if new > local_days.end_of_day(deadlines.LAST_DUE_DAY):
             raise DeadlineError(deadlines.TOO_LATE)
         if row is None:
             row = EnrollmentDeadline(user_id=user.pk, starts_at=at)
@@ -253,10 +254,7 @@ def deadline_extend(
         row.save()
         record(
             Action.DEADLINE_EXTENDED,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(actor, user, client_address, at),
             changes={"due": [old.isoformat(), new.isoformat()]},
             reason=reason,
         )

@@ -21,15 +21,14 @@ from django.db import transaction
 from django.db.models import F
 from django.views.decorators.debug import sensitive_variables
 
-from .. import keys, methods
-from ..adapter import get_adapter
 from ..conf import setting
+from ..core import methods
+from ..core.typed import typed_code
+from ..machinery import code_budget, code_checks, keys
+from ..machinery.send_limits import send_limits_reserve, send_refusal_audit, too_many
 from ..models import EmailCode, SignInChallenge
-from ..policy import get_settings
+from ..selectors.email_codes import codes_available, destination, mask, not_available
 from ..sms import get_sms_provider
-from ..typed import typed_code
-from . import code_budget
-from . import codes as code_checks
 from .attempt import (
     EXPIRED,
     LOCKED,
@@ -42,12 +41,9 @@ from .attempt import (
     second_factor_attempt,
 )
 from .challenge import live_challenge
-from .send_limits import send_limits_reserve, send_refusal_audit, too_many
 
 logger = logging.getLogger(__name__)
 
-NOT_AVAILABLE = "Email codes are not available for your account. Use your authenticator app."
-SMS_NOT_AVAILABLE = "SMS codes are not available for your account. Use your authenticator app."
 EXPIRED_CODE = "This email code has expired. Send a new code."
 SEND_FAILED = "The email could not be sent. Try again later, or use your authenticator app."
 
@@ -60,35 +56,8 @@ class Sent:
     sends_left: int = 0
 
 
-def destination(user, channel: str = methods.EMAIL) -> str:
-    adapter = get_adapter()
-    return adapter.phone_number(user) if channel == methods.SMS else adapter.email(user)
-
-
-def available(user, policy=None, channel: str = methods.EMAIL) -> bool:
-    """The Settings tab and the user's roles allow this channel's codes (email or SMS), and the
-    user has an address (an email; a phone number) for it."""
-    allowed = channel in methods.allowed_methods(user, policy or get_settings())
-    return allowed and channel in (methods.EMAIL, methods.SMS) and bool(destination(user, channel))
-
-
-def not_available(channel: str) -> str:
-    return SMS_NOT_AVAILABLE if channel == methods.SMS else NOT_AVAILABLE
-
-
-def mask(address: str) -> str:
-    local, at, domain = address.partition("@")
-    if not at:  # a phone number: its last two digits
-        return f"the number ending {address[-2:]}" if len(address) > 4 else "***"
-    return f"{local[:1]}***@{domain}" if domain else "***"
-
-
 def _lifetime() -> timedelta:
     return timedelta(minutes=setting("PORTAL2FA_EMAIL_CODE_MINUTES"))
-
-
-def status(challenge: SignInChallenge) -> EmailCode | None:
-    return EmailCode.objects.filter(challenge_id=challenge.pk).first()
 
 
 @sensitive_variables("code")
@@ -97,11 +66,11 @@ def email_code_send(
 ) -> Sent:
     """Send (or resend) this sign-in's code by email (or SMS). Refused when not available, locked,
     while the account's invalid codes delay or lock its second factor, over the send limit of the
-    sign-in or of the account or destination across sign-ins (services/send_limits.py), or sooner
+    sign-in or of the account or destination across sign-ins (machinery/send_limits.py), or sooner
     than the resend gap after the last send; nothing sent then. Sends are counted per sign-in
     whatever the channel; a send replaces the previous code."""
     user = challenge.user
-    if not available(user, channel=channel):
+    if not codes_available(user, channel=channel):
         return Sent(False, not_available(channel))
     limit = setting("PORTAL2FA_EMAIL_CODE_SENDS")
     code = f"{secrets.randbelow(10**6):06d}"
@@ -201,7 +170,7 @@ def email_code_attempt(
     """Check an email (or SMS) code against this sign-in, as any second factor is checked
     (services/attempt.py)."""
     challenge = live_challenge(token, at=at, loaded=challenge)
-    if challenge is not None and not available(challenge.user, policy, channel):
+    if challenge is not None and not codes_available(challenge.user, policy, channel):
         return Attempt(False, not_available(channel))  # never counts for a role forbidding it
     return second_factor_attempt(
         challenge,

@@ -8,9 +8,17 @@ from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
-from ...audit.services import record
-from .. import counters, keys, messages, totp
+from ...audit.services import Origin, record
+from .. import messages
 from ..adapter import get_adapter
+from ..core import totp
+from ..machinery import code_budget, code_checks, counters, keys
+from ..machinery.clock_skew import skew_hint, suspected_skew
+from ..machinery.code_budget import user_guard
+from ..machinery.notices import send_reset_notice
+from ..machinery.outcome import Outcome
+from ..machinery.policy import current_policy
+from ..machinery.session_generation import sessions_end_others
 from ..models import (
     Authenticator,
     EnrollmentDeadline,
@@ -18,24 +26,11 @@ from ..models import (
     ReenrollmentDue,
     WebAuthnCredential,
 )
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .clock_skew import skew_hint, suspected_skew
-from .notices import send_reset_notice
-from .sessions import sessions_end_others
 from .trusted_browsers import trusted_browsers_revoke_all
 
 
 class EnrollmentError(Exception):
     """A request the enrollment cannot honour; the message is safe to show."""
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    ok: bool
-    message: str = ""
-    backup_codes: tuple[str, ...] = ()
 
 
 def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -> Authenticator:
@@ -54,13 +49,10 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
                 created_at=at,
                 user_active=locked_is_active(user),
             )
-            counters.move((), counters.state_of(authenticator).buckets())
+            counters.move((), counters.counted_state(authenticator).buckets())
             record(
                 Action.ENROLLMENT_STARTED,
-                actor=user,
-                target=user,
-                client_address=client_address,
-                at=at,
+                Origin(user, user, client_address, at),
             )
     except IntegrityError:  # a concurrent request created it first: use that one
         return Authenticator.objects.get(user=user)
@@ -80,39 +72,36 @@ def locked_is_active(user) -> bool:
 @sensitive_variables("code")
 def confirm_pending(
     authenticator: Authenticator, code: str, *, at: datetime, client_address
-) -> Confirmation:
+) -> Outcome:
     """Check the first code of a Pending authenticator; on success it becomes Enrolled with codes.
 
     Runs inside the caller's transaction. The confirming step is stored, so that code cannot sign in.
     """
-    policy = get_settings()
+    policy = current_policy()
     step = code_checks.matching_step(authenticator, code, at=at, window=policy.clock_skew_steps)
     if step is None:
-        return Confirmation(False)
+        return Outcome(False)
     confirmed = Authenticator.objects.filter(pk=authenticator.pk, confirmed_at=None).update(
         confirmed_at=at, last_used_step=step
     )
     if not confirmed:  # confirmed concurrently or reset meanwhile
-        return Confirmation(False, messages.USED)
+        return Outcome(False, messages.USED)
     new_codes = code_checks.issue_backup_codes(authenticator, count=policy.backup_codes_per_set)
     _, now_state = counters.locked_state(pk=authenticator.pk)  # row locked by our UPDATE
     counters.move(now_state.replace(confirmed=False).buckets(), now_state.buckets())
     user = authenticator.user
     ReenrollmentDue.objects.filter(user_id=authenticator.user_id).delete()
     EnrollmentDeadline.objects.filter(user_id=authenticator.user_id).delete()  # enrolled: no date
-    record(
-        Action.ENROLLMENT_COMPLETED, actor=user, target=user, client_address=client_address, at=at
-    )
-    return Confirmation(True, backup_codes=tuple(new_codes))
+    record(Action.ENROLLMENT_COMPLETED, Origin(user, user, client_address, at))
+    return Outcome(True, backup_codes=tuple(new_codes))
 
 
-def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) -> Confirmation:
+def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) -> Outcome:
     """Confirm a Pending enrollment from the personal page (the user is already signed in)."""
-    with transaction.atomic():  # under the per-user lock, failure counted in the same transaction
-        code_checks.serialize_code_checks(user.pk)
-        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+    # Under the per-user lock, failure counted in the same transaction
+    with user_guard(user.pk, at=at) as refusal:
         if refusal:
-            return Confirmation(False, refusal.message)
+            return Outcome(False, refusal.message)
         authenticator = Authenticator.objects.filter(user=user).first()
         if authenticator is None or authenticator.confirmed_at:
             raise EnrollmentError(messages.NO_PENDING_ENROLLMENT)
@@ -122,15 +111,12 @@ def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) ->
         elif not result.message:
             refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
             skew = suspected_skew(
-                authenticator, code, at=at, window=get_settings().clock_skew_steps
+                authenticator, code, at=at, window=current_policy().clock_skew_steps
             )
             if skew is not None:
                 record(
                     Action.SECOND_FACTOR_FAILED,
-                    actor=user,
-                    target=user,
-                    client_address=client_address,
-                    at=at,
+                    Origin(user, user, client_address, at),
                     clock_skew_steps=skew,
                 )
             if skew is not None:
@@ -140,7 +126,7 @@ def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) ->
             else:
                 hint = ""
             parts = (messages.INVALID, hint, refusal.message if refusal else "")
-            return Confirmation(False, " ".join(part for part in parts if part))
+            return Outcome(False, " ".join(part for part in parts if part))
     return result
 
 
@@ -187,8 +173,7 @@ def enrollment_reset(
     reason = reason.strip()
     if len(reason) > 500 or not reason.isprintable():
         raise EnrollmentError("The reason must be printable text of at most 500 characters.")
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)  # same lock order as the code checks
+    with user_guard(user.pk):  # same lock order as the code checks
         authenticator = Authenticator.objects.select_for_update().filter(user=user).first()
         if authenticator is None:
             raise NothingToReset(
@@ -209,16 +194,13 @@ def enrollment_reset(
             ReenrollmentDue.objects.update_or_create(user=user, defaults={"since": at})
         record(
             Action.ENROLLMENT_RESET,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(actor, user, client_address, at),
             previous_state=previous_state,
             reason=reason,
             **({"passkeys_removed": passkeys} if passkeys else {}),
         )
         if notice:
-            needs_pass = get_settings().reset_needs_access_pass
+            needs_pass = current_policy().reset_needs_access_pass
             transaction.on_commit(
                 lambda: send_reset_notice(user=user, at=at, needs_access_pass=needs_pass)
             )

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from .. import keys
+from ..machinery import keys
 from ..models import Authenticator
 
 

@@ -9,7 +9,7 @@ No lockout by strangers (OWASP "Slow down online guessing attacks with device co
 browser that completed a sign-in for the account carries a signed device cookie (web/device.py);
 its failures count against its own per-device budget, while untrusted browsers share the
 per-account and per-address budgets. So strangers' wrong passwords do not keep the owner's known
-browser out. Each budget is checked and counted atomically (services/throttle.py).
+browser out. Each budget is checked and counted atomically (machinery/throttle.py).
 """
 
 from datetime import datetime, timedelta
@@ -18,12 +18,12 @@ from django.contrib.auth import authenticate
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import keys
 from ..adapter import get_adapter
-from ..canonical import canonical_identifier
 from ..conf import setting
+from ..core.canonical import canonical_identifier
+from ..machinery import keys
+from ..machinery.throttle import throttle_fail, throttle_release, throttle_reserve
 from .challenge import challenges_prune
-from .throttle import throttle_fail, throttle_release, throttle_reserve
 
 __all__ = ["SignInRefused", "canonical_identifier", "device_account", "password_authenticate"]
 

@@ -10,17 +10,17 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
-from ...audit.services import record
-from .. import keys, messages
+from ...audit.services import Origin, record
+from .. import messages
 from ..conf import setting
+from ..machinery import code_budget, code_checks, keys
+from ..machinery.code_budget import user_guard
+from ..machinery.notices import send_password_changed_notice
+from ..machinery.policy import current_policy
+from ..machinery.session_generation import sessions_end_others
+from ..machinery.step_up_grants import confirmed_refusal
+from ..machinery.throttle import throttle_fail, throttle_release, throttle_reserve
 from ..models import Authenticator
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .notices import send_password_changed_notice
-from .sessions import sessions_end_others
-from .step_up import confirmed_refusal
-from .throttle import throttle_fail, throttle_release, throttle_reserve
 from .trusted_browsers import trusted_browsers_revoke_all
 
 WRONG_PASSWORD_WINDOW = timedelta(minutes=15)
@@ -54,13 +54,12 @@ def password_change(
     keep_session_key: str | None = None,
     confirmation: str | None = None,
 ) -> PasswordChange:
-    """`confirmation`: the nonce of a passkey confirmation (services/step_up.py), used instead of
+    """`confirmation`: the nonce of a passkey confirmation (passkeys/step_up.py), used instead of
     a code and consumed only once the passwords have passed."""
     wrong_key = keys.throttle_key("password-change", str(user.pk))
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)  # one lock order with the code checks
+    with user_guard(user.pk):  # one lock order with the code checks
         limit = setting("PORTAL2FA_PASSWORD_FAILURES_PER_ACCOUNT")
-        # In flight during the check, then a failure or given back (services/throttle.py): exact.
+        # In flight during the check, then a failure or given back (machinery/throttle.py): exact.
         reserved = throttle_reserve(
             limits=[(wrong_key, limit)], window=WRONG_PASSWORD_WINDOW, at=at
         )
@@ -84,7 +83,7 @@ def password_change(
             if refusal:  # not evaluated: the account's budget says wait, or is locked
                 return _refused("code", refusal.message)
             check = code_checks.consume_code(
-                authenticator, code or "", at=at, window=get_settings().clock_skew_steps
+                authenticator, code or "", at=at, window=current_policy().clock_skew_steps
             )
             if check is code_checks.CodeCheck.USED:  # a replayed code is no guess at the secret
                 return _refused("code", messages.USED)
@@ -101,10 +100,7 @@ def password_change(
         user.save(update_fields=["password"])
         record(
             Action.PASSWORD_CHANGED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             second_factor=bool(authenticator),
             **({"confirmed_with": "passkey"} if authenticator and confirmation is not None else {}),
         )

@@ -27,14 +27,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from ..adapter import get_adapter
 from ..conf import setting
-from ..deadlines import local_day
+from ..core.reminders import offset_due
+from ..machinery.code_budget import user_guard
+from ..machinery.local_days import local_day
 from ..models import Authenticator, EnrollmentDeadline, EnrollmentReminder, TwoFactorSettings
-from ..reminders import offset_due
 from ..selectors.overdue import must_enroll, with_people
-from .codes import serialize_code_checks
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def _claim(batch: list[Due], *, now: datetime) -> dict[tuple, int]:
 
 def reminders_run(*, now: datetime, progress=None) -> RunResult:
     """Send every reminder owed now (see the module's docstring). `progress.add(n)` per batch."""
-    from ..policy import get_settings
+    from ..machinery.policy import current_policy
 
     link = enroll_link()
     result = RunResult()
@@ -173,7 +173,7 @@ def reminders_run(*, now: datetime, progress=None) -> RunResult:
         if progress:
             progress.add(len(batch))
 
-    for due in reminders_due(policy=get_settings(), now=now):
+    for due in reminders_due(policy=current_policy(), now=now):
         batch.append(due)
         if len(batch) == BATCH:
             flush()
@@ -231,9 +231,9 @@ def _deliver(mail, user, due_at, *, link: str, now: datetime) -> bool:
 
 def reminders_dry_run(*, now: datetime) -> Iterator[Due]:
     """What `reminders_run` would send now, claiming nothing."""
-    from ..policy import get_settings
+    from ..machinery.policy import current_policy
 
-    return reminders_due(policy=get_settings(), now=now)
+    return reminders_due(policy=current_policy(), now=now)
 
 
 def reminder_send(*, actor, user, at: datetime, client_address=None) -> EnrollmentReminder:
@@ -242,8 +242,7 @@ def reminder_send(*, actor, user, at: datetime, client_address=None) -> Enrollme
     so that two administrators' clicks send one. Audited. The mail goes after the commit."""
     link = enroll_link()
     adapter = get_adapter()
-    with transaction.atomic():
-        serialize_code_checks(user.pk)
+    with user_guard(user.pk):
         _refuse_unless_remindable(user, adapter, at=at)
         deadline = EnrollmentDeadline.objects.filter(user_id=user.pk).first()
         reminder = EnrollmentReminder.objects.create(
@@ -255,10 +254,7 @@ def reminder_send(*, actor, user, at: datetime, client_address=None) -> Enrollme
         )
         record(
             Action.REMINDER_SENT,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(actor, user, client_address, at),
             due=f"{local_day(deadline.due_at):%Y-%m-%d}" if deadline else "",
         )
     ok = _deliver(get_connection(), user, reminder.due_at, link=link, now=at)

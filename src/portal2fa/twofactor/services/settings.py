@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import counters
-from .. import messages as texts
+from .. import messages
 from ..adapter import get_adapter
-from ..deadlines import PAST_DATE, RuleError, past_date
+from ..core.deadlines import PAST_DATE, RuleError, past_date
+from ..machinery import counters
+from ..machinery.policy import current_policy
 from ..models import Authenticator, TwoFactorSettings
-from ..policy import get_settings
 from .deadlines import role_deadlines_refresh
 from .trusted_browsers import trust_shortened
 
@@ -66,7 +66,7 @@ def settings_update(
     if unknown:
         raise SettingsError({name: ["Unknown setting."] for name in sorted(unknown)})
     with transaction.atomic():
-        get_settings()  # the row exists from here on
+        current_policy()  # the row exists from here on
         policy = TwoFactorSettings.objects.select_for_update().get(pk=1)
         diff = {}
         for name, value in changes.items():
@@ -143,7 +143,7 @@ def stranded_passkey_users(changed: dict) -> str | None:
     stopped counting passkeys: one count of those roles' key-only users."""
     if changed.get("passkeys_allowed") == [True, False]:
         stranded = counters.enrolled_without_app()
-        return texts.passkeys_switched_off(stranded) if stranded else None
+        return messages.passkeys_switched_off(stranded) if stranded else None
     names = [
         key.split(":", 1)[1]
         for key, (old, new) in changed.items()
@@ -151,7 +151,7 @@ def stranded_passkey_users(changed: dict) -> str | None:
         and "passkey" in old.split(",")
         and "passkey" not in new.split(",")
     ]
-    if not names or not get_settings().passkeys_allowed:
+    if not names or not current_policy().passkeys_allowed:
         return None
     adapter = get_adapter()
     ids = [role.id for role in adapter.roles() if role.name in names]
@@ -166,4 +166,4 @@ def stranded_passkey_users(changed: dict) -> str | None:
         .distinct()
         .count()
     )
-    return texts.passkeys_not_counted_for_roles(stranded, sorted(names)) if stranded else None
+    return messages.passkeys_not_counted_for_roles(stranded, sorted(names)) if stranded else None

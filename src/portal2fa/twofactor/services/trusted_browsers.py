@@ -20,18 +20,14 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from ...audit.models import Action
-from ...audit.services import record
-from .. import crypto, keys
+from ...audit.services import Origin, record
 from ..adapter import get_adapter
+from ..core import crypto
+from ..machinery import keys
+from ..machinery.session_generation import generation_locked, sessions_end_others
 from ..models import Enforcement, TrustedBrowser, TwoFactorSettings
-from .sessions import generation_locked, sessions_end_others
 
 MAX_TOKEN_LENGTH = 64
-
-
-def token_digest(token: str) -> str:
-    """The keyed hash stored for a device token (domain-separated from the other digests)."""
-    return keys.token_digest("trusted-browser\x1f" + token)
 
 
 def _well_formed(token) -> bool:
@@ -99,7 +95,7 @@ def trusted_browser_grant(
             return None
         browser = TrustedBrowser.objects.create(
             user=user,
-            token_digest=token_digest(token),
+            token_digest=keys.trusted_browser_digest(token),
             name=name,
             created_at=at,
             last_used_at=at,
@@ -108,10 +104,7 @@ def trusted_browser_grant(
         )
         record(
             Action.TRUSTED_BROWSER_ADDED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             browser=name,
             days=policy.trust_days,
             **({"factor": factor} if factor else {}),
@@ -134,7 +127,9 @@ def trusted_browser_match(
 ) -> TrustedBrowser | None:
     """The user's live trusted browser one of `tokens` names, else None. Only the exact token of
     this user passes: the look-up is by its keyed hash and the user together."""
-    digests = [token_digest(token) for token in list(tokens)[:16] if _well_formed(token)]
+    digests = [
+        keys.trusted_browser_digest(token) for token in list(tokens)[:16] if _well_formed(token)
+    ]
     if not digests:
         return None
     return (
@@ -185,10 +180,6 @@ def trusted_browser_use(
     return browser
 
 
-def trusted_browsers_of(user) -> list[TrustedBrowser]:
-    return list(TrustedBrowser.objects.filter(user_id=user.pk).order_by("-last_used_at", "-pk"))
-
-
 def trusted_browser_revoke(*, user, browser_id, at: datetime, client_address=None) -> bool:
     """Revoke one of the user's trusted browsers (never another user's). False when not found."""
     with transaction.atomic():
@@ -199,10 +190,7 @@ def trusted_browser_revoke(*, user, browser_id, at: datetime, client_address=Non
         if deleted:
             record(
                 Action.TRUSTED_BROWSER_REVOKED,
-                actor=user,
-                target=user,
-                client_address=client_address,
-                at=at,
+                Origin(user, user, client_address, at),
                 browser=browser.name,
             )
     return bool(deleted)
@@ -222,10 +210,7 @@ def trusted_browsers_revoke_all(
         if deleted:
             record(
                 Action.TRUSTED_BROWSER_REVOKED,
-                actor=user if actor is THE_USER else actor,
-                target=user,
-                client_address=client_address,
-                at=at,
+                Origin(user if actor is THE_USER else actor, user, client_address, at),
                 count=deleted,
                 reason=reason,
             )
@@ -243,10 +228,7 @@ def signed_out_everywhere(*, user, at: datetime, client_address=None) -> int:
         )
         record(
             Action.SIGNED_OUT_EVERYWHERE,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
             trusted_browsers_revoked=revoked,
         )
     return revoked

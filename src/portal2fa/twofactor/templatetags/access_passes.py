@@ -6,8 +6,8 @@ import secrets
 from django import template
 from django.utils import timezone
 
-from .. import access_pass
-from ..policy import get_settings
+from ..core import access_pass
+from ..machinery.policy import current_policy
 from ..selectors.access_passes import live_pass
 from ..web import shown_pass
 
@@ -35,4 +35,4 @@ def access_pass_panel(context, user_pk, name: str, page: str):
 
 @register.simple_tag
 def reset_needs_pass() -> bool:
-    return get_settings().reset_needs_access_pass
+    return current_policy().reset_needs_access_pass

@@ -7,8 +7,8 @@ from django.shortcuts import resolve_url
 
 from ..adapter import get_adapter
 from ..conf import setting
-from ..deadlines import local_day
-from ..web.session import is_held
+from ..machinery.local_days import local_day
+from ..web.second_factor import is_held
 
 register = template.Library()
 
@@ -105,7 +105,7 @@ def described_by(field, ids: str):
 
 @register.inclusion_tag("portal2fa/setup/_send_refusals.html")
 def code_send_refusals(user_pk):
-    """The per-user 2FA view's list of refused email and SMS code sends (services/send_limits.py)."""
+    """The per-user 2FA view's list of refused email and SMS code sends (machinery/send_limits.py)."""
     from ..selectors.user_detail import send_refusals
 
     return {"refusals": send_refusals(user_pk)}

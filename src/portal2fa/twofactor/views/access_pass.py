@@ -14,7 +14,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..adapter import get_adapter
-from ..policy import NextStep
+from ..machinery.policy import NextStep
+from ..machinery.session_generation import session_generation
 from ..selectors.access_passes import pass_needed
 from ..services.access_passes import (
     ALREADY_ACCEPTED,
@@ -23,8 +24,7 @@ from ..services.access_passes import (
     access_pass_issue,
     access_pass_revoke,
 )
-from ..services.sessions import session_generation
-from ..web import session, shown_pass
+from ..web import second_factor, shown_pass
 from ..web.decorators import administrator_required
 from ..web.http import client_address, see_other
 from .signin_step import ANY_STEP, SignInStep, signin_step
@@ -73,7 +73,7 @@ def signin_pass(request, step: SignInStep):
                 return see_other(reverse("twofactor:signin-enroll"))
             if attempt.ok:
                 # This sign-in outlives the reset its pass made (held or on the own page).
-                session.keep_signin_generation(request, session_generation(step.user.pk))
+                second_factor.keep_signin_generation(request, session_generation(step.user.pk))
                 messages.success(
                     request, "Your pass was accepted. Set up two-factor authentication now."
                 )

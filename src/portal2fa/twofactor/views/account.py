@@ -14,18 +14,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ..forms import PasswordChangeForm, TotpForm
+from ..machinery.policy import authenticator_of, current_policy
+from ..machinery.step_up_grants import USED_OR_EXPIRED, confirmation_open
 from ..models import WebAuthnCredential
-from ..policy import authenticator_of, get_settings
+from ..passkeys.selectors import passkeys_usable
 from ..selectors.enrollment import pairing_for, sign_in_summary, status_of
+from ..selectors.trusted import trusted_browsers_of
 from ..services.backup_codes import backup_codes_regenerate, backup_codes_regenerate_confirmed
 from ..services.enrollment import EnrollmentError, enrollment_begin, enrollment_confirm
-from ..services.passkeys import passkeys_usable
 from ..services.password_change import needs_code, password_change
-from ..services.step_up import USED_OR_EXPIRED, confirmation_open
-from ..services.trusted_browsers import trust_applies, trusted_browsers_of
-from ..web import session as second_factor
-from ..web import shown_codes
-from ..web import step_up as confirmation
+from ..services.trusted_browsers import trust_applies
+from ..web import confirmation, second_factor, shown_codes
 from ..web.http import client_address, see_other
 
 
@@ -37,7 +36,7 @@ def overview(request):
 
 
 def account_page(request, regenerate_form, status: int = 200):
-    policy, now = get_settings(), timezone.now()
+    policy, now = current_policy(), timezone.now()
     nonce = confirmation.nonce(request, at=now)
     if nonce is not None and not confirmation_open(request.user, at=now, nonce=nonce):
         confirmation.take(
@@ -73,7 +72,7 @@ def account_page(request, regenerate_form, status: int = 200):
 @require_http_methods(["GET", "POST"])
 def enroll(request):
     """POST start: issue a Pending secret (a GET never changes state). GET: show it. POST code: confirm."""
-    policy = get_settings()
+    policy = current_policy()
     authenticator = authenticator_of(request.user)
     now, address = timezone.now(), client_address(request)
     if authenticator and authenticator.confirmed_at:

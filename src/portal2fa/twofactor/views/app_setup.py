@@ -15,12 +15,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from ..forms import BackupCodeForm, TotpForm
-from ..policy import authenticator_of, get_settings
+from ..machinery.policy import authenticator_of, current_policy
+from ..machinery.step_up_grants import still_confirmed
+from ..passkeys.services import passkey_step_up
 from ..selectors.enrollment import pairing_of
 from ..services.app_setup import ALREADY_HAS_APP, EXPIRED, app_add, new_app_secret
-from ..services.passkeys import passkey_step_up
-from ..services.step_up import still_confirmed
-from ..web import step_up as confirmation
+from ..web import confirmation
 from ..web.http import client_address, see_other
 
 ADDED = "Your authenticator app is set up. You can sign in with a code from it too."
@@ -66,7 +66,7 @@ def app_setup(request):
                 messages.error(request, result.message)
                 return see_other(reverse("twofactor:account"))
             form.add_error("code", result.message)
-    context = {"form": form, "pairing": pairing_of(request.user, secret, get_settings())}
+    context = {"form": form, "pairing": pairing_of(request.user, secret, current_policy())}
     return render(request, "portal2fa/account_app.html", context, status=status)
 
 

@@ -6,8 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ...audit.selectors import audit_events
-from .. import exports
 from ..audit_forms import AuditFilterForm
+from ..selectors import exports
 from ..web.decorators import administrator_required
 
 PAGE_SIZE = 50

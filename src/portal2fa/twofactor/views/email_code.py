@@ -8,21 +8,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .. import methods
 from ..conf import setting
+from ..core import methods
 from ..forms import CodeForm
-from ..policy import NextStep
-from ..services.email_codes import (
-    available,
-    destination,
-    email_code_attempt,
-    email_code_send,
-    mask,
-    not_available,
-    status,
-)
-from ..web import session as second_factor
-from ..web import trusted
+from ..machinery.policy import NextStep
+from ..selectors.email_codes import codes_available, destination, mask, not_available, status
+from ..services.email_codes import email_code_attempt, email_code_send
+from ..web import second_factor, trusted
 from ..web.http import client_address, see_other
 from .signin_step import SignInStep, signin_step
 
@@ -45,7 +37,7 @@ def verify_sms(request, step: SignInStep):
 
 def _code_page(request, step: SignInStep, channel: str):
     challenge, policy = step.challenge, step.policy
-    if not available(challenge.user, policy, channel):
+    if not codes_available(challenge.user, policy, channel):
         messages.error(request, not_available(channel))
         return redirect("twofactor:signin-verify")
     sms = channel == methods.SMS

@@ -17,22 +17,21 @@ from django.utils import dateformat, timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import exports
 from ..adapter import Role, get_adapter
-from ..charts import stacked_bar, trend_chart
 from ..conf import setting
-from ..deadlines import local_day
+from ..core.charts import stacked_bar, trend_chart
+from ..core.methods import LABELS
 from ..forms import ExtendDeadlineForm, ResetForm, SettingsForm, UserSearchForm
-from ..methods import LABELS
-from ..policy import get_settings
-from ..selectors import users as user_rows
+from ..machinery.local_days import local_day
+from ..machinery.policy import current_policy
+from ..selectors import exports, users
 from ..selectors.deadlines import user_deadline
 from ..selectors.overdue import DUE_SOON_DAYS, capped
 from ..selectors.overview import RECENT_DAYS, Overview
 from ..selectors.reminders import user_reminders
 from ..selectors.trusted import TRUSTED_SIGNIN_DAYS, trusted_signins
 from ..selectors.user_detail import user_two_factor
-from ..services.code_budget import NotLocked, code_lock_clear
+from ..services.code_locks import NotLocked, code_lock_clear
 from ..services.deadlines import DeadlineError, deadline_extend
 from ..services.enrollment import EnrollmentError, enrollment_reset
 from ..services.settings import SettingsError, settings_update, stranded_passkey_users
@@ -62,7 +61,7 @@ def _tab(request, template: str, tab: str, context: dict, status: int = 200):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def settings_tab(request):
-    policy = get_settings()
+    policy = current_policy()
     form = SettingsForm(request.POST if request.method == "POST" else None, instance=policy)
     if request.method == "POST":
         if form.is_valid():
@@ -132,7 +131,7 @@ def _page(request, overview: Overview, name: str, param: str, *, size: int = WID
 @administrator_required
 @require_GET
 def overview_tab(request):
-    overview = Overview(get_settings(), now=timezone.now())
+    overview = Overview(current_policy(), now=timezone.now())
     counts = overview.counts
     trend = overview.enrollment_trend()
     context = {
@@ -183,7 +182,7 @@ def overview_list(request, name: str):
     """One Overview list in full, a page at a time (the widget's "Show all")."""
     if name not in SHOWN_IN_FULL:
         raise Http404("No such list.")
-    overview = Overview(get_settings(), now=timezone.now())
+    overview = Overview(current_policy(), now=timezone.now())
     page = _page(request, overview, name, "page")
     header = overview.lists[name].header
     rows = [
@@ -261,7 +260,7 @@ def unlock(request):
 @administrator_required
 @require_GET
 def overview_json(request):
-    return JsonResponse(Overview(get_settings(), now=timezone.now()).data())
+    return JsonResponse(Overview(current_policy(), now=timezone.now()).data())
 
 
 @administrator_required
@@ -335,11 +334,11 @@ def user_search(request):
     query = form.cleaned_data["q"] if form.is_valid() else ""
     if len(query) < 2:
         return JsonResponse({"results": []})
-    matches = user_rows.search_active(query, limit=SEARCH_LIMIT)
+    matches = users.search_active(query, limit=SEARCH_LIMIT)
     return JsonResponse({"results": [row.as_json() for row in matches]})
 
 
-def _selected(user_id) -> user_rows.UserRow | None:
+def _selected(user_id) -> users.UserRow | None:
     text = str(user_id or "")
     # Printable ASCII and short, then whatever the user model's primary key accepts (an integer,
     # a UUID…): junk selects nobody instead of raising.
@@ -347,7 +346,7 @@ def _selected(user_id) -> user_rows.UserRow | None:
         return None
     try:
         pk = get_user_model()._meta.pk.to_python(text)
-        return user_rows.user_row(pk)
+        return users.user_row(pk)
     except (ValidationError, ValueError, TypeError, OverflowError, DataError):
         return None
 
@@ -360,7 +359,7 @@ def reset_tab(request):
         return _reset_post(request)
     search = UserSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    matches = user_rows.search_active(query, limit=SEARCH_LIMIT) if len(query) >= 2 else None
+    matches = users.search_active(query, limit=SEARCH_LIMIT) if len(query) >= 2 else None
     return _tab(
         request,
         "portal2fa/setup/reset.html",
@@ -412,7 +411,7 @@ def _reset_post(request):
         request,
         f"Two-factor enrollment for {selected.name} <{selected.email}> has been reset.",
     )
-    if request.POST.get("issue_pass") and get_settings().reset_needs_access_pass:
+    if request.POST.get("issue_pass") and current_policy().reset_needs_access_pass:
         access_pass.issue_and_keep(request, user)  # shown on the Reset tab, the user selected
         return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
     return redirect("twofactor:setup-reset")

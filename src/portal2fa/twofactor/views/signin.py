@@ -2,7 +2,7 @@
 
 After this page's password step the session is anonymous and holds only the security token; the
 user is logged in once the second factor passes. After any other login (the host's) the session
-is held by TwoFactorMiddleware and comes here for its second factor. See web/session.py.
+is held by TwoFactorMiddleware and comes here for its second factor. See web/second_factor.py.
 Thin: parse, call one service, render.
 """
 
@@ -18,24 +18,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..core.methods import PASSKEY
 from ..forms import SignInAppCodeForm, SignInBackupCodeForm, SignInForm, TotpForm
-from ..methods import PASSKEY, allowed_methods
-from ..policy import NextStep
+from ..machinery.policy import NextStep, allowed_methods
+from ..passkeys.selectors import has_passkeys
+from ..passkeys.step_up import grant_after_backup_code
 from ..selectors.access_passes import pass_needed
 from ..selectors.deadlines import signin_grace
+from ..selectors.email_codes import codes_available
 from ..selectors.enrollment import pairing_for
 from ..services.challenge import (
     challenge_attempt,
     challenge_skip_enrollment,
     challenge_snooze_enrollment,
 )
-from ..services.email_codes import available as email_code_available
 from ..services.enrollment import enrollment_begin
-from ..services.passkeys import has_passkeys
 from ..services.password import SignInRefused, password_authenticate
-from ..services.step_up import grant_after_backup_code
-from ..web import device, shown_codes, step_up, trusted
-from ..web import session as second_factor
+from ..web import confirmation, device, second_factor, shown_codes, trusted
 from ..web.http import client_address, see_other
 from .signin_step import SignInStep, login_page, signin_step
 
@@ -77,7 +76,7 @@ def _after_password(request, user, now):
     if request.user.is_authenticated:  # a held session signing in anew (perhaps as another user)
         logout(request)
     request.session.cycle_key()  # a new session id for the pre-authentication state, too
-    rotate_token(request)  # and a new CSRF secret, as login() would give (web/session.complete)
+    rotate_token(request)  # and a new CSRF secret, as login() would give (web/second_factor.complete)
     second_factor.forget(request)
     second_factor.remember_next(request, request.GET.get("next"))
     request.session[second_factor.BACKEND_KEY] = user.backend
@@ -157,7 +156,7 @@ def verify(request, step: SignInStep):
             now = timezone.now()
             nonce = grant_after_backup_code(challenge.user, at=now)
             if nonce:  # nothing else to confirm with: this sign-in confirms one change
-                step_up.grant(request, nonce, at=now)
+                confirmation.grant(request, nonce, at=now)
         response = HttpResponseRedirect(second_factor.take_next(request))
         factor = "backup" if attempt.used_backup_code else "totp"
         trusted.grant_if_asked(request, response, challenge.user, policy=policy, factor=factor)
@@ -176,9 +175,9 @@ def verify(request, step: SignInStep):
     }
     # "Try another way" (no extra query when the switches are off)
     if policy.email_codes_allowed:
-        context["email_code"] = email_code_available(challenge.user, policy)
+        context["email_code"] = codes_available(challenge.user, policy)
     if policy.sms_codes_allowed:
-        context["sms_code"] = email_code_available(challenge.user, policy, "sms")
+        context["sms_code"] = codes_available(challenge.user, policy, "sms")
     return render(request, "portal2fa/signin_verify.html", context, status=status)
 
 

@@ -18,11 +18,11 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import keys
+from ..machinery import keys
+from ..machinery.policy import NextStep, current_policy, next_step
 from ..models import SignInChallenge, TwoFactorSettings
-from ..policy import NextStep, get_settings, next_step
 from ..services.challenge import EXPIRED, challenge_load
-from ..web import session, shown_codes
+from ..web import second_factor, shown_codes
 from ..web.http import see_other
 
 ANY_STEP = "any"  # signin_step(ANY_STEP): the verify or an enrollment step, whichever it is
@@ -63,11 +63,11 @@ def signin_step(here: NextStep | str | None = None, *, leave: Callable | None = 
             found, elsewhere = _challenge_or_leave(request)
             policy = step = None
             if elsewhere is None and here is not None:
-                policy = get_settings()  # read once for the request
+                policy = current_policy()  # read once for the request
                 step, elsewhere = _step_or_redirect(request, found, here=here, policy=policy)
             if elsewhere is not None:
                 return leave(elsewhere) if leave else elsewhere
-            token = request.session[session.TOKEN_KEY]
+            token = request.session[second_factor.TOKEN_KEY]
             return view(request, SignInStep(found, token, step, policy), *args, **kwargs)
 
         return wrapped
@@ -78,20 +78,20 @@ def signin_step(here: NextStep | str | None = None, *, leave: Callable | None = 
 def _challenge_or_leave(request):
     """(the live challenge of this sign-in, None) or (None, where to go instead)."""
     if request.user.is_authenticated:
-        if not session.is_held(request):  # already through: e.g. a second click on Verify
+        if not second_factor.is_held(request):  # already through: e.g. a second click on Verify
             if shown_codes.pending(request, at=timezone.now()):  # or on Confirm: the same codes
                 return None, see_other(reverse("twofactor:account-codes"))
-            return None, HttpResponseRedirect(session.take_next(request))
-        if session.begin_unseen_login(request) is NextStep.SIGNED_IN:
-            return None, HttpResponseRedirect(session.take_next(request))
-    elif session.TOKEN_KEY not in request.session:
+            return None, HttpResponseRedirect(second_factor.take_next(request))
+        if second_factor.begin_unseen_login(request) is NextStep.SIGNED_IN:
+            return None, HttpResponseRedirect(second_factor.take_next(request))
+    elif second_factor.TOKEN_KEY not in request.session:
         messages.error(request, "Sign in with your email and password first.")
         return None, login_page(request)
-    token = request.session[session.TOKEN_KEY]
+    token = request.session[second_factor.TOKEN_KEY]
     challenge = challenge_load(token, at=timezone.now())
     if challenge is None and _passed_meanwhile(token):
         # A parallel request of this session (a double click) passed this token and moved the
-        # session to a new id: ask again, the browser's next request follows it (web/session.py).
+        # session to a new id: ask again, the browser's next request follows it (web/second_factor.py).
         return None, see_other(request.path)
     held_by = request.user.pk if request.user.is_authenticated else None
     if challenge is None or held_by not in (None, challenge.user_id):

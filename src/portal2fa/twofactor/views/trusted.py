@@ -16,16 +16,16 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from ..forms import CodeForm
-from ..policy import authenticator_of
-from ..services.passkeys import passkey_step_up
-from ..services.step_up import still_confirmed
+from ..machinery.policy import authenticator_of
+from ..machinery.step_up_grants import still_confirmed
+from ..passkeys.services import passkey_step_up
+from ..selectors.trusted import trusted_browsers_of
 from ..services.trusted_browsers import (
     signed_out_everywhere,
     trusted_browser_revoke,
-    trusted_browsers_of,
     trusted_browsers_revoke_all,
 )
-from ..web import step_up as confirmation
+from ..web import confirmation
 from ..web.http import client_address
 
 

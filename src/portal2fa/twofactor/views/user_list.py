@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import exports
 from ..adapter import get_adapter
+from ..machinery.policy import current_policy
 from ..models import EnrollmentState
-from ..policy import get_settings
+from ..selectors import exports
 from ..selectors.overview import Overview
 from ..selectors.user_list import (
     NOT_ENROLLED,
@@ -72,7 +72,7 @@ def _known_count(wanted: UserFilter, *, now) -> int | None:
     counting a filtered million is what keyset pages avoid."""
     if wanted.role or wanted.overdue:
         return None
-    counts = Overview(get_settings(), now=now).counts
+    counts = Overview(current_policy(), now=now).counts
     return {
         None: counts.active,
         EnrollmentState.ENROLLED: counts.enrolled,

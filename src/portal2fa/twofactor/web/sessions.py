@@ -6,7 +6,7 @@ updating the copy at the end of the request. Here cycle_key only picks the new k
 the end of the request moves the row to it: one `UPDATE .. SET session_key = new .. WHERE
 session_key = old`. The old key stops working in that same statement; a collision of two random
 32-character keys would violate the primary key (an error, never a shared session). When the
-old key is to be left as a forward for a second click (web/session.py), the move and the forward
+old key is to be left as a forward for a second click (web/second_factor.py), the move and the forward
 are one statement too: an upsert that inserts the new key and turns the old row into the forward.
 
     SESSION_ENGINE = "portal2fa.twofactor.web.sessions"
@@ -22,7 +22,7 @@ class SessionStore(db.SessionStore):
     _forward: tuple[str, dict, int] | None = None
 
     def leave_forward(self, old_key: str, data: dict, seconds: int) -> None:
-        """After the move at save(), a row under old_key holding only `data` (web/session.py:
+        """After the move at save(), a row under old_key holding only `data` (web/second_factor.py:
         the forward a second click that still carries the old id follows)."""
         self._forward = (old_key, data, seconds)
 

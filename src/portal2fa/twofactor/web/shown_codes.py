@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import SESSION_KEY
 
-from .. import keys
-from ..crypto import CryptoConfigError
+from ..core.crypto import CryptoConfigError
+from ..machinery import keys
 
 CODES_KEY = "portal2fa_new_codes"
 CODES_LIFETIME = timedelta(minutes=15)

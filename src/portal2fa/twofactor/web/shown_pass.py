@@ -9,8 +9,8 @@ the pass stops being the user's live one (used, revoked, replaced, expired); the
 
 from django.contrib.auth import SESSION_KEY
 
-from .. import keys
-from ..crypto import CryptoConfigError
+from ..core.crypto import CryptoConfigError
+from ..machinery import keys
 
 PASSES_KEY = "portal2fa_new_access_passes"  # {user pk: {"by": admin, "pass": encrypted}}
 

@@ -9,10 +9,11 @@ dropped the next time a token is added.
 
 from django.utils import timezone
 
+from ..machinery import keys
+from ..machinery.session_generation import GENERATION_KEY
 from ..models import TrustedBrowser
-from ..services import trusted_browsers as service
-from ..services.sessions import GENERATION_KEY
-from .http import client_address as address_of
+from ..services import trusted_browsers
+from . import http
 
 COOKIE_NAME = "portal2fa_trusted"
 COOKIE_MAX_AGE = 90 * 86400  # the longest trust the policy allows; each row has its own expiry
@@ -28,9 +29,9 @@ def tokens(request) -> list[str]:
 def skip_second_factor(request, user, *, at, client_address, first_factor: str, policy) -> bool:
     """True when this browser is trusted for `user` and the policy and roles let trust count;
     the use is recorded (services). The password (or host login) has already passed."""
-    if not service.trust_applies(user, policy):
+    if not trusted_browsers.trust_applies(user, policy):
         return False
-    found = service.trusted_browser_use(
+    found = trusted_browsers.trusted_browser_use(
         user=user,
         tokens=tokens(request),
         at=at,
@@ -43,7 +44,7 @@ def skip_second_factor(request, user, *, at, client_address, first_factor: str, 
 
 def offered(user, policy) -> bool:
     """Do the second-factor pages offer "Trust this browser for N days" to this user?"""
-    return service.trust_applies(user, policy)
+    return trusted_browsers.trust_applies(user, policy)
 
 
 def asked(request, *, in_query: bool = False) -> bool:
@@ -77,13 +78,13 @@ def grant_if_asked(request, response, user, *, policy, factor: str, in_query=Fal
 def grant(request, response, user, *, at, policy, factor: str = "") -> None:
     """Trust this browser for `user`: a new token in the cookie, its keyed hash on the server.
     `factor` (audited) is the second factor that just passed."""
-    token = service.new_token()
-    granted = service.trusted_browser_grant(
+    token = trusted_browsers.new_token()
+    granted = trusted_browsers.trusted_browser_grant(
         user=user,
         token=token,
         user_agent=request.headers.get("User-Agent", ""),
         at=at,
-        client_address=address_of(request),
+        client_address=http.client_address(request),
         policy=policy,
         factor=factor,
         generation=request.session.get(GENERATION_KEY, 0),
@@ -104,7 +105,7 @@ def grant(request, response, user, *, at, policy, factor: str = "") -> None:
 
 def _live(candidates: list[str], *, at) -> list[str]:
     """The tokens that still name a live row (of any user): one query."""
-    by_digest = {service.token_digest(token): token for token in candidates if token}
+    by_digest = {keys.trusted_browser_digest(token): token for token in candidates if token}
     live = TrustedBrowser.objects.filter(
         token_digest__in=list(by_digest), expires_at__gt=at
     ).values_list("token_digest", flat=True)

@@ -7,9 +7,10 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 
-from portal2fa.twofactor.deadlines import BY_DATE, WITHIN_DAYS, DueRule, end_of_day
+from portal2fa.twofactor.core.deadlines import BY_DATE, WITHIN_DAYS, DueRule
+from portal2fa.twofactor.machinery.local_days import end_of_day
+from portal2fa.twofactor.machinery.policy import NextStep, next_step
 from portal2fa.twofactor.models import EnrollmentDeadline, GroupRole
-from portal2fa.twofactor.policy import NextStep, next_step
 from portal2fa.twofactor.services.settings import settings_update
 
 DAY0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from portal2fa.twofactor.adapter import DefaultAdapter
-from portal2fa.twofactor.web.session import NEXT_KEY, safe_local_path
+from portal2fa.twofactor.web.second_factor import NEXT_KEY, safe_local_path
 from tests.reference_totp import totp
 
 from .conftest import enroll_through_pages, host_login

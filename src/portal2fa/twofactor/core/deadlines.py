@@ -6,9 +6,7 @@ services (services/deadlines.py) apply it to users set-based; the adapters store
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-
-from django.utils import timezone
+from datetime import date, datetime
 
 NEXT_SIGNIN = "next_signin"  # the seed's behaviour: enroll at the next sign-in
 BY_DATE = "by_date"
@@ -91,18 +89,6 @@ def past_date(new: "DueRule", old: "DueRule | None", *, today: date) -> bool:
     """A new "by a date" in the past: refused, as it would make every waiting user overdue at
     once (a role keeping the date it had is left alone)."""
     return bool(new.by and new.by < today and (old is None or new.by != old.by))
-
-
-def end_of_day(day: date) -> datetime:
-    """The first moment after `day` in the site's time zone: "by 1 March" means all of 1 March."""
-    return timezone.make_aware(
-        datetime.combine(day + timedelta(days=1), time.min), timezone.get_default_timezone()
-    )
-
-
-def local_day(moment: datetime) -> date:
-    """The day a due moment closes, as people read it (end_of_day's inverse)."""
-    return timezone.localtime(moment - timedelta(microseconds=1)).date()
 
 
 def days_left(due_at: datetime, *, now: datetime) -> int:

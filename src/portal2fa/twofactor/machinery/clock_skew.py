@@ -9,8 +9,9 @@ from datetime import datetime
 
 from django.views.decorators.debug import sensitive_variables
 
-from .. import keys, totp
+from ..core import totp
 from ..models import Authenticator
+from . import keys
 
 
 @sensitive_variables("secret", "code")

@@ -6,7 +6,7 @@ with the buckets the affected authenticator (or user) was in before and is in af
 UPDATE of the rows of one random shard (PORTAL2FA_COUNTER_SHARDS), so concurrent sign-ins rarely
 wait on one another; a read sums the shards (one small GROUP BY).
 
-Lock order, the same everywhere: the user row (services.codes.serialize_code_checks or the user's
+Lock order, the same everywhere: the user row (code_checks.serialize_code_checks or the user's
 own UPDATE), then the authenticator row, then the counter rows, all in a single statement per
 transaction: no deadlock between two moves.
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
-from .conf import setting
+from ..conf import setting
 
 ACTIVE, ENROLLED, PENDING = "active", "enrolled", "pending"
 METHOD_APP, METHOD_PASSKEY = "method:totp", "method:passkey"
@@ -74,7 +74,7 @@ _FIELDS = (
 )
 
 
-def state_of(authenticator) -> AuthState:
+def counted_state(authenticator) -> AuthState:
     return AuthState(
         user_active=authenticator.user_active,
         confirmed=authenticator.confirmed_at is not None,
@@ -88,7 +88,7 @@ def state_of(authenticator) -> AuthState:
 def locked_state(**lookup) -> tuple[int, AuthState] | None:
     """(pk, state) of an authenticator, its row locked for the rest of the transaction (already
     locked when this transaction updated it: the read then sees the newest committed version)."""
-    from .models import Authenticator
+    from ..models import Authenticator
 
     rows = Authenticator.objects.filter(**lookup)
     if connection.in_atomic_block:  # (a caller in autocommit, such as a test, reads unlocked)
@@ -113,7 +113,7 @@ def apply(deltas: dict[str, int]) -> None:
     """Add each delta to its counter on one random shard: one INSERT .. ON CONFLICT DO UPDATE
     (PostgreSQL, SQLite >= 3.24), which also creates a bucket's row at its first use. Rows are
     written in name order, so two moves lock shared rows in the same order."""
-    from .models import OverviewCounter
+    from ..models import OverviewCounter
 
     if not deltas:
         return
@@ -136,7 +136,7 @@ def apply(deltas: dict[str, int]) -> None:
 
 def totals() -> dict[str, int]:
     """Every count: the sum of its shards. One query over (buckets x shards) rows."""
-    from .models import OverviewCounter
+    from ..models import OverviewCounter
 
     rows = OverviewCounter.objects.values("name").annotate(total=Sum("value"))
     return {row["name"]: row["total"] for row in rows}
@@ -150,8 +150,8 @@ def enrolled_without_app() -> int:
 
 def recount() -> dict[str, int]:
     """The counts by full scan: what the counters must equal. O(users)."""
-    from .adapter import get_adapter
-    from .models import Authenticator
+    from ..adapter import get_adapter
+    from ..models import Authenticator
 
     counts: Counter = Counter()
     counts[ACTIVE] = get_adapter().active_users().count()
@@ -197,7 +197,7 @@ def rebuild() -> dict[str, tuple[int, int]]:
 
     On PostgreSQL the counter table is locked first (EXCLUSIVE: reads go on, moves wait): a change
     committed before the lock is in the recount, one still waiting adds its move after ours."""
-    from .models import OverviewCounter
+    from ..models import OverviewCounter
 
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -48,5 +48,5 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def token_digest(token: str, *, key: bytes) -> str:
+def keyed_digest(token: str, *, key: bytes) -> str:
     return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -10,6 +10,8 @@ serialize_code_checks(user): one check per user at a time, so parallel guesses c
 """
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,22 +21,16 @@ from django.utils import timezone
 
 from ...audit.models import Action
 from ...audit.services import record
-from ..adapter import get_adapter
 from ..conf import setting
 from ..models import CodeGuessBudget
-from ..returning import update_returning
-from .codes import serialize_code_checks
+from .code_checks import serialize_code_checks
 from .notices import send_code_guessing_notice
-from .sessions import sessions_end_others
+from .returning import update_returning
 
 LOCKED_MESSAGE = (
     "Two-factor authentication for this account is locked after too many invalid codes. "
     "Contact your administrator."
 )
-
-
-class NotLocked(Exception):
-    """code_lock_clear() for a user whose second factor is not locked; the message is safe."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +76,16 @@ def code_budget_refusal(user_id: int, *, at: datetime, budget=_UNREAD) -> Refusa
     if budget.next_try_at is not None and budget.next_try_at > at:
         return Refusal(delay_message(budget.next_try_at, at=at), locked=False)
     return None
+
+
+@contextmanager
+def user_guard(user_id: int, *, at: datetime | None = None) -> Iterator[Refusal | None]:
+    """One transaction under the per-user lock (serialize_code_checks: one lock order for every
+    change to a user's second factor). With `at`: yields the account budget's refusal read under
+    that lock (None: a code may be tried now); without it, None."""
+    with transaction.atomic():
+        serialize_code_checks(user_id)
+        yield code_budget_refusal(user_id, at=at) if at is not None else None
 
 
 def code_failure_count(
@@ -146,27 +152,3 @@ def code_success(user_id: int, *, budget=_UNREAD) -> None:
 def code_budget_forget(user_id: int) -> None:
     """An enrollment reset: the account starts again with a clean budget (and no lock)."""
     CodeGuessBudget.objects.filter(pk=user_id).delete()
-
-
-def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
-    """An administrator unlocks a second factor locked by invalid codes: audited."""
-    with transaction.atomic():
-        serialize_code_checks(user.pk)
-        budget = CodeGuessBudget.objects.filter(pk=user.pk, locked_at__isnull=False).first()
-        if budget is None:
-            raise NotLocked(
-                f"Two-factor authentication for {get_adapter().display_name(user)} is not locked."
-            )
-        budget.delete()
-        record(
-            Action.CODE_UNLOCKED,
-            actor=actor,
-            target=user,
-            client_address=client_address,
-            at=at,
-            locked_since=budget.locked_at.isoformat(),
-            consecutive_failures=budget.consecutive_failures,
-        )
-        # Someone who knows the password was trying codes: any session of theirs (held at the
-        # second factor, say) ends now; the owner signs in afresh.
-        sessions_end_others(user=user)

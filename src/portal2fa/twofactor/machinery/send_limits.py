@@ -4,16 +4,16 @@ Each new password step gives a sign-in its own few sends (PORTAL2FA_EMAIL_CODE_S
 limit across sign-ins someone who knows the password could mail (or text, at the site's cost) a
 victim without end. Every send is therefore also counted against the account and against the
 destination (the address or number, as a keyed hash: never in clear), per hour and per day
-(services/throttle.py: rows locked and counted before the send, so parallel sends cannot pass the
+(machinery/throttle.py: rows locked and counted before the send, so parallel sends cannot pass the
 limit together). A refused send is audited with the reason (send_refusal_audit).
 """
 
 from datetime import datetime, timedelta
 
 from ...audit.models import Action
-from ...audit.services import record
-from .. import keys
+from ...audit.services import Origin, record
 from ..conf import setting
+from . import keys
 from .throttle import throttle_fail, throttle_reserve
 
 # (the window's name, its length, the account's limit, the destination's limit: setting names)
@@ -72,10 +72,7 @@ def send_refusal_audit(*, user, channel: str, reason: str, at: datetime, client_
     """A send refused across sign-ins (a limit, the account's invalid-code delay or lock)."""
     record(
         Action.CODE_SEND_REFUSED,
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
+        Origin(user, user, client_address, at),
         channel=channel,
         reason=reason,
     )

@@ -42,13 +42,6 @@ def combine(roles: list[tuple[bool, list[str] | tuple[str, ...]]]) -> set[str]:
     return allowed
 
 
-def allowed_methods(user, policy) -> set[str]:
-    """The methods this user may use now: the Settings tab's AND their roles'. Always TOTP."""
-    from .adapter import get_adapter
-
-    return {TOTP} | (site_methods(policy) & get_adapter().role_methods(user))
-
-
 def clean_methods(values) -> list[str]:
     """Only known optional method names, in a stable order."""
     wanted = set(values or ())

@@ -36,10 +36,6 @@ class Reservation:
     at: datetime
 
 
-def throttle_exceeded(*, key: str, limit: int, window: timedelta, at: datetime) -> bool:
-    return ThrottleEvent.objects.filter(key=key, at__gt=at - window).count() >= limit
-
-
 def throttle_prune(*, at: datetime, batch: int = PRUNE_BATCH) -> int:
     """Delete up to `batch` expired events and key rows (the oldest first). Returns how many."""
     cutoff = at - RETENTION

@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.views.decorators.debug import sensitive_variables
 
-from .. import backup_codes, counters, keys, totp
+from ..core import backup_codes, totp
 from ..models import Authenticator, BackupCode
+from . import counters, keys
 
 
 class CodeCheck(enum.Enum):

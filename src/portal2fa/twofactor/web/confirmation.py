@@ -1,6 +1,6 @@
 """What a confirmation on the personal page allows, kept in the session (server-side store).
 
-A passkey confirmation (services/step_up.py) lets this signed-in session make one sensitive change
+A passkey confirmation (passkeys/step_up.py) lets this signed-in session make one sensitive change
 (generate new backup codes, add a key, start setting up an authenticator app) without a code, for
 STEP_UP_LIFETIME: the first such change consumes it, and it is bound to the signed-in user. The
 secret of an authenticator app being set up is kept here too, encrypted (never in clear, never on
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import SESSION_KEY
 
-from ..services.step_up import STEP_UP_LIFETIME
+from ..machinery.step_up_grants import STEP_UP_LIFETIME
 
 STEP_UP_KEY = "portal2fa_step_up"  # {"user", "until", "nonce"}
 APP_KEY = "portal2fa_app_setup"  # {"user", "secret" (encrypted), "until"}
@@ -36,7 +36,7 @@ def _valid(request, key: str, *, at: datetime) -> dict | None:
 
 
 def grant(request, nonce: str, *, at: datetime) -> None:
-    """Keep a confirmation's nonce (services/step_up.py holds its hash and decides its use)."""
+    """Keep a confirmation's nonce (machinery/step_up_grants.py holds its hash and decides its use)."""
     request.session[STEP_UP_KEY] = {
         "user": _user(request),
         "until": (at + STEP_UP_LIFETIME).timestamp(),

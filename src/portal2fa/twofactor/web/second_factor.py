@@ -21,17 +21,16 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .. import keys
 from ..conf import setting
-from ..policy import NextStep, get_settings, next_step
-from ..services.challenge import challenge_issue, signin_without_second_factor
-from ..services.sessions import (
+from ..machinery import keys
+from ..machinery.policy import NextStep, current_policy, next_step
+from ..machinery.session_generation import (
     CHECKED_KEY,
     GENERATION_KEY,
     generation_at_login,
     session_generation,
-    sessions_end_others,
 )
+from ..services.challenge import challenge_issue, signin_without_second_factor
 from . import device, trusted
 from .http import client_address
 
@@ -84,11 +83,6 @@ def has_ended(request) -> bool:
     if interval > 0:  # checked on every request (0): noting when would save the session each time
         request.session[CHECKED_KEY] = now
     return False
-
-
-def end_other_sessions(request, user) -> None:
-    """A security change made in this session: end the user's other sessions, keep this one."""
-    keep_generation(request, sessions_end_others(user=user))
 
 
 def keep_generation(request, generation: int) -> None:
@@ -160,7 +154,7 @@ def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
     issue a new security token (a fresh attempt counter, so a new sign-in clears a locked token) and tell which step comes next.
     An enrolled user on a browser they trusted (enforcement "Unrecognized devices only") skips
     the second factor: web/trusted.py, services/trusted_browsers.py."""
-    policy = get_settings()
+    policy = current_policy()
     step = next_step(user, policy)
     if step is NextStep.VERIFY and trusted.skip_second_factor(
         request,

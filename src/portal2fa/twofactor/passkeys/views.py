@@ -2,7 +2,7 @@
 
 JSON endpoints for static/portal2fa/passkeys.js (no inline script): POST only, CSRF-checked (the
 token from the page's form, sent as X-CSRFToken). The WebAuthn challenge lives in the session.
-Thin: parse, call one service (services/passkeys.py), answer.
+Thin: parse, call one service (passkeys/services.py), answer.
 """
 
 import functools
@@ -18,60 +18,24 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
-from ..conf import setting
 from ..forms import CodeForm
+from ..machinery.policy import NextStep, authenticator_of
+from ..machinery.step_up_grants import still_confirmed
 from ..messages import LOCKED
 from ..models import Authenticator
-from ..policy import NextStep, authenticator_of
 from ..selectors.access_passes import pass_needed
-from ..services import passkeys as service
-from ..services.passkey_enrollment import (
-    SET_UP_ALREADY,
-    AlreadySetUp,
-    passkey_enroll,
-    passkey_enroll_signed_in,
-)
-from ..services.step_up import step_up_refusal, step_up_with_passkey, still_confirmed
-from ..web import session as second_factor
-from ..web import shown_codes, trusted
-from ..web import step_up as confirmation
+from ..views.signin_step import SignInStep, as_json, signin_step
+from ..web import confirmation, second_factor, shown_codes, trusted
 from ..web.http import client_address
-from .signin_step import SignInStep, as_json, signin_step
+from . import ceremony, selectors, services, verification
+from .enrollment import SET_UP_ALREADY, AlreadySetUp, passkey_enroll, passkey_enroll_signed_in
+from .step_up import step_up_refusal, step_up_with_passkey
 
-REGISTER_KEY = "portal2fa_passkey_register"  # {"challenge", "name", "until"}
-SIGNIN_KEY = "portal2fa_passkey_signin"  # {"challenge", "token"}
-ENROLL_KEY = "portal2fa_passkey_enroll"  # {"challenge", "name", "token", "until"}
-ACCOUNT_ENROLL_KEY = "portal2fa_passkey_account_enroll"  # {"challenge", "name", "until"}
-CONFIRM_KEY = "portal2fa_passkey_confirm"  # {"challenge", "until"}
 CONFIRMED = (
     "You confirmed with your passkey. For the next "
     f"{confirmation.STEP_UP_LIFETIME.seconds // 60} minutes you can generate new backup codes, "
     "add a key, set up an authenticator app or change your password once without entering a code."
 )
-MAX_RESPONSE = 64 * 1024
-CEREMONY_SECONDS = 300
-
-
-def relying_party(request) -> service.RelyingParty:
-    host = request.get_host()  # validated against ALLOWED_HOSTS
-    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    rp_id = setting("PORTAL2FA_WEBAUTHN_RP_ID") or hostname
-    origin = f"{request.scheme}://{host}"
-    return service.RelyingParty(id=rp_id, name=setting("PORTAL2FA_SITE_NAME"), origin=origin)
-
-
-# The ceremony's challenge travels in the session as base64url text. py_webauthn is imported by
-# the first ceremony, not at start-up (services/passkeys.py says why).
-def bytes_to_base64url(value: bytes) -> str:
-    from webauthn.helpers import bytes_to_base64url as encode
-
-    return encode(value)
-
-
-def base64url_to_bytes(value: str) -> bytes:
-    from webauthn.helpers import base64url_to_bytes as decode
-
-    return decode(value)
 
 
 def _options(json_text: str) -> JsonResponse:
@@ -95,25 +59,16 @@ def json_answer(view):
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            length = MAX_RESPONSE + 1
-        if length > MAX_RESPONSE:
+            length = ceremony.MAX_RESPONSE + 1
+        if length > ceremony.MAX_RESPONSE:
             return _error(TOO_LARGE, 413)
         return view(request, *args, **kwargs)
 
     return checked
 
 
-def _body(request) -> str | None:
-    if len(request.body) > MAX_RESPONSE:
-        return None
-    try:
-        return request.body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
 # A registration ceremony (a key added, or enrolled with): the options and the challenge kept in the
-# session for CEREMONY_SECONDS, then the browser's answer against it, once. Three pages use it.
+# session for CEREMONY_SECONDS (passkeys/ceremony.py), then the browser's answer against it, once. Three pages use it.
 TOO_LONG = "Adding the key took too long. Start again."
 UNREADABLE = "The key's answer could not be read. Try again."
 
@@ -121,21 +76,23 @@ UNREADABLE = "The key's answer could not be read. Try again."
 def _key_name(request, user) -> tuple[str | None, JsonResponse | None]:
     """(the key's name, None) when the user may have passkeys and named the key well, else
     (None, the refusal)."""
-    if not service.passkeys_usable(user):
-        return None, _error(service.NOT_ALLOWED)
+    if not selectors.passkeys_usable(user):
+        return None, _error(selectors.NOT_ALLOWED)
     try:
-        return service.clean_name(request.POST.get("name")), None
-    except service.PasskeyError as error:
+        return services.clean_name(request.POST.get("name")), None
+    except verification.PasskeyError as error:
         return None, _error(str(error), field="name")
 
 
 def _start_registration(request, user, session_key: str, name: str, **bound) -> JsonResponse:
     """The creation options; the challenge, the name and `bound` (e.g. the sign-in's token) kept."""
-    options, challenge = service.registration_options(user=user, rp=relying_party(request))
+    options, challenge = verification.registration_options(
+        user=user, rp=ceremony.relying_party(request)
+    )
     request.session[session_key] = {
-        "challenge": bytes_to_base64url(challenge),
+        "challenge": ceremony.bytes_to_base64url(challenge),
         "name": name,
-        "until": time.time() + CEREMONY_SECONDS,
+        "until": time.time() + ceremony.CEREMONY_SECONDS,
         **bound,
     }
     return _options(options)
@@ -148,7 +105,7 @@ def _registration_answer(request, session_key: str, **bound):
     late = pending.get("until", 0) < time.time()
     if late or any(pending.get(name) != value for name, value in bound.items()):
         return None, None, _error(TOO_LONG)
-    body = _body(request)
+    body = ceremony.read_body(request)
     if body is None:
         return None, None, _error(UNREADABLE)
     return pending, body, None
@@ -160,8 +117,8 @@ def _answer(request, pending: dict, body: str, *, at) -> dict:
     return {
         "name": pending["name"],
         "response": body,
-        "expected_challenge": base64url_to_bytes(pending["challenge"]),
-        "rp": relying_party(request),
+        "expected_challenge": ceremony.base64url_to_bytes(pending["challenge"]),
+        "rp": ceremony.relying_party(request),
         "at": at,
         "client_address": client_address(request),
     }
@@ -197,7 +154,7 @@ def register_options(request):
         form = CodeForm(request.POST)
         if not form.is_valid():
             return _error(" ".join(form.errors["code"]), field="code")
-        step_up = service.passkey_step_up(
+        step_up = services.passkey_step_up(
             user=request.user,
             code=form.cleaned_data["code"],
             at=now,
@@ -205,7 +162,9 @@ def register_options(request):
         )
         if not step_up.ok:
             return _error(step_up.message, field="code")
-    return _start_registration(request, request.user, REGISTER_KEY, name, confirmation=nonce)
+    return _start_registration(
+        request, request.user, ceremony.REGISTER_KEY, name, confirmation=nonce
+    )
 
 
 @login_required
@@ -219,7 +178,7 @@ def add_dialog(request):
     if (
         enrollment is None
         or enrollment.confirmed_at is None
-        or not service.passkeys_usable(request.user)
+        or not selectors.passkeys_usable(request.user)
     ):
         return redirect("twofactor:account")  # not enrolled, or keys not allowed: nothing to add
     context = {
@@ -235,17 +194,17 @@ def add_dialog(request):
 @json_answer
 def register(request):
     """The browser's new credential (JSON): verified against the kept challenge, single use."""
-    pending, body, refused = _registration_answer(request, REGISTER_KEY)
+    pending, body, refused = _registration_answer(request, ceremony.REGISTER_KEY)
     if refused:
         return refused
     now = timezone.now()
     try:
-        credential = service.passkey_register(
+        credential = services.passkey_register(
             user=request.user,
             confirmation=pending.get("confirmation"),
             **_answer(request, pending, body, at=now),
         )
-    except service.PasskeyError as error:
+    except verification.PasskeyError as error:
         return _error(str(error))
     if pending.get("confirmation"):
         confirmation.take(request, at=now)  # spent with the key
@@ -261,12 +220,12 @@ def confirm_options(request):
     refusal = step_up_refusal(request.user, at=timezone.now())
     if refusal:
         return _error(refusal.message, 403 if refusal.locked else 400, locked=refusal.locked)
-    options, challenge = service.authentication_options(
-        user=request.user, rp=relying_party(request)
+    options, challenge = verification.authentication_options(
+        user=request.user, rp=ceremony.relying_party(request)
     )
-    request.session[CONFIRM_KEY] = {
-        "challenge": bytes_to_base64url(challenge),
-        "until": time.time() + CEREMONY_SECONDS,
+    request.session[ceremony.CONFIRM_KEY] = {
+        "challenge": ceremony.bytes_to_base64url(challenge),
+        "until": time.time() + ceremony.CEREMONY_SECONDS,
     }
     return _options(options)
 
@@ -277,16 +236,16 @@ def confirm_options(request):
 @json_answer
 def confirm(request):
     """The assertion (JSON body) against the kept challenge, single use: on success this session
-    may make one sensitive change without a code (web/step_up.py)."""
-    pending = request.session.pop(CONFIRM_KEY, None) or {}
+    may make one sensitive change without a code (web/confirmation.py)."""
+    pending = request.session.pop(ceremony.CONFIRM_KEY, None) or {}
     if not pending.get("challenge") or pending.get("until", 0) < time.time():
         return _error("Confirming took too long. Start again.")  # no assertion checked: no guess
     now = timezone.now()
     result = step_up_with_passkey(
         user=request.user,
-        response=_body(request) or "",
-        expected_challenge=base64url_to_bytes(pending["challenge"]),
-        rp=relying_party(request),
+        response=ceremony.read_body(request) or "",
+        expected_challenge=ceremony.base64url_to_bytes(pending["challenge"]),
+        rp=ceremony.relying_party(request),
         at=now,
         client_address=client_address(request),
     )
@@ -309,17 +268,17 @@ def _pk(request):
 @require_POST
 def rename(request):
     try:
-        old = service.passkey_rename(
+        old = services.passkey_rename(
             user=request.user,
             pk=_pk(request),
             name=request.POST.get("name"),
             at=timezone.now(),
             client_address=client_address(request),
         )
-    except service.PasskeyError as error:
+    except verification.PasskeyError as error:
         messages.error(request, str(error))
     else:
-        new = service.clean_name(request.POST.get("name"))
+        new = services.clean_name(request.POST.get("name"))
         messages.success(request, f"The key “{old}” is now called “{new}”.")
     return redirect("twofactor:account")
 
@@ -333,8 +292,8 @@ def remove(request):
     unless this session confirmed with a passkey); the confirmation's submit removes it."""
     now = timezone.now()
     try:
-        key = service.passkey_to_remove(user=request.user, pk=_pk(request))
-    except service.PasskeyError as error:
+        key = selectors.passkey_to_remove(user=request.user, pk=_pk(request))
+    except verification.PasskeyError as error:
         messages.error(request, str(error))
         return redirect("twofactor:account")
     confirmed = "confirmed" in request.POST
@@ -348,7 +307,7 @@ def remove(request):
         nonce = confirmation.take(request, at=now)
         if nonce is not None or form.is_valid():
             try:
-                name = service.passkey_remove(
+                name = services.passkey_remove(
                     user=request.user,
                     pk=key.pk,
                     at=now,
@@ -356,7 +315,7 @@ def remove(request):
                     confirmation=nonce,
                     client_address=client_address(request),
                 )
-            except service.PasskeyError as error:
+            except verification.PasskeyError as error:
                 if nonce is None:
                     form.add_error("code", str(error))
                 else:  # the confirmation was used or lapsed meanwhile: a code, then
@@ -384,13 +343,13 @@ def signin_options(request, step: SignInStep):
     challenge = step.challenge
     if challenge.locked:
         return _error(LOCKED, 403, locked=True)
-    if not service.has_passkeys(challenge.user):
-        return _error(service.NO_PASSKEYS)
-    options, webauthn_challenge = service.authentication_options(
-        user=challenge.user, rp=relying_party(request)
+    if not selectors.has_passkeys(challenge.user):
+        return _error(services.NO_PASSKEYS)
+    options, webauthn_challenge = verification.authentication_options(
+        user=challenge.user, rp=ceremony.relying_party(request)
     )
-    request.session[SIGNIN_KEY] = {
-        "challenge": bytes_to_base64url(webauthn_challenge),
+    request.session[ceremony.SIGNIN_KEY] = {
+        "challenge": ceremony.bytes_to_base64url(webauthn_challenge),
         "token": step.token,
     }
     return _options(options)
@@ -403,16 +362,16 @@ def signin_options(request, step: SignInStep):
 def signin_verify(request, step: SignInStep):
     """The assertion (JSON body); ?trust_browser=1 when the verify page's box was ticked."""
     challenge, policy, token = step.challenge, step.policy, step.token
-    pending = request.session.pop(SIGNIN_KEY, None) or {}
+    pending = request.session.pop(ceremony.SIGNIN_KEY, None) or {}
     expected = None
     if pending.get("token") == token and pending.get("challenge"):
-        expected = base64url_to_bytes(pending["challenge"])
-    body = _body(request) or ""
-    attempt = service.challenge_passkey_attempt(
+        expected = ceremony.base64url_to_bytes(pending["challenge"])
+    body = ceremony.read_body(request) or ""
+    attempt = services.challenge_passkey_attempt(
         token=token,
         response=body,
         expected_challenge=expected,
-        rp=relying_party(request),
+        rp=ceremony.relying_party(request),
         at=timezone.now(),
         client_address=client_address(request),
         challenge=challenge,
@@ -442,7 +401,7 @@ def enroll_options(request, step: SignInStep):
     name, refused = _key_name(request, step.user)
     if refused:
         return refused
-    return _start_registration(request, step.user, ENROLL_KEY, name, token=step.token)
+    return _start_registration(request, step.user, ceremony.ENROLL_KEY, name, token=step.token)
 
 
 @never_cache
@@ -454,13 +413,13 @@ def enroll(request, step: SignInStep):
     challenge, token = step.challenge, step.token
     if pass_needed(challenge, step.policy):
         return as_json(redirect("twofactor:signin-pass"))
-    pending, body, refused = _registration_answer(request, ENROLL_KEY, token=token)
+    pending, body, refused = _registration_answer(request, ceremony.ENROLL_KEY, token=token)
     if refused:
         return refused
     now = timezone.now()
     try:
         attempt = passkey_enroll(token=token, **_answer(request, pending, body, at=now))
-    except service.PasskeyError as error:
+    except verification.PasskeyError as error:
         return _error(str(error))
     if not attempt.ok:
         shown_codes.leave_stored_session(request)  # e.g. a parallel request enrolled: its codes
@@ -487,7 +446,7 @@ def account_enroll_options(request):
     name, refused = _key_name(request, request.user)
     if refused:
         return refused
-    return _start_registration(request, request.user, ACCOUNT_ENROLL_KEY, name)
+    return _start_registration(request, request.user, ceremony.ACCOUNT_ENROLL_KEY, name)
 
 
 @login_required
@@ -497,7 +456,7 @@ def account_enroll_options(request):
 def account_enroll(request):
     """The new key (JSON): Enrolled, and the new backup codes shown once."""
     now = timezone.now()
-    pending, body, refused = _registration_answer(request, ACCOUNT_ENROLL_KEY)
+    pending, body, refused = _registration_answer(request, ceremony.ACCOUNT_ENROLL_KEY)
     if refused:
         if shown_codes.pending(request, at=now):  # a second click: the same codes
             return JsonResponse({"redirect": reverse("twofactor:account-codes")})
@@ -509,6 +468,6 @@ def account_enroll(request):
     except AlreadySetUp as error:
         shown_codes.leave_stored_session(request)
         return _error(str(error))
-    except service.PasskeyError as error:
+    except verification.PasskeyError as error:
         return _error(str(error))
     return _show_new_codes(request, codes, continue_url=reverse("twofactor:account"), at=now)

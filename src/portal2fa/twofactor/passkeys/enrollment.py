@@ -11,28 +11,18 @@ the app; no code is guessed here, so the account's code budget is only consulted
 
 from datetime import datetime
 
-from django.db import transaction
-
 from ...audit.models import Action
-from ...audit.services import record
-from .. import counters
+from ...audit.services import Origin, record
+from ..machinery import code_checks, counters
+from ..machinery.code_budget import user_guard
+from ..machinery.policy import current_policy
 from ..models import Authenticator, EnrollmentDeadline, ReenrollmentDue
-from ..policy import get_settings
-from . import code_budget
-from . import codes as code_checks
-from .attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
-from .challenge import challenge_load
-from .enrollment import locked_is_active
-from .passkeys import (
-    NOT_ALLOWED,
-    PASSKEY_FACTOR,
-    PasskeyError,
-    RelyingParty,
-    clean_name,
-    passkeys_usable,
-    store_new_key,
-    verify_new_key,
-)
+from ..services.attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
+from ..services.challenge import challenge_load
+from ..services.enrollment import locked_is_active
+from .selectors import NOT_ALLOWED, passkeys_usable
+from .services import PASSKEY_FACTOR, clean_name, store_new_key
+from .verification import PasskeyError, RelyingParty, verify_new_key
 
 ALREADY_ENROLLED = "You have already set up two-factor authentication. Sign in again."
 SET_UP_ALREADY = "You have already set up two-factor authentication."
@@ -91,9 +81,7 @@ def passkey_enroll_signed_in(
     when the user is enrolled."""
     name = clean_name(name)
     key = verify_new_key(response, expected_challenge=expected_challenge, rp=rp)
-    with transaction.atomic():
-        code_checks.serialize_code_checks(user.pk)
-        refusal = code_budget.code_budget_refusal(user.pk, at=at)
+    with user_guard(user.pk, at=at) as refusal:
         if refusal:
             raise PasskeyError(refusal.message)
         if not passkeys_usable(user):
@@ -110,19 +98,12 @@ def _enroll(user, enrollment, name: str, key, *, at, client_address) -> list[str
     enrollment = _enrolled_without_app(user, enrollment, at=at, client_address=client_address)
     store_new_key(user, name, key, at=at, client_address=client_address)
     _, without_codes = counters.locked_state(pk=enrollment.pk)
-    codes = code_checks.issue_backup_codes(enrollment, count=get_settings().backup_codes_per_set)
+    codes = code_checks.issue_backup_codes(enrollment, count=current_policy().backup_codes_per_set)
     _, after = counters.locked_state(pk=enrollment.pk)
     counters.move(without_codes.buckets(), after.buckets())
     ReenrollmentDue.objects.filter(user_id=user.pk).delete()
     EnrollmentDeadline.objects.filter(user_id=user.pk).delete()  # enrolled: no date
-    record(
-        Action.ENROLLMENT_COMPLETED,
-        method="passkey",
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
-    )
+    record(Action.ENROLLMENT_COMPLETED, Origin(user, user, client_address, at), method="passkey")
     return codes
 
 
@@ -140,10 +121,7 @@ def _enrolled_without_app(user, enrollment, *, at, client_address) -> Authentica
         )
         record(
             Action.ENROLLMENT_STARTED,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
+            Origin(user, user, client_address, at),
         )
     else:
         _, was = counters.locked_state(pk=enrollment.pk)

@@ -5,13 +5,13 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..audit.selectors import audit_events
-from .adapter import get_adapter
-from .lists import EXPORT_NAMES, OVERVIEW_LISTS
-from .policy import get_settings
-from .selectors.overview import Overview
-from .selectors.user_list import CSV_HEADER, UserFilter, all_users
-from .web.csv import csv_lines
+from ...audit.selectors import audit_events
+from ..adapter import get_adapter
+from ..core.csv_cells import csv_lines
+from ..core.lists import EXPORT_NAMES, OVERVIEW_LISTS
+from ..machinery.policy import current_policy
+from .overview import Overview
+from .user_list import CSV_HEADER, UserFilter, all_users
 
 __all__ = [
     "EXPORT_NAMES",
@@ -25,7 +25,7 @@ CHUNK = 2000
 
 
 def overview_csv(name: str) -> Iterator[str]:
-    overview = Overview(get_settings(), now=timezone.now())
+    overview = Overview(current_policy(), now=timezone.now())
     items = overview.items(name)
     if isinstance(items, QuerySet):
         items = items.iterator(chunk_size=CHUNK)

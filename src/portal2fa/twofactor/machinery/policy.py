@@ -5,19 +5,25 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .adapter import get_adapter
-from .conf import setting
-from .models import Authenticator, EnrollmentState, ReenrollmentDue, TwoFactorSettings
-from .selectors.deadlines import signin_grace
+from ..adapter import get_adapter
+from ..conf import setting
+from ..core.methods import TOTP, site_methods
+from ..models import Authenticator, EnrollmentState, ReenrollmentDue, TwoFactorSettings
+from ..selectors.deadlines import signin_grace
 
 
-def get_settings() -> TwoFactorSettings:
+def current_policy() -> TwoFactorSettings:
     """The policy row. A migration creates it; it is recreated with the defaults only if a
     database was emptied without migrating (a flushed test database)."""
     try:
         return TwoFactorSettings.objects.get(pk=1)
     except TwoFactorSettings.DoesNotExist:
         return TwoFactorSettings.objects.get_or_create(pk=1)[0]
+
+
+def allowed_methods(user, policy) -> set[str]:
+    """The methods this user may use now: the Settings tab's AND their roles'. Always TOTP."""
+    return {TOTP} | (site_methods(policy) & get_adapter().role_methods(user))
 
 
 def issuer(policy: TwoFactorSettings) -> str:

@@ -3,7 +3,7 @@ every sign-in of theirs in progress.
 
 Works for any user model and any session backend: each user has a generation number
 (SessionGeneration, 0 without a row); a session records the number at its password step (login,
-signals.py; or the own sign-in page's token, web/session.py) and TwoFactorMiddleware ends a
+signals.py; or the own sign-in page's token, web/second_factor.py) and TwoFactorMiddleware ends a
 session whose number is lower than the user's. The middleware re-reads the number every
 PORTAL2FA_SESSION_CHECK_SECONDS per session (default 0: on every request, one indexed query).
 
@@ -62,7 +62,7 @@ def sessions_end_others(
     new generation. Runs in the caller's transaction when there is one.
 
     A view keeping the *current* session must also put the returned number in request.session
-    (web/session.py keep_this_session does both), or its own save would write the old one back.
+    (web/second_factor.py keep_this_session does both), or its own save would write the old one back.
     """
     with transaction.atomic():
         bumped = SessionGeneration.objects.filter(user_id=user.pk).update(

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0003_actions_of_issue_10"),
+        ("audit", "0003_settings_tab_actions"),
     ]
 
     operations = [

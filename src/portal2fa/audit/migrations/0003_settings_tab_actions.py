@@ -4,6 +4,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # The file's earlier name: a database that applied it under that name counts this one applied.
+    replaces = [("audit", "0003_actions_of_issue_10")]
+
     dependencies = [
         ("audit", "0002_actions_of_this_release"),
     ]

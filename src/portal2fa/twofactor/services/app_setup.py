@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from ...audit.models import Action
 from ...audit.services import record
 from .. import counters, keys, messages, totp
+from ..adapter import HostUser
 from ..crypto import CryptoConfigError
 from ..models import Authenticator
 from ..policy import get_settings
@@ -42,7 +43,12 @@ def new_app_secret() -> str:
 
 @sensitive_variables("secret", "code")
 def app_add(
-    *, user, encrypted_secret: str, code: str, at: datetime, client_address=None
+    *,
+    user: HostUser,
+    encrypted_secret: str,
+    code: str,
+    at: datetime,
+    client_address: str | None = None,
 ) -> AppSetup:
     """The first code from the app for the secret shown: stored on the enrollment if it matches."""
     try:

@@ -9,6 +9,7 @@ from django.db import transaction
 from ...audit.models import Action
 from ...audit.services import record
 from .. import counters, messages, totp
+from ..adapter import HostUser
 from ..models import Authenticator
 from ..policy import get_settings
 from . import code_budget
@@ -26,7 +27,9 @@ class Regeneration:
     backup_codes: tuple[str, ...] = ()
 
 
-def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=None) -> Regeneration:
+def backup_codes_regenerate(
+    *, user: HostUser, code: str, at: datetime, client_address: str | None = None
+) -> Regeneration:
     code = totp.normalise(code)  # any space or dash people paste
     if not totp.looks_like_totp(code):
         return Regeneration(False, messages.TOTP_EXPECTED)
@@ -66,7 +69,12 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
 
 
 def backup_codes_regenerate_confirmed(
-    *, user, nonce: str, at: datetime, client_address=None, confirmed_with: str = "passkey"
+    *,
+    user: HostUser,
+    nonce: str,
+    at: datetime,
+    client_address: str | None = None,
+    confirmed_with: str = "passkey",
 ) -> Regeneration:
     """Regeneration after the user confirmed with a passkey (services/step_up.py) instead of a
     code: no code is checked here; a lock or a reset since the confirmation still refuses."""
@@ -88,7 +96,13 @@ def backup_codes_regenerate_confirmed(
 
 
 def _new_set(
-    user, authenticator, count: int, *, at: datetime, client_address, **detail
+    user: HostUser,
+    authenticator: Authenticator,
+    count: int,
+    *,
+    at: datetime,
+    client_address: str | None,
+    **detail: object,
 ) -> list[str]:
     """A new set replaces the old one, the Overview's buckets follow, audited. Under the lock."""
     _, before = counters.locked_state(pk=authenticator.pk)

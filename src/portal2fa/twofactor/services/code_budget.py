@@ -12,6 +12,7 @@ serialize_code_checks(user): one check per user at a time, so parallel guesses c
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from ...audit.models import Action
 from ...audit.services import record
-from ..adapter import get_adapter
+from ..adapter import HostUser, get_adapter
 from ..conf import setting
 from ..models import CodeGuessBudget
 from ..returning import update_returning
@@ -65,10 +66,10 @@ def delay_message(next_try_at: datetime, *, at: datetime) -> str:
     return f"Too many invalid codes for this account. Try again after {when} (in {minutes} {noun})."
 
 
-_UNREAD = object()
+_UNREAD: Any = object()  # `budget` not read by the caller (None: read, and there is none)
 
 
-def code_budget_refusal(user_id: int, *, at: datetime, budget=_UNREAD) -> Refusal | None:
+def code_budget_refusal(user_id: int, *, at: datetime, budget: Any = _UNREAD) -> Refusal | None:
     """Why no code may be checked for this account now, or None. Call under the user lock.
     `budget`: the account's CodeGuessBudget (or None) when the caller read it already."""
     if budget is _UNREAD:
@@ -83,7 +84,7 @@ def code_budget_refusal(user_id: int, *, at: datetime, budget=_UNREAD) -> Refusa
 
 
 def code_failure_count(
-    user, *, at: datetime, client_address=None, budget=_UNREAD
+    user: HostUser, *, at: datetime, client_address: str | None = None, budget: Any = _UNREAD
 ) -> Refusal | None:
     """One more consecutive wrong code for this account: the ladder and the lock, audited, with an
     e-mail to the user at the first delay and at the lock (sent once the transaction commits).
@@ -131,7 +132,7 @@ def code_failure_count(
     return Refusal(delay_message(at + delay, at=at), locked=False)
 
 
-def code_success(user_id: int, *, budget=_UNREAD) -> None:
+def code_success(user_id: int, *, budget: Any = _UNREAD) -> None:
     """A correct code: the consecutive count starts again from zero. With `budget` already read
     (None: no row) nothing is written when there is nothing to reset."""
     if budget is not _UNREAD and (
@@ -148,7 +149,13 @@ def code_budget_forget(user_id: int) -> None:
     CodeGuessBudget.objects.filter(pk=user_id).delete()
 
 
-def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
+def code_lock_clear(
+    *,
+    actor: HostUser | None,
+    user: HostUser,
+    at: datetime,
+    client_address: str | None = None,
+) -> None:
     """An administrator unlocks a second factor locked by invalid codes: audited."""
     with transaction.atomic():
         serialize_code_checks(user.pk)
@@ -157,6 +164,7 @@ def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
             raise NotLocked(
                 f"Two-factor authentication for {get_adapter().display_name(user)} is not locked."
             )
+        assert budget.locked_at is not None  # (the filter above)
         budget.delete()
         record(
             Action.CODE_UNLOCKED,

@@ -22,9 +22,9 @@ from django.db.models import F
 from django.views.decorators.debug import sensitive_variables
 
 from .. import keys, methods
-from ..adapter import get_adapter
+from ..adapter import HostUser, get_adapter
 from ..conf import setting
-from ..models import EmailCode, SignInChallenge
+from ..models import EmailCode, SignInChallenge, TwoFactorSettings
 from ..policy import get_settings
 from ..sms import get_sms_provider
 from ..typed import typed_code
@@ -60,12 +60,14 @@ class Sent:
     sends_left: int = 0
 
 
-def destination(user, channel: str = methods.EMAIL) -> str:
+def destination(user: HostUser, channel: str = methods.EMAIL) -> str:
     adapter = get_adapter()
     return adapter.phone_number(user) if channel == methods.SMS else adapter.email(user)
 
 
-def available(user, policy=None, channel: str = methods.EMAIL) -> bool:
+def available(
+    user: HostUser, policy: TwoFactorSettings | None = None, channel: str = methods.EMAIL
+) -> bool:
     """The Settings tab and the user's roles allow this channel's codes (email or SMS), and the
     user has an address (an email; a phone number) for it."""
     allowed = channel in methods.allowed_methods(user, policy or get_settings())
@@ -93,7 +95,11 @@ def status(challenge: SignInChallenge) -> EmailCode | None:
 
 @sensitive_variables("code")
 def email_code_send(
-    *, challenge: SignInChallenge, at: datetime, client_address=None, channel: str = methods.EMAIL
+    *,
+    challenge: SignInChallenge,
+    at: datetime,
+    client_address: str | None = None,
+    channel: str = methods.EMAIL,
 ) -> Sent:
     """Send (or resend) this sign-in's code by email (or SMS). Refused when not available, locked,
     while the account's invalid codes delay or lock its second factor, over the send limit of the
@@ -152,7 +158,9 @@ def email_code_send(
 
 
 @sensitive_variables("code")
-def _count_on_the_sign_in(challenge, code: str, channel: str, *, limit: int, at: datetime):
+def _count_on_the_sign_in(
+    challenge: SignInChallenge, code: str, channel: str, *, limit: int, at: datetime
+) -> tuple[int, str | None]:
     """The new code replaces the sign-in's last one, within its send limit and resend gap (one
     conditional UPDATE). (sends so far, None), or (0, why not)."""
     gap = setting("PORTAL2FA_EMAIL_CODE_RESEND_SECONDS")
@@ -193,9 +201,9 @@ def email_code_attempt(
     token: str | None,
     code: str,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
     challenge: SignInChallenge | None = None,
-    policy=None,
+    policy: TwoFactorSettings | None = None,
     channel: str = methods.EMAIL,
 ) -> Attempt:
     """Check an email (or SMS) code against this sign-in, as any second factor is checked
@@ -223,7 +231,7 @@ def _check(locked: LockedChallenge, code: str, *, at: datetime, channel: str) ->
 
 
 def _consume(
-    challenge, raw: str, *, at: datetime, channel: str
+    challenge: SignInChallenge, raw: str, *, at: datetime, channel: str
 ) -> tuple[code_checks.CodeCheck, bool]:
     """(the check, whether the code was right but expired). A right code that is used or expired
     is no guess at the secret (the token counts it, the account's budget does not)."""

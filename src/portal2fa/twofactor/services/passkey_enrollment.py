@@ -16,6 +16,7 @@ from django.db import transaction
 from ...audit.models import Action
 from ...audit.services import record
 from .. import counters
+from ..adapter import HostUser
 from ..models import Authenticator, EnrollmentDeadline, ReenrollmentDue
 from ..policy import get_settings
 from . import code_budget
@@ -26,6 +27,7 @@ from .enrollment import locked_is_active
 from .passkeys import (
     NOT_ALLOWED,
     PASSKEY_FACTOR,
+    NewKey,
     PasskeyError,
     RelyingParty,
     clean_name,
@@ -42,7 +44,7 @@ class AlreadySetUp(PasskeyError):
     """Voluntary enrollment refused because the user is enrolled, perhaps by a parallel request
     with the same answer a moment ago."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(SET_UP_ALREADY)
 
 
@@ -54,7 +56,7 @@ def passkey_enroll(
     expected_challenge: bytes,
     rp: RelyingParty,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
 ) -> Attempt:
     """Enroll the token's user with a new key; the Attempt carries the new backup codes.
     PasskeyError for a name or a registration that cannot be used (nothing is changed)."""
@@ -78,13 +80,13 @@ def passkey_enroll(
 
 def passkey_enroll_signed_in(
     *,
-    user,
+    user: HostUser,
     name: str,
     response: str,
     expected_challenge: bytes,
     rp: RelyingParty,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
 ) -> tuple[str, ...]:
     """Voluntary enrollment from the personal page (a signed-in user who has not enrolled) with a
     new key: the new backup codes. PasskeyError when refused (nothing is changed), AlreadySetUp
@@ -104,7 +106,15 @@ def passkey_enroll_signed_in(
         return tuple(_enroll(user, enrollment, name, key, at=at, client_address=client_address))
 
 
-def _enroll(user, enrollment, name: str, key, *, at, client_address) -> list[str]:
+def _enroll(
+    user: HostUser,
+    enrollment: Authenticator | None,
+    name: str,
+    key: NewKey,
+    *,
+    at: datetime,
+    client_address: str | None,
+) -> list[str]:
     """Under the per-user lock, in the caller's transaction: Enrolled without an app, the key
     stored, a set of backup codes issued, the counters moved, audited. Returns the codes."""
     enrollment = _enrolled_without_app(user, enrollment, at=at, client_address=client_address)
@@ -126,10 +136,12 @@ def _enroll(user, enrollment, name: str, key, *, at, client_address) -> list[str
     return codes
 
 
-def _enrolled_without_app(user, enrollment, *, at, client_address) -> Authenticator:
+def _enrolled_without_app(
+    user: HostUser, enrollment: Authenticator | None, *, at: datetime, client_address: str | None
+) -> Authenticator:
     """The user's enrollment, now Enrolled without an app secret (no key, no codes yet); the
     Overview's counters moved with it."""
-    before = ()
+    before: tuple[str, ...] = ()
     if enrollment is None:
         enrollment = Authenticator.objects.create(
             user=user,

@@ -13,8 +13,11 @@ refused as a cloned credential and audited.
 """
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from types import ModuleType
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -22,8 +25,8 @@ from django.db.models import F, Q
 from ...audit.models import Action
 from ...audit.services import record
 from .. import counters, messages
-from ..adapter import get_adapter
-from ..models import Authenticator, WebAuthnCredential
+from ..adapter import HostUser, get_adapter
+from ..models import Authenticator, SignInChallenge, TwoFactorSettings, WebAuthnCredential
 from ..policy import get_settings
 from . import code_budget
 from . import codes as code_checks
@@ -62,7 +65,7 @@ class StepUp:
     message: str = ""
 
 
-def clean_name(raw) -> str:
+def clean_name(raw: object) -> str:
     name = " ".join(str(raw or "").split())
     if not name:
         raise PasskeyError("Give the key a name, for example “Work laptop”.")
@@ -71,14 +74,14 @@ def clean_name(raw) -> str:
     return name
 
 
-def has_passkeys(user) -> bool:
+def has_passkeys(user: HostUser) -> bool:
     return WebAuthnCredential.objects.filter(user=user).exists()
 
 
 NOT_ALLOWED = "Passkeys and security keys are not allowed for your account."
 
 
-def passkeys_usable(user, policy=None) -> bool:
+def passkeys_usable(user: HostUser, policy: TwoFactorSettings | None = None) -> bool:
     """The Settings tab allows passkeys and so does every role of the user that counts."""
     from ..methods import PASSKEY, allowed_methods
     from ..policy import get_settings
@@ -90,7 +93,12 @@ def passkeys_usable(user, policy=None) -> bool:
 
 
 def passkey_step_up(
-    *, user, code: str, at: datetime, client_address=None, purpose: str = "passkey registration"
+    *,
+    user: HostUser,
+    code: str,
+    at: datetime,
+    client_address: str | None = None,
+    purpose: str = "passkey registration",
 ) -> StepUp:
     """A current second factor (TOTP or backup code) before a new key is registered (or, with its
     `purpose`, another sensitive change): checked under the user lock like every code, a wrong
@@ -130,7 +138,7 @@ def passkey_step_up(
     return StepUp(False, messages.INVALID + hint)
 
 
-def _webauthn():
+def _webauthn() -> ModuleType:
     """py_webauthn, imported by the first request that needs it: with its CBOR, ASN.1, X.509 and
     pyOpenSSL it adds several MB to a worker that otherwise only checks codes (bench/peers/)."""
     import webauthn
@@ -150,7 +158,7 @@ def _known_transports() -> set[str]:
     return {t.value for t in _webauthn().helpers.structs.AuthenticatorTransport}
 
 
-def _descriptors(credentials) -> list:
+def _descriptors(credentials: Iterable[WebAuthnCredential]) -> list[Any]:
     structs = _webauthn().helpers.structs
     known = _known_transports()
     return [
@@ -162,7 +170,7 @@ def _descriptors(credentials) -> list:
     ]
 
 
-def registration_options(*, user, rp: RelyingParty) -> tuple[str, bytes]:
+def registration_options(*, user: HostUser, rp: RelyingParty) -> tuple[str, bytes]:
     """(the options as JSON for navigator.credentials.create, the challenge to keep)."""
     webauthn = _webauthn()
     structs = webauthn.helpers.structs
@@ -185,13 +193,13 @@ def registration_options(*, user, rp: RelyingParty) -> tuple[str, bytes]:
 
 def passkey_register(
     *,
-    user,
+    user: HostUser,
     name: str,
     response: str,
     expected_challenge: bytes,
     rp: RelyingParty,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
     confirmation: str | None = None,
 ) -> WebAuthnCredential:
     """A new key for an enrolled user. `confirmation`: the nonce of the passkey confirmation the
@@ -242,7 +250,7 @@ def verify_new_key(response: str, *, expected_challenge: bytes, rp: RelyingParty
 
 
 def store_new_key(
-    user, name: str, key: NewKey, *, at: datetime, client_address
+    user: HostUser, name: str, key: NewKey, *, at: datetime, client_address: str | None
 ) -> WebAuthnCredential:
     """Store a verified key for an enrolled user: in the caller's transaction, under the per-user
     lock; the enrollment's passkey count and the Overview's method buckets follow."""
@@ -269,7 +277,7 @@ def store_new_key(
     return credential
 
 
-def _count_passkeys(user_id, delta: int) -> None:
+def _count_passkeys(user_id: int, delta: int) -> None:
     found = counters.locked_state(user_id=user_id)
     if found is None:
         return
@@ -287,7 +295,9 @@ def _transports_of(response: str) -> list[str]:
     return [t for t in found if isinstance(t, str) and t in _known_transports()]
 
 
-def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=None) -> str:
+def passkey_rename(
+    *, user: HostUser, pk: int, name: str, at: datetime, client_address: str | None = None
+) -> str:
     """Rename one of the user's keys; returns its old name (the page says "from … to …")."""
     name = clean_name(name)
     with transaction.atomic():
@@ -308,7 +318,7 @@ def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=Non
     return old
 
 
-def passkey_to_remove(*, user, pk) -> WebAuthnCredential:
+def passkey_to_remove(*, user: HostUser, pk: int) -> WebAuthnCredential:
     """The user's key that a removal names (for its confirmation), or PasskeyError: not theirs,
     or their only key when it is all they sign in with besides backup codes."""
     credential = WebAuthnCredential.objects.filter(user=user, pk=pk).first() if pk else None
@@ -323,12 +333,12 @@ def passkey_to_remove(*, user, pk) -> WebAuthnCredential:
 
 def passkey_remove(
     *,
-    user,
+    user: HostUser,
     pk: int,
     at: datetime,
     code: str | None = None,
     confirmation: str | None = None,
-    client_address=None,
+    client_address: str | None = None,
 ) -> str:
     """Remove one of the user's keys after a current second factor: a code (TOTP or backup,
     counted like any code) or this session's passkey confirmation (`confirmation`, its nonce,
@@ -365,7 +375,7 @@ def passkey_remove(
 # --- sign-in ---------------------------------------------------------------------------------------
 
 
-def authentication_options(*, user, rp: RelyingParty) -> tuple[str, bytes]:
+def authentication_options(*, user: HostUser, rp: RelyingParty) -> tuple[str, bytes]:
     webauthn = _webauthn()
     options = webauthn.generate_authentication_options(
         rp_id=rp.id,
@@ -385,7 +395,13 @@ def _credential_id_of(response: str) -> bytes | None:
 
 
 def verify_assertion(
-    user, response: str, *, expected_challenge: bytes | None, rp: RelyingParty, at, client_address
+    user: HostUser,
+    response: str,
+    *,
+    expected_challenge: bytes | None,
+    rp: RelyingParty,
+    at: datetime,
+    client_address: str | None,
 ) -> tuple[bool, bool]:
     """(verified, cloned) for an assertion by one of the user's keys. In the caller's transaction,
     under the per-user lock: the signature by py_webauthn, then the counter by one conditional
@@ -437,8 +453,8 @@ def challenge_passkey_attempt(
     expected_challenge: bytes | None,
     rp: RelyingParty,
     at: datetime,
-    client_address=None,
-    challenge=None,
+    client_address: str | None = None,
+    challenge: SignInChallenge | None = None,
 ) -> Attempt:
     """An assertion against the sign-in token: success completes it as a correct code would."""
 

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from .. import crypto, keys, messages
+from ..adapter import HostUser
 from ..models import Authenticator, StepUpGrant
 from . import code_budget
 from . import codes as code_checks
@@ -50,7 +51,7 @@ STEP_UP_LIFETIME = timedelta(minutes=5)
 USED_OR_EXPIRED = "That confirmation was used or has expired. Confirm again."
 
 
-def _grant(user, *, at: datetime) -> str:
+def _grant(user: HostUser, *, at: datetime) -> str:
     nonce = crypto.new_token()
     StepUpGrant.objects.update_or_create(
         user=user,
@@ -59,7 +60,7 @@ def _grant(user, *, at: datetime) -> str:
     return nonce
 
 
-def _refusal(user, at: datetime) -> Confirmation | None:
+def _refusal(user: HostUser, at: datetime) -> Confirmation | None:
     """Why the user cannot confirm with a key now (call under the user lock), or None."""
     refusal = code_budget.code_budget_refusal(user.pk, at=at)
     if refusal:
@@ -73,7 +74,7 @@ def _refusal(user, at: datetime) -> Confirmation | None:
     return None
 
 
-def step_up_refusal(user, *, at: datetime) -> Confirmation | None:
+def step_up_refusal(user: HostUser, *, at: datetime) -> Confirmation | None:
     """Whether a confirmation may start (the options): nothing is written."""
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)
@@ -82,12 +83,12 @@ def step_up_refusal(user, *, at: datetime) -> Confirmation | None:
 
 def step_up_with_passkey(
     *,
-    user,
+    user: HostUser,
     response: str,
     expected_challenge: bytes | None,
     rp: RelyingParty,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
 ) -> Confirmation:
     """An assertion by one of the user's keys, against the challenge kept for this page."""
     with transaction.atomic():
@@ -113,7 +114,7 @@ def step_up_with_passkey(
     return Confirmation(False, message)
 
 
-def grant_after_backup_code(user, *, at: datetime) -> str | None:
+def grant_after_backup_code(user: HostUser, *, at: datetime) -> str | None:
     """A sign-in just passed with a backup code: a confirmation (its nonce) when the user has
     nothing else to confirm with, else None."""
     enrollment = Authenticator.objects.filter(user=user, confirmed_at__isnull=False).first()
@@ -125,7 +126,9 @@ def grant_after_backup_code(user, *, at: datetime) -> str | None:
         return _grant(user, at=at)
 
 
-def confirmed_refusal(user, *, at: datetime, nonce: str, consume: bool = True) -> str | None:
+def confirmed_refusal(
+    user: HostUser, *, at: datetime, nonce: str, consume: bool = True
+) -> str | None:
     """At the change a confirmation allowed: consumes it (one conditional DELETE), refused if it
     was used or expired, or the account's second factor was locked or the enrollment reset
     meanwhile. Call under the user lock, in the change's transaction. consume=False: the same
@@ -143,7 +146,7 @@ def confirmed_refusal(user, *, at: datetime, nonce: str, consume: bool = True) -
     return None
 
 
-def confirmation_open(user, *, at: datetime, nonce: str) -> bool:
+def confirmation_open(user: HostUser, *, at: datetime, nonce: str) -> bool:
     """Is this confirmation still there to use (for the page's display; nothing is locked or
     spent)? False once used, replaced by a newer one (another browser) or expired."""
     return StepUpGrant.objects.filter(
@@ -151,7 +154,9 @@ def confirmation_open(user, *, at: datetime, nonce: str) -> bool:
     ).exists()
 
 
-def still_confirmed(user, *, at: datetime, nonce: str, consume: bool = True) -> str | None:
+def still_confirmed(
+    user: HostUser, *, at: datetime, nonce: str, consume: bool = True
+) -> str | None:
     """confirmed_refusal in a transaction of its own (a change that starts a ceremony)."""
     with transaction.atomic():
         code_checks.serialize_code_checks(user.pk)

@@ -437,6 +437,7 @@ class SettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if "deadlines_shown" in self.data and not self.errors:
             today = timezone.localdate()
             for role in self.roles:
@@ -495,6 +496,7 @@ class ExtendDeadlineForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if not self.errors and (cleaned.get("days") is None) == (cleaned.get("until") is None):
             raise forms.ValidationError("Give either a number of days or a date.")
         return cleaned
@@ -546,6 +548,7 @@ class PasswordChangeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         one, two = cleaned.get("new_password1"), cleaned.get("new_password2")
         if one and two and one != two:
             self.add_error("new_password2", "The two new passwords do not match.")

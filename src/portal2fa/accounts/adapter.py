@@ -5,8 +5,6 @@ This is the example of PORTAL2FA_ADAPTER for a host with its own role concept.
 
 from collections.abc import Mapping
 
-from django.db.models import QuerySet
-
 from ..twofactor import methods as second_factor_methods
 from ..twofactor.adapter import DefaultAdapter, DueRule, Role, deadline_fields, stored_deadline
 from .models import SecurityRole, User, UserQuerySet

@@ -121,7 +121,7 @@ def filtered_user_list(args) -> int:
 
     from ..deadlines import local_day
     from ..exports import user_list_csv
-    from ..selectors.user_list import FilterError, all_users, parse_filter
+    from ..selectors.user_list import FilterError, ListedUser, all_users, parse_filter
 
     if args.search.strip():
         raise CommandError("--search lists all users: it does not combine with the 2FA filters")
@@ -135,7 +135,7 @@ def filtered_user_list(args) -> int:
         for line in user_list_csv(wanted, now=now):
             sys.stdout.write(line)
         return 0
-    users = []
+    users: list[ListedUser] = []
     for user in all_users(wanted, now=now):
         if len(users) == args.limit:
             break

@@ -185,7 +185,7 @@ def register_options(request):
     creation options, challenge kept."""
     now = timezone.now()
     name, refused = _key_name(request, request.user)
-    if refused:
+    if refused or name is None:
         return refused
     nonce = confirmation.nonce(request, at=now)
     if nonce is not None:  # confirmed with a passkey: no code; spent when the key is stored
@@ -196,7 +196,7 @@ def register_options(request):
     else:
         form = CodeForm(request.POST)
         if not form.is_valid():
-            return _error(" ".join(form.errors["code"]), field="code")
+            return _error(" ".join(map(str, form.errors["code"])), field="code")
         step_up = service.passkey_step_up(
             user=request.user,
             code=form.cleaned_data["code"],
@@ -419,7 +419,7 @@ def enroll_options(request, step: SignInStep):
     if step.challenge.locked:
         return _error(LOCKED, 403, locked=True)
     name, refused = _key_name(request, step.user)
-    if refused:
+    if refused or name is None:
         return refused
     return _start_registration(request, step.user, ENROLL_KEY, name, token=step.token)
 
@@ -464,7 +464,7 @@ def account_enroll_options(request):
     if Authenticator.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
         return _error(SET_UP_ALREADY)  # before the browser makes a key that would go unused
     name, refused = _key_name(request, request.user)
-    if refused:
+    if refused or name is None:
         return refused
     return _start_registration(request, request.user, ACCOUNT_ENROLL_KEY, name)
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 from .. import keys
 from ..models import SignInChallenge, TwoFactorSettings
 from ..policy import NextStep, get_settings, next_step
-from ..services.challenge import EXPIRED, challenge_load
+from ..services.attempt import EXPIRED
+from ..services.challenge import challenge_load
 from ..web import session, shown_codes
 from ..web.http import see_other
 
@@ -35,7 +36,7 @@ class SignInStep:
     challenge: SignInChallenge
     token: str
     step: NextStep | None  # None: a view open at any step (Skip for now)
-    policy: TwoFactorSettings | None
+    policy: TwoFactorSettings  # read for a view at a step; None for signin_step() without one
 
     @property
     def user(self):
@@ -68,7 +69,9 @@ def signin_step(here: NextStep | str | None = None, *, leave: Callable | None = 
             if elsewhere is not None:
                 return leave(elsewhere) if leave else elsewhere
             token = request.session[session.TOKEN_KEY]
-            return view(request, SignInStep(found, token, step, policy), *args, **kwargs)
+            # A view without a step (here=None) reads no policy: typed for those that do.
+            found_step = SignInStep(found, token, step, policy)  # type: ignore[arg-type]
+            return view(request, found_step, *args, **kwargs)
 
         return wrapped
 

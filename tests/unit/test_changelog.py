@@ -48,4 +48,3 @@ def test_the_newest_release_is_the_version_pyproject_builds():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     (newest, _), *_ = releases(changelog_lines())
     assert ".".join(map(str, newest)) == project["version"]
-

@@ -1,11 +1,12 @@
 """Install Portal 2FA as a newcomer would and prove the README's snippet works.
 
 Builds a wheel of this checkout, installs it into an empty virtualenv (dependencies from the
-package index), checks the wheel carries templates, static files and migrations, creates a fresh
-`django-admin startproject`, pastes the README's "Add Portal 2FA to your Django project" snippets
-into its settings.py and urls.py, migrates, and signs a user of a 2FA group in: the session must
-be held at enrollment, whose page renders with the library's templates. Then the optional API
-app: `pip install portal2fa[api]`, the README's API snippets, a token, the API and /readyz.
+package index), checks the wheel carries templates, static files, migrations and `py.typed`,
+creates a fresh `django-admin startproject`, pastes the README's "Add Portal 2FA to your Django
+project" snippets into its settings.py and urls.py, migrates, and signs a user of a 2FA group in:
+the session must be held at enrollment, whose page renders with the library's templates. Then
+the optional API app: `pip install portal2fa[api]`, the README's API snippets, a token, the API
+and /readyz.
 Run by `make check-install` (CI). Exit status 0 when everything held; prints each step.
 """
 
@@ -98,6 +99,7 @@ def main() -> None:
             "portal2fa/twofactor/migrations/0001_initial.py",
             "portal2fa/audit/migrations/0001_initial.py",
             "portal2fa/twofactor/management/commands/portal2fa.py",
+            "portal2fa/py.typed",  # a host's type checker reads the library's annotations
         ]:
             if needed not in names:
                 sys.exit(f"FAILED: the wheel lacks {needed}")

@@ -3,15 +3,15 @@
 This is the example of PORTAL2FA_ADAPTER for a host with its own role concept.
 """
 
-from django.db.models import QuerySet
+from collections.abc import Mapping
 
 from ..twofactor.adapter import DefaultAdapter, DueRule, Role, deadline_fields, stored_deadline
 from ..twofactor.core import methods
-from .models import SecurityRole, User
+from .models import SecurityRole, User, UserQuerySet
 
 
 class PortalAdapter(DefaultAdapter):
-    def users(self) -> QuerySet:
+    def users(self) -> UserQuerySet:
         return User.objects.select_related("role")
 
     def find_user(self, identifier: str):
@@ -81,7 +81,9 @@ class PortalAdapter(DefaultAdapter):
         return changed
 
 
-def _set_role_field(wanted: dict[str, object], field: str, normalise=lambda value: value) -> dict:
+def _set_role_field(
+    wanted: Mapping[str, object], field: str, normalise=lambda value: value
+) -> dict:
     """Set `field` on the roles named by id (others untouched), inside the caller's transaction,
     the rows locked in id order. Returns {role name: [old, new]} for the roles that changed."""
     ids = [int(pk) for pk in wanted if pk.isdigit()]

@@ -54,7 +54,7 @@ class UserQuerySet(models.QuerySet):
         return self.filter(email_canonical=canonical_identifier(email or "")).first()
 
 
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]  # django-stubs cannot follow from_queryset() on BaseUserManager
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
@@ -78,6 +78,7 @@ class User(AbstractBaseUser):
     REQUIRED_FIELDS = ["full_name"]
 
     objects = UserManager()
+    enrollment_state: str  # on the users of users_with_state() (an annotation of the query)
 
     class Meta:
         ordering = ["full_name", "email"]

@@ -1,5 +1,6 @@
 """Setup -> Users and Security Roles. Administrators only; writes go through accounts.services."""
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -35,7 +36,15 @@ def user_list(request):
     return render(request, "accounts/setup/user_list.html", context)
 
 
-def _save(request, form, action, success: str, redirect_to: str, template: str, context: dict):
+def _save(
+    request,
+    form,
+    action,
+    success: str,
+    redirect_to: str | Callable[[dict], str],
+    template: str,
+    context: dict,
+):
     """Shared POST handling: valid form -> service -> redirect; else the form with its messages."""
     if request.method == "POST" and form.is_valid():
         try:

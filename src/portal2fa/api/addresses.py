@@ -39,7 +39,7 @@ def resolve(url: str) -> tuple[str, str, int, str]:
         found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise AddressRefused(f"the host {parts.hostname!r} cannot be resolved") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in found]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
     if not setting("PORTAL2FA_WEBHOOK_ALLOW_PRIVATE"):
         inside = [a for a in addresses if _internal(a)]
         if inside:

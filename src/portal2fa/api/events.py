@@ -8,7 +8,7 @@ import logging
 from ..audit.models import Action
 
 # Types named by what happened to whom; an action without an entry keeps its own value.
-EVENT_TYPES = {
+EVENT_TYPES: dict[str, str] = {
     Action.SIGNIN_PASSWORD_FAILED: "signin.password_failed",
     Action.SIGNIN_SUCCEEDED: "signin.succeeded",
     Action.SECOND_FACTOR_FAILED: "verification.failed",

@@ -1,5 +1,8 @@
 """The audit trail: who did what to whom, when and from where. Append-only by convention."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -49,7 +52,7 @@ class Action(models.TextChoices):
 # How the names and values of an action's "changes" read on the pages, registered by the app that
 # records them (the audit trail knows no app above it): {action: labels(name) -> (the name's
 # label, {stored value: its label}) or None}. The stored detail keeps the raw values.
-CHANGE_LABELS = {}
+CHANGE_LABELS: dict[str, Callable[[str], tuple[str, dict[Any, str]] | None]] = {}
 
 
 def _change_text(action: str, name: str, old, new) -> str:

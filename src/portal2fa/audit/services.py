@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,11 +28,12 @@ def record(
     origin: Origin | None = None,
     /,
     *,
-    actor=None,
-    target=None,
-    client_address: str | None = None,
-    at=None,
-    **detail,
+    actor: Any = None,
+    target: Any = None,
+    # Any: a detail dict unpacked with ** must fit every keyword here
+    client_address: Any = None,
+    at: Any = None,
+    **detail: Any,
 ) -> AuditEvent:
     """The event, with its origin given as one Origin or as its four parts."""
     if origin is not None:

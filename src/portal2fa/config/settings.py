@@ -1,6 +1,7 @@
 """Django settings, driven by environment variables (see README "Configuration")."""
 
 import os
+from typing import Any
 
 import dj_database_url
 
@@ -151,7 +152,7 @@ EMAIL_HOST_PASSWORD = env.get("PORTAL2FA_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.get_bool("PORTAL2FA_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env.get("PORTAL2FA_EMAIL_FROM", "portal2fa@localhost")
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"one_line_4xx": {"()": "portal2fa.twofactor.logs.ClientErrorsOneLine"}},
@@ -187,7 +188,7 @@ PORTAL2FA_METRICS_ALLOWED_ADDRESSES = env.get_list("PORTAL2FA_METRICS_ALLOWED_AD
 # var/events.jsonl beside the SQLite database; "-" for standard error with the other logs).
 _events_file = env.get("PORTAL2FA_EVENTS_LOG_FILE", str(DATA_DIR / "events.jsonl"))
 LOGGING["formatters"] = {"message": {"format": "%(message)s"}}
-LOGGING["handlers"]["events"] = (
+_events_handler: dict[str, object] = (
     {"class": "logging.StreamHandler", "formatter": "message"}
     if _events_file == "-"
     else {
@@ -197,6 +198,7 @@ LOGGING["handlers"]["events"] = (
         "delay": True,  # opened at the first event: a command that records none creates no file
     }
 )
+LOGGING["handlers"]["events"] = _events_handler
 LOGGING["loggers"] = {
     "portal2fa.events": {"handlers": ["events"], "level": "INFO", "propagate": False}
 }

@@ -8,6 +8,7 @@ in GroupRole.
 
 import functools
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -21,6 +22,10 @@ from .conf import setting
 from .core.deadlines import DueRule
 from .core.methods import OPTIONAL, clean_methods, combine
 from .models import MANAGE_PERMISSION, GroupRole, RoleType
+
+# A user of the host's model (AUTH_USER_MODEL): the library cannot name its class, and reads it
+# through the adapter and the fields every Django user has, so the type checker takes any object.
+HostUser: TypeAlias = Any
 
 __all__ = ["MANAGE_PERMISSION", "DefaultAdapter", "DueRule", "Role", "get_adapter"]
 

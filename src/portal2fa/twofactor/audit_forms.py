@@ -22,6 +22,7 @@ class AuditFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         for name in ("date_from", "date_to"):
             if data.get(name) and not 1970 <= data[name].year <= 9998:
                 self.add_error(name, "Enter a date between 1970 and 9998.")  # drops it from data

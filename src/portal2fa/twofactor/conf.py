@@ -5,9 +5,11 @@ them with override_settings. Every name is documented in the README's "Configura
 The admin-editable policy (the Settings tab) is not here: it is one database row.
 """
 
+from typing import Any
+
 from django.conf import settings
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     # Keys outside the database: Fernet keys for TOTP secrets (newest first; older ones still
     # decrypt) and the HMAC key for backup codes, security tokens and throttle keys. Required.
     "PORTAL2FA_ENCRYPTION_KEYS": [],

@@ -1,12 +1,14 @@
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import QueryDict
 from django.utils import timezone
 
-from .adapter import get_adapter
+from .adapter import Role, get_adapter
 from .conf import setting
 from .core import reminders
 from .core.deadlines import (
@@ -43,7 +45,9 @@ class SignInForm(forms.Form):
         super().__init__(*args, **kwargs)
         model = get_user_model()
         if model.USERNAME_FIELD != model.get_email_field_name():  # e.g. Django's stock User
-            name = model._meta.get_field(model.USERNAME_FIELD).verbose_name
+            username = model._meta.get_field(model.USERNAME_FIELD)
+            assert isinstance(username, models.Field)  # (a user model's username is a field)
+            name = username.verbose_name
             self.fields["email"] = forms.CharField(
                 label=name.capitalize(),
                 max_length=254,
@@ -207,12 +211,17 @@ def _deadline_fields(role) -> dict[str, forms.Field]:
     }
 
 
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """A form's field known to be a choice field, to set its choices."""
+    return cast(forms.ChoiceField, form.fields[name])
+
+
 @dataclass(frozen=True)
 class RoleCard:
     """A Security Role's controls on the Settings tab: checkboxes of the shared role fields
     (one per role in each) and the role's own due-rule fields."""
 
-    role: object
+    role: Role
     require: object
     always: object
     email: object
@@ -290,9 +299,11 @@ class SettingsForm(forms.ModelForm):
         self.roles = get_adapter().roles()
         for name, (low, high) in number_limits().items():  # the browser's limits: the server's
             self.fields[name].widget.attrs.update(min=low, max=high)
-        self.fields["roles_requiring_2fa"].choices = [(r.id, r.name) for r in self.roles]
+        _choice_field(self, "roles_requiring_2fa").choices = [(r.id, r.name) for r in self.roles]
         self.initial.setdefault("roles_requiring_2fa", [r.id for r in self.roles if r.requires_2fa])
-        self.fields["roles_always_second_factor"].choices = [(r.id, r.name) for r in self.roles]
+        _choice_field(self, "roles_always_second_factor").choices = [
+            (r.id, r.name) for r in self.roles
+        ]
         self.initial.setdefault(
             "roles_always_second_factor", [r.id for r in self.roles if r.always_second_factor]
         )
@@ -306,7 +317,7 @@ class SettingsForm(forms.ModelForm):
             ("roles_allowing_passkey", "passkey"),
             ("roles_allowing_sms", "sms"),
         ):
-            self.fields[name].choices = [(r.id, r.name) for r in self.roles]
+            _choice_field(self, name).choices = [(r.id, r.name) for r in self.roles]
             self.initial.setdefault(name, [r.id for r in self.roles if method in r.methods])
         for name in ("enforcement", "trust_days"):
             self.fields[name].required = False
@@ -354,7 +365,7 @@ class SettingsForm(forms.ModelForm):
                 *boxes,
                 *(self[f"{name}_{role.id}"] for name in DEADLINE_FIELDS),
                 unsaved=self._role_unsaved(role),
-            )
+            )  # type: ignore[misc]  # (the boxes and fields fill the positional fields, unsaved not)
             for role, *boxes in zip(self.roles, *self.role_columns(), strict=True)
         ]
 
@@ -371,7 +382,7 @@ class SettingsForm(forms.ModelForm):
             if COLUMN_MARKERS.get(name, name) not in self.data and name != ROLE_COLUMNS[0]:
                 continue  # a column the client did not send changes nothing
             was = role.id in [str(pk) for pk in self.get_initial_for_field(self.fields[name], name)]
-            if was != (role.id in self.data.getlist(name)):
+            if was != (role.id in cast(QueryDict, self.data).getlist(name)):
                 return True
         if f"due_rule_{role.id}" not in self.data:
             return False  # a role whose rule the client did not send keeps it
@@ -437,6 +448,7 @@ class SettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if "deadlines_shown" in self.data and not self.errors:
             today = timezone.localdate()
             for role in self.roles:
@@ -495,6 +507,7 @@ class ExtendDeadlineForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if not self.errors and (cleaned.get("days") is None) == (cleaned.get("until") is None):
             raise forms.ValidationError("Give either a number of days or a date.")
         return cleaned
@@ -546,6 +559,7 @@ class PasswordChangeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         one, two = cleaned.get("new_password1"), cleaned.get("new_password2")
         if one and two and one != two:
             self.add_error("new_password2", "The two new passwords do not match.")

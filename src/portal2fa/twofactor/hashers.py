@@ -26,14 +26,15 @@ def _parameter(name: str) -> int:
 class Argon2PasswordHasher(DjangoArgon2PasswordHasher):
     """Django's Argon2id hasher with time_cost, memory_cost (KiB) and parallelism from settings."""
 
+    # Django reads these three as attributes; a property answers the same read, from settings.
     @property
-    def time_cost(self) -> int:
+    def time_cost(self) -> int:  # type: ignore[override]
         return _parameter("time_cost")
 
     @property
-    def memory_cost(self) -> int:
+    def memory_cost(self) -> int:  # type: ignore[override]
         return _parameter("memory_cost")
 
     @property
-    def parallelism(self) -> int:
+    def parallelism(self) -> int:  # type: ignore[override]
         return _parameter("parallelism")

@@ -1,5 +1,7 @@
 """2FA state. Counters and single-use guards are only changed by atomic UPDATEs (see services)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -203,6 +205,8 @@ def setting_labels(name: str) -> tuple[str, dict] | None:
         field = TwoFactorSettings._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+    assert isinstance(field, models.Field)  # the policy row has plain fields only
+    values: dict[Any, str]
     if name == "enrollment_required":  # a choice of two on the page
         values = {True: "Required", False: "Optional"}
     elif field.choices:

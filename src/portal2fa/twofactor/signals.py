@@ -81,7 +81,8 @@ def sync_user_active(sender, instance, created=False, update_fields=None, raw=Fa
     if raw:
         return
     active = _is_active(instance)
-    before, after = [], []
+    before: list[str] = []
+    after: list[str] = []
     if created:
         after += [counters.ACTIVE] if active else []
         counters.move(before, after)

@@ -36,7 +36,7 @@ from .problems import PROBLEMS, ApiProblem, not_found
 router = Router()
 
 
-def _bad(error: Exception) -> ApiProblem:
+def _bad(error: Exception | str) -> ApiProblem:
     return ApiProblem(400, "bad-request", str(error))
 
 
@@ -154,7 +154,9 @@ def _actor(event) -> str:
 def user_detail(request, pk: str):
     now = timezone.now()
     detail = user_two_factor(_user(pk).pk, now=now)
+    assert detail is not None  # _user() found them (or answered 404)
     deadline = user_deadline(detail.pk, now=now)
+    assert deadline is not None
     open_pass = live_pass(detail.pk, at=now)
     return {
         "due_at": deadline.due_at,

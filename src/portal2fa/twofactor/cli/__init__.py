@@ -22,7 +22,7 @@ def build_parser(prog: str, *, extend=None) -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    subparsers = {}
+    subparsers: dict[str, argparse.ArgumentParser] = {}
     for module in (keys, roles, policy, admin, access_passes, reminders, doctor):
         subparsers.update(module.register(commands) or {})
     deadlines.extend(commands, subparsers)

@@ -60,6 +60,7 @@ def pass_issue(args) -> int:
             )
     except AccessPassError as error:
         raise CommandError(str(error)) from None
+    assert issued is not None  # (without a request id nothing is a repeat)
     adapter = get_adapter()
     until = f"{timezone.localtime(issued.expires_at):%Y-%m-%d %H:%M %Z}"
     print(

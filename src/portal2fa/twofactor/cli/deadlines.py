@@ -5,6 +5,7 @@ import dataclasses
 import json
 import sys
 from datetime import date
+from typing import Any
 
 from .parsing import CommandError, parse_bool, parse_int
 from .roles import find_role, role_json
@@ -103,7 +104,7 @@ def role_set(args) -> int:
     from ..services.settings import SettingsError, settings_update
 
     role = find_role(args.name)
-    options = {}
+    options: dict[str, Any] = {}
     if args.require is not None:
         options["role_requirements"] = {role.id: parse_bool(args.require)}
     rule = _rule(args, role.deadline)

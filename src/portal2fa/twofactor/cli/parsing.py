@@ -1,5 +1,7 @@
 """Argument parsing helpers shared by the CLI commands."""
 
+from collections.abc import Callable
+
 
 class CommandError(Exception):
     """Refused: one clear line for stderr, nothing changed."""
@@ -48,7 +50,7 @@ def parse_reminder_days(text: str) -> list[int]:
 
 
 # CLI name -> (model field, parser)
-SETTINGS_KEYS = {
+SETTINGS_KEYS: dict[str, tuple[str, Callable[[str], object]]] = {
     "enabled": ("enabled", parse_bool),
     "enrollment": ("enrollment_required", parse_enrollment),
     "max-invalid-attempts": ("max_invalid_attempts", parse_int),

@@ -1,6 +1,7 @@
 """`portal2fa settings show|set`."""
 
 import sys
+from typing import Any
 
 from .parsing import SETTINGS_KEYS, CommandError
 
@@ -44,7 +45,7 @@ def settings_show(args) -> int:
 
         from .roles import role_json
 
-        roles = [role_json(role) for role in get_adapter().roles()]
+        roles: list[Any] = [role_json(role) for role in get_adapter().roles()]
         json.dump({"settings": values, "roles": roles}, sys.stdout, indent=2)
         print()
         return 0

@@ -1,6 +1,7 @@
 """`portal2fa role list|require-2fa` and `portal2fa user list`: roles and users through the
 adapter, so they work with the host's own (Groups by default)."""
 
+from ..selectors.user_list import ListedUser
 from .parsing import CommandError, parse_bool
 
 
@@ -146,7 +147,7 @@ def filtered_user_list(args) -> int:
         for line in user_list_csv(wanted, now=now):
             sys.stdout.write(line)
         return 0
-    users = []
+    users: list[ListedUser] = []
     for user in all_users(wanted, now=now):
         if len(users) == args.limit:
             break

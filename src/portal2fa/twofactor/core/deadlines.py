@@ -44,7 +44,7 @@ class DueRule:
             raise RuleError(f"Remind me later: at most {SNOOZE_LIMIT_MAX} times, or no limit.")
         if self.kind == BY_DATE and self.by is None:
             raise RuleError("Enter the date by which users must be enrolled.")
-        if self.kind == BY_DATE and self.by > LAST_DUE_DAY:
+        if self.kind == BY_DATE and self.by is not None and self.by > LAST_DUE_DAY:
             raise RuleError(TOO_LATE)
         if self.kind == WITHIN_DAYS and not (
             isinstance(self.days, int) and 1 <= self.days <= GRACE_DAYS_MAX
@@ -64,8 +64,10 @@ class DueRule:
     def describe(self) -> str:
         """'at the next sign-in', 'by 2027-03-01', 'within 14 days' (+ the snooze limit)."""
         if self.kind == BY_DATE:
+            assert self.by is not None  # a cleaned rule by date has its date
             text = f"by {self.by.isoformat()}"
         elif self.kind == WITHIN_DAYS:
+            assert self.days is not None  # and one within days its days
             text = f"within {_days(self.days)}"
         else:
             return "at the next sign-in"
@@ -73,7 +75,7 @@ class DueRule:
             text += f", remind me later at most {_times(self.snooze_limit)}"
         return text
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "rule": self.kind,
             "date": self.by.isoformat() if self.by else None,

@@ -7,6 +7,9 @@ that requires 2FA allows it (the strictest role wins); when none of their roles 
 role of theirs must allow it. A user in no role: the Settings tab alone decides.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 TOTP = "totp"
 EMAIL = "email"
 PASSKEY = "passkey"
@@ -20,7 +23,7 @@ LABELS = {
 }
 
 
-def site_methods(policy) -> set[str]:
+def site_methods(policy: Any) -> set[str]:  # the policy row: the core imports no models
     """The methods the Settings tab allows."""
     allowed = {TOTP}
     if policy.email_codes_allowed:
@@ -42,7 +45,7 @@ def combine(roles: list[tuple[bool, list[str] | tuple[str, ...]]]) -> set[str]:
     return allowed
 
 
-def clean_methods(values) -> list[str]:
+def clean_methods(values: Iterable[str] | None) -> list[str]:
     """Only known optional method names, in a stable order."""
     wanted = set(values or ())
     return [name for name in OPTIONAL if name in wanted]

@@ -1,12 +1,14 @@
 """Reminder offsets (days before a due date), as the Settings tab and the CLI write them. Pure:
 no Django, so the model's validator, the form and the CLI share one rule."""
 
+from collections.abc import Iterable
+
 DEFAULT_DAYS = (7, 2, 1, 0)  # a week before, two days, the day before and on the day
 MAX_DAY = 90
 MAX_OFFSETS = 10
 
 
-def parse_days(value) -> list[int]:
+def parse_days(value: object) -> list[int]:
     """ "7, 2, 1, 0" (or a list) -> [7, 2, 1, 0]: whole days 0..MAX_DAY, each once, largest first.
     Raises ValueError with a message for the page or the CLI."""
     if isinstance(value, str):
@@ -29,7 +31,7 @@ def parse_days(value) -> list[int]:
     return sorted(set(days), reverse=True)
 
 
-def format_days(days) -> str:
+def format_days(days: Iterable[int]) -> str:
     return ", ".join(str(day) for day in days)
 
 

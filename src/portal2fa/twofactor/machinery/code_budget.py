@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from ...audit.models import Action
 from ...audit.services import record
+from ..adapter import HostUser
 from ..conf import setting
 from ..models import CodeGuessBudget
 from .code_checks import serialize_code_checks
@@ -61,10 +63,10 @@ def delay_message(next_try_at: datetime, *, at: datetime) -> str:
     return f"Too many invalid codes for this account. Try again after {when} (in {minutes} {noun})."
 
 
-_UNREAD = object()
+_UNREAD: Any = object()  # `budget` not read by the caller (None: read, and there is none)
 
 
-def code_budget_refusal(user_id: int, *, at: datetime, budget=_UNREAD) -> Refusal | None:
+def code_budget_refusal(user_id: int, *, at: datetime, budget: Any = _UNREAD) -> Refusal | None:
     """Why no code may be checked for this account now, or None. Call under the user lock.
     `budget`: the account's CodeGuessBudget (or None) when the caller read it already."""
     if budget is _UNREAD:
@@ -89,7 +91,7 @@ def user_guard(user_id: int, *, at: datetime | None = None) -> Iterator[Refusal 
 
 
 def code_failure_count(
-    user, *, at: datetime, client_address=None, budget=_UNREAD
+    user: HostUser, *, at: datetime, client_address: str | None = None, budget: Any = _UNREAD
 ) -> Refusal | None:
     """One more consecutive wrong code for this account: the ladder and the lock, audited, with an
     e-mail to the user at the first delay and at the lock (sent once the transaction commits).
@@ -137,7 +139,7 @@ def code_failure_count(
     return Refusal(delay_message(at + delay, at=at), locked=False)
 
 
-def code_success(user_id: int, *, budget=_UNREAD) -> None:
+def code_success(user_id: int, *, budget: Any = _UNREAD) -> None:
     """A correct code: the consecutive count starts again from zero. With `budget` already read
     (None: no row) nothing is written when there is nothing to reset."""
     if budget is not _UNREAD and (

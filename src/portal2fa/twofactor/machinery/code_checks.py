@@ -41,7 +41,9 @@ def serialize_code_checks(user_id: int) -> None:
 
 
 @sensitive_variables("secret", "code")
-def matching_step(authenticator: Authenticator, code: str, *, at: datetime, window: int):
+def matching_step(
+    authenticator: Authenticator, code: str, *, at: datetime, window: int
+) -> int | None:
     """The time step `code` matches for this authenticator within ±window steps, else None.
     "123 456", as apps display codes, is accepted. Marking the step used is the caller's.
     An enrollment without an authenticator app (passkeys alone) matches no code."""

@@ -21,6 +21,7 @@ import random
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, overload
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
@@ -85,7 +86,12 @@ def counted_state(authenticator) -> AuthState:
     )
 
 
-def locked_state(**lookup) -> tuple[int, AuthState] | None:
+# By pk the caller holds the row (it has just read or updated it); by user it may have none.
+@overload
+def locked_state(*, pk: int) -> tuple[int, AuthState]: ...
+@overload
+def locked_state(*, user_id: int) -> tuple[int, AuthState] | None: ...
+def locked_state(**lookup: Any) -> tuple[int, AuthState] | None:
     """(pk, state) of an authenticator, its row locked for the rest of the transaction (already
     locked when this transaction updated it: the read then sees the newest committed version)."""
     from ..models import Authenticator

@@ -6,13 +6,13 @@ from datetime import datetime
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from ..adapter import get_adapter
+from ..adapter import HostUser, get_adapter
 from ..conf import setting
 
 logger = logging.getLogger(__name__)
 
 
-def _send(user, *, subject: str, what: str, body: str) -> None:
+def _send(user: HostUser, *, subject: str, what: str, body: str) -> None:
     """Mail `body` (after a greeting) to where the adapter sends this user's notices. Called once
     the change has committed: a mail outage is logged, never turned into an error page."""
     adapter = get_adapter()
@@ -30,7 +30,7 @@ def _when(at: datetime) -> str:
     return f"{timezone.localtime(at):%Y-%m-%d %H:%M %Z}"
 
 
-def send_reset_notice(*, user, at: datetime, needs_access_pass: bool = False) -> None:
+def send_reset_notice(*, user: HostUser, at: datetime, needs_access_pass: bool = False) -> None:
     """needs_access_pass: the policy asks for a Temporary Access Pass before enrolling again after
     a reset, so the user is told to get one instead of being promised enrollment at sign-in."""
     site = setting("PORTAL2FA_SITE_NAME")
@@ -55,7 +55,7 @@ def send_reset_notice(*, user, at: datetime, needs_access_pass: bool = False) ->
     )
 
 
-def send_code_guessing_notice(*, user, at: datetime, locked: bool) -> None:
+def send_code_guessing_notice(*, user: HostUser, at: datetime, locked: bool) -> None:
     """Wrong codes are being tried on the account: at the first delay, and at the lock."""
     site = setting("PORTAL2FA_SITE_NAME")
     what = (
@@ -81,7 +81,7 @@ def send_code_guessing_notice(*, user, at: datetime, locked: bool) -> None:
     )
 
 
-def send_password_changed_notice(*, user, at: datetime) -> None:
+def send_password_changed_notice(*, user: HostUser, at: datetime) -> None:
     site = setting("PORTAL2FA_SITE_NAME")
     _send(
         user,
@@ -95,7 +95,7 @@ def send_password_changed_notice(*, user, at: datetime) -> None:
     )
 
 
-def send_access_pass_notice(*, user, at: datetime, expires_at: datetime) -> None:
+def send_access_pass_notice(*, user: HostUser, at: datetime, expires_at: datetime) -> None:
     """A Temporary Access Pass was issued for the user: never the pass itself, only that it exists."""
     site = setting("PORTAL2FA_SITE_NAME")
     _send(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
+from ..adapter import HostUser
 from ..conf import setting
 from . import keys
 from .throttle import throttle_fail, throttle_reserve
@@ -46,7 +47,9 @@ def _destination_key(window: str, channel: str, destination: str) -> str:
     return keys.throttle_key("code-send", window, "to", channel, canonical)
 
 
-def send_limits_reserve(*, user, channel: str, destination: str, at: datetime) -> str | None:
+def send_limits_reserve(
+    *, user: HostUser, channel: str, destination: str, at: datetime
+) -> str | None:
     """Count one send against the account's and the destination's hourly and daily limits.
     None when each had room; else the reason ("account hour", "destination day"...). Runs in the
     caller's transaction: on a refusal the caller rolls back what earlier windows counted."""
@@ -68,7 +71,9 @@ def send_limits_reserve(*, user, channel: str, destination: str, at: datetime) -
     return None
 
 
-def send_refusal_audit(*, user, channel: str, reason: str, at: datetime, client_address) -> None:
+def send_refusal_audit(
+    *, user: HostUser, channel: str, reason: str, at: datetime, client_address: str | None
+) -> None:
     """A send refused across sign-ins (a limit, the account's invalid-code delay or lock)."""
     record(
         Action.CODE_SEND_REFUSED,

@@ -17,15 +17,16 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.db import IntegrityError, transaction
-from django.db.models import F, Subquery
+from django.db.models import F, OuterRef, Subquery
 
+from ..adapter import HostUser
 from ..models import SessionGeneration, SignInChallenge
 
 GENERATION_KEY = "portal2fa_generation"  # in a session: the user's generation at its login
 CHECKED_KEY = "portal2fa_generation_checked"  # in a session: when it was last compared (epoch s)
 
 
-def session_generation(user_pk) -> int:
+def session_generation(user_pk: int) -> int:
     row = SessionGeneration.objects.filter(user_id=user_pk).values_list("generation").first()
     return row[0] if row else 0
 
@@ -37,24 +38,24 @@ def session_generation(user_pk) -> int:
 NOTED_GENERATION = "_portal2fa_generation"
 
 
-def generation_of(user_ref):
+def generation_of(user_ref: OuterRef) -> Subquery:
     """The generation of the user `user_ref` (an OuterRef) as a subquery; NULL without a row."""
     return Subquery(SessionGeneration.objects.filter(user_id=user_ref).values("generation")[:1])
 
 
-def note_generation(user, generation: int | None) -> None:
+def note_generation(user: HostUser, generation: int | None) -> None:
     """Keep a generation read in this request on the user object, for the login that follows."""
     setattr(user, NOTED_GENERATION, generation or 0)
 
 
-def generation_at_login(user) -> int:
+def generation_at_login(user: HostUser) -> int:
     """The generation noted on `user` in this request (used once), else read now."""
     noted = user.__dict__.pop(NOTED_GENERATION, None)
     return noted if noted is not None else session_generation(user.pk)
 
 
 def sessions_end_others(
-    *, user, keep_session_key: str | None = None, keep_signin: int | None = None
+    *, user: HostUser, keep_session_key: str | None = None, keep_signin: int | None = None
 ) -> int:
     """End every session of `user` except the one with `keep_session_key` (if any), and every
     sign-in of theirs in progress except the challenge `keep_signin` (the one that made this
@@ -86,7 +87,7 @@ def sessions_end_others(
     return generation
 
 
-def signins_end(*, user, keep: int | None = None) -> int:
+def signins_end(*, user: HostUser, keep: int | None = None) -> int:
     """End the user's sign-ins in progress: each live token expires (at its own creation time, so
     no clock is needed). Completing a token is a conditional UPDATE on its expiry
     (services/attempt.py), so a completion racing this one either lands first (and its session
@@ -100,7 +101,7 @@ def signins_end(*, user, keep: int | None = None) -> int:
     return live.update(expires_at=F("created_at"))
 
 
-def generation_locked(user_pk) -> int:
+def generation_locked(user_pk: int) -> int:
     """The user's generation, its row locked until the end of the transaction: a change that
     raises it (sessions_end_others) waits for the caller, or the caller reads the raised value."""
     SessionGeneration.objects.bulk_create(

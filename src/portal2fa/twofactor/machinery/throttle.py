@@ -51,7 +51,9 @@ def throttle_prune(*, at: datetime, batch: int = PRUNE_BATCH) -> int:
     return deleted + gone
 
 
-def _enter_flight(keys: list[str], *, window: timedelta, at: datetime) -> dict[str, tuple]:
+def _enter_flight(
+    keys: list[str], *, window: timedelta, at: datetime
+) -> dict[str, tuple[int, int]]:
     """One statement: each key's row created or locked, its in-flight count raised (reset when
     the last attempt is older than IN_FLIGHT). Returns {key: (in flight, failed within window)}.
 

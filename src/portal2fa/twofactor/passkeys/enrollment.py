@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
+from ..adapter import HostUser
 from ..machinery import code_checks, counters
 from ..machinery.code_budget import user_guard
 from ..machinery.policy import current_policy
@@ -22,7 +23,7 @@ from ..services.challenge import challenge_load
 from ..services.enrollment import locked_is_active
 from .selectors import NOT_ALLOWED, passkeys_usable
 from .services import PASSKEY_FACTOR, clean_name, store_new_key
-from .verification import PasskeyError, RelyingParty, verify_new_key
+from .verification import NewKey, PasskeyError, RelyingParty, verify_new_key
 
 ALREADY_ENROLLED = "You have already set up two-factor authentication. Sign in again."
 SET_UP_ALREADY = "You have already set up two-factor authentication."
@@ -32,7 +33,7 @@ class AlreadySetUp(PasskeyError):
     """Voluntary enrollment refused because the user is enrolled, perhaps by a parallel request
     with the same answer a moment ago."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(SET_UP_ALREADY)
 
 
@@ -44,7 +45,7 @@ def passkey_enroll(
     expected_challenge: bytes,
     rp: RelyingParty,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
 ) -> Attempt:
     """Enroll the token's user with a new key; the Attempt carries the new backup codes.
     PasskeyError for a name or a registration that cannot be used (nothing is changed)."""
@@ -68,13 +69,13 @@ def passkey_enroll(
 
 def passkey_enroll_signed_in(
     *,
-    user,
+    user: HostUser,
     name: str,
     response: str,
     expected_challenge: bytes,
     rp: RelyingParty,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
 ) -> tuple[str, ...]:
     """Voluntary enrollment from the personal page (a signed-in user who has not enrolled) with a
     new key: the new backup codes. PasskeyError when refused (nothing is changed), AlreadySetUp
@@ -92,7 +93,15 @@ def passkey_enroll_signed_in(
         return tuple(_enroll(user, enrollment, name, key, at=at, client_address=client_address))
 
 
-def _enroll(user, enrollment, name: str, key, *, at, client_address) -> list[str]:
+def _enroll(
+    user: HostUser,
+    enrollment: Authenticator | None,
+    name: str,
+    key: NewKey,
+    *,
+    at: datetime,
+    client_address: str | None,
+) -> list[str]:
     """Under the per-user lock, in the caller's transaction: Enrolled without an app, the key
     stored, a set of backup codes issued, the counters moved, audited. Returns the codes."""
     enrollment = _enrolled_without_app(user, enrollment, at=at, client_address=client_address)
@@ -107,10 +116,12 @@ def _enroll(user, enrollment, name: str, key, *, at, client_address) -> list[str
     return codes
 
 
-def _enrolled_without_app(user, enrollment, *, at, client_address) -> Authenticator:
+def _enrolled_without_app(
+    user: HostUser, enrollment: Authenticator | None, *, at: datetime, client_address: str | None
+) -> Authenticator:
     """The user's enrollment, now Enrolled without an app secret (no key, no codes yet); the
     Overview's counters moved with it."""
-    before = ()
+    before: tuple[str, ...] = ()
     if enrollment is None:
         enrollment = Authenticator.objects.create(
             user=user,

@@ -142,7 +142,7 @@ def register_options(request):
     creation options, challenge kept."""
     now = timezone.now()
     name, refused = _key_name(request, request.user)
-    if refused:
+    if refused or name is None:
         return refused
     nonce = confirmation.nonce(request, at=now)
     if nonce is not None:  # confirmed with a passkey: no code; spent when the key is stored
@@ -153,7 +153,7 @@ def register_options(request):
     else:
         form = CodeForm(request.POST)
         if not form.is_valid():
-            return _error(" ".join(form.errors["code"]), field="code")
+            return _error(" ".join(map(str, form.errors["code"])), field="code")
         step_up = services.passkey_step_up(
             user=request.user,
             code=form.cleaned_data["code"],
@@ -399,7 +399,7 @@ def enroll_options(request, step: SignInStep):
     if step.challenge.locked:
         return _error(LOCKED, 403, locked=True)
     name, refused = _key_name(request, step.user)
-    if refused:
+    if refused or name is None:
         return refused
     return _start_registration(request, step.user, ceremony.ENROLL_KEY, name, token=step.token)
 
@@ -444,7 +444,7 @@ def account_enroll_options(request):
     if Authenticator.objects.filter(user=request.user, confirmed_at__isnull=False).exists():
         return _error(SET_UP_ALREADY)  # before the browser makes a key that would go unused
     name, refused = _key_name(request, request.user)
-    if refused:
+    if refused or name is None:
         return refused
     return _start_registration(request, request.user, ceremony.ACCOUNT_ENROLL_KEY, name)
 

@@ -12,8 +12,9 @@ and emails come from the adapter, so any user model works.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
@@ -83,8 +84,8 @@ ENROLLED_METHODS = (
 
 @dataclass(frozen=True)
 class TrendWeek:
-    start: object  # date: the first day of the week
-    end: object  # date: the last day (today for the newest week)
+    start: date  # the first day of the week
+    end: date  # the last day (today for the newest week)
     enrolled: int
 
 
@@ -108,7 +109,9 @@ class OverviewList:
     """One list of the Overview: its CSV header and how a row reads."""
 
     header: tuple[str, ...]
-    row: Callable[[object], dict]  # an item of the list -> {key: value}, keys in header order
+    row: Callable[
+        [Any], dict[str, Any]
+    ]  # an item of the list -> {key: value}, keys in header order
 
 
 def _enrolled_active() -> QuerySet[Authenticator]:

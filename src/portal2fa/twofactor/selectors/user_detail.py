@@ -3,6 +3,7 @@ recent 2FA audit events, and a suspected phone clock skew. A fixed number of que
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ...audit.models import Action, AuditEvent
 from ..adapter import get_adapter
@@ -87,7 +88,7 @@ def user_two_factor(pk: int, *, now: datetime) -> UserTwoFactor | None:
         .values_list("at", flat=True)
         .first()
     )
-    failures = mine.filter(action=Action.SECOND_FACTOR_FAILED)
+    failures: Any = mine.filter(action=Action.SECOND_FACTOR_FAILED)  # then their values
     if last_signin is not None:
         failures = failures.filter(at__gt=last_signin)
     failures = list(failures.order_by("-at", "-id").values("at", "detail")[:FAILURES_LOOKED_AT])
@@ -106,7 +107,7 @@ def user_two_factor(pk: int, *, now: datetime) -> UserTwoFactor | None:
     )
     enrolled = state is EnrollmentState.ENROLLED
     methods = []
-    if enrolled and authenticator.has_app:
+    if enrolled and authenticator is not None and authenticator.has_app:
         methods.append(LABELS[TOTP])
     if authenticator is not None and authenticator.passkeys:
         methods.append(f"{LABELS[PASSKEY]} ({authenticator.passkeys})")
@@ -118,9 +119,11 @@ def user_two_factor(pk: int, *, now: datetime) -> UserTwoFactor | None:
         roles=adapter.role_names(user),
         active=getattr(user, "is_active", True),
         state=state,
-        enrolled_at=authenticator.confirmed_at if enrolled else None,
-        codes_remaining=authenticator.backup_codes_remaining if enrolled else None,
-        codes_issued=authenticator.backup_codes_issued if enrolled else None,
+        enrolled_at=authenticator.confirmed_at if enrolled and authenticator else None,
+        codes_remaining=authenticator.backup_codes_remaining
+        if enrolled and authenticator
+        else None,
+        codes_issued=authenticator.backup_codes_issued if enrolled and authenticator else None,
         last_signin=last_signin,
         failures_since_signin=len(failures),
         last_failure=failures[0]["at"] if failures else None,

@@ -221,7 +221,9 @@ def _after(users: QuerySet, wanted: UserFilter, cursor: str) -> QuerySet:
 
 
 def _cursor(user: ListedUser, wanted: UserFilter) -> str:
-    return f"{user.due_at.isoformat()}~{user.pk}" if wanted.overdue else str(user.pk)
+    if wanted.overdue and user.due_at is not None:  # (every user of that list has a due date)
+        return f"{user.due_at.isoformat()}~{user.pk}"
+    return str(user.pk)
 
 
 def _listed(users, *, now: datetime) -> Iterator[ListedUser]:

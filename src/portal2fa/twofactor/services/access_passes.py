@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
-from ..adapter import get_adapter
+from ..adapter import HostUser, get_adapter
 from ..conf import ACCESS_PASS_MINUTES_MAX, ACCESS_PASS_MINUTES_MIN, setting
 from ..core import access_pass
 from ..machinery import keys
@@ -39,7 +39,7 @@ USED = "This Temporary Access Pass was already used. Ask your administrator for 
 EXPIRED = "This Temporary Access Pass has expired. Ask your administrator for a new one."
 ENDED = "This Temporary Access Pass was revoked. Ask your administrator for a new one."
 ALREADY_ACCEPTED = "Your Temporary Access Pass was accepted. Set up two-factor authentication."
-_REFUSALS = {AccessPassOutcome.USED: USED, AccessPassOutcome.EXPIRED: EXPIRED}
+_REFUSALS: dict[str, str] = {AccessPassOutcome.USED: USED, AccessPassOutcome.EXPIRED: EXPIRED}
 
 
 class AccessPassError(ValueError):
@@ -67,7 +67,13 @@ def lifetime(minutes: int | None) -> timedelta:
 
 @sensitive_variables("code")
 def access_pass_issue(
-    *, actor, user, at: datetime, client_address=None, minutes: int | None = None, request_id=""
+    *,
+    actor: HostUser | None,
+    user: HostUser,
+    at: datetime,
+    client_address: str | None = None,
+    minutes: int | None = None,
+    request_id: str = "",
 ) -> IssuedPass | None:
     """A new pass for `user`, ending any open one (audited as revoked), the user e-mailed once the
     transaction commits. `request_id`: the issuing form's random id; a second submission of the
@@ -108,7 +114,13 @@ def access_pass_issue(
     return IssuedPass(code=code, expires_at=expires_at)
 
 
-def access_pass_revoke(*, actor, user, at: datetime, client_address=None) -> None:
+def access_pass_revoke(
+    *,
+    actor: HostUser | None,
+    user: HostUser,
+    at: datetime,
+    client_address: str | None = None,
+) -> None:
     """End the user's live pass, audited; AccessPassError when there is none."""
     with user_guard(user.pk):
         _end_expired(user, at=at, client_address=client_address)
@@ -118,7 +130,14 @@ def access_pass_revoke(*, actor, user, at: datetime, client_address=None) -> Non
             )
 
 
-def _revoke_open(user, *, actor, at, client_address, replaced: bool = False) -> int:
+def _revoke_open(
+    user: HostUser,
+    *,
+    actor: HostUser | None,
+    at: datetime,
+    client_address: str | None,
+    replaced: bool = False,
+) -> int:
     ended = TemporaryAccessPass.objects.filter(user_id=user.pk, ended_at=None).update(
         ended_at=at, outcome=AccessPassOutcome.REVOKED
     )
@@ -131,7 +150,7 @@ def _revoke_open(user, *, actor, at, client_address, replaced: bool = False) -> 
     return ended
 
 
-def _end_expired(user, *, at, client_address) -> int:
+def _end_expired(user: HostUser, *, at: datetime, client_address: str | None) -> int:
     """An open pass past its time ends as expired, audited once (when it is next looked at: by an
     attempt, a new pass, a revocation, or the pass command's sweep)."""
     ended = 0
@@ -153,7 +172,12 @@ def _end_expired(user, *, at, client_address) -> int:
 
 @sensitive_variables("code")
 def access_pass_attempt(
-    *, token: str | None, code: str, at: datetime, client_address=None, challenge=None
+    *,
+    token: str | None,
+    code: str,
+    at: datetime,
+    client_address: str | None = None,
+    challenge: SignInChallenge | None = None,
 ) -> Attempt:
     """A pass at the second-factor step: accepted, it removes the old enrollment and keeps the
     token for the enrollment that must follow (the Attempt passes; the sign-in is not complete)."""
@@ -166,7 +190,9 @@ def access_pass_attempt(
 
 
 @sensitive_variables("raw", "code")
-def _check(locked: LockedChallenge, raw: str, *, at, client_address) -> Verdict:
+def _check(
+    locked: LockedChallenge, raw: str, *, at: datetime, client_address: str | None
+) -> Verdict:
     user, challenge = locked.user, locked.challenge
     if challenge.access_pass_at is not None:  # a second submission on this sign-in
         return Verdict.refused(ALREADY_ACCEPTED)

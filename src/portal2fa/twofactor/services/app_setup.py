@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 from ...audit.models import Action
 from ...audit.services import Origin, record
 from .. import messages
+from ..adapter import HostUser
 from ..core import totp
 from ..core.crypto import CryptoConfigError
 from ..machinery import code_budget, counters, keys
@@ -35,7 +36,12 @@ def new_app_secret() -> str:
 
 @sensitive_variables("secret", "code")
 def app_add(
-    *, user, encrypted_secret: str, code: str, at: datetime, client_address=None
+    *,
+    user: HostUser,
+    encrypted_secret: str,
+    code: str,
+    at: datetime,
+    client_address: str | None = None,
 ) -> Outcome:
     """The first code from the app for the secret shown: stored on the enrollment if it matches."""
     try:

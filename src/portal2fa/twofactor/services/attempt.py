@@ -22,9 +22,10 @@ Authenticator.wrap().validate_code(): each method supplies only its check.
 """
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, OuterRef
@@ -32,12 +33,13 @@ from django.db.models import F, OuterRef
 from ...audit.models import Action
 from ...audit.services import record
 from .. import messages
+from ..adapter import HostUser
 from ..machinery import code_budget
 from ..machinery.clock_skew import skew_hint
 from ..machinery.code_checks import serialize_code_checks
 from ..machinery.returning import update_returning
 from ..machinery.session_generation import generation_of, note_generation
-from ..models import SignInChallenge
+from ..models import Authenticator, CodeGuessBudget, SignInChallenge
 
 EXPIRED, LOCKED, USED = messages.EXPIRED, messages.LOCKED, messages.USED
 BACKUP = "backup"  # the factor whose pass is also audited as a backup code used
@@ -59,11 +61,11 @@ class LockedChallenge:
     user's enrollment (None: none, or reset during this sign-in) and the account's code budget."""
 
     challenge: SignInChallenge
-    authenticator: object | None
-    budget: object | None
+    authenticator: Authenticator | None
+    budget: CodeGuessBudget | None
 
     @property
-    def user(self):
+    def user(self) -> HostUser:
         return self.challenge.user
 
     @property
@@ -90,7 +92,7 @@ class Verdict:
     backup_codes: tuple[str, ...] = ()
 
     @classmethod
-    def passed(cls, factor: str, *, backup_codes=()) -> "Verdict":
+    def passed(cls, factor: str, *, backup_codes: Iterable[str] = ()) -> "Verdict":
         return cls(_Outcome.PASSED, factor=factor, backup_codes=tuple(backup_codes))
 
     @classmethod
@@ -183,7 +185,11 @@ def complete_challenge(challenge: SignInChallenge, *, at: datetime) -> bool:
 
 
 def second_factor_attempt(
-    challenge: SignInChallenge | None, *, check: Check, at: datetime, client_address=None
+    challenge: SignInChallenge | None,
+    *,
+    check: Check,
+    at: datetime,
+    client_address: str | None = None,
 ) -> Attempt:
     """Run one attempt of any method against a live challenge (None: the sign-in is over)."""
     if challenge is None:
@@ -213,9 +219,16 @@ def second_factor_attempt(
     return failure
 
 
-def _passed(challenge, verdict: Verdict, *, at, client_address) -> Attempt:
+def _passed(
+    challenge: SignInChallenge, verdict: Verdict, *, at: datetime, client_address: str | None
+) -> Attempt:
     user = challenge.user
-    where = {"actor": user, "target": user, "client_address": client_address, "at": at}
+    where: dict[str, Any] = {
+        "actor": user,
+        "target": user,
+        "client_address": client_address,
+        "at": at,
+    }
     record(Action.SIGNIN_SUCCEEDED, factor=verdict.factor, **where)
     if verdict.factor == BACKUP:
         record(Action.BACKUP_CODE_USED, **where)
@@ -227,7 +240,14 @@ def _passed(challenge, verdict: Verdict, *, at, client_address) -> Attempt:
     )
 
 
-def _count_failure(challenge, verdict: Verdict, *, at, client_address, budget) -> Attempt:
+def _count_failure(
+    challenge: SignInChallenge,
+    verdict: Verdict,
+    *,
+    at: datetime,
+    client_address: str | None,
+    budget: CodeGuessBudget | None,
+) -> Attempt:
     counted = update_returning(
         SignInChallenge.objects.filter(pk=challenge.pk, failed_attempts__lt=F("max_attempts")),
         ["failed_attempts"],

@@ -6,6 +6,7 @@ from datetime import datetime
 from ...audit.models import Action
 from ...audit.services import Origin, record
 from .. import messages
+from ..adapter import HostUser
 from ..core import totp
 from ..machinery import code_budget, code_checks, counters
 from ..machinery.clock_skew import skew_hint, suspected_skew
@@ -18,7 +19,9 @@ from ..models import Authenticator
 NO_APP = "You have no authenticator app to take a code from: confirm with your passkey instead."
 
 
-def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=None) -> Outcome:
+def backup_codes_regenerate(
+    *, user: HostUser, code: str, at: datetime, client_address: str | None = None
+) -> Outcome:
     code = totp.normalise(code)  # any space or dash people paste
     if not totp.looks_like_totp(code):
         return Outcome(False, messages.TOTP_EXPECTED)
@@ -57,7 +60,12 @@ def backup_codes_regenerate(*, user, code: str, at: datetime, client_address=Non
 
 
 def backup_codes_regenerate_confirmed(
-    *, user, nonce: str, at: datetime, client_address=None, confirmed_with: str = "passkey"
+    *,
+    user: HostUser,
+    nonce: str,
+    at: datetime,
+    client_address: str | None = None,
+    confirmed_with: str = "passkey",
 ) -> Outcome:
     """Regeneration after the user confirmed with a passkey (passkeys/step_up.py) instead of a
     code: no code is checked here; a lock or a reset since the confirmation still refuses."""
@@ -78,7 +86,13 @@ def backup_codes_regenerate_confirmed(
 
 
 def _new_set(
-    user, authenticator, count: int, *, at: datetime, client_address, **detail
+    user: HostUser,
+    authenticator: Authenticator,
+    count: int,
+    *,
+    at: datetime,
+    client_address: str | None,
+    **detail: object,
 ) -> list[str]:
     """A new set replaces the old one, the Overview's buckets follow, audited. Under the lock."""
     _, before = counters.locked_state(pk=authenticator.pk)

@@ -5,6 +5,7 @@ the clear token), expires after 10 minutes and locks at the policy's Maximum Inv
 The attempt counter only grows, through a conditional UPDATE, so a lock holds under concurrency.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -12,12 +13,13 @@ from django.db import connection, transaction
 from ...audit.models import Action
 from ...audit.services import Origin, record
 from .. import messages
+from ..adapter import HostUser
 from ..core import crypto
 from ..machinery import code_checks, keys
 from ..machinery.clock_skew import suspected_skew
 from ..machinery.code_budget import user_guard
 from ..machinery.policy import NextStep, current_policy, next_step
-from ..models import Authenticator, EmailCode, ReenrollmentDue, SignInChallenge
+from ..models import Authenticator, EmailCode, ReenrollmentDue, SignInChallenge, TwoFactorSettings
 from .attempt import (
     EXPIRED,
     LOCKED,
@@ -34,7 +36,13 @@ from .enrollment import confirm_pending
 TOKEN_LIFETIME = timedelta(minutes=10)
 
 
-def challenge_issue(*, user, at: datetime, client_address: str | None = None, policy=None) -> str:
+def challenge_issue(
+    *,
+    user: HostUser,
+    at: datetime,
+    client_address: str | None = None,
+    policy: TwoFactorSettings | None = None,
+) -> str:
     """A new token with its counter at zero. Returns the clear token for the session.
     `policy`: the policy row when the caller read it in this request."""
     token = crypto.new_token()
@@ -50,7 +58,7 @@ def challenge_issue(*, user, at: datetime, client_address: str | None = None, po
     return token
 
 
-def challenges_expired_delete(*, user_id, at: datetime) -> None:
+def challenges_expired_delete(*, user_id: int, at: datetime) -> None:
     """Spent and expired tokens of this user are of no further use (the audit log keeps the
     story): one DELETE. Those that sent an e-mail or SMS code keep it and are left to
     challenges_prune (the ORM's delete of a row others refer to reads them first)."""
@@ -103,9 +111,9 @@ def challenge_attempt(
     token: str | None,
     code: str,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
     challenge: SignInChallenge | None = None,
-    policy=None,
+    policy: TwoFactorSettings | None = None,
 ) -> Attempt:
     """Check a code (TOTP or backup; or the confirming code of an enrollment) against a token.
 
@@ -125,7 +133,14 @@ def challenge_attempt(
     )
 
 
-def _check_code(locked: LockedChallenge, code: str, *, at, client_address, policy) -> Verdict:
+def _check_code(
+    locked: LockedChallenge,
+    code: str,
+    *,
+    at: datetime,
+    client_address: str | None,
+    policy: TwoFactorSettings | None,
+) -> Verdict:
     """An authenticator app's code or a backup code; for an enrollment still Pending, the app's
     first code, which confirms it and issues the first backup codes."""
     authenticator = locked.authenticator
@@ -149,7 +164,9 @@ def _check_code(locked: LockedChallenge, code: str, *, at, client_address, polic
     return Verdict.failed(skew=suspected_skew(authenticator, code, at=at, window=window))
 
 
-def signin_without_second_factor(*, user, at: datetime, client_address, first_factor: str) -> None:
+def signin_without_second_factor(
+    *, user: HostUser, at: datetime, client_address: str | None, first_factor: str
+) -> None:
     """Audit a sign-in to which 2FA does not apply (switch off, or no role requiring it and not
     enrolled), so the Audit Log shows every sign-in, not only the two-factor ones."""
     record(
@@ -159,7 +176,9 @@ def signin_without_second_factor(*, user, at: datetime, client_address, first_fa
     )
 
 
-def challenge_skip_enrollment(*, token: str | None, at: datetime, client_address=None) -> Attempt:
+def challenge_skip_enrollment(
+    *, token: str | None, at: datetime, client_address: str | None = None
+) -> Attempt:
     """'Skip for now' when enrollment is Optional: completes the token without a second factor."""
     challenge = challenge_load(token, at=at)
     if challenge is None:
@@ -173,7 +192,9 @@ def challenge_skip_enrollment(*, token: str | None, at: datetime, client_address
     )
 
 
-def challenge_snooze_enrollment(*, token: str | None, at: datetime, client_address=None) -> Attempt:
+def challenge_snooze_enrollment(
+    *, token: str | None, at: datetime, client_address: str | None = None
+) -> Attempt:
     """ "Remind me later" before the user's due date (services/deadlines.py): counts one snooze,
     by a conditional UPDATE that refuses after the date or past the role's limit, and completes
     the token without a second factor, in one transaction."""
@@ -192,7 +213,12 @@ def challenge_snooze_enrollment(*, token: str | None, at: datetime, client_addre
 
 
 def _pass_without_factor(
-    challenge, *, at: datetime, client_address, action: Action, before=None
+    challenge: SignInChallenge,
+    *,
+    at: datetime,
+    client_address: str | None,
+    action: Action,
+    before: Callable[[], bool] | None = None,
 ) -> Attempt:
     with user_guard(challenge.user_id):  # one lock order with the code checks
         if before is not None and not before():

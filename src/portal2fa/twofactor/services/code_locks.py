@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
-from ..adapter import get_adapter
+from ..adapter import HostUser, get_adapter
 from ..machinery.code_budget import user_guard
 from ..machinery.session_generation import sessions_end_others
 from ..models import CodeGuessBudget
@@ -14,7 +14,9 @@ class NotLocked(Exception):
     """code_lock_clear() for a user whose second factor is not locked; the message is safe."""
 
 
-def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
+def code_lock_clear(
+    *, actor: HostUser, user: HostUser, at: datetime, client_address: str | None = None
+) -> None:
     """An administrator unlocks a second factor locked by invalid codes: audited."""
     with user_guard(user.pk):
         budget = CodeGuessBudget.objects.filter(pk=user.pk, locked_at__isnull=False).first()
@@ -26,7 +28,7 @@ def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
         record(
             Action.CODE_UNLOCKED,
             Origin(actor, user, client_address, at),
-            locked_since=budget.locked_at.isoformat(),
+            locked_since=budget.locked_at.isoformat() if budget.locked_at else None,
             consecutive_failures=budget.consecutive_failures,
         )
         # Someone who knows the password was trying codes: any session of theirs (held at the

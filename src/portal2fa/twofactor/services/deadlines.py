@@ -15,7 +15,8 @@ role's rule at a million users runs a handful of statements, never a loop over u
 below run over roles.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -23,6 +24,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    Field,
     Func,
     OuterRef,
     PositiveSmallIntegerField,
@@ -31,11 +33,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Least, NullIf
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
-from ..adapter import Role, get_adapter
+from ..adapter import HostUser, Role, get_adapter
 from ..core import deadlines
 from ..machinery import local_days
 from ..models import Authenticator, EnrollmentDeadline
@@ -49,7 +52,7 @@ class DeadlineError(ValueError):
     """An extension that cannot be made; the message is safe to show. Nothing was changed."""
 
 
-def role_members(role_ids: list[str]) -> QuerySet:
+def role_members(role_ids: list[str]) -> QuerySet[Any]:
     """The primary keys of the users in any of these roles (a subquery)."""
     adapter = get_adapter()
     members = adapter.users().order_by().filter(**{f"{adapter.role_lookup()}__in": role_ids})
@@ -57,7 +60,11 @@ def role_members(role_ids: list[str]) -> QuerySet:
 
 
 def deadlines_refresh(
-    *, users: QuerySet, at: datetime, roles: list[Role] | None = None, all_required: bool = False
+    *,
+    users: QuerySet[Any],
+    at: datetime,
+    roles: list[Role] | None = None,
+    all_required: bool = False,
 ) -> None:
     """Bring the due dates of `users` (a queryset of the host's users) in line with their roles'
     rules, as of `at`, inside the caller's transaction (or its own). `all_required`: the caller
@@ -105,7 +112,7 @@ def deadlines_refresh(
             rows.filter(due_at=F("starts_at"), extended_until__isnull=True).delete()
 
 
-def _if_member(role: Role, then, otherwise):
+def _if_member(role: Role, then: Combinable, otherwise: datetime | int) -> Case:
     """`then` for a row whose user is in `role`, else the constant `otherwise`."""
     adapter = get_adapter()
     member = (
@@ -113,7 +120,9 @@ def _if_member(role: Role, then, otherwise):
         .order_by()
         .filter(pk=OuterRef("user_id"), **{adapter.role_lookup(): role.id})
     )
-    field = DateTimeField() if isinstance(otherwise, datetime) else PositiveSmallIntegerField()
+    field: Field[Any, Any] = (
+        DateTimeField() if isinstance(otherwise, datetime) else PositiveSmallIntegerField()
+    )
     return Case(
         When(Exists(member), then=then),
         default=Value(otherwise, output_field=field),
@@ -121,15 +130,15 @@ def _if_member(role: Role, then, otherwise):
     )
 
 
-def _smallest(expressions: list):
+def _smallest(expressions: list[Combinable]) -> Combinable:
     return expressions[0] if len(expressions) == 1 else Least(*expressions)
 
 
-def _limit(value: int):
+def _limit(value: int | None) -> Value:
     return Value(value, output_field=PositiveSmallIntegerField())
 
 
-def _insert_missing(scope: QuerySet, grace_role_ids: list[str], *, at: datetime) -> None:
+def _insert_missing(scope: QuerySet[Any], grace_role_ids: list[str], *, at: datetime) -> None:
     """One INSERT .. SELECT: a row (starting now) for each user in scope and in a role that gives
     grace who has none and is not enrolled. Its date is set by the caller's recompute."""
     adapter = get_adapter()
@@ -159,10 +168,12 @@ def _insert_missing(scope: QuerySet, grace_role_ids: list[str], *, at: datetime)
         cursor.execute(sql, [at_value, at_value, *params])
 
 
-def _due_expression(rule: deadlines.DueRule):
+def _due_expression(rule: deadlines.DueRule) -> Combinable:
     if rule.kind == deadlines.BY_DATE:
+        assert rule.by is not None  # a rule by a date has its date
         return Value(local_days.end_of_day(rule.by), output_field=DateTimeField())
     if rule.kind == deadlines.WITHIN_DAYS:
+        assert rule.days is not None  # and one within days its days
         # SQLite: its own date arithmetic, not Django's Python function per row. datetime() drops
         # the fraction of a second; whole days never change it, so it is appended back as stored.
         if connection.vendor == "sqlite":
@@ -190,7 +201,7 @@ def role_deadlines_refresh(*, role_ids: list[str], at: datetime) -> None:
     )
 
 
-def user_deadline_refresh(*, user, at: datetime, new: bool = False) -> None:
+def user_deadline_refresh(*, user: HostUser, at: datetime, new: bool = False) -> None:
     """After this user's roles changed, or (`new`) their account was created: a new account has
     no date to change, so unless some role gives grace this costs one query (the roles)."""
     roles = get_adapter().roles()
@@ -199,7 +210,7 @@ def user_deadline_refresh(*, user, at: datetime, new: bool = False) -> None:
     deadlines_refresh(users=get_adapter().users().filter(pk=user.pk), at=at, roles=roles)
 
 
-def deadline_snooze(*, user_id, at: datetime) -> bool:
+def deadline_snooze(*, user_id: int, at: datetime) -> bool:
     """Count one "Remind me later", if the date has not passed and the limit allows: one
     conditional UPDATE, so two parallel clicks cannot both pass the last allowed snooze."""
     allowed = Q(snooze_limit__isnull=True) | Q(snoozes__lt=F("snooze_limit"))
@@ -212,13 +223,13 @@ def deadline_snooze(*, user_id, at: datetime) -> bool:
 
 def deadline_extend(
     *,
-    actor,
-    user,
+    actor: HostUser | None,
+    user: HostUser,
     at: datetime,
     reason: str,
     days: int | None = None,
-    until=None,
-    client_address=None,
+    until: date | None = None,
+    client_address: str | None = None,
 ) -> EnrollmentDeadline:
     """Give one user a later due date: `days` more (counted from their date, or from now when it
     has passed) or `until` the end of a day. Their snooze count starts again. A user whose roles
@@ -240,6 +251,7 @@ def deadline_extend(
         if days is not None:
             new = max(old, at) + timedelta(days=days)
         else:
+            assert until is not None  # one of the two, checked above
             if until > deadlines.LAST_DUE_DAY:
                 raise DeadlineError(deadlines.TOO_LATE)
             new = local_days.end_of_day(until)

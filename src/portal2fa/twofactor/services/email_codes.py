@@ -26,7 +26,7 @@ from ..core import methods
 from ..core.typed import typed_code
 from ..machinery import code_budget, code_checks, keys
 from ..machinery.send_limits import send_limits_reserve, send_refusal_audit, too_many
-from ..models import EmailCode, SignInChallenge
+from ..models import EmailCode, SignInChallenge, TwoFactorSettings
 from ..selectors.email_codes import codes_available, destination, mask, not_available
 from ..sms import get_sms_provider
 from .attempt import (
@@ -62,7 +62,11 @@ def _lifetime() -> timedelta:
 
 @sensitive_variables("code")
 def email_code_send(
-    *, challenge: SignInChallenge, at: datetime, client_address=None, channel: str = methods.EMAIL
+    *,
+    challenge: SignInChallenge,
+    at: datetime,
+    client_address: str | None = None,
+    channel: str = methods.EMAIL,
 ) -> Sent:
     """Send (or resend) this sign-in's code by email (or SMS). Refused when not available, locked,
     while the account's invalid codes delay or lock its second factor, over the send limit of the
@@ -121,7 +125,9 @@ def email_code_send(
 
 
 @sensitive_variables("code")
-def _count_on_the_sign_in(challenge, code: str, channel: str, *, limit: int, at: datetime):
+def _count_on_the_sign_in(
+    challenge: SignInChallenge, code: str, channel: str, *, limit: int, at: datetime
+) -> tuple[int, str | None]:
     """The new code replaces the sign-in's last one, within its send limit and resend gap (one
     conditional UPDATE). (sends so far, None), or (0, why not)."""
     gap = setting("PORTAL2FA_EMAIL_CODE_RESEND_SECONDS")
@@ -162,9 +168,9 @@ def email_code_attempt(
     token: str | None,
     code: str,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
     challenge: SignInChallenge | None = None,
-    policy=None,
+    policy: TwoFactorSettings | None = None,
     channel: str = methods.EMAIL,
 ) -> Attempt:
     """Check an email (or SMS) code against this sign-in, as any second factor is checked
@@ -192,7 +198,7 @@ def _check(locked: LockedChallenge, code: str, *, at: datetime, channel: str) ->
 
 
 def _consume(
-    challenge, raw: str, *, at: datetime, channel: str
+    challenge: SignInChallenge, raw: str, *, at: datetime, channel: str
 ) -> tuple[code_checks.CodeCheck, bool]:
     """(the check, whether the code was right but expired). A right code that is used or expired
     is no guess at the secret (the token counts it, the account's budget does not)."""

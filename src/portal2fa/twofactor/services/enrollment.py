@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 from ...audit.models import Action
 from ...audit.services import Origin, record
 from .. import messages
-from ..adapter import get_adapter
+from ..adapter import HostUser, get_adapter
 from ..core import totp
 from ..machinery import code_budget, code_checks, counters, keys
 from ..machinery.clock_skew import skew_hint, suspected_skew
@@ -33,7 +33,9 @@ class EnrollmentError(Exception):
     """A request the enrollment cannot honour; the message is safe to show."""
 
 
-def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -> Authenticator:
+def enrollment_begin(
+    *, user: HostUser, at: datetime, client_address: str | None = None
+) -> Authenticator:
     """The user's authenticator, creating a Pending one with a fresh secret when there is none.
 
     A Pending secret is kept, so a user who scanned the QR code and abandoned can still finish.
@@ -59,7 +61,7 @@ def enrollment_begin(*, user, at: datetime, client_address: str | None = None) -
     return authenticator
 
 
-def locked_is_active(user) -> bool:
+def locked_is_active(user: HostUser) -> bool:
     """The user's is_active as committed, the row locked (NO KEY UPDATE, as the code checks and a
     (de)activation take it): a concurrent deactivation then cannot miss the new authenticator."""
     if not hasattr(user, "is_active"):
@@ -71,7 +73,7 @@ def locked_is_active(user) -> bool:
 
 @sensitive_variables("code")
 def confirm_pending(
-    authenticator: Authenticator, code: str, *, at: datetime, client_address
+    authenticator: Authenticator, code: str, *, at: datetime, client_address: str | None
 ) -> Outcome:
     """Check the first code of a Pending authenticator; on success it becomes Enrolled with codes.
 
@@ -96,7 +98,9 @@ def confirm_pending(
     return Outcome(True, backup_codes=tuple(new_codes))
 
 
-def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) -> Outcome:
+def enrollment_confirm(
+    *, user: HostUser, code: str, at: datetime, client_address: str | None = None
+) -> Outcome:
     """Confirm a Pending enrollment from the personal page (the user is already signed in)."""
     # Under the per-user lock, failure counted in the same transaction
     with user_guard(user.pk, at=at) as refusal:
@@ -157,10 +161,10 @@ def _count(n: int, one: str, many: str = "") -> str:
 
 def enrollment_reset(
     *,
-    actor,
-    user,
+    actor: HostUser | None,
+    user: HostUser,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
     reason: str = "",
     notice: bool = True,
     keep_signin: int | None = None,

@@ -1,12 +1,16 @@
 """Key rotation: re-encrypt every stored TOTP secret under the newest encryption key."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 
 from ..machinery import keys
 from ..models import Authenticator
 
 
-def secrets_rotate(batch_size: int = 1000, *, on_batch=None) -> int:
+def secrets_rotate(
+    batch_size: int = 1000, *, on_batch: Callable[[int], object] | None = None
+) -> int:
     """Re-encrypt all secrets (old keys must still be configured after the new first one).
     `on_batch(n)` is called after each committed batch of n (the CLI's progress line)."""
     count = 0

@@ -15,10 +15,11 @@ browser out. Each budget is checked and counted atomically (machinery/throttle.p
 from datetime import datetime, timedelta
 
 from django.contrib.auth import authenticate
+from django.http import HttpRequest
 
 from ...audit.models import Action
 from ...audit.services import record
-from ..adapter import get_adapter
+from ..adapter import HostUser, get_adapter
 from ..conf import setting
 from ..core.canonical import canonical_identifier
 from ..machinery import keys
@@ -42,14 +43,14 @@ def device_account(identifier: str) -> str:
 
 
 def password_authenticate(
-    request,
+    request: HttpRequest | None,
     *,
     identifier: str,
     password: str,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
     device: str | None = None,
-):
+) -> HostUser:
     """The active user for these credentials, or SignInRefused with a message safe to show.
 
     `device`: the id of a valid device cookie naming this account (web/device.py), or None."""

@@ -12,6 +12,7 @@ from django.views.decorators.debug import sensitive_variables
 from ...audit.models import Action
 from ...audit.services import Origin, record
 from .. import messages
+from ..adapter import HostUser
 from ..conf import setting
 from ..machinery import code_budget, code_checks, keys
 from ..machinery.code_budget import user_guard
@@ -30,27 +31,27 @@ TOO_MANY = "Too many wrong current passwords. Try again later."
 @dataclass(frozen=True)
 class PasswordChange:
     ok: bool
-    errors: dict  # field name ("" for the form) -> list of messages
+    errors: dict[str, list[str]]  # field name ("" for the form) -> list of messages
     generation: int = 0  # the user's new session generation (keep the current session with it)
 
 
-def _refused(field: str, message) -> PasswordChange:
+def _refused(field: str, message: str | list[str]) -> PasswordChange:
     return PasswordChange(False, {field: message if isinstance(message, list) else [message]})
 
 
-def needs_code(user) -> bool:
+def needs_code(user: HostUser) -> bool:
     return Authenticator.objects.filter(user=user, confirmed_at__isnull=False).exists()
 
 
 @sensitive_variables("current_password", "new_password", "code")
 def password_change(
     *,
-    user,
+    user: HostUser,
     current_password: str,
     new_password: str,
     code: str | None,
     at: datetime,
-    client_address=None,
+    client_address: str | None = None,
     keep_session_key: str | None = None,
     confirmation: str | None = None,
 ) -> PasswordChange:

@@ -16,10 +16,12 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.dispatch import Signal
 from django.shortcuts import resolve_url
@@ -28,7 +30,7 @@ from django.utils import timezone
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
-from ..adapter import get_adapter
+from ..adapter import DefaultAdapter, HostUser, get_adapter
 from ..conf import setting
 from ..core.reminders import offset_due
 from ..machinery.code_budget import user_guard
@@ -56,7 +58,7 @@ class Due:
     days_before: int
 
     @property
-    def user(self):
+    def user(self) -> HostUser:
         return self.deadline.user
 
 
@@ -108,7 +110,7 @@ def reminders_due(*, policy: TwoFactorSettings, now: datetime) -> Iterator[Due]:
     yield from _unclaimed(chunk, adapter)
 
 
-def _unclaimed(chunk: list[Due], adapter) -> Iterator[Due]:
+def _unclaimed(chunk: list[Due], adapter: DefaultAdapter) -> Iterator[Due]:
     """The reminders of `chunk` not claimed by an earlier run (one query), for users who still
     must use 2FA and have an address."""
     if not chunk:
@@ -126,7 +128,7 @@ def _unclaimed(chunk: list[Due], adapter) -> Iterator[Due]:
             yield due
 
 
-def _claim(batch: list[Due], *, now: datetime) -> dict[tuple, int]:
+def _claim(batch: list[Due], *, now: datetime) -> dict[tuple[int, int], int]:
     """Insert the batch's reminder rows; {(user id, offset): row id} of those this run inserted
     (a row another run inserted first is skipped by ON CONFLICT DO NOTHING). Committed on return."""
     table = connection.ops.quote_name(EnrollmentReminder._meta.db_table)
@@ -150,7 +152,7 @@ def _claim(batch: list[Due], *, now: datetime) -> dict[tuple, int]:
         return {(user_id, days): pk for pk, user_id, days in cursor.fetchall()}
 
 
-def reminders_run(*, now: datetime, progress=None) -> RunResult:
+def reminders_run(*, now: datetime, progress: Any = None) -> RunResult:
     """Send every reminder owed now (see the module's docstring). `progress.add(n)` per batch."""
     from ..machinery.policy import current_policy
 
@@ -159,9 +161,10 @@ def reminders_run(*, now: datetime, progress=None) -> RunResult:
     batch: list[Due] = []
     mail = get_connection()
 
-    def flush():
+    def flush() -> None:
         claimed = _claim(batch, now=now)
-        sent, failed = [], []
+        sent: list[int] = []
+        failed: list[int] = []
         for due in batch:
             pk = claimed.get((due.deadline.user_id, due.days_before))
             if pk is not None:
@@ -191,7 +194,9 @@ def _mark(sent: list[int], failed: list[int], *, now: datetime) -> None:
         EnrollmentReminder.objects.filter(pk__in=failed).update(failed=True)
 
 
-def reminder_message(user, due_at: datetime | None, *, link: str, now: datetime) -> EmailMessage:
+def reminder_message(
+    user: HostUser, due_at: datetime | None, *, link: str, now: datetime
+) -> EmailMessage:
     adapter = get_adapter()
     site = setting("PORTAL2FA_SITE_NAME")
     if due_at is None:
@@ -218,7 +223,9 @@ def reminder_message(user, due_at: datetime | None, *, link: str, now: datetime)
     return EmailMessage(subject, body, None, adapter.notice_recipients(user))
 
 
-def _deliver(mail, user, due_at, *, link: str, now: datetime) -> bool:
+def _deliver(
+    mail: BaseEmailBackend, user: HostUser, due_at: datetime | None, *, link: str, now: datetime
+) -> bool:
     """Send one reminder; False (logged, one line) when the mail backend refused or failed."""
     message = reminder_message(user, due_at, link=link, now=now)
     message.connection = mail
@@ -236,7 +243,13 @@ def reminders_dry_run(*, now: datetime) -> Iterator[Due]:
     return reminders_due(policy=current_policy(), now=now)
 
 
-def reminder_send(*, actor, user, at: datetime, client_address=None) -> EnrollmentReminder:
+def reminder_send(
+    *,
+    actor: HostUser | None,
+    user: HostUser,
+    at: datetime,
+    client_address: str | None = None,
+) -> EnrollmentReminder:
     """ "Send a reminder now" to one user who must enroll (active, not Enrolled): refused within
     MANUAL_GAP_HOURS of their last reminder (automatic or not), decided under the per-user lock
     so that two administrators' clicks send one. Audited. The mail goes after the commit."""
@@ -263,7 +276,7 @@ def reminder_send(*, actor, user, at: datetime, client_address=None) -> Enrollme
     return reminder
 
 
-def _refuse_unless_remindable(user, adapter, *, at: datetime) -> None:
+def _refuse_unless_remindable(user: HostUser, adapter: DefaultAdapter, *, at: datetime) -> None:
     name = adapter.display_name(user)
     if not getattr(user, "is_active", True):
         raise ReminderError(f"{name} is deactivated: no reminder sent.")
@@ -296,7 +309,13 @@ class BulkResult:
     more: bool = False  # the list holds more users than one click reminds
 
 
-def reminders_send(*, actor, users: Iterable, at: datetime, client_address=None) -> BulkResult:
+def reminders_send(
+    *,
+    actor: HostUser | None,
+    users: Iterable[HostUser],
+    at: datetime,
+    client_address: str | None = None,
+) -> BulkResult:
     """ "Send a reminder now" to the users of a filtered list, in list order: up to BULK_LIMIT
     reminders per call; a user reminded within MANUAL_GAP_HOURS (or enrolled meanwhile) is skipped
     and does not count. Each reminder is its own transaction and audit event."""

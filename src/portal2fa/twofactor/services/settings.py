@@ -1,6 +1,7 @@
 """Changes to the admin-editable 2FA policy, validated as a whole and audited old -> new."""
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,8 +10,8 @@ from django.utils import timezone
 from ...audit.models import Action
 from ...audit.services import record
 from .. import messages
-from ..adapter import get_adapter
-from ..core.deadlines import PAST_DATE, RuleError, past_date
+from ..adapter import HostUser, get_adapter
+from ..core.deadlines import PAST_DATE, DueRule, RuleError, past_date
 from ..machinery import counters
 from ..machinery.policy import current_policy
 from ..models import Authenticator, TwoFactorSettings
@@ -45,15 +46,15 @@ class SettingsError(ValueError):
 
 def settings_update(
     *,
-    actor,
-    changes: dict,
+    actor: HostUser | None,
+    changes: dict[str, Any],
     at: datetime,
-    client_address=None,
-    role_requirements=None,
-    role_methods=None,
-    role_always_second_factor=None,
-    role_deadlines=None,
-) -> dict:
+    client_address: str | None = None,
+    role_requirements: dict[str, bool] | None = None,
+    role_methods: dict[str, list[str]] | None = None,
+    role_always_second_factor: dict[str, bool] | None = None,
+    role_deadlines: dict[str, DueRule] | None = None,
+) -> dict[str, list[Any]]:
     """Apply `changes` (field -> value), `role_requirements` ({role id: requires 2FA}),
     `role_methods` ({role id: [optional methods that count]}) and `role_deadlines` ({role id:
     deadlines.DueRule}). The users of a role whose requirement or due rule changed get their due
@@ -87,7 +88,9 @@ def settings_update(
             trust_shortened(days=policy.trust_days)
         names_changed = set()
         if role_deadlines:
-            changed = _set_role_deadlines(role_deadlines, today=timezone.localdate(at))
+            changed: dict[str, Any] = _set_role_deadlines(
+                role_deadlines, today=timezone.localdate(at)
+            )
             names_changed |= set(changed)
             diff.update({f"due:{name}": pair for name, pair in changed.items()})
         if role_requirements:
@@ -118,9 +121,10 @@ def settings_update(
     return diff
 
 
-def _set_role_deadlines(wanted: dict, *, today) -> dict:
+def _set_role_deadlines(wanted: dict[str, DueRule], *, today: date) -> dict[str, list[str]]:
     """Clean each rule (SettingsError naming the role when one cannot be kept), then store."""
-    cleaned, errors = {}, {}
+    cleaned: dict[str, DueRule] = {}
+    errors: dict[str, list[str]] = {}
     current = {str(role.id): role.deadline for role in get_adapter().roles()}
     for pk, rule in wanted.items():
         try:
@@ -137,7 +141,7 @@ def _set_role_deadlines(wanted: dict, *, today) -> dict:
     return {name: [old.describe(), new.describe()] for name, (old, new) in changed.items()}
 
 
-def stranded_passkey_users(changed: dict) -> str | None:
+def stranded_passkey_users(changed: dict[str, list[Any]]) -> str | None:
     """The warning after a change (settings_update's answer) that leaves users enrolled with a
     passkey alone unable to use it, or None. The site switch: O(1) from the counters; roles that
     stopped counting passkeys: one count of those roles' key-only users."""

@@ -21,7 +21,7 @@ from django.db.models import F, Q
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
-from ..adapter import get_adapter
+from ..adapter import HostUser, get_adapter
 from ..core import crypto
 from ..machinery import keys
 from ..machinery.session_generation import generation_locked, sessions_end_others
@@ -30,7 +30,7 @@ from ..models import Enforcement, TrustedBrowser, TwoFactorSettings
 MAX_TOKEN_LENGTH = 64
 
 
-def _well_formed(token) -> bool:
+def _well_formed(token: object) -> bool:
     return (
         isinstance(token, str)
         and 16 <= len(token) <= MAX_TOKEN_LENGTH
@@ -38,7 +38,7 @@ def _well_formed(token) -> bool:
     )
 
 
-def trust_applies(user, policy: TwoFactorSettings) -> bool:
+def trust_applies(user: HostUser, policy: TwoFactorSettings) -> bool:
     """May a trusted browser skip this user's second factor (and may they trust one)?"""
     return policy.enforcement == Enforcement.UNRECOGNIZED_DEVICES and not (
         get_adapter().role_always_requires_second_factor(user)
@@ -73,14 +73,14 @@ def browser_name(user_agent: str) -> str:
 
 def trusted_browser_grant(
     *,
-    user,
+    user: HostUser,
     token: str,
     user_agent: str,
     at: datetime,
-    client_address=None,
-    policy,
+    client_address: str | None = None,
+    policy: TwoFactorSettings,
     generation: int,
-    factor="",
+    factor: str = "",
 ) -> TrustedBrowser | None:
     """Trust this browser (the caller made `token` and will put it in the browser's cookie).
     `factor`: the second factor that passed just before ("totp", "email", "passkey"...), audited.
@@ -123,7 +123,7 @@ def _live(at: datetime, trust_days: int) -> Q:
 
 
 def trusted_browser_match(
-    *, user, tokens: Iterable[str], at: datetime, trust_days: int
+    *, user: HostUser, tokens: Iterable[str], at: datetime, trust_days: int
 ) -> TrustedBrowser | None:
     """The user's live trusted browser one of `tokens` names, else None. Only the exact token of
     this user passes: the look-up is by its keyed hash and the user together."""
@@ -150,11 +150,11 @@ def trust_shortened(*, days: int) -> int:
 
 def trusted_browser_use(
     *,
-    user,
+    user: HostUser,
     tokens: Iterable[str],
     at: datetime,
     trust_days: int,
-    client_address=None,
+    client_address: str | None = None,
     first_factor: str,
 ) -> TrustedBrowser | None:
     """A sign-in of `user` whose first factor passed: when this browser is trusted for the user,
@@ -180,7 +180,9 @@ def trusted_browser_use(
     return browser
 
 
-def trusted_browser_revoke(*, user, browser_id, at: datetime, client_address=None) -> bool:
+def trusted_browser_revoke(
+    *, user: HostUser, browser_id: int, at: datetime, client_address: str | None = None
+) -> bool:
     """Revoke one of the user's trusted browsers (never another user's). False when not found."""
     with transaction.atomic():
         browser = TrustedBrowser.objects.filter(user_id=user.pk, pk=browser_id).first()
@@ -200,7 +202,12 @@ THE_USER = object()  # the actor of a revocation the user asked for (their own p
 
 
 def trusted_browsers_revoke_all(
-    *, user, at: datetime, actor=THE_USER, client_address=None, reason: str
+    *,
+    user: HostUser,
+    at: datetime,
+    actor: HostUser | None = THE_USER,
+    client_address: str | None = None,
+    reason: str,
 ) -> int:
     """Revoke every trusted browser of the user (runs in the caller's transaction when there is
     one). Audited with the reason when there was any; actor None: no person (the CLI, a
@@ -217,7 +224,9 @@ def trusted_browsers_revoke_all(
     return deleted
 
 
-def signed_out_everywhere(*, user, at: datetime, client_address=None) -> int:
+def signed_out_everywhere(
+    *, user: HostUser, at: datetime, client_address: str | None = None
+) -> int:
     """ "Sign out everywhere": every session of the user ends (the caller's own included, once it
     logs out) and every browser they trusted is revoked, audited as one event. Returns how many
     browsers were revoked."""

@@ -76,7 +76,9 @@ def _after_password(request, user, now):
     if request.user.is_authenticated:  # a held session signing in anew (perhaps as another user)
         logout(request)
     request.session.cycle_key()  # a new session id for the pre-authentication state, too
-    rotate_token(request)  # and a new CSRF secret, as login() would give (web/second_factor.complete)
+    rotate_token(
+        request
+    )  # and a new CSRF secret, as login() would give (web/second_factor.complete)
     second_factor.forget(request)
     second_factor.remember_next(request, request.GET.get("next"))
     request.session[second_factor.BACKEND_KEY] = user.backend

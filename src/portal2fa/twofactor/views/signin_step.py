@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from ..machinery import keys
 from ..machinery.policy import NextStep, current_policy, next_step
+from ..messages import EXPIRED
 from ..models import SignInChallenge, TwoFactorSettings
-from ..services.challenge import EXPIRED, challenge_load
+from ..services.challenge import challenge_load
 from ..web import second_factor, shown_codes
 from ..web.http import see_other
 
@@ -35,7 +36,7 @@ class SignInStep:
     challenge: SignInChallenge
     token: str
     step: NextStep | None  # None: a view open at any step (Skip for now)
-    policy: TwoFactorSettings | None
+    policy: TwoFactorSettings  # read for a view at a step; None for signin_step() without one
 
     @property
     def user(self):
@@ -68,7 +69,9 @@ def signin_step(here: NextStep | str | None = None, *, leave: Callable | None = 
             if elsewhere is not None:
                 return leave(elsewhere) if leave else elsewhere
             token = request.session[second_factor.TOKEN_KEY]
-            return view(request, SignInStep(found, token, step, policy), *args, **kwargs)
+            # A view without a step (here=None) reads no policy: typed for those that do.
+            found_step = SignInStep(found, token, step, policy)  # type: ignore[arg-type]
+            return view(request, found_step, *args, **kwargs)
 
         return wrapped
 

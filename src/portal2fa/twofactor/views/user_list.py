@@ -2,6 +2,8 @@
 and "overdue", its CSV, and "Send a reminder now" (one user, or the filtered list). Administrators
 only. Thin: parse the filter, call the selector or the service, render."""
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
@@ -47,7 +49,8 @@ class UserListForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.roles = get_adapter().roles()
-        self.fields["role"].choices = [("", "Any role"), *[(r.id, r.name) for r in self.roles]]
+        role = cast(forms.ChoiceField, self.fields["role"])
+        role.choices = [("", "Any role"), *[(r.id, r.name) for r in self.roles]]
 
     def user_filter(self) -> UserFilter:
         data = self.cleaned_data
@@ -86,7 +89,7 @@ def _known_count(wanted: UserFilter, *, now) -> int | None:
 def user_list(request):
     form, wanted = _filter_or_errors(request, request.GET)
     now = timezone.now()
-    context = {"form": form, "filter": wanted, "now": now}
+    context: dict[str, Any] = {"form": form, "filter": wanted, "now": now}
     if wanted is None:
         return render(request, "portal2fa/setup/users.html", {**context, "tab": ""}, status=400)
     try:
@@ -108,7 +111,7 @@ def user_list(request):
 def user_list_csv(request):
     form, wanted = _filter_or_errors(request, request.GET)
     if wanted is None:
-        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         return HttpResponseBadRequest(
             f"Invalid filter: {errors}\n", content_type="text/plain; charset=utf-8"
         )

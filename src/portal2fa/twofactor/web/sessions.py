@@ -83,7 +83,7 @@ class SessionStore(db.SessionStore):
         ops = connection.ops
         table = ops.quote_name(self.model._meta.db_table)
         key, body, expires = (
-            ops.quote_name(self.model._meta.get_field(name).column)
+            ops.quote_name(self.model._meta.get_field(name).column)  # type: ignore[union-attr,arg-type]  # (plain fields)
             for name in ("session_key", "session_data", "expire_date")
         )
         # Only quoted identifiers are formatted in; values go as parameters.

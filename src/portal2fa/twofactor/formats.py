@@ -6,14 +6,18 @@ takes its formats from Django's localization (SHORT_DATE_FORMAT, TIME_FORMAT, MO
 that locale, or of the host's FORMAT_MODULE_PATH): 28.11.2026 in German, 2026/11/28 in Japanese.
 The time zone's name follows every time, as an administrator reads times from other zones."""
 
+from datetime import datetime
+
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
+from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext
 
 ENGLISH = {
     "day": "Y-m-d",
     "minute": "Y-m-d H:i T",
+    "minute_here": "Y-m-d H:i",  # in the site's time zone, said by the sentence around it
     "second": "Y-m-d H:i:s T",
     "month_day": "M j",
     "time": "H:i",
@@ -27,6 +31,8 @@ def _local(kind: str) -> str:
         return day
     if kind == "minute":
         return f"{day} {time} T"
+    if kind == "minute_here":
+        return f"{day} {time}"
     if kind == "second":  # the minutes' "i" followed by the seconds, wherever the locale puts them
         return f"{day} {time.replace('i', 'i:s', 1)} T"
     if kind == "month_day":
@@ -46,7 +52,13 @@ def date_format_for(kind: str) -> str:
 
 
 def local_date(value, kind: str) -> str:
-    return date_filter(value, date_format_for(kind)) if value else ""
+    """The value in the active language's format of that kind; an aware moment in the site's
+    time zone (as the date filter shows it in a template)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_filter(value, date_format_for(kind))
 
 
 def percent(value) -> str:

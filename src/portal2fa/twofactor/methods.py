@@ -7,16 +7,18 @@ that requires 2FA allows it (the strictest role wins); when none of their roles 
 role of theirs must allow it. A user in no role: the Settings tab alone decides.
 """
 
+from django.utils.translation import gettext_lazy
+
 TOTP = "totp"
 EMAIL = "email"
 PASSKEY = "passkey"
 SMS = "sms"
 OPTIONAL = (EMAIL, PASSKEY, SMS)
 LABELS = {
-    TOTP: "Authenticator App",
-    EMAIL: "Email code",
-    PASSKEY: "Passkey / security key",
-    SMS: "SMS code",
+    TOTP: gettext_lazy("Authenticator App"),
+    EMAIL: gettext_lazy("Email code"),
+    PASSKEY: gettext_lazy("Passkey / security key"),
+    SMS: gettext_lazy("SMS code"),
 }
 
 

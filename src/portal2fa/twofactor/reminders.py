@@ -6,6 +6,21 @@ MAX_DAY = 90
 MAX_OFFSETS = 10
 
 
+def gettext_noop(text: str) -> str:
+    """Marks a message for the translators' catalogue (makemessages knows the name); the form
+    that shows it translates it (forms.ReminderDaysField). No Django here: the CLI prints it."""
+    return text
+
+
+class DaysError(ValueError):
+    """A refused list of days: str() is the English message; `template` and `params` let a page
+    say it in the reader's language."""
+
+    def __init__(self, template: str, **params):
+        super().__init__(template % params if params else template)
+        self.template, self.params = template, params
+
+
 def parse_days(value) -> list[int]:
     """ "7, 2, 1, 0" (or a list) -> [7, 2, 1, 0]: whole days 0..MAX_DAY, each once, largest first.
     Raises ValueError with a message for the page or the CLI."""
@@ -15,17 +30,20 @@ def parse_days(value) -> list[int]:
     elif isinstance(value, (list, tuple)):
         parts = list(value)
     else:
-        raise ValueError("Give days as numbers separated by commas, e.g. 7, 2, 1, 0.")
+        raise DaysError(gettext_noop("Give days as numbers separated by commas, e.g. 7, 2, 1, 0."))
     days = []
     for part in parts:
         if isinstance(part, bool) or not (isinstance(part, int) or str(part).isdigit()):
-            raise ValueError(f"{part!r} is not a whole number of days (0 means on the due date).")
+            raise DaysError(
+                gettext_noop("%(part)s is not a whole number of days (0 means on the due date)."),
+                part=repr(part),
+            )
         day = int(part)
         if day > MAX_DAY:
-            raise ValueError(f"At most {MAX_DAY} days before the due date.")
+            raise DaysError(gettext_noop("At most %(max)s days before the due date."), max=MAX_DAY)
         days.append(day)
     if len(set(days)) > MAX_OFFSETS:
-        raise ValueError(f"At most {MAX_OFFSETS} reminders.")
+        raise DaysError(gettext_noop("At most %(max)s reminders."), max=MAX_OFFSETS)
     return sorted(set(days), reverse=True)
 
 

@@ -409,7 +409,12 @@ class Overview:
             "enrollment_methods": {
                 "enrolled": counts.enrolled,
                 "methods": [
-                    {"method": m.method, "label": m.label, "users": m.users, "percent": m.percent}
+                    {
+                        "method": m.method,
+                        "label": str(m.label),
+                        "users": m.users,
+                        "percent": m.percent,
+                    }
                     for m in self.method_adoption()
                 ],
                 "optional_methods_on": self.optional_methods_on(),

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ...audit.models import Action
 from ...audit.services import record
@@ -155,7 +156,8 @@ def code_lock_clear(*, actor, user, at: datetime, client_address=None) -> None:
         budget = CodeGuessBudget.objects.filter(pk=user.pk, locked_at__isnull=False).first()
         if budget is None:
             raise NotLocked(
-                f"Two-factor authentication for {get_adapter().display_name(user)} is not locked."
+                gettext("Two-factor authentication for %(name)s is not locked.")
+                % {"name": get_adapter().display_name(user)}
             )
         budget.delete()
         record(

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ...audit.models import Action
 from ...audit.services import record
@@ -64,7 +65,7 @@ def settings_update(
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise SettingsError({name: ["Unknown setting."] for name in sorted(unknown)})
+        raise SettingsError({name: [gettext("Unknown setting.")] for name in sorted(unknown)})
     with transaction.atomic():
         get_settings()  # the row exists from here on
         policy = TwoFactorSettings.objects.select_for_update().get(pk=1)

@@ -112,7 +112,7 @@ def code_send_refusals(user_pk):
     return {"refusals": send_refusals(user_pk)}
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def local_date(value, kind: str) -> str:
     """A date or moment in the reader's language: {{ at|local_date:"minute" }} (formats.KINDS)."""
     return formats.local_date(value, kind)

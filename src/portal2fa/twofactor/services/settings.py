@@ -41,7 +41,9 @@ class SettingsError(ValueError):
 
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
-        super().__init__("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()))
+        super().__init__(
+            "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in errors.items())
+        )
 
 
 def settings_update(
@@ -130,7 +132,7 @@ def _set_role_deadlines(wanted: dict, *, today) -> dict:
             errors[f"due_rule_{pk}"] = [str(error)]
             continue
         if past_date(cleaned[pk], current.get(str(pk)), today=today):
-            errors[f"due_rule_{pk}"] = [PAST_DATE]
+            errors[f"due_rule_{pk}"] = [str(PAST_DATE)]
     if errors:
         transaction.set_rollback(True)
         raise SettingsError(errors)

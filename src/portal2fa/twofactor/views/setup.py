@@ -13,7 +13,7 @@ from django.db import DataError
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -285,7 +285,9 @@ def unlock(request):
 @administrator_required
 @require_GET
 def overview_json(request):
-    return JsonResponse(Overview(get_settings(), now=timezone.now()).data())
+    with translation.override(None):  # scripts read it: English labels, ISO times, plain numbers
+        data = Overview(get_settings(), now=timezone.now()).data()
+    return JsonResponse(data)
 
 
 @administrator_required

@@ -240,6 +240,8 @@ class ReminderDaysField(forms.CharField):
             return reminders.parse_days(super().to_python(value) or "")
         except reminders.DaysError as error:
             raise forms.ValidationError(gettext(error.template) % error.params) from None
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 class SettingsForm(forms.ModelForm):

@@ -33,7 +33,7 @@ def parse_days(value) -> list[int]:
         raise DaysError(gettext_noop("Give days as numbers separated by commas, e.g. 7, 2, 1, 0."))
     days = []
     for part in parts:
-        if isinstance(part, bool) or not (isinstance(part, int) or str(part).isdigit()):
+        if isinstance(part, bool) or not (isinstance(part, int) or str(part).isdecimal()):
             raise DaysError(
                 gettext_noop("%(part)s is not a whole number of days (0 means on the due date)."),
                 part=repr(part),

@@ -113,7 +113,7 @@ class User(AbstractBaseUser):
     @property
     def state_label(self) -> str:
         """The enrollment state of a user read through users_with_state()."""
-        return EnrollmentState(self.enrollment_state).label
+        return str(EnrollmentState(self.enrollment_state).label)
 
     @property
     def resettable(self) -> bool:

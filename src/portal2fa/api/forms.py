@@ -1,22 +1,23 @@
 from datetime import timedelta
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .events import all_event_types
 from .models import Scope
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="Token name", max_length=100)
+    name = forms.CharField(label=_("Token name"), max_length=100)
     scopes = forms.MultipleChoiceField(
-        label="Scopes", choices=Scope.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple
     )
     expires_days = forms.IntegerField(
-        label="Expires after (days)",
+        label=_("Expires after (days)"),
         min_value=1,
         max_value=3650,
         required=False,
-        help_text="Empty: never expires.",
+        help_text=_("Empty: never expires."),
     )
 
     def expires_at(self, at):
@@ -25,12 +26,12 @@ class TokenForm(forms.Form):
 
 
 class EndpointForm(forms.Form):
-    name = forms.CharField(label="Endpoint name", max_length=100)
-    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+    name = forms.CharField(label=_("Endpoint name"), max_length=100)
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
-        label="Event types",
+        label=_("Event types"),
         choices=[(t, t) for t in all_event_types()],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="None ticked: every event type.",
+        help_text=_("None ticked: every event type."),
     )

@@ -3,14 +3,16 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Scope(models.TextChoices):
-    READ = "read", "Read users, the Overview and the settings"
-    RESET = "reset", "Reset and unlock users"
-    PASSES = "passes", "Issue and revoke Temporary Access Passes"
-    SETTINGS = "settings", "Change the settings and the role policy"
-    AUDIT = "audit", "Read the audit log"
+    READ = "read", _("Read users, the Overview and the settings")
+    RESET = "reset", _("Reset and unlock users")
+    PASSES = "passes", _("Issue and revoke Temporary Access Passes")
+    SETTINGS = "settings", _("Change the settings and the role policy")
+    AUDIT = "audit", _("Read the audit log")
 
 
 class ApiToken(models.Model):
@@ -69,9 +71,9 @@ class WebhookEndpoint(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", pgettext_lazy("webhook delivery", "Pending")
+    DELIVERED = "delivered", pgettext_lazy("webhook delivery", "Delivered")
+    FAILED = "failed", pgettext_lazy("webhook delivery", "Failed")
 
 
 class WebhookMessage(models.Model):

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ..twofactor.web.decorators import administrator_required
@@ -38,7 +39,9 @@ def tokens(request):
                     at=at,
                     client_address=address,
                 )
-                messages.success(request, f"The token {token.name} has been revoked.")
+                messages.success(
+                    request, gettext("The token %(name)s has been revoked.") % {"name": token.name}
+                )
             except (TokenError, ValueError) as error:
                 messages.error(request, str(error).capitalize() + ".")
             return redirect("portal2fa_api:setup-tokens")
@@ -86,7 +89,9 @@ def webhooks(request):
                     at=at,
                     client_address=address,
                 )
-                messages.success(request, f"The endpoint {name} has been removed.")
+                messages.success(
+                    request, gettext("The endpoint %(name)s has been removed.") % {"name": name}
+                )
             except (WebhookError, ValueError) as error:
                 messages.error(request, str(error).capitalize() + ".")
             return redirect("portal2fa_api:setup-webhooks")
@@ -96,7 +101,13 @@ def webhooks(request):
                 actor=request.user, at=at, message_ids=ids or None, client_address=address
             )
             messages.success(
-                request, f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again."
+                request,
+                ngettext(
+                    "%(count)s failed delivery queued again.",
+                    "%(count)s failed deliveries queued again.",
+                    count,
+                )
+                % {"count": count},
             )
             return redirect("portal2fa_api:setup-webhooks")
         if form.is_valid():

@@ -1,23 +1,26 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ..audit.models import Action
 from .adapter import get_adapter
 
 
 class AuditFilterForm(forms.Form):
-    user = forms.CharField(label="User", max_length=200, required=False, help_text="Name or email")
+    user = forms.CharField(
+        label=_("User"), max_length=200, required=False, help_text=_("Name or email")
+    )
     action = forms.ChoiceField(
-        label="Action",
+        label=_("Action"),
         required=False,
-        choices=[("", "Any action"), *Action.choices],
+        choices=[("", _("Any action")), *Action.choices],
         # Django's message repeats the value sent: a link could make the page say anything
-        error_messages={"invalid_choice": "Choose an action from the list."},
+        error_messages={"invalid_choice": _("Choose an action from the list.")},
     )
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def clean(self):
@@ -25,9 +28,9 @@ class AuditFilterForm(forms.Form):
         assert data is not None  # Form.clean() returns cleaned_data
         for name in ("date_from", "date_to"):
             if data.get(name) and not 1970 <= data[name].year <= 9998:
-                self.add_error(name, "Enter a date between 1970 and 9998.")  # drops it from data
+                self.add_error(name, _("Enter a date between 1970 and 9998."))  # drops it from data
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise forms.ValidationError("'From' must not be after 'To'.")
+            raise forms.ValidationError(_("'From' must not be after 'To'."))
         return data
 
     def filters(self) -> dict:

@@ -7,7 +7,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from . import messages
 from .adapter import Role, get_adapter
 from .conf import setting
 from .core import reminders
@@ -25,7 +28,7 @@ from .core.deadlines import (
     past_date,
 )
 from .core.typed import typed_code
-from .models import TwoFactorSettings
+from .models import ENROLLMENT_OPTIONAL, ENROLLMENT_REQUIRED, TwoFactorSettings
 from .services.settings import EDITABLE_FIELDS
 
 
@@ -134,7 +137,7 @@ def _role_ids(values) -> list[str]:
     for value in values:
         text = str(value)
         if not (text.isascii() and text.isdigit() and len(text) <= 18):
-            raise forms.ValidationError("Select valid Security Roles.")
+            raise forms.ValidationError(_("Select valid Security Roles."))
         ids.append(text)
     return ids
 
@@ -180,33 +183,35 @@ def _deadline_fields(role) -> dict[str, forms.Field]:
     rule = role.deadline
     return {
         "due_rule": forms.ChoiceField(
-            label="Enrollment due",
-            choices=list(KINDS.items()),
+            label=_("Enrollment due"),
+            choices=[(kind, _(label)) for kind, label in KINDS.items()],
             required=False,
             initial=rule.kind,
         ),
         "due_date": forms.DateField(
-            label="Due date",
+            label=_("Due date"),
             required=False,
             initial=rule.by,
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+            error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
         ),
         "grace_days": forms.IntegerField(
-            label="Days to enroll",
+            label=_("Days to enroll"),
             required=False,
             min_value=1,
             max_value=GRACE_DAYS_MAX,
             initial=rule.days,
         ),
         "snooze_limit": forms.IntegerField(
-            label="Snooze limit",
+            label=_("Snooze limit"),
             required=False,
             min_value=0,
             max_value=SNOOZE_LIMIT_MAX,
             initial=rule.snooze_limit,
-            help_text='How often a user may choose "Remind me later" before the due date. '
-            "Blank: no limit.",
+            help_text=_(
+                'How often a user may choose "Remind me later" before the due date. '
+                "Blank: no limit."
+            ),
         ),
     }
 
@@ -243,6 +248,8 @@ class ReminderDaysField(forms.CharField):
     def to_python(self, value):
         try:
             return reminders.parse_days(super().to_python(value) or "")
+        except reminders.DaysError as error:
+            raise forms.ValidationError(messages.translated(error)) from None
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
 
@@ -251,39 +258,43 @@ class SettingsForm(forms.ModelForm):
     """The Settings tab. Range checks come from the model's validators; the service saves."""
 
     enrollment_required = forms.TypedChoiceField(
-        label="Authenticator Enrollment",
-        choices=[("required", "Required"), ("optional", "Optional")],
+        label=_("Authenticator Enrollment"),
+        choices=[("required", ENROLLMENT_REQUIRED), ("optional", ENROLLMENT_OPTIONAL)],
         coerce=lambda value: value == "required",
         widget=forms.RadioSelect,
-        help_text="Required: users who must use 2FA enroll during sign-in. Optional: they may skip.",
+        help_text=_(
+            "Required: users who must use 2FA enroll during sign-in. Optional: they may skip."
+        ),
     )
     roles_requiring_2fa = RoleIdsField(
-        label="Require two-factor authentication",
+        label=_("Require two-factor authentication"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     roles_always_second_factor = RoleIdsField(
-        label="Always require the second factor",
+        label=_("Always require the second factor"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
     reminder_days = ReminderDaysField(
-        label="Reminder e-mails (days before the due date)",
+        label=_("Reminder e-mails (days before the due date)"),
         required=False,
         max_length=100,
-        help_text="Users who must enroll by a due date are e-mailed this many days before it "
-        "(0: on the day), e.g. 7, 2, 1, 0. Empty: no reminders.",
+        help_text=_(
+            "Users who must enroll by a due date are e-mailed this many days before it "
+            "(0: on the day), e.g. 7, 2, 1, 0. Empty: no reminders."
+        ),
     )
 
     roles_allowing_email = RoleIdsField(
-        label="Email code", required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Email code"), required=False, widget=forms.CheckboxSelectMultiple
     )
     roles_allowing_passkey = RoleIdsField(
-        label="Passkey / security key", required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Passkey / security key"), required=False, widget=forms.CheckboxSelectMultiple
     )
     roles_allowing_sms = RoleIdsField(
-        label="SMS code", required=False, widget=forms.CheckboxSelectMultiple
+        label=_("SMS code"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
@@ -309,9 +320,21 @@ class SettingsForm(forms.ModelForm):
         )
         self.initial.setdefault("roles_shown", ",".join(r.id for r in self.roles))
         minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
-        for name in ("email_codes_allowed", "sms_codes_allowed"):  # the model's help: the default
-            codes = self.fields[name]
-            codes.help_text = codes.help_text.replace("10 minutes", f"{minutes} minutes")
+        # the model's help texts say the default 10 minutes; the page says the site's
+        self.fields["email_codes_allowed"].help_text = ngettext(
+            "A 6-digit code sent to the user's email, valid %(minutes)s minutes, at the verify "
+            "step.",
+            "A 6-digit code sent to the user's email, valid %(minutes)s minutes, at the verify "
+            "step.",
+            minutes,
+        ) % {"minutes": minutes}
+        self.fields["sms_codes_allowed"].help_text = ngettext(
+            "A 6-digit code sent by text message to the user's phone number, valid %(minutes)s "
+            "minutes, at the verify step. Needs the SMS gateway your developers set up.",
+            "A 6-digit code sent by text message to the user's phone number, valid %(minutes)s "
+            "minutes, at the verify step. Needs the SMS gateway your developers set up.",
+            minutes,
+        ) % {"minutes": minutes}
         for name, method in (
             ("roles_allowing_email", "email"),
             ("roles_allowing_passkey", "passkey"),
@@ -398,9 +421,11 @@ class SettingsForm(forms.ModelForm):
             for name in self.changed_data
             if name in EDITABLE_FIELDS and (name in self.data or name not in kept_when_absent)
         ]
-        names = ["site-wide settings"] if site_wide else []
+        names = [gettext("site-wide settings")] if site_wide else []
         names += [card.role.name for card in self.role_cards() if card.unsaved]
-        return f"Unsaved changes: {', '.join(names)}." if names else ""
+        if not names:
+            return ""
+        return gettext("Unsaved changes: %(names)s.") % {"names": ", ".join(names)}
 
     def role_methods(self) -> dict[str, list[str]]:
         """{role id: the optional methods that count for it}, for the roles the page showed.
@@ -459,10 +484,10 @@ class SettingsForm(forms.ModelForm):
                     rule = rule.cleaned()
                 except RuleError as error:
                     where = {BY_DATE: "due_date", WITHIN_DAYS: "grace_days"}.get(rule.kind)
-                    self.add_error(f"{where or 'due_rule'}_{role.id}", str(error))
+                    self.add_error(f"{where or 'due_rule'}_{role.id}", messages.translated(error))
                     continue
                 if past_date(rule, role.deadline, today=today):
-                    self.add_error(f"due_date_{role.id}", PAST_DATE)
+                    self.add_error(f"due_date_{role.id}", gettext(PAST_DATE))
         return cleaned
 
     def role_requirements(self) -> dict[str, bool]:
@@ -474,12 +499,12 @@ class SettingsForm(forms.ModelForm):
 
 
 class UserSearchForm(forms.Form):
-    q = forms.CharField(label="User", max_length=200, required=False, strip=True)
+    q = forms.CharField(label=_("User"), max_length=200, required=False, strip=True)
 
 
 class ResetForm(forms.Form):
-    user = forms.CharField(max_length=64, error_messages={"required": "Select a user first."})
-    reason = forms.CharField(label="Reason (optional)", max_length=500, required=False)
+    user = forms.CharField(max_length=64, error_messages={"required": _("Select a user first.")})
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)
     confirmed = forms.BooleanField(required=False)
 
 
@@ -487,29 +512,29 @@ class ExtendDeadlineForm(forms.Form):
     """An administrator gives one user more time to enroll: N days more, or until a date."""
 
     days = forms.IntegerField(
-        label="Days more",
+        label=_("Days more"),
         required=False,
         min_value=1,
         max_value=EXTEND_DAYS_MAX,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     until = forms.DateField(
-        label="Or until",
+        label=_("Or until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=500,
-        error_messages={"required": "Give a reason: it goes to the audit log."},
+        error_messages={"required": _("Give a reason: it goes to the audit log.")},
     )
 
     def clean(self):
         cleaned = super().clean()
         assert cleaned is not None  # Form.clean() returns cleaned_data
         if not self.errors and (cleaned.get("days") is None) == (cleaned.get("until") is None):
-            raise forms.ValidationError("Give either a number of days or a date.")
+            raise forms.ValidationError(_("Give either a number of days or a date."))
         return cleaned
 
 

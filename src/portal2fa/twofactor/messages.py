@@ -38,3 +38,11 @@ _FALLBACK = "they sign in with a backup code, which lets them set up an authenti
 
 def _users(count: int) -> str:
     return "1 user" if count == 1 else f"{count} users"
+
+
+def translated(refusal) -> str:
+    """A pure-core Refusal (core/text.py) in the reader's language."""
+    from django.utils.translation import gettext
+
+    text = gettext(refusal.template)
+    return text % refusal.params if refusal.params else text

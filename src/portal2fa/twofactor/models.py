@@ -6,6 +6,9 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .core import reminders
 from .core.deadlines import DueRule
@@ -29,9 +32,9 @@ def default_role_methods() -> list[str]:
 class DueRuleKind(models.TextChoices):
     """When a role that requires 2FA wants its users enrolled (core/deadlines.py)."""
 
-    NEXT_SIGNIN = "next_signin", "At the next sign-in"
-    BY_DATE = "by_date", "By a date"
-    WITHIN_DAYS = "within_days", "Within a number of days"
+    NEXT_SIGNIN = "next_signin", _("At the next sign-in")
+    BY_DATE = "by_date", _("By a date")
+    WITHIN_DAYS = "within_days", _("Within a number of days")
 
 
 class RoleDeadlineFields(models.Model):
@@ -39,12 +42,12 @@ class RoleDeadlineFields(models.Model):
     and any host's role model: "at the next sign-in" unless said otherwise."""
 
     due_rule = models.CharField(
-        "Enroll", max_length=16, choices=DueRuleKind.choices, default=DueRuleKind.NEXT_SIGNIN
+        _("Enroll"), max_length=16, choices=DueRuleKind.choices, default=DueRuleKind.NEXT_SIGNIN
     )
-    due_date = models.DateField("Enrolled by", null=True, blank=True)
-    grace_days = models.PositiveSmallIntegerField("Days to enroll", null=True, blank=True)
+    due_date = models.DateField(_("Enrolled by"), null=True, blank=True)
+    grace_days = models.PositiveSmallIntegerField(_("Days to enroll"), null=True, blank=True)
     snooze_limit = models.PositiveSmallIntegerField(
-        "Remind me later at most", null=True, blank=True, help_text="Blank: no limit."
+        _("Remind me later at most"), null=True, blank=True, help_text=_("Blank: no limit.")
     )
 
     class Meta:
@@ -94,91 +97,107 @@ def validate_reminder_days(value) -> None:
 
 
 class EnrollmentState(models.TextChoices):
-    NOT_STARTED = "not_started", "Not Started"
-    PENDING = "pending", "Pending"
-    ENROLLED = "enrolled", "Enrolled"
+    NOT_STARTED = "not_started", pgettext_lazy("enrollment state", "Not Started")
+    PENDING = "pending", pgettext_lazy("enrollment state", "Pending")
+    ENROLLED = "enrolled", pgettext_lazy("enrollment state", "Enrolled")
 
 
 class Enforcement(models.TextChoices):
-    EVERY_SIGNIN = "every_signin", "Every sign-in"
-    UNRECOGNIZED_DEVICES = "unrecognized_devices", "Unrecognized devices only"
+    EVERY_SIGNIN = "every_signin", _("Every sign-in")
+    UNRECOGNIZED_DEVICES = "unrecognized_devices", _("Unrecognized devices only")
 
 
 class TwoFactorSettings(models.Model):
     """The admin-editable policy (the Settings tab): a single row, pk=1."""
 
-    enabled = models.BooleanField("Enable Two-Factor Authentication", default=False)
+    enabled = models.BooleanField(_("Enable Two-Factor Authentication"), default=False)
     enrollment_required = models.BooleanField(
-        "Authenticator Enrollment",
+        _("Authenticator Enrollment"),
         default=True,
-        help_text="Required: users who must use 2FA enroll during sign-in. Optional: they may skip.",
+        help_text=_(
+            "Required: users who must use 2FA enroll during sign-in. Optional: they may skip."
+        ),
     )
     max_invalid_attempts = models.PositiveSmallIntegerField(
-        "Maximum Invalid Attempts",
+        _("Maximum Invalid Attempts"),
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
     clock_skew_steps = models.PositiveSmallIntegerField(
-        "Clock skew tolerance",
+        _("Clock skew tolerance"),
         default=3,
         validators=[MinValueValidator(0), MaxValueValidator(5)],
-        help_text="Steps of 30 seconds accepted before and after the current one.",
+        help_text=_("Steps of 30 seconds accepted before and after the current one."),
     )
     backup_codes_per_set = models.PositiveSmallIntegerField(
-        "Backup codes per set", default=10, validators=[MinValueValidator(5), MaxValueValidator(20)]
+        _("Backup codes per set"),
+        default=10,
+        validators=[MinValueValidator(5), MaxValueValidator(20)],
     )
     low_codes_threshold = models.PositiveSmallIntegerField(
-        "Low backup codes threshold",
+        _("Low backup codes threshold"),
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(19)],
     )
     issuer_name = models.CharField(
-        "Issuer name", max_length=64, blank=True, help_text="Shown in authenticator apps."
+        _("Issuer name"), max_length=64, blank=True, help_text=_("Shown in authenticator apps.")
     )
     # Methods (the Authenticator App is always allowed): each optional one on or off.
     email_codes_allowed = models.BooleanField(
-        "Email code",
+        _("Email code"),
         default=False,
-        help_text="A 6-digit code sent to the user's email, valid 10 minutes, at the verify step.",
+        help_text=_(
+            "A 6-digit code sent to the user's email, valid 10 minutes, at the verify step."
+        ),
     )
     passkeys_allowed = models.BooleanField(
-        "Passkey / security key",
+        _("Passkey / security key"),
         default=False,
-        help_text="Added on the personal page or at enrollment, used at the verify step. Needs "
-        "HTTPS (or http://localhost) and the site's name in the address bar.",
+        help_text=_(
+            "Added on the personal page or at enrollment, used at the verify step. Needs "
+            "HTTPS (or http://localhost) and the site's name in the address bar."
+        ),
     )
     sms_codes_allowed = models.BooleanField(
-        "SMS code",
+        _("SMS code"),
         default=False,
-        help_text="A 6-digit code sent by text message to the user's phone number, valid 10 "
-        "minutes, at the verify step. Needs the SMS gateway your developers set up.",
+        help_text=_(
+            "A 6-digit code sent by text message to the user's phone number, valid 10 "
+            "minutes, at the verify step. Needs the SMS gateway your developers set up."
+        ),
     )
     enforcement = models.CharField(
-        "Enforce the second factor",
+        _("Enforce the second factor"),
         max_length=24,
         choices=Enforcement.choices,
         default=Enforcement.EVERY_SIGNIN,
-        help_text="Unrecognized devices only: after the second factor a user may trust their "
-        "browser; sign-ins from it then need only the password.",
+        help_text=_(
+            "Unrecognized devices only: after the second factor a user may trust their "
+            "browser; sign-ins from it then need only the password."
+        ),
     )
     trust_days = models.PositiveSmallIntegerField(
-        "Trust a browser for (days)",
+        _("Trust a browser for (days)"),
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
     reset_needs_access_pass = models.BooleanField(
-        "After a reset, the user needs a Temporary Access Pass to enroll again",
+        _("After a reset, the user needs a Temporary Access Pass to enroll again"),
         default=False,
-        help_text="Without it, whoever knows the password next can set up their own "
-        "authenticator. Issue the pass on the Reset Enrollment tab or the user's 2FA page.",
+        help_text=_(
+            "Without it, whoever knows the password next can set up their own "
+            "authenticator. Issue the pass on the Reset Enrollment tab or the user's 2FA page."
+        ),
     )
     reminder_days = models.JSONField(
-        "Reminder e-mails (days before the due date)",
+        _("Reminder e-mails (days before the due date)"),
         default=default_reminder_days,
         blank=True,
         validators=[validate_reminder_days],
-        help_text="Users who must enroll by a due date are e-mailed this many days before it "
-        "(0: on the day), e.g. 7, 2, 1, 0. Empty: no reminders.",
+        help_text=_(
+            "Users who must enroll by a due date are e-mailed this many days before it "
+            "(0: on the day), e.g. 7, 2, 1, 0. Empty: no reminders."
+        ),
     )
 
     class Meta:
@@ -190,29 +209,53 @@ class TwoFactorSettings(models.Model):
         self.issuer_name = (self.issuer_name or "").strip()  # blank: the site name is used
         if self.low_codes_threshold >= self.backup_codes_per_set:
             raise ValidationError(
-                {"low_codes_threshold": "Must be lower than the number of backup codes per set."}
+                {"low_codes_threshold": _("Must be lower than the number of backup codes per set.")}
             )
         if self.issuer_name and (":" in self.issuer_name or not self.issuer_name.isprintable()):
             raise ValidationError(
-                {"issuer_name": "Use printable characters without a colon (':')."}
+                {"issuer_name": _("Use printable characters without a colon (':').")}
             )
+
+
+def _role_change_labels(name: str) -> tuple[str, dict]:
+    what, role = name.split(":", 1)
+    if what == "role":
+        title = gettext("role:%(role)s") % {"role": role}
+        values = {
+            "required": pgettext("role requirement", "required"),
+            "not required": pgettext("role requirement", "not required"),
+        }
+    else:
+        title = gettext("second factor:%(role)s") % {"role": role}
+        values = {
+            "always": gettext("always"),
+            "trusted browsers count": gettext("trusted browsers count"),
+        }
+    return title, values
+
+
+# The Settings tab's two choices for Authenticator Enrollment (forms.SettingsForm, the Audit Log).
+ENROLLMENT_REQUIRED = pgettext_lazy("enrollment", "Required")
+ENROLLMENT_OPTIONAL = pgettext_lazy("enrollment", "Optional")
 
 
 def setting_labels(name: str) -> tuple[str, dict] | None:
     """How a policy field and its values read on the Settings page (the Audit Log's "Settings
     changed" details use it): ('Enforce the second factor', {'every_signin': 'Every sign-in', ...})."""
+    if name.startswith(("role:", "second factor:")):  # a role's change (services/settings.py)
+        return _role_change_labels(name)
     try:
         field = TwoFactorSettings._meta.get_field(name)
     except FieldDoesNotExist:
         return None
     assert isinstance(field, models.Field)  # the policy row has plain fields only
-    values: dict[Any, str]
+    values: dict[Any, str | Promise]  # a lazy label is translated where it is shown
     if name == "enrollment_required":  # a choice of two on the page
-        values = {True: "Required", False: "Optional"}
+        values = {True: ENROLLMENT_REQUIRED, False: ENROLLMENT_OPTIONAL}
     elif field.choices:
         values = {value: str(label) for value, label in field.choices}
     elif isinstance(field, models.BooleanField):
-        values = {True: "on", False: "off"}
+        values = {True: pgettext_lazy("setting", "on"), False: pgettext_lazy("setting", "off")}
     else:
         values = {}
     return str(field.verbose_name), values

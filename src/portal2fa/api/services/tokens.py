@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from ...audit.models import Action
 from ...audit.services import record
@@ -29,9 +30,15 @@ def _clean_scopes(scopes) -> list[str]:
     wanted = sorted({str(s).strip() for s in scopes if str(s).strip()})
     unknown = [s for s in wanted if s not in Scope.values]
     if unknown:
-        raise TokenError(f"unknown scope {unknown[0]!r}: choose from {', '.join(Scope.values)}")
+        raise TokenError(
+            gettext("unknown scope %(scope)s: choose from %(scopes)s")
+            % {"scope": repr(unknown[0]), "scopes": ", ".join(Scope.values)}
+        )
     if not wanted:
-        raise TokenError(f"give the token at least one scope ({', '.join(Scope.values)})")
+        raise TokenError(
+            gettext("give the token at least one scope (%(scopes)s)")
+            % {"scopes": ", ".join(Scope.values)}
+        )
     return wanted
 
 
@@ -40,10 +47,13 @@ def token_create(
 ) -> NewToken:
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX or not name.isprintable():
-        raise TokenError(f"the name must be printable text of 1 to {NAME_MAX} characters")
+        raise TokenError(
+            gettext("the name must be printable text of 1 to %(max)s characters")
+            % {"max": NAME_MAX}
+        )
     scopes = _clean_scopes(scopes)
     if expires_at is not None and expires_at <= at:
-        raise TokenError("the expiry must be in the future")
+        raise TokenError(gettext("the expiry must be in the future"))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
@@ -67,7 +77,8 @@ def token_create(
             )
     except IntegrityError:
         raise TokenError(
-            f"a token named {name!r} exists: revoke it or choose another name"
+            gettext("a token named %(name)s exists: revoke it or choose another name")
+            % {"name": repr(name)}
         ) from None
     return NewToken(token, secret)
 
@@ -76,9 +87,11 @@ def token_revoke(*, actor, token_id: int, at: datetime, client_address=None) -> 
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
         if token is None:
-            raise TokenError("no such token")
+            raise TokenError(gettext("no such token"))
         if token.revoked_at is not None:
-            raise TokenError(f"the token {token.name!r} is already revoked")
+            raise TokenError(
+                gettext("the token %(name)s is already revoked") % {"name": repr(token.name)}
+            )
         token.revoked_at = at
         token.save(update_fields=["revoked_at"])
         record(

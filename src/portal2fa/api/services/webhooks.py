@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
+from django.utils.translation import gettext
 
 from ...audit.models import Action
 from ...audit.services import record
@@ -39,7 +40,10 @@ def _clean_types(types) -> str:
     known = set(all_event_types())
     unknown = [t for t in wanted if t not in known]
     if unknown:
-        raise WebhookError(f"unknown event type {unknown[0]!r} (see 'portal2fa webhook types')")
+        raise WebhookError(
+            gettext("unknown event type %(type)s (see 'portal2fa webhook types')")
+            % {"type": repr(unknown[0])}
+        )
     return "," + ",".join(wanted) + ","
 
 
@@ -49,16 +53,18 @@ def endpoint_create(
     """The endpoint and its signing secret (give it to the receiver; shown once on the page)."""
     name, url = (name or "").strip(), (url or "").strip()
     if not name or len(name) > 100 or not name.isprintable():
-        raise WebhookError("the name must be printable text of 1 to 100 characters")
+        raise WebhookError(gettext("the name must be printable text of 1 to 100 characters"))
     if len(url) > 500:
-        raise WebhookError("the URL must be at most 500 characters")
+        raise WebhookError(gettext("the URL must be at most 500 characters"))
     try:
         resolve(url)
     except AddressRefused as error:
         raise WebhookError(str(error)) from None
     secret = secret.strip() or new_secret()
     if not secret.startswith("whsec_") or len(secret) < 30:
-        raise WebhookError('the secret must be a Standard Webhooks secret ("whsec_" and base64)')
+        raise WebhookError(
+            gettext('the secret must be a Standard Webhooks secret ("whsec_" and base64)')
+        )
     types = _clean_types(event_types)
     try:
         with transaction.atomic():
@@ -80,7 +86,9 @@ def endpoint_create(
                 events=types.strip(",").replace(",", ", "),
             )
     except IntegrityError:
-        raise WebhookError(f"an endpoint named {name!r} exists") from None
+        raise WebhookError(
+            gettext("an endpoint named %(name)s exists") % {"name": repr(name)}
+        ) from None
     return endpoint, secret
 
 
@@ -88,7 +96,7 @@ def endpoint_delete(*, actor, endpoint_id: int, at: datetime, client_address=Non
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
         if endpoint is None:
-            raise WebhookError("no such endpoint")
+            raise WebhookError(gettext("no such endpoint"))
         name = endpoint.name
         endpoint.delete()  # its messages go with it
         record(

@@ -186,7 +186,7 @@ def _print_dashboard(data: dict) -> None:
     for row in methods["methods"]:
         share = f"{row['percent']}%" if methods["enrolled"] else "—"
         print(f"  {row['label']:<24} {row['users']:>6}  ({share})")
-    switched_on = [LABELS[name] for name in methods["optional_methods_on"]]
+    switched_on = [str(LABELS[name]) for name in methods["optional_methods_on"]]
     print(f"  Optional methods switched on in Settings: {', '.join(switched_on) or 'none'}")
     counted = data["dashboard_counted_at"]  # kept (PORTAL2FA_DASHBOARD_SECONDS), or now
     print("Adoption per Security Role" + (f"  (counted at {_local(counted)})" if counted else ""))

@@ -117,7 +117,7 @@ def role_set(args) -> int:
     try:
         changed = settings_update(actor=None, changes={}, at=timezone.now(), **options)
     except SettingsError as error:
-        messages = " ".join(m for msgs in error.errors.values() for m in msgs)
+        messages = " ".join(str(m) for msgs in error.errors.values() for m in msgs)
         raise CommandError(f"{role.name}: {messages}") from None
     if not changed:
         print(f"{role.name}: unchanged.")

@@ -68,7 +68,7 @@ def settings_set(args) -> int:
     try:
         changed = settings_update(actor=None, changes={field: parse(args.value)}, at=timezone.now())
     except SettingsError as error:
-        messages = " ".join(m for msgs in error.errors.values() for m in msgs)
+        messages = " ".join(str(m) for msgs in error.errors.values() for m in msgs)
         raise CommandError(f"{args.key}: {messages}") from None
     print(f"{args.key} = {args.value}" if changed else f"{args.key} was already {args.value}.")
     if warning := stranded_passkey_users(changed):

@@ -117,7 +117,7 @@ def user_list(args) -> int:
     for user in users[: args.limit]:
         roles = ", ".join(adapter.role_names(user))
         active = "yes" if getattr(user, "is_active", True) else "no"
-        state = EnrollmentState(user.enrollment_state).label
+        state = str(EnrollmentState(user.enrollment_state).label)
         name = adapter.display_name(user)
         print(f"{adapter.email(user):<40} {name:<30} {roles:<20} {active:<6} {state}")
     return 0
@@ -161,5 +161,7 @@ def filtered_user_list(args) -> int:
         due = f"{local_day(u.due_at):%Y-%m-%d}" if u.due_at else "-"
         late = f" ({u.days_overdue} days overdue)" if u.days_overdue is not None else ""
         roles = ", ".join(u.roles)
-        print(f"{u.email:<40} {u.name:<30} {roles:<20} {u.state.label:<12} {since:<14} {due}{late}")
+        print(
+            f"{u.email:<40} {u.name:<30} {roles:<20} {str(u.state.label):<12} {since:<14} {due}{late}"
+        )
     return 0

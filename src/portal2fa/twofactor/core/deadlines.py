@@ -8,23 +8,26 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .text import Refusal, gettext_noop
+
 NEXT_SIGNIN = "next_signin"  # the seed's behaviour: enroll at the next sign-in
 BY_DATE = "by_date"
 WITHIN_DAYS = "within_days"
 KINDS = {
-    NEXT_SIGNIN: "At the next sign-in",
-    BY_DATE: "By a date",
-    WITHIN_DAYS: "Within a number of days",
+    NEXT_SIGNIN: gettext_noop("At the next sign-in"),
+    BY_DATE: gettext_noop("By a date"),
+    WITHIN_DAYS: gettext_noop("Within a number of days"),
 }
 GRACE_DAYS_MAX = 365
 SNOOZE_LIMIT_MAX = 30
 EXTEND_DAYS_MAX = 365
 # Far off, yet the end of it plus an extension still fits in a datetime (year 9999 would not)
 LAST_DUE_DAY = date(2999, 12, 31)
-TOO_LATE = f"Choose a date up to {LAST_DUE_DAY.isoformat()}."
+TOO_LATE = gettext_noop("Choose a date up to %(day)s.")  # day=LAST_DUE_DAY.isoformat()
+PAST_DATE = gettext_noop("Choose a date from today on.")
 
 
-class RuleError(ValueError):
+class RuleError(Refusal):
     """A due rule that cannot be kept; the message is safe to show."""
 
 
@@ -38,18 +41,25 @@ class DueRule:
     def cleaned(self) -> "DueRule":
         """The rule with what its kind does not use dropped; RuleError when it cannot be kept."""
         if self.kind not in KINDS:
-            raise RuleError(f"The due rule is one of: {', '.join(KINDS)}.")
+            raise RuleError(
+                gettext_noop("The due rule is one of: %(kinds)s."), kinds=", ".join(KINDS)
+            )
         limit = self.snooze_limit
         if limit is not None and not 0 <= limit <= SNOOZE_LIMIT_MAX:
-            raise RuleError(f"Remind me later: at most {SNOOZE_LIMIT_MAX} times, or no limit.")
+            raise RuleError(
+                gettext_noop("Remind me later: at most %(limit)s times, or no limit."),
+                limit=SNOOZE_LIMIT_MAX,
+            )
         if self.kind == BY_DATE and self.by is None:
-            raise RuleError("Enter the date by which users must be enrolled.")
+            raise RuleError(gettext_noop("Enter the date by which users must be enrolled."))
         if self.kind == BY_DATE and self.by is not None and self.by > LAST_DUE_DAY:
-            raise RuleError(TOO_LATE)
+            raise RuleError(TOO_LATE, day=LAST_DUE_DAY.isoformat())
         if self.kind == WITHIN_DAYS and not (
             isinstance(self.days, int) and 1 <= self.days <= GRACE_DAYS_MAX
         ):
-            raise RuleError(f"Enter a number of days from 1 to {GRACE_DAYS_MAX}.")
+            raise RuleError(
+                gettext_noop("Enter a number of days from 1 to %(max)s."), max=GRACE_DAYS_MAX
+            )
         return DueRule(
             kind=self.kind,
             by=self.by if self.kind == BY_DATE else None,
@@ -62,7 +72,8 @@ class DueRule:
         return self.kind != NEXT_SIGNIN
 
     def describe(self) -> str:
-        """'at the next sign-in', 'by 2027-03-01', 'within 14 days' (+ the snooze limit)."""
+        """'at the next sign-in', 'by 2027-03-01', 'within 14 days' (+ the snooze limit). English
+        on purpose: stored in the audit trail's changes and printed by the CLI."""
         if self.kind == BY_DATE:
             assert self.by is not None  # a cleaned rule by date has its date
             text = f"by {self.by.isoformat()}"
@@ -82,9 +93,6 @@ class DueRule:
             "days": self.days,
             "snooze_limit": self.snooze_limit,
         }
-
-
-PAST_DATE = "Choose a date from today on."
 
 
 def past_date(new: "DueRule", old: "DueRule | None", *, today: date) -> bool:

@@ -10,16 +10,18 @@ role of theirs must allow it. A user in no role: the Settings tab alone decides.
 from collections.abc import Iterable
 from typing import Any
 
+from .text import gettext_noop
+
 TOTP = "totp"
 EMAIL = "email"
 PASSKEY = "passkey"
 SMS = "sms"
 OPTIONAL = (EMAIL, PASSKEY, SMS)
 LABELS = {
-    TOTP: "Authenticator App",
-    EMAIL: "Email code",
-    PASSKEY: "Passkey / security key",
-    SMS: "SMS code",
+    TOTP: gettext_noop("Authenticator App"),
+    EMAIL: gettext_noop("Email code"),
+    PASSKEY: gettext_noop("Passkey / security key"),
+    SMS: gettext_noop("SMS code"),
 }
 
 

@@ -3,9 +3,15 @@ no Django, so the model's validator, the form and the CLI share one rule."""
 
 from collections.abc import Iterable
 
+from .text import Refusal, gettext_noop
+
 DEFAULT_DAYS = (7, 2, 1, 0)  # a week before, two days, the day before and on the day
 MAX_DAY = 90
 MAX_OFFSETS = 10
+
+
+class DaysError(Refusal):
+    """A refused list of reminder days."""
 
 
 def parse_days(value: object) -> list[int]:
@@ -17,17 +23,20 @@ def parse_days(value: object) -> list[int]:
     elif isinstance(value, (list, tuple)):
         parts = list(value)
     else:
-        raise ValueError("Give days as numbers separated by commas, e.g. 7, 2, 1, 0.")
+        raise DaysError(gettext_noop("Give days as numbers separated by commas, e.g. 7, 2, 1, 0."))
     days = []
     for part in parts:
-        if isinstance(part, bool) or not (isinstance(part, int) or str(part).isdigit()):
-            raise ValueError(f"{part!r} is not a whole number of days (0 means on the due date).")
+        if isinstance(part, bool) or not (isinstance(part, int) or str(part).isdecimal()):
+            raise DaysError(
+                gettext_noop("%(part)s is not a whole number of days (0 means on the due date)."),
+                part=repr(part),
+            )
         day = int(part)
         if day > MAX_DAY:
-            raise ValueError(f"At most {MAX_DAY} days before the due date.")
+            raise DaysError(gettext_noop("At most %(max)s days before the due date."), max=MAX_DAY)
         days.append(day)
     if len(set(days)) > MAX_OFFSETS:
-        raise ValueError(f"At most {MAX_OFFSETS} reminders.")
+        raise DaysError(gettext_noop("At most %(max)s reminders."), max=MAX_OFFSETS)
     return sorted(set(days), reverse=True)
 
 

@@ -1,13 +1,13 @@
 """What the Setup pages and the CLI export as CSV: the Overview's lists and the Audit Log."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ...audit.selectors import audit_events
 from ..adapter import get_adapter
-from ..core.csv_cells import csv_lines
+from ..core import csv_cells
 from ..core.lists import EXPORT_NAMES, OVERVIEW_LISTS
 from ..machinery.policy import current_policy
 from .overview import Overview
@@ -22,6 +22,20 @@ __all__ = [
     "user_list_csv",
 ]
 CHUNK = 2000
+
+
+def csv_lines(header: Iterable[object], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """Scripts read these files: the header and every cell (an action's label, a state) are
+    English whatever the reader's language, the times ISO 8601 and the numbers plain. Each line
+    is made in English and the language restored before it is handed on: a streamed response
+    runs after the view, between other work."""
+    lines = csv_cells.csv_lines((str(label) for label in header), rows)
+    while True:
+        with translation.override(None):  # the messages' source language: English
+            line = next(lines, None)
+        if line is None:
+            return
+        yield line
 
 
 def overview_csv(name: str) -> Iterator[str]:

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ..adapter import get_adapter
 from ..conf import setting
@@ -67,7 +68,7 @@ class MethodAdoption:
 
     @property
     def label(self) -> str:
-        return methods.LABELS[self.method]
+        return gettext(methods.LABELS[self.method])
 
     @property
     def percent(self) -> float:
@@ -412,7 +413,12 @@ class Overview:
             "enrollment_methods": {
                 "enrolled": counts.enrolled,
                 "methods": [
-                    {"method": m.method, "label": m.label, "users": m.users, "percent": m.percent}
+                    {
+                        "method": m.method,
+                        "label": str(m.label),
+                        "users": m.users,
+                        "percent": m.percent,
+                    }
                     for m in self.method_adoption()
                 ],
                 "optional_methods_on": self.optional_methods_on(),

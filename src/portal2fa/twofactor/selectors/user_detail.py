@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from ...audit.models import Action, AuditEvent
 from ..adapter import get_adapter
 from ..core.methods import LABELS, PASSKEY, TOTP
@@ -65,8 +68,15 @@ class UserTwoFactor:
         if self.skew_steps is None:
             return ""
         minutes = skew_minutes(self.skew_steps)
-        unit = "minute" if minutes == 1 else "minutes"
-        return f"about {minutes} {unit} {'ahead' if self.skew_steps > 0 else 'behind'}"
+        if self.skew_steps > 0:
+            text = ngettext(
+                "about %(count)s minute ahead", "about %(count)s minutes ahead", minutes
+            )
+        else:
+            text = ngettext(
+                "about %(count)s minute behind", "about %(count)s minutes behind", minutes
+            )
+        return text % {"count": minutes}
 
 
 def user_two_factor(pk: int, *, now: datetime) -> UserTwoFactor | None:
@@ -108,9 +118,9 @@ def user_two_factor(pk: int, *, now: datetime) -> UserTwoFactor | None:
     enrolled = state is EnrollmentState.ENROLLED
     methods = []
     if enrolled and authenticator is not None and authenticator.has_app:
-        methods.append(LABELS[TOTP])
+        methods.append(gettext(LABELS[TOTP]))
     if authenticator is not None and authenticator.passkeys:
-        methods.append(f"{LABELS[PASSKEY]} ({authenticator.passkeys})")
+        methods.append(f"{gettext(LABELS[PASSKEY])} ({authenticator.passkeys})")
     trusted = TrustedBrowser.objects.filter(user_id=pk, expires_at__gt=now).count()
     return UserTwoFactor(
         pk=user.pk,
@@ -135,14 +145,14 @@ def user_two_factor(pk: int, *, now: datetime) -> UserTwoFactor | None:
 
 
 SEND_REFUSALS_SHOWN = 10
-_CHANNELS = {"email": "Email code", "sms": "SMS code"}
+_CHANNELS = {"email": _("Email code"), "sms": _("SMS code")}
 _REASONS = {
-    "account hour limit": "account limit per hour",
-    "account day limit": "account limit per day",
-    "destination hour limit": "address or number limit per hour",
-    "destination day limit": "address or number limit per day",
-    "invalid-code delay": "waiting after invalid codes",
-    "code lock": "locked by invalid codes",
+    "account hour limit": _("account limit per hour"),
+    "account day limit": _("account limit per day"),
+    "destination hour limit": _("address or number limit per hour"),
+    "destination day limit": _("address or number limit per day"),
+    "invalid-code delay": _("waiting after invalid codes"),
+    "code lock": _("locked by invalid codes"),
 }
 
 
@@ -152,7 +162,7 @@ def send_refusals(user_pk, *, limit: int = SEND_REFUSALS_SHOWN) -> list[dict]:
     return [
         {
             "at": event.at,
-            "what": _CHANNELS.get(event.detail.get("channel"), "Code"),
+            "what": _CHANNELS.get(event.detail.get("channel"), _("Code")),
             "why": _REASONS.get(event.detail.get("reason"), event.detail.get("reason", "")),
             "client_address": event.client_address,
         }

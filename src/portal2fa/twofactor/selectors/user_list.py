@@ -17,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ..adapter import Role, get_adapter
 from ..models import Authenticator, EnrollmentState
@@ -30,6 +32,13 @@ STATE_NAMES = {state.value: state for state in EnrollmentState} | {
 # Pending and Not Started together: everyone a rollout still has to reach, in one list.
 NOT_ENROLLED = "not_enrolled"
 NOT_ENROLLED_NAMES = (NOT_ENROLLED, "not-enrolled")
+# The list's heading for a state ("Pending users in Finance, overdue": UserFilter.describe).
+STATE_USERS = {
+    EnrollmentState.ENROLLED: _("Enrolled users"),
+    EnrollmentState.PENDING: _("Pending users"),
+    EnrollmentState.NOT_STARTED: _("Not Started users"),
+}
+# English and stable whatever the reader's language: scripts read the CSV by these names.
 CSV_HEADER = ("Name", "Email", "Role", "2FA", "Pending since", "Due", "Days overdue")
 CHUNK = 2000
 
@@ -81,11 +90,12 @@ class UserFilter:
 
     def describe(self) -> str:
         """ "Pending users in Finance, overdue"."""
-        who = f"{self.state.label} users" if self.state else "Active users"
+        who = STATE_USERS[self.state] if self.state else gettext("Active users")
         if self.not_enrolled:
-            who = "Users not enrolled"
-        where = f" in {self.role.name}" if self.role else ""
-        return f"{who}{where}{', overdue' if self.overdue else ''}"
+            who = gettext("Users not enrolled")
+        if self.role:
+            who = gettext("%(users)s in %(role)s") % {"users": who, "role": self.role.name}
+        return gettext("%(users)s, overdue") % {"users": who} if self.overdue else str(who)
 
 
 def parse_filter(
@@ -100,16 +110,18 @@ def parse_filter(
     adapter's)."""
     state = (state or "").strip().lower()
     if state and state not in STATE_NAMES and state not in NOT_ENROLLED_NAMES:
-        raise FilterError("The state is enrolled, pending, not_started or not_enrolled.")
+        raise FilterError(gettext("The state is enrolled, pending, not_started or not_enrolled."))
     found = None
     if (role or "").strip():
         roles = get_adapter().roles() if roles is None else roles
         found = next((r for r in roles if r.id == role.strip()), None)
         if found is None:
-            raise FilterError("No such Security Role.")
+            raise FilterError(gettext("No such Security Role."))
     method = (method or "").strip().lower()
     if method and method not in METHOD_NAMES:
-        raise FilterError(f"The method is {' or '.join(METHOD_NAMES)}.")
+        raise FilterError(
+            gettext("The method is %(methods)s.") % {"methods": " or ".join(METHOD_NAMES)}
+        )
     return UserFilter(
         state=STATE_NAMES.get(state),
         not_enrolled=state in NOT_ENROLLED_NAMES,
@@ -135,7 +147,7 @@ class ListedUser:
             self.name,
             self.email,
             ", ".join(self.roles),
-            self.state.label,
+            str(self.state.label),
             self.pending_since,
             self.due_at,
             self.days_overdue,
@@ -217,7 +229,9 @@ def _after(users: QuerySet, wanted: UserFilter, cursor: str) -> QuerySet:
             )
         return users.filter(pk__gt=pk_field.to_python(cursor))
     except (ValidationError, ValueError, TypeError, OverflowError):
-        raise FilterError("This page link is damaged: start from the first page.") from None
+        raise FilterError(
+            gettext("This page link is damaged: start from the first page.")
+        ) from None
 
 
 def _cursor(user: ListedUser, wanted: UserFilter) -> str:

@@ -25,7 +25,7 @@ class UserRow:
             "id": self.pk if isinstance(self.pk, int) else str(self.pk),
             "name": self.name,
             "email": self.email,
-            "state": self.state.label,
+            "state": str(self.state.label),
             "resettable": self.resettable,
         }
 

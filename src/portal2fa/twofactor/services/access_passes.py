@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
@@ -61,7 +62,10 @@ def lifetime(minutes: int | None) -> timedelta:
     value = setting("PORTAL2FA_ACCESS_PASS_MINUTES") if minutes is None else minutes
     low, high = ACCESS_PASS_MINUTES_MIN, ACCESS_PASS_MINUTES_MAX
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise AccessPassError(f"A pass lasts from {low} to {high} minutes, not {value!r}.")
+        raise AccessPassError(
+            gettext("A pass lasts from %(low)s to %(high)s minutes, not %(value)s.")
+            % {"low": low, "high": high, "value": repr(value)}
+        )
     return timedelta(minutes=value)
 
 
@@ -80,7 +84,10 @@ def access_pass_issue(
     same form (a double click) issues nothing and returns None."""
     valid_for = lifetime(minutes)
     if not getattr(user, "is_active", True):
-        raise AccessPassError(f"{get_adapter().display_name(user)} is inactive: no pass is issued.")
+        raise AccessPassError(
+            gettext("%(name)s is inactive: no pass is issued.")
+            % {"name": get_adapter().display_name(user)}
+        )
     request_digest = keys.token_digest(f"access-pass-request\x1f{request_id}") if request_id else ""
     with user_guard(user.pk):  # one lock order with the attempts
         if (
@@ -126,7 +133,8 @@ def access_pass_revoke(
         _end_expired(user, at=at, client_address=client_address)
         if not _revoke_open(user, actor=actor, at=at, client_address=client_address):
             raise AccessPassError(
-                f"{get_adapter().display_name(user)} has no Temporary Access Pass to revoke."
+                gettext("%(name)s has no Temporary Access Pass to revoke.")
+                % {"name": get_adapter().display_name(user)}
             )
 
 

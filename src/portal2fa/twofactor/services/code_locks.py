@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from django.utils.translation import gettext
+
 from ...audit.models import Action
 from ...audit.services import Origin, record
 from ..adapter import HostUser, get_adapter
@@ -22,7 +24,8 @@ def code_lock_clear(
         budget = CodeGuessBudget.objects.filter(pk=user.pk, locked_at__isnull=False).first()
         if budget is None:
             raise NotLocked(
-                f"Two-factor authentication for {get_adapter().display_name(user)} is not locked."
+                gettext("Two-factor authentication for %(name)s is not locked.")
+                % {"name": get_adapter().display_name(user)}
             )
         budget.delete()
         record(

@@ -35,6 +35,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Least, NullIf
+from django.utils.translation import gettext, ngettext
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
@@ -50,6 +51,10 @@ _NO_LIMIT = 32767
 
 class DeadlineError(ValueError):
     """An extension that cannot be made; the message is safe to show. Nothing was changed."""
+
+
+def _too_late() -> str:
+    return gettext(deadlines.TOO_LATE) % {"day": deadlines.LAST_DUE_DAY.isoformat()}
 
 
 def role_members(role_ids: list[str]) -> QuerySet[Any]:
@@ -236,29 +241,38 @@ def deadline_extend(
     enroll them "at the next sign-in" gets a date this way too. Audited with the reason."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 500 or not reason.isprintable():
-        raise DeadlineError("Give a reason: printable text of at most 500 characters.")
+        raise DeadlineError(gettext("Give a reason: printable text of at most 500 characters."))
     if (days is None) == (until is None):
-        raise DeadlineError("Give either a number of days or a date.")
+        raise DeadlineError(gettext("Give either a number of days or a date."))
     if days is not None and not 1 <= days <= deadlines.EXTEND_DAYS_MAX:
-        raise DeadlineError(f"Extend by 1 to {deadlines.EXTEND_DAYS_MAX} days.")
+        raise DeadlineError(
+            ngettext(
+                "Extend by 1 to %(max)s days.",
+                "Extend by 1 to %(max)s days.",
+                deadlines.EXTEND_DAYS_MAX,
+            )
+            % {"max": deadlines.EXTEND_DAYS_MAX}
+        )
     if not get_adapter().user_requires_2fa(user):
-        raise DeadlineError("No role of this user requires two-factor authentication.")
+        raise DeadlineError(gettext("No role of this user requires two-factor authentication."))
     with transaction.atomic():
         row = EnrollmentDeadline.objects.select_for_update().filter(user_id=user.pk).first()
         if Authenticator.objects.filter(user_id=user.pk, confirmed_at__isnull=False).exists():
-            raise DeadlineError("This user is enrolled: there is no due date to extend.")
+            raise DeadlineError(gettext("This user is enrolled: there is no due date to extend."))
         old = row.due_at if row else at
         if days is not None:
             new = max(old, at) + timedelta(days=days)
         else:
             assert until is not None  # one of the two, checked above
             if until > deadlines.LAST_DUE_DAY:
-                raise DeadlineError(deadlines.TOO_LATE)
+                raise DeadlineError(_too_late())
             new = local_days.end_of_day(until)
             if new <= max(old, at):
-                raise DeadlineError("Choose a date after the current due date and after today.")
+                raise DeadlineError(
+                    gettext("Choose a date after the current due date and after today.")
+                )
         if new > local_days.end_of_day(deadlines.LAST_DUE_DAY):
-            raise DeadlineError(deadlines.TOO_LATE)
+            raise DeadlineError(_too_late())
         if row is None:
             row = EnrollmentDeadline(user_id=user.pk, starts_at=at)
         row.due_at = row.extended_until = new

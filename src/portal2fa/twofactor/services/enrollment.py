@@ -5,6 +5,8 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
@@ -176,15 +178,18 @@ def enrollment_reset(
     Temporary Access Pass made the reset, which goes on to enroll anew."""
     reason = reason.strip()
     if len(reason) > 500 or not reason.isprintable():
-        raise EnrollmentError("The reason must be printable text of at most 500 characters.")
+        raise EnrollmentError(
+            gettext("The reason must be printable text of at most 500 characters.")
+        )
     with user_guard(user.pk):  # same lock order as the code checks
         authenticator = Authenticator.objects.select_for_update().filter(user=user).first()
         if authenticator is None:
             raise NothingToReset(
-                f"{get_adapter().display_name(user)} has not started enrollment: "
-                "there is nothing to reset."
+                gettext("%(name)s has not started enrollment: there is nothing to reset.")
+                % {"name": get_adapter().display_name(user)}
             )
-        previous_state = authenticator.state.label
+        with translation.override(None):  # stored in the audit trail: English, whoever reads
+            previous_state = str(authenticator.state.label)
         was_enrolled = authenticator.state is EnrollmentState.ENROLLED
         authenticator.delete()  # cascades to the backup codes; counters: signals.py
         passkeys = WebAuthnCredential.objects.filter(user=user).delete()[0]  # every factor goes

@@ -27,12 +27,14 @@ from django.dispatch import Signal
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
 from ..adapter import DefaultAdapter, HostUser, get_adapter
 from ..conf import setting
 from ..core.reminders import offset_due
+from ..formats import local_date
 from ..machinery.code_budget import user_guard
 from ..machinery.local_days import local_day
 from ..models import Authenticator, EnrollmentDeadline, EnrollmentReminder, TwoFactorSettings
@@ -78,7 +80,9 @@ def enroll_link() -> str:
     base = (setting("PORTAL2FA_BASE_URL") or "").rstrip("/")
     if not base:
         raise ReminderError(
-            "PORTAL2FA_BASE_URL is not set: reminders need the site's address for their link."
+            gettext(
+                "PORTAL2FA_BASE_URL is not set: reminders need the site's address for their link."
+            )
         )
     query = urlencode({"next": reverse("twofactor:account-enroll")})
     login = resolve_url(settings.LOGIN_URL)
@@ -279,14 +283,19 @@ def reminder_send(
 def _refuse_unless_remindable(user: HostUser, adapter: DefaultAdapter, *, at: datetime) -> None:
     name = adapter.display_name(user)
     if not getattr(user, "is_active", True):
-        raise ReminderError(f"{name} is deactivated: no reminder sent.")
+        raise ReminderError(gettext("%(name)s is deactivated: no reminder sent.") % {"name": name})
     if Authenticator.objects.filter(user_id=user.pk, confirmed_at__isnull=False).exists():
-        raise ReminderError(f"{name} is already enrolled: no reminder sent.")
+        raise ReminderError(
+            gettext("%(name)s is already enrolled: no reminder sent.") % {"name": name}
+        )
     if not adapter.notice_recipients(user):
-        raise ReminderError(f"{name} has no email address: no reminder sent.")
+        raise ReminderError(
+            gettext("%(name)s has no email address: no reminder sent.") % {"name": name}
+        )
     if not adapter.user_requires_2fa(user):  # the mail would say they must enroll
         raise ReminderError(
-            f"No role of {name} requires two-factor authentication: no reminder sent."
+            gettext("No role of %(name)s requires two-factor authentication: no reminder sent.")
+            % {"name": name}
         )
     last = (
         EnrollmentReminder.objects.filter(user_id=user.pk)
@@ -297,8 +306,12 @@ def _refuse_unless_remindable(user: HostUser, adapter: DefaultAdapter, *, at: da
     if last and last > at - timedelta(hours=MANUAL_GAP_HOURS):
         again = timezone.localtime(last + timedelta(hours=MANUAL_GAP_HOURS))
         raise ReminderError(
-            f"{name} was reminded at {timezone.localtime(last):%Y-%m-%d %H:%M}: "
-            f"the next reminder can go from {again:%Y-%m-%d %H:%M}."
+            gettext("%(name)s was reminded at %(last)s: the next reminder can go from %(next)s.")
+            % {
+                "name": name,
+                "last": local_date(timezone.localtime(last), "minute_here"),
+                "next": local_date(again, "minute_here"),
+            }
         )
 
 

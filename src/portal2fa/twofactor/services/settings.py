@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ...audit.models import Action
 from ...audit.services import record
@@ -41,7 +42,9 @@ class SettingsError(ValueError):
 
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
-        super().__init__("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()))
+        super().__init__(
+            "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in errors.items())
+        )
 
 
 def settings_update(
@@ -65,7 +68,7 @@ def settings_update(
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise SettingsError({name: ["Unknown setting."] for name in sorted(unknown)})
+        raise SettingsError({name: [gettext("Unknown setting.")] for name in sorted(unknown)})
     with transaction.atomic():
         current_policy()  # the row exists from here on
         policy = TwoFactorSettings.objects.select_for_update().get(pk=1)
@@ -130,10 +133,10 @@ def _set_role_deadlines(wanted: dict[str, DueRule], *, today: date) -> dict[str,
         try:
             cleaned[pk] = rule.cleaned()
         except RuleError as error:
-            errors[f"due_rule_{pk}"] = [str(error)]
+            errors[f"due_rule_{pk}"] = [messages.translated(error)]
             continue
         if past_date(cleaned[pk], current.get(str(pk)), today=today):
-            errors[f"due_rule_{pk}"] = [PAST_DATE]
+            errors[f"due_rule_{pk}"] = [gettext(PAST_DATE)]
     if errors:
         transaction.set_rollback(True)
         raise SettingsError(errors)

@@ -9,6 +9,7 @@ from django.db import DataError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -117,7 +118,7 @@ def _back(request, user):
 def issue(request):
     user = _user_of(request.POST.get("user"))
     if user is None:
-        messages.error(request, "Select a user first.")
+        messages.error(request, gettext("Select a user first."))
         return _back(request, None)
     issue_and_keep(request, user, request_id=request.POST.get("request_id", "")[:64])
     return _back(request, user)
@@ -143,7 +144,9 @@ def issue_and_keep(request, user, *, request_id: str = "") -> None:
         return
     shown_pass.keep(request, user.pk, issued.code)
     name = get_adapter().display_name(user)
-    messages.success(request, f"A Temporary Access Pass was issued for {name}.")
+    messages.success(
+        request, gettext("A Temporary Access Pass was issued for %(name)s.") % {"name": name}
+    )
 
 
 @administrator_required
@@ -151,7 +154,7 @@ def issue_and_keep(request, user, *, request_id: str = "") -> None:
 def revoke(request):
     user = _user_of(request.POST.get("user"))
     if user is None:
-        messages.error(request, "Select a user first.")
+        messages.error(request, gettext("Select a user first."))
         return _back(request, None)
     try:
         access_pass_revoke(
@@ -162,7 +165,9 @@ def revoke(request):
     else:
         shown_pass.discard(request, user.pk)
         name = get_adapter().display_name(user)
-        messages.success(request, f"The Temporary Access Pass of {name} was revoked.")
+        messages.success(
+            request, gettext("The Temporary Access Pass of %(name)s was revoked.") % {"name": name}
+        )
     return _back(request, user)
 
 

@@ -3,7 +3,7 @@
 Administrators only (403 for anyone else). Thin: parse, call one service or selector, render.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -13,10 +13,13 @@ from django.db import DataError
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from .. import formats
 from ..adapter import Role, get_adapter
 from ..conf import setting
 from ..core.charts import stacked_bar, trend_chart
@@ -24,6 +27,7 @@ from ..core.methods import LABELS
 from ..forms import ExtendDeadlineForm, ResetForm, SettingsForm, UserSearchForm
 from ..machinery.local_days import local_day
 from ..machinery.policy import current_policy
+from ..models import EnrollmentState
 from ..selectors import exports, users
 from ..selectors.deadlines import user_deadline
 from ..selectors.overdue import DUE_SOON_DAYS, capped
@@ -44,11 +48,24 @@ OVERVIEW_TOP_ROWS = 5  # the Overview shows a list's top rows; "Show all" pages 
 # The lists with a "Show all" page of their own (Locked by invalid codes keeps its Unlock buttons
 # and its pager on the Overview).
 SHOWN_IN_FULL = {
-    "no-codes": "Users with no backup codes remaining",
-    "low-codes": "Users running low on backup codes",
-    "recent": "Recent Enrollments",
-    "roles-without-2fa": "Roles Without 2FA",
-    "overdue-and-due-soon": "Overdue and due soon",
+    "no-codes": _("Users with no backup codes remaining"),
+    "low-codes": _("Users running low on backup codes"),
+    "recent": _("Recent Enrollments"),
+    "roles-without-2fa": _("Roles Without 2FA"),
+    "overdue-and-due-soon": _("Overdue and due soon"),
+}
+# The lists' columns on the page; their CSVs keep the English header (scripts read it).
+COLUMN_LABELS = {
+    "Name": _("Name"),
+    "Email": _("Email"),
+    "Remaining": _("Remaining"),
+    "Enrolled Date": _("Enrolled Date"),
+    "Role Name": _("Role Name"),
+    "Type": pgettext_lazy("role", "Type"),
+    "Locked Since": _("Locked Since"),
+    "Role": _("Role"),
+    "Due": _("Due"),
+    "Days overdue": _("Days overdue"),
 }
 SEARCH_LIMIT = 10
 
@@ -81,7 +98,10 @@ def settings_tab(request):
                     for message in field_errors:
                         form.add_error(field if field in form.fields else None, message)
             else:
-                messages.success(request, "Settings saved." if changed else "No changes to save.")
+                messages.success(
+                    request,
+                    gettext("Settings saved.") if changed else gettext("No changes to save."),
+                )
                 if warning := stranded_passkey_users(changed):
                     messages.warning(request, warning)
                 return redirect("twofactor:setup-settings")
@@ -137,9 +157,9 @@ def overview_tab(request):
     context = {
         "status_segments": stacked_bar(
             [
-                ("enrolled", "Enrolled", counts.enrolled),
-                ("pending", "Pending", counts.pending),
-                ("not-started", "Not Started", counts.not_started),
+                ("enrolled", str(EnrollmentState.ENROLLED.label), counts.enrolled),
+                ("pending", str(EnrollmentState.PENDING.label), counts.pending),
+                ("not-started", str(EnrollmentState.NOT_STARTED.label), counts.not_started),
             ]
         ),
         "adoption": overview.role_adoption(),
@@ -150,7 +170,7 @@ def overview_tab(request):
         "counted_every": max(1, setting("PORTAL2FA_DASHBOARD_SECONDS") // 60),
         "trend_total": overview.trend_total(trend),
         "method_adoption": overview.method_adoption(),
-        "optional_methods_on": [LABELS[m] for m in overview.optional_methods_on()],
+        "optional_methods_on": [gettext(LABELS[m]) for m in overview.optional_methods_on()],
         **_trend_context(trend, enrolled=counts.enrolled, target=counts.active),
         "counts": counts,
         "policy": overview.policy,
@@ -185,21 +205,24 @@ def overview_list(request, name: str):
     overview = Overview(current_policy(), now=timezone.now())
     page = _page(request, overview, name, "page")
     header = overview.lists[name].header
+    labels = [COLUMN_LABELS.get(label, label) for label in header]
     rows = [
         {
             "user_id": row.pop("user_id"),
             "role_id": row.pop("role_id"),
-            "cells": list(zip(header, map(_cell, row.values()), strict=True)),
+            "cells": list(zip(labels, map(_cell, row.values()), strict=True)),
         }
         for row in page.object_list
     ]
-    context = {"name": name, "title": SHOWN_IN_FULL[name], "header": header, "page": page}
+    context = {"name": name, "title": SHOWN_IN_FULL[name], "header": labels, "page": page}
     return _tab(request, "portal2fa/setup/overview_list.html", "overview", context | {"rows": rows})
 
 
 def _cell(value) -> str:
     if isinstance(value, datetime):
-        return dateformat.format(timezone.localtime(value), "Y-m-d H:i T")
+        return formats.local_date(timezone.localtime(value), "minute")
+    if isinstance(value, date):
+        return formats.local_date(value, "day")
     return "—" if value is None else str(value)
 
 
@@ -214,7 +237,8 @@ def _trend_context(trend, *, enrolled: int, target: int) -> dict:
     return {
         "trend_rows": rows,
         "trend_chart": trend_chart(
-            [(f"{week.end:%b} {week.end.day}", total) for week, total in rows], target=target
+            [(formats.local_date(week.end, "month_day"), total) for week, total in rows],
+            target=target,
         ),
     }
 
@@ -238,7 +262,7 @@ def unlock(request):
     """Unlock a second factor locked by invalid codes (the Overview's Unlock button)."""
     selected = _selected(request.POST.get("user"))
     if selected is None:
-        messages.error(request, "Select a user first.")
+        messages.error(request, gettext("Select a user first."))
         return redirect("twofactor:setup-overview")
     try:
         code_lock_clear(
@@ -252,7 +276,8 @@ def unlock(request):
     else:
         messages.success(
             request,
-            f"Two-factor authentication for {selected.name} <{selected.email}> is unlocked.",
+            gettext("Two-factor authentication for %(name)s <%(email)s> is unlocked.")
+            % {"name": selected.name, "email": selected.email},
         )
     return redirect("twofactor:setup-overview")
 
@@ -260,7 +285,9 @@ def unlock(request):
 @administrator_required
 @require_GET
 def overview_json(request):
-    return JsonResponse(Overview(current_policy(), now=timezone.now()).data())
+    with translation.override(None):  # scripts read it: English labels, ISO times, plain numbers
+        data = Overview(current_policy(), now=timezone.now()).data()
+    return JsonResponse(data)
 
 
 @administrator_required
@@ -319,8 +346,11 @@ def extend_deadline(request, pk: int):
         except DeadlineError as error:
             form.add_error(None, str(error))
         else:
-            day = local_day(row.due_at).isoformat()
-            messages.success(request, f"{get_adapter().display_name(user)} is now due {day}.")
+            day = formats.local_date(local_day(row.due_at), "day")
+            name = get_adapter().display_name(user)
+            messages.success(
+                request, gettext("%(name)s is now due %(day)s.") % {"name": name, "day": day}
+            )
             return redirect("twofactor:setup-user", pk=pk)
     detail = user_two_factor(pk, now=timezone.now())
     return _tab(request, "portal2fa/setup/user.html", "", _user_context(detail, form), status=400)
@@ -378,13 +408,19 @@ def _reset_post(request):
     form = ResetForm(request.POST)
     selected = _selected(request.POST.get("user"))
     if selected is None:
-        messages.error(request, "Select a user first.")
+        messages.error(request, gettext("Select a user first."))
         return redirect("twofactor:setup-reset")
     if not form.is_valid():  # the user is fine, so the reason is not: say so, keep the selection
-        messages.error(request, "The reason must be printable text of at most 500 characters.")
+        messages.error(
+            request, gettext("The reason must be printable text of at most 500 characters.")
+        )
         return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
     if not selected.resettable:
-        messages.info(request, f"{selected.name} has not enrolled: there is nothing to reset.")
+        messages.info(
+            request,
+            gettext("%(name)s has not enrolled: there is nothing to reset.")
+            % {"name": selected.name},
+        )
         return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
     if not form.cleaned_data[
         "confirmed"
@@ -409,7 +445,8 @@ def _reset_post(request):
         return redirect(f"{reverse('twofactor:setup-reset')}?user={selected.pk}")
     messages.success(
         request,
-        f"Two-factor enrollment for {selected.name} <{selected.email}> has been reset.",
+        gettext("Two-factor enrollment for %(name)s <%(email)s> has been reset.")
+        % {"name": selected.name, "email": selected.email},
     )
     if request.POST.get("issue_pass") and current_policy().reset_needs_access_pass:
         access_pass.issue_and_keep(request, user)  # shown on the Reset tab, the user selected

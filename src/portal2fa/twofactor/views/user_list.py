@@ -10,6 +10,8 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ..adapter import get_adapter
@@ -34,23 +36,23 @@ PAGE_SIZE = 50
 
 class UserListForm(forms.Form):
     state = forms.ChoiceField(
-        label="2FA state",
+        label=_("2FA state"),
         required=False,
         choices=[
-            ("", "Any state"),
+            ("", _("Any state")),
             *[(s.value, s.label) for s in EnrollmentState],
-            (NOT_ENROLLED, "Not enrolled (Pending or Not Started)"),
+            (NOT_ENROLLED, _("Not enrolled (Pending or Not Started)")),
         ],
     )
-    role = forms.ChoiceField(label="Security Role", required=False)
-    overdue = forms.BooleanField(label="Overdue only", required=False)
+    role = forms.ChoiceField(label=_("Security Role"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     after = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.roles = get_adapter().roles()
         role = cast(forms.ChoiceField, self.fields["role"])
-        role.choices = [("", "Any role"), *[(r.id, r.name) for r in self.roles]]
+        role.choices = [("", gettext("Any role")), *[(r.id, r.name) for r in self.roles]]
 
     def user_filter(self) -> UserFilter:
         data = self.cleaned_data
@@ -113,7 +115,8 @@ def user_list_csv(request):
     if wanted is None:
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         return HttpResponseBadRequest(
-            f"Invalid filter: {errors}\n", content_type="text/plain; charset=utf-8"
+            gettext("Invalid filter: %(errors)s") % {"errors": errors} + "\n",
+            content_type="text/plain; charset=utf-8",
         )
     response = StreamingHttpResponse(
         exports.user_list_csv(wanted, now=timezone.now()), content_type="text/csv; charset=utf-8"
@@ -128,7 +131,7 @@ def remind_user(request, pk: int):
     """ "Send a reminder now" on a user's 2FA view."""
     user = get_adapter().users().filter(pk=pk).first()
     if user is None:
-        messages.error(request, "No such user.")
+        messages.error(request, gettext("No such user."))
         return redirect("twofactor:setup-users")
     try:
         reminder_send(
@@ -140,7 +143,8 @@ def remind_user(request, pk: int):
     except ReminderError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Reminder sent to {get_adapter().email(user)}.")
+        email = get_adapter().email(user)
+        messages.success(request, gettext("Reminder sent to %(email)s.") % {"email": email})
     return redirect("twofactor:setup-user", pk=pk)
 
 
@@ -151,11 +155,13 @@ def remind_list(request):
     reminders_send for the limits)."""
     form, wanted = _filter_or_errors(request, request.POST)
     if wanted is None:
-        messages.error(request, "The list's filter was damaged: reload the page and try again.")
+        messages.error(
+            request, gettext("The list's filter was damaged: reload the page and try again.")
+        )
         return redirect("twofactor:setup-users")
     back = f"{reverse('twofactor:setup-users')}?{wanted.query}"
     if wanted.state is EnrollmentState.ENROLLED:
-        messages.info(request, "Enrolled users need no reminder.")
+        messages.info(request, gettext("Enrolled users need no reminder."))
         return redirect(back)
     now = timezone.now()
     users = (
@@ -170,10 +176,22 @@ def remind_list(request):
     except ReminderError as error:
         messages.error(request, str(error))
         return redirect(back)
-    text = f"Sent {result.sent} reminder{'s' if result.sent != 1 else ''}."
+    sentences = [
+        ngettext("Sent %(count)s reminder.", "Sent %(count)s reminders.", result.sent)
+        % {"count": result.sent}
+    ]
     if result.skipped:
-        text += f" {result.skipped} skipped (reminded in the last day, no address, or no role requiring 2FA)."
+        sentences.append(
+            ngettext(
+                "%(count)s skipped (reminded in the last day, no address, or no role requiring "
+                "2FA).",
+                "%(count)s skipped (reminded in the last day, no address, or no role requiring "
+                "2FA).",
+                result.skipped,
+            )
+            % {"count": result.skipped}
+        )
     if result.more:
-        text += " More users match: send again for the next ones."
-    messages.success(request, text)
+        sentences.append(gettext("More users match: send again for the next ones."))
+    messages.success(request, " ".join(sentences))
     return redirect(back)

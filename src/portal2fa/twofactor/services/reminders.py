@@ -35,6 +35,7 @@ from ..models import Authenticator, EnrollmentDeadline, EnrollmentReminder, TwoF
 from ..reminders import offset_due
 from ..selectors.overdue import must_enroll, with_people
 from .codes import serialize_code_checks
+from .mail import user_mail
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +193,15 @@ def _mark(sent: list[int], failed: list[int], *, now: datetime) -> None:
 
 
 def reminder_message(user, due_at: datetime | None, *, link: str, now: datetime) -> EmailMessage:
+    """The reminder to `user`, written in their language."""
+    return user_mail(
+        user,
+        lambda: _reminder_text(user, due_at, link=link, now=now),
+        to=get_adapter().notice_recipients(user),
+    )
+
+
+def _reminder_text(user, due_at: datetime | None, *, link: str, now: datetime) -> tuple[str, str]:
     adapter = get_adapter()
     site = setting("PORTAL2FA_SITE_NAME")
     if due_at is None:
@@ -215,7 +225,7 @@ def reminder_message(user, due_at: datetime | None, *, link: str, now: datetime)
         f"Sign in and set it up now (it takes two minutes):\n{link}\n\n"
         "If you did not expect this message, contact your administrator.\n"
     )
-    return EmailMessage(subject, body, None, adapter.notice_recipients(user))
+    return subject, body
 
 
 def _deliver(mail, user, due_at, *, link: str, now: datetime) -> bool:

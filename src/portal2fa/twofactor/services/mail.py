@@ -1,0 +1,47 @@
+"""Every mail the library sends to a user is written here, in that user's language.
+
+The adapter's user_language(user) names the language; the subject and body are written while it
+is active, so each translated text and localized date in them is in that language (whoever
+triggered the mail: the user, an administrator or a command). The message's Content-Language
+header names the language it was written in.
+"""
+
+import functools
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import translation
+
+from ..adapter import get_adapter
+
+
+def in_language_of(user):
+    """`with in_language_of(user):` writes what is meant for `user` in their language."""
+    return translation.override(get_adapter().user_language(user) or settings.LANGUAGE_CODE)
+
+
+def in_users_language(function):
+    """For a function that writes to its `user=` keyword argument: run it in that user's language."""
+
+    @functools.wraps(function)
+    def written_for(*args, user, **kwargs):
+        with in_language_of(user):
+            return function(*args, user=user, **kwargs)
+
+    return written_for
+
+
+def user_mail(user, write, *, to: list[str]) -> EmailMessage:
+    """The mail to `user` whose (subject, body) `write()` returns, written in their language."""
+    with in_language_of(user):
+        subject, body = write()
+        language = translation.get_language()
+    return EmailMessage(str(subject), str(body), None, to, headers={"Content-Language": language})
+
+
+def send_user_mail(user, write, *, to: list[str], connection=None) -> bool:
+    """Write (in the user's language) and send one mail to `to`; True when the backend took it.
+    OSError (a mail server that is down) is the caller's to handle."""
+    message = user_mail(user, write, to=to)
+    message.connection = connection
+    return bool(message.send())

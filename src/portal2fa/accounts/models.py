@@ -72,6 +72,10 @@ class User(AbstractBaseUser):
     is_active = models.BooleanField(default=True)
     role = models.ForeignKey(SecurityRole, on_delete=models.PROTECT, related_name="users")
     date_joined = models.DateTimeField(auto_now_add=True)
+    # The language the user chose (a code of settings.LANGUAGES), blank for the site's default:
+    # their pages after sign-in and every mail to them. No `choices`, so that changing LANGUAGES
+    # needs no migration; the language switcher accepts only codes of LANGUAGES.
+    language = models.CharField(max_length=15, blank=True, default="")
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -27,6 +27,9 @@ from .test_a11y import AXE_RUN, DESKTOP, OVERFLOW, PHONE
 
 LANG_DIR = "() => [document.documentElement.lang, document.documentElement.dir]"
 DIRECTION = "(el) => getComputedStyle(el).direction"
+SVG_LENGTHS = """() => [...document.querySelectorAll("svg.chart rect, .meter-fill, progress")]
+  .flatMap((el) => ["x", "y", "width", "height", "max", "value"].map((a) => el.getAttribute(a)))
+  .filter((v) => v !== null)"""
 
 
 @pytest.fixture
@@ -164,9 +167,31 @@ def test_overview_mirrors_and_its_charts_and_numbers_stay_left_to_right(
     for chart in ("svg.chart.stacked", "svg.chart.trend", ".meter svg"):
         assert arabic.locator(chart).first.evaluate(DIRECTION) == "ltr", chart
     assert arabic.locator("svg.chart.trend").get_attribute("dir") == "ltr"
+    # drawn in plain numbers, not in the language's ("66,7" is no SVG length: nothing drawn)
+    lengths = arabic.evaluate(SVG_LENGTHS)
+    assert lengths and all(re.fullmatch(r"\d+(\.\d+)?", n) for n in lengths), lengths
     # the dashboard itself mirrors: headings and table cells keep to the right
     assert side_of(arabic, ".tabs a", frame="xpath=..") == "right"  # the first tab
     cell = arabic.locator("table.legend th[scope=row]").first
     assert cell.evaluate("(el) => getComputedStyle(el).textAlign") == "start"
     assert cell.evaluate(DIRECTION) == "rtl"
     assert not problems_of(arabic, "overview", axe_source)
+
+
+def test_the_demo_language_switcher_switches_stores_the_choice_and_passes_axe(
+    english: Page, admin, axe_source
+):
+    sign_in(english, admin)
+    english.goto("/")
+    switcher = english.get_by_test_id("language-switcher")
+    assert english.evaluate(LANG_DIR) == ["en", "ltr"]
+    assert not problems_of(english, "switcher-en", axe_source)
+    switcher.locator("select[name=language]").select_option("ar")
+    switcher.locator("button[type=submit]").click()
+    expect(english.locator("html")).to_have_attribute("dir", "rtl")
+    assert english.evaluate(LANG_DIR) == ["ar", "rtl"]  # back on the same page, in Arabic
+    assert english.url.endswith("/")
+    assert switcher.locator("select[name=language]").input_value() == "ar"
+    admin.user.refresh_from_db()
+    assert admin.user.language == "ar"  # the mails to them follow
+    assert not problems_of(english, "switcher-ar", axe_source)

@@ -4,6 +4,7 @@ urlpatterns = [
     path("", include("portal2fa.urls")),
     path("", include("portal2fa.accounts.urls")),
     path("", include("portal2fa.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # Django's set_language
 ]
 
 # The library's own error pages (a host wires them the same way).

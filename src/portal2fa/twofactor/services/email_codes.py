@@ -139,8 +139,8 @@ def email_code_send(
             get_sms_provider().send(address, text)
             return Sent(True, address=mask(address), sends_left=max(0, limit - sends))
         send_user_mail(
-            user,
-            lambda: (
+            user=user,
+            write=lambda: (
                 f"Your {site} sign-in code",
                 f"Your sign-in code is {code}. It is valid for {minutes} minutes and works once.\n\n"
                 "If you did not try to sign in, change your password: someone knows it.\n",

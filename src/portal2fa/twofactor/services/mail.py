@@ -31,7 +31,7 @@ def in_users_language(function):
     return written_for
 
 
-def user_mail(user, write, *, to: list[str]) -> EmailMessage:
+def user_mail(*, user, write, to: list[str]) -> EmailMessage:
     """The mail to `user` whose (subject, body) `write()` returns, written in their language."""
     with in_language_of(user):
         subject, body = write()
@@ -39,9 +39,9 @@ def user_mail(user, write, *, to: list[str]) -> EmailMessage:
     return EmailMessage(str(subject), str(body), None, to, headers={"Content-Language": language})
 
 
-def send_user_mail(user, write, *, to: list[str], connection=None) -> bool:
+def send_user_mail(*, user, write, to: list[str], connection=None) -> bool:
     """Write (in the user's language) and send one mail to `to`; True when the backend took it.
     OSError (a mail server that is down) is the caller's to handle."""
-    message = user_mail(user, write, to=to)
+    message = user_mail(user=user, write=write, to=to)
     message.connection = connection
     return bool(message.send())

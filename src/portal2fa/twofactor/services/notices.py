@@ -23,7 +23,9 @@ def _send(user, *, subject: str, what: str, body: str) -> None:
         return
     try:
         send_user_mail(
-            user, lambda: (subject, f"Hello {adapter.display_name(user)},\n\n{body}"), to=recipients
+            user=user,
+            write=lambda: (subject, f"Hello {adapter.display_name(user)},\n\n{body}"),
+            to=recipients,
         )
     except OSError as error:  # one line: a mail server that is down is not a bug to trace
         logger.error("could not send the %s notice to user id %s: %s", what, user.pk, error)

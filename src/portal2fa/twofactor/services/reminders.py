@@ -195,8 +195,8 @@ def _mark(sent: list[int], failed: list[int], *, now: datetime) -> None:
 def reminder_message(user, due_at: datetime | None, *, link: str, now: datetime) -> EmailMessage:
     """The reminder to `user`, written in their language."""
     return user_mail(
-        user,
-        lambda: _reminder_text(user, due_at, link=link, now=now),
+        user=user,
+        write=lambda: _reminder_text(user, due_at, link=link, now=now),
         to=get_adapter().notice_recipients(user),
     )
 

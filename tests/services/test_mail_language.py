@@ -38,7 +38,7 @@ class ProbeAdapter(PortalAdapter):
 @pytest.fixture(autouse=True)
 def languages(settings):
     translation_on(settings)
-    settings.LANGUAGE_CODE = "en-us"
+    settings.LANGUAGE_CODE = "en"  # one of LANGUAGES, as Django expects
     settings.PORTAL2FA_ADAPTER = f"{__name__}.ProbeAdapter"
 
 
@@ -68,7 +68,7 @@ def test_every_notice_is_written_in_the_users_language(notice, user):
     (message,) = mail.outbox
     assert written_in(message) == "de"
     assert message.body.startswith(f"Hello {user.full_name} [de],")
-    assert translation.get_language() == "en-us"  # the sender's language is back
+    assert translation.get_language() == "en"  # the sender's language is back
 
 
 @pytest.mark.parametrize("notice", NOTICES)
@@ -104,7 +104,7 @@ def test_reminders_of_the_command_and_of_send_now_are_in_each_users_language(
     by_address = {message.to[0]: message for message in mail.outbox}
     assert written_in(by_address["de@example.com"]) == "de"
     assert "[de]," in by_address["de@example.com"].body
-    assert written_in(by_address[site.email]) == "en-us"
+    assert written_in(by_address[site.email]) == "en"
     mail.outbox.clear()
     reminder_send(actor=admin_user, user=german, at=T0 + timedelta(days=2))  # "Send a reminder now"
     (message,) = mail.outbox
@@ -116,3 +116,9 @@ def test_the_default_adapter_answers_the_sites_language(user, settings):
     assert DefaultAdapter().user_language(user) == "fr"
     assert PortalAdapter().user_language(speaks(user, "")) == "fr"
     assert PortalAdapter().user_language(speaks(user, "de")) == "de"
+
+
+def test_a_language_the_site_does_not_offer_falls_back_to_the_sites(user):
+    notices.send_password_changed_notice(user=speaks(user, "fr"), at=T0)  # fr: not in LANGUAGES
+    notices.send_password_changed_notice(user=speaks(user, "de-at"), at=T0)  # served by de
+    assert [written_in(message) for message in mail.outbox] == ["en", "de"]

@@ -17,7 +17,17 @@ from ..adapter import get_adapter
 
 def in_language_of(user):
     """`with in_language_of(user):` writes what is meant for `user` in their language."""
-    return translation.override(get_adapter().user_language(user) or settings.LANGUAGE_CODE)
+    return translation.override(language_of(user))
+
+
+def language_of(user) -> str:
+    """The adapter's user_language(user) as one of LANGUAGES ("de-at" may be served by "de"), else
+    LANGUAGE_CODE: a choice the site no longer offers is not half-served from stray catalogues."""
+    wanted = get_adapter().user_language(user) or settings.LANGUAGE_CODE
+    try:
+        return translation.get_supported_language_variant(wanted)
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def in_users_language(function):

@@ -21,6 +21,10 @@ class PortalAdapter(DefaultAdapter):
     def display_name(self, user) -> str:
         return user.full_name
 
+    def user_language(self, user) -> str:
+        """The language the user chose with the switcher, else the site's."""
+        return user.language or super().user_language(user)
+
     def search_fields(self) -> list[str]:
         return ["full_name", "email"]
 

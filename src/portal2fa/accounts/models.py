@@ -72,6 +72,10 @@ class User(AbstractBaseUser):
     is_active = models.BooleanField(default=True)
     role = models.ForeignKey(SecurityRole, on_delete=models.PROTECT, related_name="users")
     date_joined = models.DateTimeField(auto_now_add=True)
+    # The language the user chose with the switcher (a code of settings.LANGUAGES), blank for the
+    # site's default: every mail to them is written in it. No `choices`, so that changing
+    # LANGUAGES needs no migration; the switcher stores only codes of LANGUAGES.
+    language = models.CharField(max_length=15, blank=True, default="")
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

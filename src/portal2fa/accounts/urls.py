@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("language/", views.language_choose, name="language"),
     path("setup/", views.setup_home, name="setup"),
     path("setup/users/", setup_views.user_list, name="setup-users"),
     path("setup/users/new/", setup_views.user_new, name="setup-user-new"),

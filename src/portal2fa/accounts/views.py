@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
+from django.views.i18n import set_language
 
 from ..twofactor.machinery.policy import current_policy
 from ..twofactor.selectors.enrollment import status_of
@@ -19,3 +21,15 @@ def home(request):
 @require_safe
 def setup_home(request):
     return render(request, "accounts/setup_home.html")
+
+
+@require_POST
+def language_choose(request):
+    """The language switcher: Django's set_language (the cookie, back to `next`), and for a
+    signed-in user also their stored choice, which every mail to them is written in."""
+    response = set_language(request)
+    chosen = request.POST.get("language", "")
+    if request.user.is_authenticated and chosen in dict(settings.LANGUAGES):
+        request.user.language = chosen
+        request.user.save(update_fields=["language"])
+    return response

@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist
@@ -72,6 +73,11 @@ class DefaultAdapter:
         """Where security notices about this user go (their own address by default)."""
         address = self.email(user)
         return [address] if address else []
+
+    def user_language(self, user) -> str:
+        """The language code every mail to this user is written in (a code of LANGUAGES); the
+        site's LANGUAGE_CODE unless the host stores a choice per user."""
+        return settings.LANGUAGE_CODE
 
     def search_fields(self) -> list[str]:
         model = get_user_model()

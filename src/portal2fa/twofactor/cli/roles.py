@@ -1,8 +1,12 @@
 """`portal2fa role list|require-2fa` and `portal2fa user list`: roles and users through the
 adapter, so they work with the host's own (Groups by default)."""
 
-from ..selectors.user_list import ListedUser
+from typing import TYPE_CHECKING
+
 from .parsing import CommandError, parse_bool
+
+if TYPE_CHECKING:  # the parser is built before Django is set up: no model import at load time
+    from ..selectors.user_list import ListedUser
 
 
 def register(commands) -> dict:

@@ -3,25 +3,30 @@
 import logging
 from datetime import datetime
 
-from django.core.mail import send_mail
 from django.utils import timezone
 
 from ..adapter import HostUser, get_adapter
 from ..conf import setting
+from .mail import in_users_language, send_user_mail
 
 logger = logging.getLogger(__name__)
 
 
 def _send(user: HostUser, *, subject: str, what: str, body: str) -> None:
     """Mail `body` (after a greeting) to where the adapter sends this user's notices. Called once
-    the change has committed: a mail outage is logged, never turned into an error page."""
+    the change has committed: a mail outage is logged, never turned into an error page. The
+    notices call it from inside `in_users_language`: their texts are in the user's language."""
     adapter = get_adapter()
     recipients = adapter.notice_recipients(user)
     if not recipients:
         logger.warning("no address for the %s notice of user id %s", what, user.pk)
         return
     try:
-        send_mail(subject, f"Hello {adapter.display_name(user)},\n\n{body}", None, recipients)
+        send_user_mail(
+            user=user,
+            write=lambda: (subject, f"Hello {adapter.display_name(user)},\n\n{body}"),
+            to=recipients,
+        )
     except OSError as error:  # one line: a mail server that is down is not a bug to trace
         logger.error("could not send the %s notice to user id %s: %s", what, user.pk, error)
 
@@ -30,6 +35,7 @@ def _when(at: datetime) -> str:
     return f"{timezone.localtime(at):%Y-%m-%d %H:%M %Z}"
 
 
+@in_users_language
 def send_reset_notice(*, user: HostUser, at: datetime, needs_access_pass: bool = False) -> None:
     """needs_access_pass: the policy asks for a Temporary Access Pass before enrolling again after
     a reset, so the user is told to get one instead of being promised enrollment at sign-in."""
@@ -55,6 +61,7 @@ def send_reset_notice(*, user: HostUser, at: datetime, needs_access_pass: bool =
     )
 
 
+@in_users_language
 def send_code_guessing_notice(*, user: HostUser, at: datetime, locked: bool) -> None:
     """Wrong codes are being tried on the account: at the first delay, and at the lock."""
     site = setting("PORTAL2FA_SITE_NAME")
@@ -81,6 +88,7 @@ def send_code_guessing_notice(*, user: HostUser, at: datetime, locked: bool) -> 
     )
 
 
+@in_users_language
 def send_password_changed_notice(*, user: HostUser, at: datetime) -> None:
     site = setting("PORTAL2FA_SITE_NAME")
     _send(
@@ -95,6 +103,7 @@ def send_password_changed_notice(*, user: HostUser, at: datetime) -> None:
     )
 
 
+@in_users_language
 def send_access_pass_notice(*, user: HostUser, at: datetime, expires_at: datetime) -> None:
     """A Temporary Access Pass was issued for the user: never the pass itself, only that it exists."""
     site = setting("PORTAL2FA_SITE_NAME")

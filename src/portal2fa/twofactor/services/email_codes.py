@@ -16,7 +16,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.views.decorators.debug import sensitive_variables
@@ -25,6 +24,7 @@ from ..conf import setting
 from ..core import methods
 from ..core.typed import typed_code
 from ..machinery import code_budget, code_checks, keys
+from ..machinery.mail import in_language_of, send_user_mail
 from ..machinery.send_limits import send_limits_reserve, send_refusal_audit, too_many
 from ..models import EmailCode, SignInChallenge, TwoFactorSettings
 from ..selectors.email_codes import codes_available, destination, mask, not_available
@@ -107,16 +107,18 @@ def email_code_send(
     minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
     try:
         if channel == methods.SMS:
-            get_sms_provider().send(
-                address, f"{code} is your {site} sign-in code. Valid {minutes} minutes."
-            )
+            with in_language_of(user):
+                text = f"{code} is your {site} sign-in code. Valid {minutes} minutes."
+            get_sms_provider().send(address, text)
             return Sent(True, address=mask(address), sends_left=max(0, limit - sends))
-        send_mail(
-            f"Your {site} sign-in code",
-            f"Your sign-in code is {code}. It is valid for {minutes} minutes and works once.\n\n"
-            "If you did not try to sign in, change your password: someone knows it.\n",
-            None,
-            [address],
+        send_user_mail(
+            user=user,
+            write=lambda: (
+                f"Your {site} sign-in code",
+                f"Your sign-in code is {code}. It is valid for {minutes} minutes and works once.\n\n"
+                "If you did not try to sign in, change your password: someone knows it.\n",
+            ),
+            to=[address],
         )
     except OSError:
         logger.exception("could not send the %s code to user id %s", channel, user.pk)

@@ -37,6 +37,7 @@ from ..core.reminders import offset_due
 from ..formats import local_date
 from ..machinery.code_budget import user_guard
 from ..machinery.local_days import local_day
+from ..machinery.mail import user_mail
 from ..models import Authenticator, EnrollmentDeadline, EnrollmentReminder, TwoFactorSettings
 from ..selectors.overdue import must_enroll, with_people
 
@@ -201,6 +202,17 @@ def _mark(sent: list[int], failed: list[int], *, now: datetime) -> None:
 def reminder_message(
     user: HostUser, due_at: datetime | None, *, link: str, now: datetime
 ) -> EmailMessage:
+    """The reminder to `user`, written in their language."""
+    return user_mail(
+        user=user,
+        write=lambda: _reminder_text(user, due_at, link=link, now=now),
+        to=get_adapter().notice_recipients(user),
+    )
+
+
+def _reminder_text(
+    user: HostUser, due_at: datetime | None, *, link: str, now: datetime
+) -> tuple[str, str]:
     adapter = get_adapter()
     site = setting("PORTAL2FA_SITE_NAME")
     if due_at is None:
@@ -224,7 +236,7 @@ def reminder_message(
         f"Sign in and set it up now (it takes two minutes):\n{link}\n\n"
         "If you did not expect this message, contact your administrator.\n"
     )
-    return EmailMessage(subject, body, None, adapter.notice_recipients(user))
+    return subject, body
 
 
 def _deliver(

@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from .. import keys
 from ..conf import setting
-from ..policy import NextStep, get_settings, next_step
+from ..policy import NextStep, authenticator_and_generation, get_settings, next_step
 from ..services.challenge import challenge_issue, signin_without_second_factor
 from ..services.sessions import (
     CHECKED_KEY,
@@ -161,7 +161,10 @@ def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
     An enrolled user on a browser they trusted (enforcement "Unrecognized devices only") skips
     the second factor: web/trusted.py, services/trusted_browsers.py."""
     policy = get_settings()
-    step = next_step(user, policy)
+    authenticator, generation = (
+        authenticator_and_generation(user) if policy.enabled else (None, None)
+    )
+    step = next_step(user, policy, authenticator=authenticator)
     if step is NextStep.VERIFY and trusted.skip_second_factor(
         request,
         user,
@@ -179,7 +182,9 @@ def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
         complete(request, user)
     else:
         if SESSION_KEY not in request.session:  # a held session recorded it at its login
-            request.session[SIGNIN_GENERATION_KEY] = session_generation(user.pk)
+            if generation is None:  # no authenticator: not read with it above
+                generation = session_generation(user.pk)
+            request.session[SIGNIN_GENERATION_KEY] = generation
         request.session[TOKEN_KEY] = challenge_issue(
             user=user, at=at, client_address=client_address, policy=policy
         )

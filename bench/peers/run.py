@@ -273,9 +273,7 @@ def prepare(contender, users, database_url, hasher, *, fresh):
     with psycopg.connect(database_url, autocommit=True) as conn:
         if fresh:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
     subprocess.run(

@@ -7,7 +7,7 @@ from .base import *  # noqa: F403
 from .base import database
 
 CONTENDER = "allauth"
-DATABASES = database("peers_bench_allauth")
+DATABASES = database("allauth")
 INSTALLED_APPS = INSTALLED_APPS + ["allauth", "allauth.account", "allauth.mfa"]  # noqa: F405
 MIDDLEWARE = MIDDLEWARE + ["allauth.account.middleware.AccountMiddleware"]  # noqa: F405
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]

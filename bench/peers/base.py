@@ -3,6 +3,8 @@ the same PostgreSQL server (a database per contender), the same password hasher,
 
 Environment (set by bench/peers/run.py):
   PEERS_DATABASE_URL  postgresql://... of the server; the database name is the contender's
+  PEERS_DATABASE_PREFIX  the databases' names start with it ("peers_bench_" unless set), so two
+                      runs on one server can keep apart
   PEERS_HASHER        "fast" (Django's MD5 hasher, so the second factor's cost shows) or "argon2"
                       (Django's Argon2PasswordHasher with its defaults)
 """
@@ -70,5 +72,5 @@ LOGGING = {
 def database(name: str) -> dict:
     url = os.environ.get("PEERS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     config = dj_database_url.parse(url)
-    config["NAME"] = name
+    config["NAME"] = os.environ.get("PEERS_DATABASE_PREFIX", "peers_bench_") + name
     return {"default": config}

@@ -5,7 +5,7 @@ from .base import *  # noqa: F403
 from .base import database
 
 CONTENDER = "portal"
-DATABASES = database("peers_bench_portal")
+DATABASES = database("portal")
 INSTALLED_APPS = INSTALLED_APPS + ["portal2fa.twofactor", "portal2fa.audit"]  # noqa: F405
 MIDDLEWARE = list(MIDDLEWARE)  # noqa: F405
 MIDDLEWARE.insert(

@@ -78,7 +78,7 @@ CONTENDERS = [
     Contender(
         "Portal 2FA",
         "portal",
-        "peers_bench_portal",
+        "portal",
         "/signin/",
         "302 /signin/verify/",
         "/signin/verify/",
@@ -86,7 +86,7 @@ CONTENDERS = [
     AllauthMfa(
         "allauth.mfa",
         "allauth_mfa",
-        "peers_bench_allauth",
+        "allauth",
         "/accounts/login/",
         "302 /accounts/2fa/authenticate/",
         "/accounts/2fa/authenticate/",
@@ -94,7 +94,7 @@ CONTENDERS = [
     TwoFactorAuth(
         "two-factor-auth",
         "two_factor",
-        "peers_bench_two_factor",
+        "two_factor",
         "/account/login/",
         "200",
         "/account/login/",
@@ -214,7 +214,7 @@ def environment(contender, hasher):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": f"bench.peers.{contender.module}",
         "PEERS_HASHER": hasher,
-        "PYTHONPATH": ROOT,
+        "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "src")]),  # this checkout's code
     }
 
 
@@ -269,14 +269,13 @@ def memory_mb(pid: int, field: str) -> float:
 
 def prepare(contender, users, database_url, hasher, *, fresh):
     """Create the contender's database when missing (or anew with --fresh), migrate and seed."""
+    name = os.environ["PEERS_DATABASE_PREFIX"] + contender.database
     with psycopg.connect(database_url, autocommit=True) as conn:
         if fresh:
-            conn.execute(f'DROP DATABASE IF EXISTS "{contender.database}" WITH (FORCE)')
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [contender.database]
-        ).fetchone()
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{contender.database}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
     subprocess.run(
         [sys.executable, "-m", "bench.peers.seed", str(users)],
         env={**environment(contender, hasher), "PEERS_DATABASE_URL": database_url},
@@ -308,6 +307,11 @@ def main():
     parser.add_argument("--rss-sign-ins", type=int, default=500)
     parser.add_argument("--hasher", choices=["fast", "argon2"], default="fast")
     parser.add_argument("--fresh", action="store_true", help="drop and seed the databases anew")
+    parser.add_argument(
+        "--database-prefix",
+        default="peers_bench_",
+        help="the databases are <prefix>portal, <prefix>allauth, <prefix>two_factor",
+    )
     parser.add_argument("--only", help="comma-separated contender modules (a partial run)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
@@ -315,6 +319,7 @@ def main():
         "PEERS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
     os.environ["PEERS_DATABASE_URL"] = database_url
+    os.environ["PEERS_DATABASE_PREFIX"] = args.database_prefix
     contenders = [c for c in CONTENDERS if not args.only or c.module in args.only.split(",")]
     for contender in contenders:
         prepare(contender, args.users, database_url, args.hasher, fresh=args.fresh)
@@ -379,7 +384,7 @@ def report(args, contenders, measures, statements, outcomes, rss):
     print()
     print(
         f"{args.users} users each, {args.rounds} interleaved rounds, hasher {args.hasher}; "
-        "ratio = Portal 2FA / the better peer, median of the per-round ratios"
+        "ratio = Portal 2FA / the better peer, median (min–max) of the per-round ratios"
     )
     header = f"{'measure':38}" + "".join(f"{n:>17}" for n in names) + f"{'ratio':>8}"
     print(header)
@@ -392,14 +397,15 @@ def report(args, contenders, measures, statements, outcomes, rss):
     ]
     for label, key, better, fmt in rows:
         values = [fmt.format(median(measures[n][key])) for n in names]
-        ratio = "—"
+        ratio, spread = "—", ""
         if portal.name == names[0] and peers:
             per_round = [
                 measures[portal.name][key][r] / better(measures[p.name][key][r] for p in peers)
                 for r in range(args.rounds)
             ]
             ratio = f"{median(per_round):.2f}"
-        print(f"{label:38}" + "".join(f"{v:>17}" for v in values) + f"{ratio:>8}")
+            spread = f"  (rounds {min(per_round):.2f}–{max(per_round):.2f})"
+        print(f"{label:38}" + "".join(f"{v:>17}" for v in values) + f"{ratio:>8}" + spread)
     for label, key in (
         ("SQL statements, password POST", "password"),
         ("SQL statements, valid code POST", "code"),

@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import database
 
 CONTENDER = "two_factor"
-DATABASES = database("peers_bench_two_factor")
+DATABASES = database("two_factor")
 INSTALLED_APPS = INSTALLED_APPS + [  # noqa: F405
     "django_otp",
     "django_otp.plugins.otp_static",

@@ -3,12 +3,19 @@
 import enum
 from datetime import datetime
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from ..adapter import get_adapter
 from ..conf import setting
 from ..core.methods import TOTP, site_methods
-from ..models import Authenticator, EnrollmentState, ReenrollmentDue, TwoFactorSettings
+from ..models import (
+    Authenticator,
+    EnrollmentState,
+    ReenrollmentDue,
+    SessionGeneration,
+    TwoFactorSettings,
+)
 from ..selectors.deadlines import signin_grace
 
 
@@ -32,6 +39,21 @@ def issuer(policy: TwoFactorSettings) -> str:
 
 def authenticator_of(user) -> Authenticator | None:
     return Authenticator.objects.filter(user=user).first()
+
+
+def authenticator_and_generation(user) -> tuple[Authenticator | None, int | None]:
+    """The user's authenticator and, in the same statement, their session generation (0 without
+    a row): the password step needs both, and an enrolled user is the usual case. Without an
+    authenticator the generation is not read: (None, None)."""
+    generation = SessionGeneration.objects.filter(user_id=OuterRef("user_id")).values("generation")
+    authenticator = (
+        Authenticator.objects.filter(user=user)
+        .annotate(portal2fa_generation=Subquery(generation[:1]))
+        .first()
+    )
+    if authenticator is None:
+        return None, None
+    return authenticator, authenticator.portal2fa_generation or 0
 
 
 _UNREAD = object()

@@ -23,7 +23,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..conf import setting
 from ..machinery import keys
-from ..machinery.policy import NextStep, current_policy, next_step
+from ..machinery.policy import (
+    NextStep,
+    authenticator_and_generation,
+    current_policy,
+    next_step,
+)
 from ..machinery.session_generation import (
     CHECKED_KEY,
     GENERATION_KEY,
@@ -155,7 +160,10 @@ def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
     An enrolled user on a browser they trusted (enforcement "Unrecognized devices only") skips
     the second factor: web/trusted.py, services/trusted_browsers.py."""
     policy = current_policy()
-    step = next_step(user, policy)
+    authenticator, generation = (
+        authenticator_and_generation(user) if policy.enabled else (None, None)
+    )
+    step = next_step(user, policy, authenticator=authenticator)
     if step is NextStep.VERIFY and trusted.skip_second_factor(
         request,
         user,
@@ -173,7 +181,9 @@ def begin(request, user, *, at, client_address, first_factor: str) -> NextStep:
         complete(request, user)
     else:
         if SESSION_KEY not in request.session:  # a held session recorded it at its login
-            request.session[SIGNIN_GENERATION_KEY] = session_generation(user.pk)
+            if generation is None:  # no authenticator: not read with it above
+                generation = session_generation(user.pk)
+            request.session[SIGNIN_GENERATION_KEY] = generation
         request.session[TOKEN_KEY] = challenge_issue(
             user=user, at=at, client_address=client_address, policy=policy
         )

@@ -1,6 +1,8 @@
 from django.urls import include, path
 
 urlpatterns = [
+    # set_language: the language switcher's POST (it sets the language cookie)
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal2fa.urls")),
     path("", include("portal2fa.accounts.urls")),
     path("", include("portal2fa.api.urls")),

@@ -9,6 +9,7 @@ in GroupRole.
 import functools
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist
@@ -67,6 +68,11 @@ class DefaultAdapter:
         """Where security notices about this user go (their own address by default)."""
         address = self.email(user)
         return [address] if address else []
+
+    def user_language(self, user) -> str:
+        """The language of the e-mails this user receives (a code from settings.LANGUAGES). A host
+        that stores each user's choice returns it here."""
+        return settings.LANGUAGE_CODE
 
     def search_fields(self) -> list[str]:
         model = get_user_model()

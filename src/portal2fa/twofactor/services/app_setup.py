@@ -24,8 +24,8 @@ from . import code_budget
 from . import codes as code_checks
 from .clock_skew import skew_hint, suspected_skew
 
-ALREADY_HAS_APP = "Your authenticator app is already set up."
-EXPIRED = "Setting up the app took too long. Start again."
+ALREADY_HAS_APP = messages.APP_ALREADY_SET_UP
+EXPIRED = messages.APP_SETUP_EXPIRED
 
 
 @dataclass(frozen=True)
@@ -84,4 +84,4 @@ def app_add(
         parts.append(skew_hint(skew))
     if budget:
         parts.append(budget.message)
-    return AppSetup(False, " ".join(parts), done=bool(budget and budget.locked))
+    return AppSetup(False, " ".join(map(str, parts)), done=bool(budget and budget.locked))

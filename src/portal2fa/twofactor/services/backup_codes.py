@@ -16,7 +16,7 @@ from . import codes as code_checks
 from .clock_skew import skew_hint, suspected_skew
 from .step_up import confirmed_refusal
 
-NO_APP = "You have no authenticator app to take a code from: confirm with your passkey instead."
+NO_APP = messages.NO_APP_FOR_CODE
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.views.decorators.debug import sensitive_variables
 
-from .. import keys, totp
+from .. import keys, messages, totp
 from ..models import Authenticator
 
 
@@ -28,9 +28,4 @@ def suspected_skew(
 
 def skew_hint(offset_steps: int) -> str:
     minutes = totp.skew_minutes(offset_steps)
-    unit = "minute" if minutes == 1 else "minutes"
-    direction = "ahead" if offset_steps > 0 else "behind"
-    return (
-        f"Your phone's clock seems to be about {minutes} {unit} {direction}"
-        " — turn on automatic date and time."
-    )
+    return messages.clock_skew(minutes, ahead=offset_steps > 0)

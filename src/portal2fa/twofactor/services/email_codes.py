@@ -19,9 +19,11 @@ from datetime import datetime, timedelta
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
+from django.utils import translation
 from django.views.decorators.debug import sensitive_variables
 
 from .. import keys, methods
+from .. import messages as texts
 from ..adapter import get_adapter
 from ..conf import setting
 from ..models import EmailCode, SignInChallenge
@@ -46,10 +48,10 @@ from .send_limits import send_limits_reserve, send_refusal_audit, too_many
 
 logger = logging.getLogger(__name__)
 
-NOT_AVAILABLE = "Email codes are not available for your account. Use your authenticator app."
-SMS_NOT_AVAILABLE = "SMS codes are not available for your account. Use your authenticator app."
-EXPIRED_CODE = "This email code has expired. Send a new code."
-SEND_FAILED = "The email could not be sent. Try again later, or use your authenticator app."
+NOT_AVAILABLE = texts.EMAIL_NOT_AVAILABLE
+SMS_NOT_AVAILABLE = texts.SMS_NOT_AVAILABLE
+EXPIRED_CODE = texts.EMAIL_CODE_EXPIRED
+SEND_FAILED = texts.EMAIL_SEND_FAILED
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def not_available(channel: str) -> str:
 def mask(address: str) -> str:
     local, at, domain = address.partition("@")
     if not at:  # a phone number: its last two digits
-        return f"the number ending {address[-2:]}" if len(address) > 4 else "***"
+        return texts.number_ending(address[-2:]) if len(address) > 4 else "***"
     return f"{local[:1]}***@{domain}" if domain else "***"
 
 
@@ -91,7 +93,7 @@ def status(challenge: SignInChallenge) -> EmailCode | None:
     return EmailCode.objects.filter(challenge_id=challenge.pk).first()
 
 
-@sensitive_variables("code")
+@sensitive_variables("code", "body")
 def email_code_send(
     *, challenge: SignInChallenge, at: datetime, client_address=None, channel: str = methods.EMAIL
 ) -> Sent:
@@ -130,21 +132,17 @@ def email_code_send(
             user=user, channel=channel, reason=reason, at=at, client_address=client_address
         )
         return Sent(False, message)
+    sms = channel == methods.SMS
     site = setting("PORTAL2FA_SITE_NAME")
     minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
+    with translation.override(get_adapter().user_language(user)):  # the recipient's language
+        subject = texts.email_code_subject(site)
+        body = texts.sms_code(code, site, minutes) if sms else texts.email_code_body(code, minutes)
     try:
-        if channel == methods.SMS:
-            get_sms_provider().send(
-                address, f"{code} is your {site} sign-in code. Valid {minutes} minutes."
-            )
+        if sms:
+            get_sms_provider().send(address, body)
             return Sent(True, address=mask(address), sends_left=max(0, limit - sends))
-        send_mail(
-            f"Your {site} sign-in code",
-            f"Your sign-in code is {code}. It is valid for {minutes} minutes and works once.\n\n"
-            "If you did not try to sign in, change your password: someone knows it.\n",
-            None,
-            [address],
-        )
+        send_mail(subject, body, None, [address])
     except OSError:
         logger.exception("could not send the %s code to user id %s", channel, user.pk)
         return Sent(False, SEND_FAILED)
@@ -182,9 +180,9 @@ def _refusal(existing: EmailCode, *, limit: int, gap: int, at: datetime) -> str:
     if existing.used_at is not None:
         return EXPIRED
     if existing.sends >= limit:
-        return "No more codes can be sent for this sign-in. Use the last code, or start over."
+        return texts.NO_MORE_SENDS
     wait = max(1, math.ceil((existing.sent_at + timedelta(seconds=gap) - at).total_seconds()))
-    return f"Wait {wait} seconds before sending another code."
+    return texts.wait_before_resend(wait)
 
 
 @sensitive_variables("code")

@@ -136,11 +136,11 @@ def enrollment_confirm(*, user, code: str, at: datetime, client_address=None) ->
             if skew is not None:
                 hint = skew_hint(skew)
             elif refusal is None:
-                hint = "Check your device's clock and try again."
+                hint = messages.CHECK_CLOCK
             else:
                 hint = ""
             parts = (messages.INVALID, hint, refusal.message if refusal else "")
-            return Confirmation(False, " ".join(part for part in parts if part))
+            return Confirmation(False, " ".join(str(part) for part in parts if part))
     return result
 
 

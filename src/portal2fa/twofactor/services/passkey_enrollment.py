@@ -15,7 +15,7 @@ from django.db import transaction
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import counters
+from .. import counters, messages
 from ..models import Authenticator, EnrollmentDeadline, ReenrollmentDue
 from ..policy import get_settings
 from . import code_budget
@@ -34,8 +34,8 @@ from .passkeys import (
     verify_new_key,
 )
 
-ALREADY_ENROLLED = "You have already set up two-factor authentication. Sign in again."
-SET_UP_ALREADY = "You have already set up two-factor authentication."
+ALREADY_ENROLLED = messages.ALREADY_ENROLLED
+SET_UP_ALREADY = messages.SET_UP_ALREADY
 
 
 class AlreadySetUp(PasskeyError):

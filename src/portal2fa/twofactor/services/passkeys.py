@@ -33,13 +33,10 @@ from .clock_skew import skew_hint, suspected_skew
 
 NAME_MAX = 64
 TIMEOUT_MS = 120_000
-NOT_ACCEPTED = "The passkey or security key was not accepted."
-CLONED = "This passkey or security key was refused: it may have been copied. Use another way."
-NO_PASSKEYS = "You have no passkeys or security keys."
-LAST_KEY = (
-    "This is your only passkey or security key and you have no authenticator app: "
-    "add another key or set up an authenticator app before removing it."
-)
+NOT_ACCEPTED = messages.PASSKEY_NOT_ACCEPTED
+CLONED = messages.PASSKEY_CLONED
+NO_PASSKEYS = messages.NO_PASSKEYS
+LAST_KEY = messages.LAST_KEY
 
 
 class PasskeyError(Exception):
@@ -65,9 +62,9 @@ class StepUp:
 def clean_name(raw) -> str:
     name = " ".join(str(raw or "").split())
     if not name:
-        raise PasskeyError("Give the key a name, for example “Work laptop”.")
+        raise PasskeyError(messages.PASSKEY_NAME_MISSING)
     if len(name) > NAME_MAX or not name.isprintable():
-        raise PasskeyError(f"The name must be printable text of at most {NAME_MAX} characters.")
+        raise PasskeyError(messages.passkey_name_too_long(NAME_MAX))
     return name
 
 
@@ -75,7 +72,7 @@ def has_passkeys(user) -> bool:
     return WebAuthnCredential.objects.filter(user=user).exists()
 
 
-NOT_ALLOWED = "Passkeys and security keys are not allowed for your account."
+NOT_ALLOWED = messages.PASSKEYS_NOT_ALLOWED
 
 
 def passkeys_usable(user, policy=None) -> bool:
@@ -232,7 +229,7 @@ def verify_new_key(response: str, *, expected_challenge: bytes, rp: RelyingParty
             require_user_verification=False,  # preferred, not required
         )
     except _refused_errors() as error:
-        raise PasskeyError("The new key could not be verified. Try again.") from error
+        raise PasskeyError(messages.PASSKEY_NOT_VERIFIED) from error
     return NewKey(
         credential_id=verified.credential_id,
         public_key=verified.credential_public_key,
@@ -247,7 +244,7 @@ def store_new_key(
     """Store a verified key for an enrolled user: in the caller's transaction, under the per-user
     lock; the enrollment's passkey count and the Overview's method buckets follow."""
     if WebAuthnCredential.objects.filter(credential_id=key.credential_id).exists():
-        raise PasskeyError("This key is already registered.")
+        raise PasskeyError(messages.PASSKEY_ALREADY_REGISTERED)
     credential = WebAuthnCredential.objects.create(
         user=user,
         name=name,
@@ -293,7 +290,7 @@ def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=Non
     with transaction.atomic():
         credential = WebAuthnCredential.objects.select_for_update().filter(user=user, pk=pk).first()
         if credential is None:
-            raise PasskeyError("That key is not registered to your account.")
+            raise PasskeyError(messages.PASSKEY_NOT_YOURS)
         old = credential.name
         credential.name = name
         credential.save(update_fields=["name"])
@@ -313,7 +310,7 @@ def passkey_to_remove(*, user, pk) -> WebAuthnCredential:
     or their only key when it is all they sign in with besides backup codes."""
     credential = WebAuthnCredential.objects.filter(user=user, pk=pk).first() if pk else None
     if credential is None:
-        raise PasskeyError("That key is not registered to your account.")
+        raise PasskeyError(messages.PASSKEY_NOT_YOURS)
     enrollment = Authenticator.objects.filter(user=user).first()
     if enrollment and enrollment.confirmed_at and not enrollment.has_app:
         if enrollment.passkeys <= 1:  # what is left would be backup codes alone

@@ -18,7 +18,7 @@ from django.contrib.auth import authenticate
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import keys
+from .. import keys, messages
 from ..adapter import get_adapter
 from ..canonical import canonical_identifier
 from ..conf import setting
@@ -28,8 +28,8 @@ from .throttle import throttle_fail, throttle_release, throttle_reserve
 __all__ = ["SignInRefused", "canonical_identifier", "device_account", "password_authenticate"]
 
 PASSWORD_FAILURE_WINDOW = timedelta(minutes=15)
-INVALID_CREDENTIALS = "The email or password is incorrect."
-THROTTLED = "Too many failed sign-in attempts. Wait a few minutes and try again."
+INVALID_CREDENTIALS = messages.INVALID_CREDENTIALS
+THROTTLED = messages.THROTTLED
 
 
 class SignInRefused(Exception):

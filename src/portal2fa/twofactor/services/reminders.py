@@ -24,10 +24,12 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.shortcuts import resolve_url
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext
 
 from ...audit.models import Action
 from ...audit.services import record
+from .. import messages as texts
 from ..adapter import get_adapter
 from ..conf import setting
 from ..deadlines import local_day
@@ -192,29 +194,17 @@ def _mark(sent: list[int], failed: list[int], *, now: datetime) -> None:
 
 
 def reminder_message(user, due_at: datetime | None, *, link: str, now: datetime) -> EmailMessage:
+    """The reminder, in the user's language (adapter.user_language)."""
     adapter = get_adapter()
     site = setting("PORTAL2FA_SITE_NAME")
-    if due_at is None:
-        when, subject = "", "Set up two-factor authentication"
-    else:
-        days = (local_day(due_at) - timezone.localdate(now)).days
-        left = (
-            "today"
-            if days == 0
-            else f"in {days} day{'s' if days != 1 else ''}"
-            if days > 0
-            else f"{-days} day{'s' if days != -1 else ''} ago"
+    days = (local_day(due_at) - timezone.localdate(now)).days if due_at else 0
+    with translation.override(adapter.user_language(user)):
+        # Translators: a date format (Django's date filter): the due day in a reminder e-mail
+        date = dateformat.format(local_day(due_at), gettext("Y-m-d")) if due_at else None
+        subject = texts.reminder_subject(date)
+        body = texts.reminder_body(
+            name=adapter.display_name(user), site=site, date=date, days=days, link=link
         )
-        date = f"{local_day(due_at):%Y-%m-%d}"
-        when = f" by {date} ({left})"
-        subject = f"Set up two-factor authentication by {date}"
-    body = (
-        f"Hello {adapter.display_name(user)},\n\n"
-        f"Your {site} account must be protected by two-factor authentication{when}. "
-        "After that date you will have to set it up before you can continue signing in.\n\n"
-        f"Sign in and set it up now (it takes two minutes):\n{link}\n\n"
-        "If you did not expect this message, contact your administrator.\n"
-    )
     return EmailMessage(subject, body, None, adapter.notice_recipients(user))
 
 

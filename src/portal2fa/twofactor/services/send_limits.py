@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from ...audit.models import Action
 from ...audit.services import record
-from .. import keys
+from .. import keys, messages
 from ..conf import setting
 from .throttle import throttle_fail, throttle_reserve
 
@@ -35,10 +35,7 @@ WHEN = {"hour": "in the last hour", "day": "today"}
 
 
 def too_many(window: str) -> str:
-    return (
-        f"Too many codes were sent {WHEN[window]}. Use your authenticator app, a passkey or a "
-        "backup code, or try again later."
-    )
+    return messages.too_many_sends(window)
 
 
 def _destination_key(window: str, channel: str, destination: str) -> str:

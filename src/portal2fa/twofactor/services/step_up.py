@@ -47,7 +47,7 @@ class Confirmation:
 
 
 STEP_UP_LIFETIME = timedelta(minutes=5)
-USED_OR_EXPIRED = "That confirmation was used or has expired. Confirm again."
+USED_OR_EXPIRED = messages.CONFIRMATION_USED_OR_EXPIRED
 
 
 def _grant(user, *, at: datetime) -> str:

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from .. import messages as texts
 from ..forms import BackupCodeForm, TotpForm
 from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_of
@@ -24,7 +25,7 @@ from ..web import step_up as confirmation
 from ..web.http import client_address, see_other
 from .account import account_page
 
-ADDED = "Your authenticator app is set up. You can sign in with a code from it too."
+ADDED = texts.APP_ADDED
 
 
 @login_required

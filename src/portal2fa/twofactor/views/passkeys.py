@@ -14,10 +14,12 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from .. import messages as texts
 from ..conf import setting
 from ..forms import CodeForm
 from ..messages import LOCKED
@@ -43,11 +45,9 @@ SIGNIN_KEY = "portal2fa_passkey_signin"  # {"challenge", "token"}
 ENROLL_KEY = "portal2fa_passkey_enroll"  # {"challenge", "name", "token", "until"}
 ACCOUNT_ENROLL_KEY = "portal2fa_passkey_account_enroll"  # {"challenge", "name", "until"}
 CONFIRM_KEY = "portal2fa_passkey_confirm"  # {"challenge", "until"}
-CONFIRMED = (
-    "You confirmed with your passkey. For the next "
-    f"{confirmation.STEP_UP_LIFETIME.seconds // 60} minutes you can generate new backup codes, "
-    "add a key, set up an authenticator app or change your password once without entering a code."
-)
+CONFIRMED = lazy(
+    lambda: texts.passkey_confirmed(confirmation.STEP_UP_LIFETIME.seconds // 60), str
+)()
 MAX_RESPONSE = 64 * 1024
 CEREMONY_SECONDS = 300
 
@@ -79,10 +79,10 @@ def _options(json_text: str) -> JsonResponse:
 
 
 def _error(message: str, status: int = 400, **extra) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status)
+    return JsonResponse({"error": str(message), **extra}, status=status)  # a Text: translated
 
 
-TOO_LARGE = "The key's answer is too large to be a passkey's. Try again."
+TOO_LARGE = texts.KEY_ANSWER_TOO_LARGE
 
 
 def json_answer(view):
@@ -114,8 +114,8 @@ def _body(request) -> str | None:
 
 # A registration ceremony (a key added, or enrolled with): the options and the challenge kept in the
 # session for CEREMONY_SECONDS, then the browser's answer against it, once. Three pages use it.
-TOO_LONG = "Adding the key took too long. Start again."
-UNREADABLE = "The key's answer could not be read. Try again."
+TOO_LONG = texts.KEY_ADDING_TOO_LONG
+UNREADABLE = texts.KEY_ANSWER_UNREADABLE
 
 
 def _key_name(request, user) -> tuple[str | None, JsonResponse | None]:
@@ -228,7 +228,7 @@ def register(request):
         return _error(str(error))
     if pending.get("confirmation"):
         confirmation.take(request, at=now)  # spent with the key
-    messages.success(request, f"The key “{credential.name}” was added.")
+    messages.success(request, texts.passkey_added(credential.name))
     return JsonResponse({"redirect": reverse("twofactor:account")})
 
 
@@ -259,7 +259,7 @@ def confirm(request):
     may make one sensitive change without a code (web/step_up.py)."""
     pending = request.session.pop(CONFIRM_KEY, None) or {}
     if not pending.get("challenge") or pending.get("until", 0) < time.time():
-        return _error("Confirming took too long. Start again.")  # no assertion checked: no guess
+        return _error(texts.CONFIRMING_TOO_LONG)  # no assertion checked: no guess
     now = timezone.now()
     result = step_up_with_passkey(
         user=request.user,
@@ -299,7 +299,7 @@ def rename(request):
         messages.error(request, str(error))
     else:
         new = service.clean_name(request.POST.get("name"))
-        messages.success(request, f"The key “{old}” is now called “{new}”.")
+        messages.success(request, texts.passkey_renamed(old, new))
     return redirect("twofactor:account")
 
 
@@ -341,7 +341,7 @@ def remove(request):
                 else:  # the confirmation was used or lapsed meanwhile: a code, then
                     refusal, form = str(error), CodeForm()
             else:
-                messages.success(request, f"The key “{name}” was removed.")
+                messages.success(request, texts.passkey_removed(name))
                 return redirect("twofactor:account")
     context = {
         "key": key,

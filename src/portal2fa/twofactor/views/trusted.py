@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from .. import messages as texts
 from ..services.trusted_browsers import (
     signed_out_everywhere,
     trusted_browser_revoke,
@@ -28,9 +29,9 @@ def revoke(request, pk: int):
         user=request.user, browser_id=pk, at=timezone.now(), client_address=client_address(request)
     )
     if done:
-        messages.success(request, "The browser is no longer trusted.")
+        messages.success(request, texts.BROWSER_UNTRUSTED)
     else:
-        messages.error(request, "That browser is not in your list of trusted browsers.")
+        messages.error(request, texts.BROWSER_NOT_IN_LIST)
     return redirect("twofactor:account")
 
 
@@ -45,9 +46,9 @@ def revoke_all(request):
         reason="revoked by the user",
     )
     if count:
-        messages.success(request, "No browser is trusted any more.")
+        messages.success(request, texts.NO_BROWSER_TRUSTED_NOW)
     else:
-        messages.info(request, "You had no trusted browsers.")
+        messages.info(request, texts.HAD_NO_TRUSTED_BROWSERS)
     return redirect("twofactor:account")
 
 
@@ -60,5 +61,5 @@ def sign_out_everywhere(request):
         user=request.user, at=timezone.now(), client_address=client_address(request)
     )
     logout(request)
-    messages.info(request, "You have signed out everywhere. No browser is trusted any more.")
+    messages.info(request, texts.SIGNED_OUT_EVERYWHERE)
     return redirect(resolve_url(settings.LOGIN_URL))

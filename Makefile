@@ -63,7 +63,7 @@ fmt: $(STAMP)
 # wheel ships. Each app keeps its own src/portal2fa/<app>/locale/.
 I18N_APPS := twofactor audit accounts api
 LANGUAGES_PO := de fr es pt_BR ja ar
-DJANGO_ADMIN := $(CURDIR)/$(BIN)/django-admin
+DJANGO_ADMIN := $(abspath $(BIN))/django-admin
 
 messages: $(STAMP)
 	set -e; for app in $(I18N_APPS); do \

@@ -106,7 +106,7 @@ class SignInBackupCodeForm(CodeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["code"].label = _("Backup code")
+        self.fields["code"].label = texts.BACKUP_CODE_LABEL
         self.fields["code"].widget.attrs.update(
             {"autocomplete": "off", "autocapitalize": "characters"}
         )
@@ -118,7 +118,7 @@ class BackupCodeForm(CodeForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "app_%s")  # beside the page's other code fields
         super().__init__(*args, autofocus=False, **kwargs)
-        self.fields["code"].label = _("Backup code")
+        self.fields["code"].label = texts.BACKUP_CODE_LABEL
 
 
 class TotpForm(CodeForm):

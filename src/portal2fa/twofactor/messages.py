@@ -67,6 +67,7 @@ PASSWORDS_DIFFER = _("The two new passwords do not match.")
 ENTER_A_CODE = _("Enter a code.")
 NOT_A_VALID_CODE = _("That is not a valid code.")
 EMAIL_CODE_LABEL = _("Email code")
+BACKUP_CODE_LABEL = _("Backup code")
 SMS_CODE_LABEL = _("SMS code")
 
 # The account's code budget across sign-ins (services/code_budget.py)

@@ -320,7 +320,7 @@ def remove(request):
     form = CodeForm(request.POST if confirmed else None)
     has_app = bool(getattr(authenticator_of(request.user), "has_app", False))
     if not has_app:
-        form.fields["code"].label = "Backup code"
+        form.fields["code"].label = texts.BACKUP_CODE_LABEL
     refusal, status = "", 200
     if confirmed:
         status = 400

@@ -47,7 +47,6 @@ HELD_VIEWS = {
     "twofactor:signin-pass",
     "twofactor:signin-remind-later",
     "twofactor:signout",
-    "twofactor:javascript-catalog",  # the texts of the pages' scripts
 }
 ENDED_MESSAGE = texts.SESSION_ENDED
 

@@ -7,6 +7,7 @@ from django.db import models
 
 from . import reminders
 from .deadlines import DueRule
+from .messages import _
 
 MANAGE_PERMISSION = "twofactor.manage_two_factor"
 
@@ -92,9 +93,10 @@ def validate_reminder_days(value) -> None:
 
 
 class EnrollmentState(models.TextChoices):
-    NOT_STARTED = "not_started", "Not Started"
-    PENDING = "pending", "Pending"
-    ENROLLED = "enrolled", "Enrolled"
+    # Labels: English in data (CSV, JSON, audit), translated where shown (messages.Text)
+    NOT_STARTED = "not_started", _("Not Started")
+    PENDING = "pending", _("Pending")
+    ENROLLED = "enrolled", _("Enrolled")
 
 
 class Enforcement(models.TextChoices):

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from . import reminders
 from .deadlines import DueRule
-from .messages import _
+from .messages import Text
 
 MANAGE_PERMISSION = "twofactor.manage_two_factor"
 
@@ -94,9 +95,9 @@ def validate_reminder_days(value) -> None:
 
 class EnrollmentState(models.TextChoices):
     # Labels: English in data (CSV, JSON, audit), translated where shown (messages.Text)
-    NOT_STARTED = "not_started", _("Not Started")
-    PENDING = "pending", _("Pending")
-    ENROLLED = "enrolled", _("Enrolled")
+    NOT_STARTED = "not_started", Text(gettext_noop("Not Started"))
+    PENDING = "pending", Text(gettext_noop("Pending"))
+    ENROLLED = "enrolled", Text(gettext_noop("Enrolled"))
 
 
 class Enforcement(models.TextChoices):

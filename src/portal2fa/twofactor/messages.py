@@ -353,3 +353,24 @@ def pass_issued(name: str) -> str:
 
 def pass_revoked(name: str) -> str:
     return gettext("The Temporary Access Pass of %(name)s was revoked.") % {"name": name}
+
+
+# The personal page's summary, "You sign in with: passkey ×1 · authenticator app · 9 backup codes"
+# (selectors/enrollment.sign_in_summary): each item a name of its own, joined by " · ".
+PASSWORD_ALONE = _("your password alone")
+PASSWORD_ONLY = _("your password")
+AUTHENTICATOR_APP = _("authenticator app")
+
+
+def summary_passkeys(count: int) -> str:
+    return gettext("passkey ×%(count)s") % {"count": count}
+
+
+def summary_backup_codes(count: int) -> str:
+    return ngettext("%(count)s backup code", "%(count)s backup codes", count) % {"count": count}
+
+
+def summary_trusted_browsers(count: int) -> str:
+    return ngettext("%(count)s trusted browser", "%(count)s trusted browsers", count) % {
+        "count": count
+    }

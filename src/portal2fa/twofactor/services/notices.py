@@ -5,12 +5,13 @@ import logging
 from datetime import datetime
 
 from django.core.mail import send_mail
-from django.utils import dateformat, timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
 from .. import messages as texts
 from ..adapter import get_adapter
 from ..conf import setting
+from ..formats import local_date
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +34,8 @@ def _send(user, *, subject, what: str, body) -> None:
 
 
 def _when(at: datetime) -> str:
-    """A moment in the recipient's language's date format ("2026-11-28 14:05 UTC" in English)."""
-    # Translators: a date and time format (Django's date filter), "T" is the time zone
-    return dateformat.format(timezone.localtime(at), gettext("Y-m-d H:i T"))
+    """A moment in the recipient's language's format ("2026-11-28 14:05 UTC" in English)."""
+    return local_date(at, "minute")
 
 
 def send_reset_notice(*, user, at: datetime, needs_access_pass: bool = False) -> None:

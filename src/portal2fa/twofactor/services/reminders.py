@@ -24,8 +24,7 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.shortcuts import resolve_url
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone, translation
 
 from ...audit.models import Action
 from ...audit.services import record
@@ -33,6 +32,7 @@ from .. import messages as texts
 from ..adapter import get_adapter
 from ..conf import setting
 from ..deadlines import local_day
+from ..formats import local_date
 from ..models import Authenticator, EnrollmentDeadline, EnrollmentReminder, TwoFactorSettings
 from ..reminders import offset_due
 from ..selectors.overdue import must_enroll, with_people
@@ -199,8 +199,7 @@ def reminder_message(user, due_at: datetime | None, *, link: str, now: datetime)
     site = setting("PORTAL2FA_SITE_NAME")
     days = (local_day(due_at) - timezone.localdate(now)).days if due_at else 0
     with translation.override(adapter.user_language(user)):
-        # Translators: a date format (Django's date filter): the due day in a reminder e-mail
-        date = dateformat.format(local_day(due_at), gettext("Y-m-d")) if due_at else None
+        date = local_date(local_day(due_at), "day") if due_at else None
         subject = texts.reminder_subject(date)
         body = texts.reminder_body(
             name=adapter.display_name(user), site=site, date=date, days=days, link=link

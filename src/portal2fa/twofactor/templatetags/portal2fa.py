@@ -5,6 +5,7 @@ from django import template
 from django.conf import settings
 from django.shortcuts import resolve_url
 
+from .. import formats
 from ..adapter import get_adapter
 from ..conf import setting
 from ..deadlines import local_day
@@ -109,3 +110,14 @@ def code_send_refusals(user_pk):
     from ..selectors.user_detail import send_refusals
 
     return {"refusals": send_refusals(user_pk)}
+
+
+@register.filter(expects_localtime=True)
+def local_date(value, kind: str) -> str:
+    """A date or moment in the reader's language: {{ at|local_date:"minute" }} (formats.KINDS)."""
+    return formats.local_date(value, kind)
+
+
+@register.filter
+def percent(value) -> str:
+    return formats.percent(value)

@@ -9,24 +9,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
-
-from .messages import Text
 
 NEXT_SIGNIN = "next_signin"  # the seed's behaviour: enroll at the next sign-in
 BY_DATE = "by_date"
 WITHIN_DAYS = "within_days"
 KINDS = {
-    NEXT_SIGNIN: Text(gettext_noop("At the next sign-in")),
-    BY_DATE: Text(gettext_noop("By a date")),
-    WITHIN_DAYS: Text(gettext_noop("Within a number of days")),
+    NEXT_SIGNIN: "At the next sign-in",
+    BY_DATE: "By a date",
+    WITHIN_DAYS: "Within a number of days",
 }
 GRACE_DAYS_MAX = 365
 SNOOZE_LIMIT_MAX = 30
 EXTEND_DAYS_MAX = 365
 # Far off, yet the end of it plus an extension still fits in a datetime (year 9999 would not)
 LAST_DUE_DAY = date(2999, 12, 31)
-TOO_LATE = Text(gettext_noop("Choose a date up to 2999-12-31."))  # LAST_DUE_DAY
+TOO_LATE = f"Choose a date up to {LAST_DUE_DAY.isoformat()}."
 
 
 class RuleError(ValueError):
@@ -43,25 +40,18 @@ class DueRule:
     def cleaned(self) -> "DueRule":
         """The rule with what its kind does not use dropped; RuleError when it cannot be kept."""
         if self.kind not in KINDS:
-            raise RuleError(
-                gettext("The due rule is one of: %(kinds)s.") % {"kinds": ", ".join(KINDS)}
-            )
+            raise RuleError(f"The due rule is one of: {', '.join(KINDS)}.")
         limit = self.snooze_limit
         if limit is not None and not 0 <= limit <= SNOOZE_LIMIT_MAX:
-            raise RuleError(
-                gettext("Remind me later: at most %(limit)s times, or no limit.")
-                % {"limit": SNOOZE_LIMIT_MAX}
-            )
+            raise RuleError(f"Remind me later: at most {SNOOZE_LIMIT_MAX} times, or no limit.")
         if self.kind == BY_DATE and self.by is None:
-            raise RuleError(gettext("Enter the date by which users must be enrolled."))
+            raise RuleError("Enter the date by which users must be enrolled.")
         if self.kind == BY_DATE and self.by > LAST_DUE_DAY:
             raise RuleError(TOO_LATE)
         if self.kind == WITHIN_DAYS and not (
             isinstance(self.days, int) and 1 <= self.days <= GRACE_DAYS_MAX
         ):
-            raise RuleError(
-                gettext("Enter a number of days from 1 to %(limit)s.") % {"limit": GRACE_DAYS_MAX}
-            )
+            raise RuleError(f"Enter a number of days from 1 to {GRACE_DAYS_MAX}.")
         return DueRule(
             kind=self.kind,
             by=self.by if self.kind == BY_DATE else None,
@@ -94,7 +84,7 @@ class DueRule:
         }
 
 
-PAST_DATE = Text(gettext_noop("Choose a date from today on."))
+PAST_DATE = "Choose a date from today on."
 
 
 def past_date(new: "DueRule", old: "DueRule | None", *, today: date) -> bool:

@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from . import messages as texts
@@ -135,7 +134,7 @@ def _role_ids(values) -> list[str]:
     for value in values:
         text = str(value)
         if not (text.isascii() and text.isdigit() and len(text) <= 18):
-            raise forms.ValidationError(_("Select valid Security Roles."))
+            raise forms.ValidationError("Select valid Security Roles.")
         ids.append(text)
     return ids
 
@@ -181,34 +180,33 @@ def _deadline_fields(role) -> dict[str, forms.Field]:
     rule = role.deadline
     return {
         "due_rule": forms.ChoiceField(
-            label=_("Enrollment due"),
+            label="Enrollment due",
             choices=list(KINDS.items()),
             required=False,
             initial=rule.kind,
         ),
         "due_date": forms.DateField(
-            label=_("Due date"),
+            label="Due date",
             required=False,
             initial=rule.by,
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
+            error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
         ),
         "grace_days": forms.IntegerField(
-            label=_("Days to enroll"),
+            label="Days to enroll",
             required=False,
             min_value=1,
             max_value=GRACE_DAYS_MAX,
             initial=rule.days,
         ),
         "snooze_limit": forms.IntegerField(
-            label=_("Snooze limit"),
+            label="Snooze limit",
             required=False,
             min_value=0,
             max_value=SNOOZE_LIMIT_MAX,
             initial=rule.snooze_limit,
-            help_text=_(
-                'How often a user may choose "Remind me later" before the due date. Blank: no limit.'
-            ),
+            help_text='How often a user may choose "Remind me later" before the due date. '
+            "Blank: no limit.",
         ),
     }
 
@@ -248,43 +246,39 @@ class SettingsForm(forms.ModelForm):
     """The Settings tab. Range checks come from the model's validators; the service saves."""
 
     enrollment_required = forms.TypedChoiceField(
-        label=_("Authenticator Enrollment"),
-        choices=[("required", _("Required")), ("optional", _("Optional"))],
+        label="Authenticator Enrollment",
+        choices=[("required", "Required"), ("optional", "Optional")],
         coerce=lambda value: value == "required",
         widget=forms.RadioSelect,
-        help_text=_(
-            "Required: users who must use 2FA enroll during sign-in. Optional: they may skip."
-        ),
+        help_text="Required: users who must use 2FA enroll during sign-in. Optional: they may skip.",
     )
     roles_requiring_2fa = RoleIdsField(
-        label=_("Require two-factor authentication"),
+        label="Require two-factor authentication",
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     roles_always_second_factor = RoleIdsField(
-        label=_("Always require the second factor"),
+        label="Always require the second factor",
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
     reminder_days = ReminderDaysField(
-        label=_("Reminder e-mails (days before the due date)"),
+        label="Reminder e-mails (days before the due date)",
         required=False,
         max_length=100,
-        help_text=_(
-            "Users who must enroll by a due date are e-mailed this many days before it "
-            "(0: on the day), e.g. 7, 2, 1, 0. Empty: no reminders."
-        ),
+        help_text="Users who must enroll by a due date are e-mailed this many days before it "
+        "(0: on the day), e.g. 7, 2, 1, 0. Empty: no reminders.",
     )
 
     roles_allowing_email = RoleIdsField(
-        label=_("Email code"), required=False, widget=forms.CheckboxSelectMultiple
+        label="Email code", required=False, widget=forms.CheckboxSelectMultiple
     )
     roles_allowing_passkey = RoleIdsField(
-        label=_("Passkey / security key"), required=False, widget=forms.CheckboxSelectMultiple
+        label="Passkey / security key", required=False, widget=forms.CheckboxSelectMultiple
     )
     roles_allowing_sms = RoleIdsField(
-        label=_("SMS code"), required=False, widget=forms.CheckboxSelectMultiple
+        label="SMS code", required=False, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
@@ -397,13 +391,9 @@ class SettingsForm(forms.ModelForm):
             for name in self.changed_data
             if name in EDITABLE_FIELDS and (name in self.data or name not in kept_when_absent)
         ]
-        names = [gettext("site-wide settings")] if site_wide else []
+        names = ["site-wide settings"] if site_wide else []
         names += [card.role.name for card in self.role_cards() if card.unsaved]
-        if not names:
-            return ""
-        return gettext("Unsaved changes: %(names)s.") % {
-            "names": pgettext("list separator", ", ").join(names)
-        }
+        return f"Unsaved changes: {', '.join(names)}." if names else ""
 
     def role_methods(self) -> dict[str, list[str]]:
         """{role id: the optional methods that count for it}, for the roles the page showed.
@@ -476,12 +466,12 @@ class SettingsForm(forms.ModelForm):
 
 
 class UserSearchForm(forms.Form):
-    q = forms.CharField(label=_("User"), max_length=200, required=False, strip=True)
+    q = forms.CharField(label="User", max_length=200, required=False, strip=True)
 
 
 class ResetForm(forms.Form):
-    user = forms.CharField(max_length=64, error_messages={"required": texts.SELECT_A_USER})
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)
+    user = forms.CharField(max_length=64, error_messages={"required": "Select a user first."})
+    reason = forms.CharField(label="Reason (optional)", max_length=500, required=False)
     confirmed = forms.BooleanField(required=False)
 
 
@@ -489,28 +479,28 @@ class ExtendDeadlineForm(forms.Form):
     """An administrator gives one user more time to enroll: N days more, or until a date."""
 
     days = forms.IntegerField(
-        label=_("Days more"),
+        label="Days more",
         required=False,
         min_value=1,
         max_value=EXTEND_DAYS_MAX,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     until = forms.DateField(
-        label=_("Or until"),
+        label="Or until",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
     )
     reason = forms.CharField(
-        label=_("Reason"),
+        label="Reason",
         max_length=500,
-        error_messages={"required": _("Give a reason: it goes to the audit log.")},
+        error_messages={"required": "Give a reason: it goes to the audit log."},
     )
 
     def clean(self):
         cleaned = super().clean()
         if not self.errors and (cleaned.get("days") is None) == (cleaned.get("until") is None):
-            raise forms.ValidationError(_("Give either a number of days or a date."))
+            raise forms.ValidationError("Give either a number of days or a date.")
         return cleaned
 
 

@@ -141,7 +141,6 @@ PASS_ALREADY_ACCEPTED = _(
 PASS_ACCEPTED = _("Your pass was accepted. Set up two-factor authentication now.")
 PASS_MISSING = _("Enter the Temporary Access Pass.")
 PASS_LABEL = _("Temporary Access Pass")
-SELECT_A_USER = _("Select a user first.")
 
 
 def attempts_remaining(remaining: int) -> str:
@@ -345,14 +344,6 @@ def reminder_body(*, name: str, site: str, date: str | None, days: int, link: st
     sign_in = gettext("Sign in and set it up now (it takes two minutes):")
     unexpected = gettext("If you did not expect this message, contact your administrator.")
     return f"{greeting(name)}\n\n{due % values} {after}\n\n{sign_in}\n{link}\n\n{unexpected}\n"
-
-
-def pass_issued(name: str) -> str:
-    return gettext("A Temporary Access Pass was issued for %(name)s.") % {"name": name}
-
-
-def pass_revoked(name: str) -> str:
-    return gettext("The Temporary Access Pass of %(name)s was revoked.") % {"name": name}
 
 
 # The personal page's summary, "You sign in with: passkey ×1 · authenticator app · 9 backup codes"

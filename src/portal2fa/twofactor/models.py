@@ -4,11 +4,9 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import gettext_noop
 
 from . import reminders
 from .deadlines import DueRule
-from .messages import Text
 
 MANAGE_PERMISSION = "twofactor.manage_two_factor"
 
@@ -94,10 +92,9 @@ def validate_reminder_days(value) -> None:
 
 
 class EnrollmentState(models.TextChoices):
-    # Labels: English in data (CSV, JSON, audit), translated where shown (messages.Text)
-    NOT_STARTED = "not_started", Text(gettext_noop("Not Started"))
-    PENDING = "pending", Text(gettext_noop("Pending"))
-    ENROLLED = "enrolled", Text(gettext_noop("Enrolled"))
+    NOT_STARTED = "not_started", "Not Started"
+    PENDING = "pending", "Pending"
+    ENROLLED = "enrolled", "Enrolled"
 
 
 class Enforcement(models.TextChoices):

@@ -116,7 +116,7 @@ def _back(request, user):
 def issue(request):
     user = _user_of(request.POST.get("user"))
     if user is None:
-        messages.error(request, texts.SELECT_A_USER)
+        messages.error(request, "Select a user first.")
         return _back(request, None)
     issue_and_keep(request, user, request_id=request.POST.get("request_id", "")[:64])
     return _back(request, user)
@@ -142,7 +142,7 @@ def issue_and_keep(request, user, *, request_id: str = "") -> None:
         return
     shown_pass.keep(request, user.pk, issued.code)
     name = get_adapter().display_name(user)
-    messages.success(request, texts.pass_issued(name))
+    messages.success(request, f"A Temporary Access Pass was issued for {name}.")
 
 
 @administrator_required
@@ -150,7 +150,7 @@ def issue_and_keep(request, user, *, request_id: str = "") -> None:
 def revoke(request):
     user = _user_of(request.POST.get("user"))
     if user is None:
-        messages.error(request, texts.SELECT_A_USER)
+        messages.error(request, "Select a user first.")
         return _back(request, None)
     try:
         access_pass_revoke(
@@ -161,7 +161,7 @@ def revoke(request):
     else:
         shown_pass.discard(request, user.pk)
         name = get_adapter().display_name(user)
-        messages.success(request, texts.pass_revoked(name))
+        messages.success(request, f"The Temporary Access Pass of {name} was revoked.")
     return _back(request, user)
 
 

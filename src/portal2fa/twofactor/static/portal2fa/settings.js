@@ -5,7 +5,6 @@
 // Texts from Django's JavaScript catalogue (portal2fa/_assets.html loads it before this module);
 // without it, English.
 const gettext = window.gettext || ((text) => text);
-const pgettext = window.pgettext || ((context, text) => text);
 const interpolate = window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]));
 
 const form = document.querySelector("form[data-settings-form]");
@@ -44,7 +43,7 @@ if (form) {
       card.querySelector("[data-unsaved]").hidden = !dirty;
       if (dirty) names.push(card.dataset.roleName);
     }
-    const text = names.length ? interpolate(gettext("Unsaved changes: %(names)s."), { names: names.join(pgettext("list separator", ", ")) }, true) : "";
+    const text = names.length ? interpolate(gettext("Unsaved changes: %(names)s."), { names: names.join(gettext(", ")) }, true) : "";
     if (summary.textContent !== text) summary.textContent = text;
   };
 

@@ -45,6 +45,7 @@ def test_passkey_states_have_no_axe_violations_and_fit_a_phone(
     page.goto("/account/two-factor/")
     expect(page.get_by_test_id("passkey")).to_have_count(2)
     audit("personal-page-passkeys")
+    page.get_by_role("link", name="Add a passkey or security key", exact=True).click()
     page.get_by_label("Key name", exact=True).fill("Phone")
     page.get_by_label("Current code", exact=True).fill(WRONG)
     page.get_by_role("button", name="Add passkey or security key", exact=True).click()
@@ -96,8 +97,9 @@ def test_key_only_personal_page_states_have_no_axe_violations_and_fit_a_phone(
     page.goto("/account/two-factor/")
     expect(page.get_by_test_id("app-state")).to_have_text("Not set up")
     audit("personal-page-key-only")
-    page.get_by_label("Backup code", exact=True).fill("ABCDE-FGHJK")
     page.get_by_role("button", name="Set up authenticator app", exact=True).click()
+    page.get_by_label("Backup code", exact=True).fill("ABCDE-FGHJK")  # in the dialog
+    page.get_by_role("button", name="Continue", exact=True).click()
     expect(page.get_by_text(re.compile(r"^Invalid code\."))).to_be_visible()
     audit("personal-page-key-only-app-start-error")
     confirm_with_the_passkey(page)

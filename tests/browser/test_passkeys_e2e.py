@@ -96,6 +96,7 @@ def expect_signed_in(page: Page) -> None:
 
 def add_key(page: Page, name: str, code: str) -> None:
     page.goto("/account/two-factor/")
+    page.get_by_role("link", name="Add a passkey or security key", exact=True).click()
     page.get_by_label("Key name", exact=True).fill(name)
     page.get_by_label("Current code", exact=True).fill(code)
     page.get_by_role("button", name="Add passkey or security key", exact=True).click()

@@ -155,6 +155,8 @@ def test_double_click_on_generate_new_backup_codes_keeps_the_shown_set(
     page.get_by_role("button", name="Verify", exact=True).click()
     expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
     page.goto("/account/two-factor/")
+    page.get_by_role("button", name="Generate new backup codes", exact=True).click()  # the dialog
+    expect(page.get_by_role("alertdialog")).to_be_visible()
     slow = SlowPosts(page, "/account/two-factor/backup-codes/")
     page.get_by_label("Authenticator code", exact=True).fill(
         totp(enrolled.secret, time.time() + 30)

@@ -86,6 +86,9 @@ def test_trust_skip_second_user_revoke_then_the_factor_again(
     table = page.get_by_test_id("trusted-browsers")
     expect(table).to_contain_text("Chrome on Linux")
     table.get_by_role("button", name=re.compile(r"^Revoke Chrome on Linux")).click()
+    dialog = page.get_by_role("alertdialog", name="Stop trusting “Chrome on Linux”?")
+    dialog.get_by_label("Code", exact=True).fill(alice.backup_codes[1])  # sudo: the factor
+    dialog.get_by_role("button", name="Revoke “Chrome on Linux”", exact=True).click()
     expect(page.get_by_text("The browser is no longer trusted.")).to_be_visible()
     expect(page.get_by_test_id("trusted-browsers")).to_have_count(0)
 

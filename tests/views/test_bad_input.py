@@ -126,7 +126,7 @@ def test_account_enroll_form_rejects_malformed_code(client, user, policy, value,
     assert Authenticator.objects.get(user=user).state == EnrollmentState.PENDING
 
 
-@pytest.mark.parametrize("value,message", BAD_CODES)
+@pytest.mark.parametrize("value,message", BAD_CODES[1:])  # no code at all: the dialog asks
 def test_regenerate_form_rejects_malformed_code(client, enrolled, value, message):
     client.force_login(enrolled.user)
     before = _state(enrolled.user)

@@ -87,10 +87,10 @@ def test_the_page_tells_a_key_only_user_the_truth(client, user, key_only):
     page = text(response)
     assert re.search(r'data-testid="app-state"[^>]*>Not set up<', page)
     assert re.search(r'data-testid="state"[^>]*>Enrolled<', page)
-    assert "Set up authenticator app" in page and "Confirm with one of your backup codes" in page
+    assert "Set up authenticator app" in page and 'id="app_code"' not in page  # asked in the dialog
     assert 'data-passkey="confirm"' in page and "Confirm with a passkey" in page
     assert APP_TEXT not in page and "code from your authenticator app" not in page
-    assert "One of your backup codes, or confirm with your passkey above instead." in page
+    assert 'href="' + reverse("twofactor:account-passkey-new") + '"' in page
     assert "Confirm with your passkey above first." in page
     assert 'action="' + REGENERATE + '"' not in page  # no code could do: the passkey first
     assert_no_inline_script(response)
@@ -105,10 +105,7 @@ def test_an_app_user_with_a_key_is_offered_the_passkey_beside_the_seed_text(clie
     )
     page = text(client.get(ACCOUNT))
     assert "Confirm with a passkey" in page and 'data-testid="app-state"' not in page
-    assert (
-        "Confirm with a current code from your authenticator app. "
-        "Or confirm with your passkey above instead." in page
-    )
+    assert "You confirm it’s you in the next step." in page  # the code in the dialog
 
 
 def test_confirming_allows_one_new_set_of_codes_without_a_code(client, user, key_only):
@@ -140,7 +137,8 @@ def test_a_confirmation_expires(client, user, key_only):
     session[step_up.STEP_UP_KEY]["until"] = 1.0  # long past
     session.save()
     assert 'data-testid="confirmed"' not in text(client.get(ACCOUNT))
-    assert client.post(REGENERATE).status_code == HTTPStatus.BAD_REQUEST
+    asked = client.post(REGENERATE)  # the dialog asks for a code again
+    assert asked.status_code == HTTPStatus.OK and 'data-testid="confirm-dialog"' in text(asked)
     assert not AuditEvent.objects.filter(action=Action.BACKUP_CODES_REGENERATED).exists()
 
 
@@ -150,7 +148,9 @@ def test_a_confirmation_is_bound_to_its_user(client, user, key_only, make_user):
     session = client.session
     session[step_up.STEP_UP_KEY]["user"] = "someone else"
     session.save()
-    assert client.post(REGENERATE).status_code == HTTPStatus.BAD_REQUEST
+    asked = client.post(REGENERATE)  # the dialog asks for a code: nothing generated
+    assert asked.status_code == HTTPStatus.OK and 'data-testid="confirm-dialog"' in text(asked)
+    assert not AuditEvent.objects.filter(action=Action.BACKUP_CODES_REGENERATED).exists()
 
 
 def test_a_refused_key_is_counted_and_confirms_nothing(client, user, key_only):
@@ -262,7 +262,7 @@ def test_an_app_is_added_after_a_backup_code(client, user, key_only):
     assert 'data-testid="app-state"' not in page and re.search(
         r'data-testid="state"[^>]*>Enrolled<', page
     )
-    assert APP_TEXT in page  # now it has one
+    assert 'action="' + REGENERATE + '"' in page  # now it has a code to confirm with
     assert Authenticator.objects.get(user=user).has_app and failures(user) == 0
     assert AuditEvent.objects.filter(action=Action.APP_ADDED).count() == 1
     assert "portal2fa_app_setup" not in client.session
@@ -284,7 +284,9 @@ def test_the_start_needs_a_backup_code_and_a_wrong_one_counts(client, user, key_
     refused = client.post(APP, {"start": "1", "code": "ABCD-EFGH"})
     assert refused.status_code == HTTPStatus.BAD_REQUEST
     assert "Invalid code." in text(refused) and failures(user) == 1
-    empty = client.post(APP, {"start": "1"})
+    asked = client.post(APP, {"start": "1"})  # no code: the dialog asks for one
+    assert asked.status_code == HTTPStatus.OK and 'data-testid="confirm-dialog"' in text(asked)
+    empty = client.post(APP, {"start": "1", "code": ""})
     assert empty.status_code == HTTPStatus.BAD_REQUEST and "Enter a code." in text(empty)
     assert "portal2fa_app_setup" not in client.session
     no_setup = client.get(APP, follow=True)

@@ -198,7 +198,12 @@ def test_the_personal_page_lists_and_revokes_one(client, enrolled, unrecognized)
     assert "Trusted browsers" in page and "Firefox on Linux" in page and "127.0.0.1" in page
     row = TrustedBrowser.objects.get(user=enrolled.user)
     assert client.get(reverse("twofactor:trusted-revoke", args=[row.pk])).status_code == 405
-    response = client.post(reverse("twofactor:trusted-revoke", args=[row.pk]), follow=True)
+    url = reverse("twofactor:trusted-revoke", args=[row.pk])
+    asked = client.post(url)  # the dialog names the browser and asks for the factor first
+    assert "Stop trusting “Firefox on Linux”?" in text(asked)
+    assert TrustedBrowser.objects.filter(pk=row.pk).exists()
+    confirmed = {"confirmed": "1", "code": enrolled.backup_codes[0]}
+    response = client.post(url, confirmed, follow=True)
     assert "The browser is no longer trusted." in text(response)
     assert not TrustedBrowser.objects.exists()
     event = AuditEvent.objects.get(action=Action.TRUSTED_BROWSER_REVOKED)
@@ -222,7 +227,11 @@ def test_revoke_all(client, enrolled, unrecognized):
     second = Client()  # a second browser of the same user
     sign_in_trusting(second, enrolled, at=timezone.now() + timezone.timedelta(seconds=30))
     assert TrustedBrowser.objects.filter(user=enrolled.user).count() == 2
-    response = client.post(reverse("twofactor:trusted-revoke-all"), follow=True)
+    asked = client.post(reverse("twofactor:trusted-revoke-all"))  # asks, naming them, first
+    assert "Stop trusting 2 browsers?" in text(asked) and "Firefox on Linux" in text(asked)
+    assert TrustedBrowser.objects.filter(user=enrolled.user).count() == 2
+    confirmed = {"confirmed": "1", "code": enrolled.backup_codes[0]}
+    response = client.post(reverse("twofactor:trusted-revoke-all"), confirmed, follow=True)
     assert "No browser is trusted any more." in text(response)
     assert not TrustedBrowser.objects.exists()
 

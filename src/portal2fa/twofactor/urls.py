@@ -60,6 +60,7 @@ urlpatterns = [
         name="account-passkey-options",
     ),
     path("account/two-factor/passkeys/add/", passkeys.register, name="account-passkey-add"),
+    path("account/two-factor/passkeys/new/", passkeys.add_dialog, name="account-passkey-new"),
     path(
         "account/two-factor/confirm/options/",
         passkeys.confirm_options,

@@ -1,4 +1,7 @@
-"""The user's personal two-factor page : status, voluntary enrollment, regenerate codes."""
+"""The user's personal two-factor page : status, voluntary enrollment, regenerate codes.
+
+An action that needs the current second factor asks for it in the confirmation dialog
+(templates/portal2fa/confirm_dialog.html), never on the page itself (sudo mode)."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -10,7 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ..forms import BackupCodeForm, PasswordChangeForm, TotpForm
+from .. import messages as texts
+from ..forms import PasswordChangeForm, TotpForm
 from ..models import WebAuthnCredential
 from ..policy import authenticator_of, get_settings
 from ..selectors.enrollment import pairing_for, sign_in_summary, status_of
@@ -33,7 +37,7 @@ def overview(request):
     return account_page(request, TotpForm(autofocus=False))  # no number pad on arrival
 
 
-def account_page(request, regenerate_form, status: int = 200, app_form=None):
+def account_page(request, regenerate_form, status: int = 200):
     policy, now = get_settings(), timezone.now()
     nonce = confirmation.nonce(request, at=now)
     if nonce is not None and not confirmation_open(request.user, at=now, nonce=nonce):
@@ -52,7 +56,6 @@ def account_page(request, regenerate_form, status: int = 200, app_form=None):
         ),
         "policy": policy,
         "regenerate_form": regenerate_form,
-        "app_form": app_form or BackupCodeForm(),
         "codes_waiting": shown_codes.pending(request, at=now) is not None,
         "passkeys": passkeys,
         "passkeys_usable": usable,
@@ -78,7 +81,7 @@ def enroll(request):
         if shown_codes.pending(request, at=now):  # a second click on Confirm: the same codes
             return see_other(reverse("twofactor:account-codes"))
         if authenticator.has_app:
-            messages.info(request, "Your authenticator app is already set up.")
+            messages.info(request, texts.APP_ALREADY_SET_UP)
         return redirect("twofactor:account")  # enrolled with a key alone: the page offers an app
     if request.method == "POST" and "start" in request.POST:
         enrollment_begin(user=request.user, at=now, client_address=address)
@@ -125,6 +128,9 @@ def regenerate(request):
     if shown_codes.pending(request, at=now):
         return see_other(reverse("twofactor:account-codes"))
     form = TotpForm(request.POST)
+    if "code" not in request.POST and confirmation.nonce(request, at=now) is None:
+        # no recent confirmation: ask for the current factor in the dialog, change nothing
+        return codes_dialog(request, TotpForm())
     nonce = confirmation.take(request, at=now)
     if nonce is not None:  # confirmed with a passkey: no code this time
         result = backup_codes_regenerate_confirmed(
@@ -149,7 +155,18 @@ def regenerate(request):
         if result.ok:
             return _show_new_codes(request, result, at=now)
         form.add_error("code", result.message)
-    return account_page(request, form, status=400)
+    return codes_dialog(request, form, status=400)
+
+
+def codes_dialog(request, form, status: int = 200):
+    """The confirmation dialog before a new set of backup codes (a page: no script needed)."""
+    enrollment = authenticator_of(request.user)
+    context = {
+        "form": form,
+        "codes_remaining": getattr(enrollment, "backup_codes_remaining", 0),
+        "confirmed_until": None,  # asked only when there is no confirmation to use
+    }
+    return render(request, "portal2fa/codes_dialog.html", context, status=status)
 
 
 def _show_new_codes(request, result, *, at, kind=shown_codes.REGENERATED):
@@ -172,11 +189,7 @@ def new_codes(request):
         target = pending.continue_url if pending else reverse("twofactor:account")
         return see_other(target)
     if pending is None:
-        messages.info(
-            request,
-            "There are no new backup codes to show: they are shown until you confirm you saved "
-            "them, for at most 15 minutes. You can generate a new set here.",
-        )
+        messages.info(request, texts.NO_CODES_TO_SHOW)
         return redirect("twofactor:account")
     context = {"codes": pending.codes, "just_enrolled": pending.kind == shown_codes.ENROLLED}
     return render(request, "portal2fa/backup_codes.html", context)
@@ -226,9 +239,7 @@ def change_password(request):
                 update_session_auth_hash(request, user)  # this session stays signed in (new id)
                 second_factor.leave_forward(request, old_key)  # a second click stays signed in
                 second_factor.keep_generation(request, result.generation)
-                messages.success(
-                    request, "Your password was changed. Your other sessions were signed out."
-                )
+                messages.success(request, texts.PASSWORD_CHANGED)
                 return see_other(reverse("twofactor:account"))
             for field, errors in result.errors.items():
                 for error in errors:

@@ -23,7 +23,6 @@ from ..services.passkeys import passkey_step_up
 from ..services.step_up import still_confirmed
 from ..web import step_up as confirmation
 from ..web.http import client_address, see_other
-from .account import account_page
 
 ADDED = texts.APP_ADDED
 
@@ -81,6 +80,8 @@ def _start(request, now):
         if refusal:
             messages.error(request, refusal)
             return see_other(reverse("twofactor:account"))
+    elif "code" not in request.POST:  # no recent confirmation: ask in the dialog first
+        return app_dialog(request, BackupCodeForm())
     else:
         form = BackupCodeForm(request.POST)
         if form.is_valid():
@@ -94,6 +95,12 @@ def _start(request, now):
             if not step_up.ok:
                 form.add_error("code", step_up.message)
         if not form.is_valid():
-            return account_page(request, TotpForm(), status=400, app_form=form)
+            return app_dialog(request, form, status=400)
     confirmation.keep_app_secret(request, new_app_secret(), at=now)
     return see_other(reverse("twofactor:account-app"))
+
+
+def app_dialog(request, form, status: int = 200):
+    """The confirmation dialog before setting up an app (a page: no script needed)."""
+    context = {"form": form, "confirmed_until": None}
+    return render(request, "portal2fa/app_dialog.html", context, status=status)

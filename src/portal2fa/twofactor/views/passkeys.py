@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .. import messages as texts
 from ..conf import setting
@@ -206,6 +206,27 @@ def register_options(request):
         if not step_up.ok:
             return _error(step_up.message, field="code")
     return _start_registration(request, request.user, REGISTER_KEY, name, confirmation=nonce)
+
+
+@login_required
+@never_cache
+@require_safe
+def add_dialog(request):
+    """The confirmation dialog for a new key: its name and the current factor (unless this session
+    confirmed recently), then the browser's prompt (register_options checks the factor)."""
+    now = timezone.now()
+    enrollment = authenticator_of(request.user)
+    if (
+        enrollment is None
+        or enrollment.confirmed_at is None
+        or not service.passkeys_usable(request.user)
+    ):
+        return redirect("twofactor:account")  # not enrolled, or keys not allowed: nothing to add
+    context = {
+        "has_app": enrollment.has_app,
+        "confirmed_until": confirmation.confirmed_until(request, at=now),
+    }
+    return render(request, "portal2fa/passkey_add_dialog.html", context)
 
 
 @login_required

@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from ..audit.models import Action
 from ..audit.services import Origin, record
@@ -28,24 +29,36 @@ def _save_unique(instance, message: str, update_fields=None) -> None:
         raise AccountError(message) from None
 
 
+def _role_exists(name: str) -> str:
+    return gettext("A role named %(name)s already exists.") % {"name": repr(name)}
+
+
+def _user_exists(email: str) -> str:
+    return gettext("A user with email %(email)s already exists.") % {"email": email}
+
+
 def _clean_identity(email: str, full_name: str) -> tuple[str, str]:
     email = User.objects.normalize_email(email.strip())
     full_name = full_name.strip()
     try:
         validate_email(email)
     except ValidationError:
-        raise AccountError(f"{email!r} is not a valid email address.") from None
+        raise AccountError(
+            gettext("%(email)s is not a valid email address.") % {"email": repr(email)}
+        ) from None
     if not full_name or len(full_name) > 150 or not full_name.isprintable():
-        raise AccountError("A name is 1 to 150 printable characters.")
+        raise AccountError(gettext("A name is 1 to 150 printable characters."))
     return email, full_name
 
 
 def _clean_role(name: str, type: str) -> str:
     name = name.strip()
     if not name or len(name) > 100 or not name.isprintable():
-        raise AccountError("A role name is 1 to 100 printable characters.")
+        raise AccountError(gettext("A role name is 1 to 100 printable characters."))
     if type not in RoleType.values:
-        raise AccountError(f"Type must be one of: {', '.join(RoleType.values)}.")
+        raise AccountError(
+            gettext("Type must be one of: %(types)s.") % {"types": ", ".join(RoleType.values)}
+        )
     return name
 
 
@@ -55,7 +68,7 @@ def role_create(
     name = _clean_role(name, type)
     with transaction.atomic():
         role = SecurityRole(name=name, type=type, requires_2fa=requires_2fa)
-        _save_unique(role, f"A role named {name!r} already exists.")
+        _save_unique(role, _role_exists(name))
         record(
             Action.ROLE_CHANGED,
             actor=actor,
@@ -88,7 +101,7 @@ def user_create(
     else:
         user.set_unusable_password()
     with transaction.atomic():
-        _save_unique(user, f"A user with email {email} already exists.")
+        _save_unique(user, _user_exists(email))
         record(
             Action.USER_CHANGED,
             Origin(actor, user, client_address, at),
@@ -120,7 +133,7 @@ def user_update(
     """Edit a user; refuses to remove the last active administrator. Returns {field: [old, new]}."""
     email, full_name = _clean_identity(email, full_name)
     if actor is not None and actor.pk == user.pk and not (role.grants_setup and is_active):
-        raise AccountError("You cannot remove your own administrator access.")
+        raise AccountError(gettext("You cannot remove your own administrator access."))
     with transaction.atomic():
         # Lock every active administrator first (always in id order), then the target: two admins
         # deactivating each other at once cannot both pass the last-administrator check.
@@ -128,7 +141,7 @@ def user_update(
         list(locked.filter(role__grants_setup=True, is_active=True).values_list("pk"))
         user = locked.select_related("role").get(pk=user.pk)
         if _would_remove_last_administrator(user, role=role, is_active=is_active):
-            raise AccountError("This is the last active administrator: keep at least one.")
+            raise AccountError(gettext("This is the last active administrator: keep at least one."))
         diff = {}
         for field, new in (
             ("email", email),
@@ -141,9 +154,7 @@ def user_update(
                 diff[field] = [str(old), str(new)]
                 setattr(user, field, new)
         if diff:
-            _save_unique(
-                user, f"A user with email {email} already exists.", update_fields=list(diff)
-            )
+            _save_unique(user, _user_exists(email), update_fields=list(diff))
             record(
                 Action.USER_CHANGED,
                 Origin(actor, user, client_address, at),
@@ -162,7 +173,7 @@ def role_update(
 ) -> dict:
     name = _clean_role(name, type)
     if role.grants_setup and (name != role.name or type != role.type):
-        raise AccountError("The built-in Administrator role cannot be renamed or retyped.")
+        raise AccountError(gettext("The built-in Administrator role cannot be renamed or retyped."))
     with transaction.atomic():
         diff = {
             f: [getattr(role, f), v]
@@ -173,7 +184,7 @@ def role_update(
             old_name, old_type = role.name, role.type
             role.name, role.type = name, type
             try:
-                _save_unique(role, f"A role named {name!r} already exists.", ["name", "type"])
+                _save_unique(role, _role_exists(name), ["name", "type"])
             except AccountError:
                 role.name, role.type = old_name, old_type  # the page shows the role as it is
                 raise

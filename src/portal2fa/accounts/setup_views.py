@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -81,7 +82,7 @@ def user_new(request):
         request,
         form,
         create,
-        "User created.",
+        gettext("User created."),
         # The list filtered to the new user: on page 1 of a long list they would not be visible.
         lambda data: f"{reverse('accounts:setup-users')}?{urlencode({'q': data['email']})}",
         "accounts/setup/user_form.html",
@@ -109,7 +110,8 @@ def user_set_active(request, pk: int):
     except AccountError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{user.full_name} {'reactivated' if wanted else 'deactivated'}.")
+        done = gettext("%(name)s reactivated.") if wanted else gettext("%(name)s deactivated.")
+        messages.success(request, done % {"name": user.full_name})
     return redirect("accounts:setup-user-edit", pk=user.pk)
 
 
@@ -140,7 +142,7 @@ def user_edit(request, pk: int):
         request,
         form,
         update,
-        "User saved.",
+        gettext("User saved."),
         "accounts:setup-users",
         "accounts/setup/user_form.html",
         {"subject": user},
@@ -177,7 +179,7 @@ def role_new(request):
         request,
         form,
         create,
-        "Security Role created.",
+        gettext("Security Role created."),
         "accounts:setup-roles",
         "accounts/setup/role_form.html",
         {"creating": True},
@@ -200,7 +202,7 @@ def role_edit(request, pk: int):
         request,
         form,
         update,
-        "Security Role saved.",
+        gettext("Security Role saved."),
         "accounts:setup-roles",
         "accounts/setup/role_form.html",
         {"subject": role},

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of each request: the language cookie, else Accept-Language, else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -76,6 +78,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -137,7 +140,22 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.get("PORTAL2FA_TIME_ZONE", "UTC")
-USE_I18N = False
+USE_I18N = True
+# The languages Portal 2FA ships catalogues for (src/portal2fa/<app>/locale/); a host's own
+# LOCALE_PATHS come first, so a host overrides any text there.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+    ("ja", "日本語"),
+    ("ar", "العربية"),
+]
+# The pseudo-locale (accented, lengthened English) that shows untranslated text at a glance: for
+# translation QA only, so offered only when PORTAL2FA_PSEUDO_LOCALE is on (the test settings).
+if env.get_bool("PORTAL2FA_PSEUDO_LOCALE"):
+    LANGUAGES.append(("en-xa", "Pseudo"))
 USE_TZ = True
 
 STATIC_URL = "static/"

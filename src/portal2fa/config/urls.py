@@ -3,6 +3,9 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 urlpatterns = [
+    # The language switcher's POST (it sets the language cookie); only POST, so that PUT and
+    # the like get 405 as on every other page.
+    path("i18n/setlang/", require_POST(set_language), name="set_language"),
     path("", include("portal2fa.urls")),
     path("", include("portal2fa.accounts.urls")),
     path("", include("portal2fa.api.urls")),

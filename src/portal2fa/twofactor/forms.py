@@ -35,10 +35,12 @@ from .services.settings import EDITABLE_FIELDS
 class SignInForm(forms.Form):
     # "email" whatever the user model signs in with; labelled and validated after it.
     email = forms.EmailField(
+        label=_("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
+        label=_("Password"),
         max_length=1024,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -60,7 +62,7 @@ class SignInForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=32,
         widget=forms.TextInput(
             attrs={
@@ -71,7 +73,7 @@ class CodeForm(forms.Form):
                 "inputmode": "text",
             }
         ),
-        error_messages={"required": "Enter a code.", "max_length": "That is not a valid code."},
+        error_messages={"required": messages.ENTER_A_CODE, "max_length": messages.NOT_A_VALID_CODE},
     )
 
     def __init__(self, *args, autofocus: bool = True, **kwargs):
@@ -82,9 +84,9 @@ class CodeForm(forms.Form):
     def clean_code(self):
         code = typed_code(self.cleaned_data["code"])  # full-width digits, any space or dash
         if not code:
-            raise forms.ValidationError("Enter a code.")
+            raise forms.ValidationError(messages.ENTER_A_CODE)
         if not code.isascii() or not code.isprintable():
-            raise forms.ValidationError("That is not a valid code.")
+            raise forms.ValidationError(messages.NOT_A_VALID_CODE)
         return code
 
 
@@ -109,7 +111,7 @@ class SignInBackupCodeForm(CodeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["code"].label = "Backup code"
+        self.fields["code"].label = messages.BACKUP_CODE_LABEL
         self.fields["code"].widget.attrs.update(
             {"autocomplete": "off", "autocapitalize": "characters"}
         )
@@ -121,13 +123,13 @@ class BackupCodeForm(CodeForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "app_%s")  # beside the page's other code fields
         super().__init__(*args, autofocus=False, **kwargs)
-        self.fields["code"].label = "Backup code"
+        self.fields["code"].label = messages.BACKUP_CODE_LABEL
 
 
 class TotpForm(CodeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["code"].label = "Authenticator code"
+        self.fields["code"].label = _("Authenticator code")
         self.fields["code"].widget.attrs.update({"inputmode": "numeric"})
 
 
@@ -543,27 +545,27 @@ class PasswordChangeForm(forms.Form):
     user is enrolled (the `code` field is removed otherwise), the new password twice."""
 
     current_password = forms.CharField(
-        label="Current password",
+        label=_("Current password"),
         max_length=1024,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     code = forms.CharField(
-        label="Code from your authenticator app, or a backup code",
+        label=_("Code from your authenticator app, or a backup code"),
         max_length=32,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"}
         ),
-        error_messages={"required": "Enter a code.", "max_length": "That is not a valid code."},
+        error_messages={"required": messages.ENTER_A_CODE, "max_length": messages.NOT_A_VALID_CODE},
     )
     new_password1 = forms.CharField(
-        label="New password",
+        label=_("New password"),
         max_length=1024,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     new_password2 = forms.CharField(
-        label="New password again",
+        label=_("New password again"),
         max_length=1024,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -574,12 +576,12 @@ class PasswordChangeForm(forms.Form):
         if not needs_code:
             del self.fields["code"]
         elif not has_app:  # enrolled with a passkey alone: no app to read a code from
-            self.fields["code"].label = "One of your backup codes"
+            self.fields["code"].label = _("One of your backup codes")
 
     def clean_code(self):
         code = typed_code(self.cleaned_data["code"])  # as the sign-in's code field reads it
         if not code.isascii() or not code.isprintable():
-            raise forms.ValidationError("That is not a valid code.")
+            raise forms.ValidationError(messages.NOT_A_VALID_CODE)
         return code
 
     def clean(self):
@@ -587,5 +589,5 @@ class PasswordChangeForm(forms.Form):
         assert cleaned is not None  # Form.clean() returns cleaned_data
         one, two = cleaned.get("new_password1"), cleaned.get("new_password2")
         if one and two and one != two:
-            self.add_error("new_password2", "The two new passwords do not match.")
+            self.add_error("new_password2", messages.PASSWORDS_DIFFER)
         return cleaned

@@ -26,6 +26,7 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
+from . import messages as texts
 from .machinery.policy import NextStep
 from .web import device, held_views, second_factor
 from .web.allowed import method_refusal
@@ -46,7 +47,7 @@ HELD_VIEWS = {
     "twofactor:signin-remind-later",
     "twofactor:signout",
 }
-ENDED_MESSAGE = "You were signed out because of a security change to your account. Sign in again."
+ENDED_MESSAGE = texts.SESSION_ENDED
 
 
 class TwoFactorMiddleware:
@@ -112,7 +113,7 @@ def _bad_request(request):
 def _ended(request):
     logout(request)
     if not _is_navigation(request):
-        return JsonResponse({"error": "signed_out", "detail": ENDED_MESSAGE}, status=401)
+        return JsonResponse({"error": "signed_out", "detail": str(ENDED_MESSAGE)}, status=401)
     response = redirect(resolve_url(settings.LOGIN_URL))
     if apps.is_installed("django.contrib.messages"):
         # MessageMiddleware comes after this one and does not run: store the message here.
@@ -145,7 +146,7 @@ def _hold(request):
     if not _is_navigation(request):
         body = {
             "error": "second_factor_required",
-            "detail": "Complete the second factor first.",
+            "detail": str(texts.SECOND_FACTOR_FIRST),
             "url": step_url,
         }
         return JsonResponse(body, status=401)

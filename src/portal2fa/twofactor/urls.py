@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from .passkeys.urls import passkey_patterns
 from .views import (
@@ -16,6 +17,12 @@ from .views import (
 app_name = "twofactor"
 
 urlpatterns = [
+    # The JavaScript's texts in the request's language (portal2fa/_assets.html loads it).
+    path(
+        "jsi18n/",
+        JavaScriptCatalog.as_view(packages=["portal2fa.twofactor"]),
+        name="javascript-catalog",
+    ),
     path("signin/", signin.signin, name="signin"),
     path("signin/verify/", signin.verify, name="signin-verify"),
     path("signin/verify/email/", email_code.verify_email, name="signin-verify-email"),

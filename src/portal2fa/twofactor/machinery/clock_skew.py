@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.views.decorators.debug import sensitive_variables
 
+from .. import messages
 from ..core import totp
 from ..models import Authenticator
 from . import keys
@@ -29,9 +30,4 @@ def suspected_skew(
 
 def skew_hint(offset_steps: int) -> str:
     minutes = totp.skew_minutes(offset_steps)
-    unit = "minute" if minutes == 1 else "minutes"
-    direction = "ahead" if offset_steps > 0 else "behind"
-    return (
-        f"Your phone's clock seems to be about {minutes} {unit} {direction}"
-        " — turn on automatic date and time."
-    )
+    return messages.clock_skew(minutes, ahead=offset_steps > 0)

@@ -18,10 +18,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 
 from ...audit.models import Action
 from ...audit.services import record
+from .. import messages as texts
 from ..adapter import HostUser
 from ..conf import setting
 from ..models import CodeGuessBudget
@@ -29,10 +31,7 @@ from .code_checks import serialize_code_checks
 from .notices import send_code_guessing_notice
 from .returning import update_returning
 
-LOCKED_MESSAGE = (
-    "Two-factor authentication for this account is locked after too many invalid codes. "
-    "Contact your administrator."
-)
+LOCKED_MESSAGE = texts.CODE_LOCKED
 
 
 @dataclass(frozen=True)
@@ -54,13 +53,12 @@ def delay_after(failures: int) -> timedelta | None:
 
 def delay_message(next_try_at: datetime, *, at: datetime) -> str:
     minutes = max(1, math.ceil((next_try_at - at).total_seconds() / 60))
-    noun = "minute" if minutes == 1 else "minutes"
     if timezone.is_naive(next_try_at):  # a host with USE_TZ = False
-        when = f"{next_try_at:%H:%M}"
+        when = dateformat.format(next_try_at, gettext("H:i"))
     else:
         local = timezone.localtime(next_try_at)
-        when = f"{local:%H:%M} {local:%Z}".strip()
-    return f"Too many invalid codes for this account. Try again after {when} (in {minutes} {noun})."
+        when = dateformat.format(local, gettext("H:i T")).strip()
+    return texts.code_budget_delay(when, minutes)
 
 
 _UNREAD: Any = object()  # `budget` not read by the caller (None: read, and there is none)

@@ -6,7 +6,6 @@ triggered the mail: the user, an administrator or a command). The message's Cont
 header names the language it was written in.
 """
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -30,17 +29,6 @@ def language_of(user: HostUser) -> str:
         return translation.get_supported_language_variant(wanted)
     except LookupError:
         return settings.LANGUAGE_CODE
-
-
-def in_users_language(function: Callable[..., Any]) -> Callable[..., Any]:
-    """For a function that writes to its `user=` keyword argument: run it in that user's language."""
-
-    @functools.wraps(function)
-    def written_for(*args: Any, user: HostUser, **kwargs: Any) -> Any:
-        with in_language_of(user):
-            return function(*args, user=user, **kwargs)
-
-    return written_for
 
 
 def user_mail(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
+from .. import messages
 from ..adapter import HostUser
 from ..conf import setting
 from . import keys
@@ -36,10 +37,7 @@ WHEN = {"hour": "in the last hour", "day": "today"}
 
 
 def too_many(window: str) -> str:
-    return (
-        f"Too many codes were sent {WHEN[window]}. Use your authenticator app, a passkey or a "
-        "backup code, or try again later."
-    )
+    return messages.too_many_sends(window)
 
 
 def _destination_key(window: str, channel: str, destination: str) -> str:

@@ -13,7 +13,7 @@ from . import code_budget, keys
 from .code_budget import user_guard
 
 STEP_UP_LIFETIME = timedelta(minutes=5)
-USED_OR_EXPIRED = "That confirmation was used or has expired. Confirm again."
+USED_OR_EXPIRED = messages.CONFIRMATION_USED_OR_EXPIRED
 
 
 def grant(user, *, at: datetime) -> str:

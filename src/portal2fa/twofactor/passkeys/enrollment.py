@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
+from .. import messages
 from ..adapter import HostUser
 from ..machinery import code_checks, counters
 from ..machinery.code_budget import user_guard
@@ -25,8 +26,8 @@ from .selectors import NOT_ALLOWED, passkeys_usable
 from .services import PASSKEY_FACTOR, clean_name, store_new_key
 from .verification import NewKey, PasskeyError, RelyingParty, verify_new_key
 
-ALREADY_ENROLLED = "You have already set up two-factor authentication. Sign in again."
-SET_UP_ALREADY = "You have already set up two-factor authentication."
+ALREADY_ENROLLED = messages.ALREADY_ENROLLED
+SET_UP_ALREADY = messages.SET_UP_ALREADY
 
 
 class AlreadySetUp(PasskeyError):

@@ -24,9 +24,9 @@ from .selectors import NOT_ALLOWED, passkey_to_remove, passkeys_usable
 from .verification import NewKey, PasskeyError, RelyingParty, verify_assertion, verify_new_key
 
 NAME_MAX = 64
-NOT_ACCEPTED = "The passkey or security key was not accepted."
-CLONED = "This passkey or security key was refused: it may have been copied. Use another way."
-NO_PASSKEYS = "You have no passkeys or security keys."
+NOT_ACCEPTED = messages.PASSKEY_NOT_ACCEPTED
+CLONED = messages.PASSKEY_CLONED
+NO_PASSKEYS = messages.NO_PASSKEYS
 
 
 PASSKEY_FACTOR = "passkey"  # what a sign-in with a key audits as its factor
@@ -35,9 +35,9 @@ PASSKEY_FACTOR = "passkey"  # what a sign-in with a key audits as its factor
 def clean_name(raw) -> str:
     name = " ".join(str(raw or "").split())
     if not name:
-        raise PasskeyError("Give the key a name, for example “Work laptop”.")
+        raise PasskeyError(messages.PASSKEY_NAME_MISSING)
     if len(name) > NAME_MAX or not name.isprintable():
-        raise PasskeyError(f"The name must be printable text of at most {NAME_MAX} characters.")
+        raise PasskeyError(messages.passkey_name_too_long(NAME_MAX))
     return name
 
 
@@ -110,7 +110,7 @@ def store_new_key(
     """Store a verified key for an enrolled user: in the caller's transaction, under the per-user
     lock; the enrollment's passkey count and the Overview's method buckets follow."""
     if WebAuthnCredential.objects.filter(credential_id=key.credential_id).exists():
-        raise PasskeyError("This key is already registered.")
+        raise PasskeyError(messages.PASSKEY_ALREADY_REGISTERED)
     credential = WebAuthnCredential.objects.create(
         user=user,
         name=name,
@@ -145,7 +145,7 @@ def passkey_rename(*, user, pk: int, name: str, at: datetime, client_address=Non
     with transaction.atomic():
         credential = WebAuthnCredential.objects.select_for_update().filter(user=user, pk=pk).first()
         if credential is None:
-            raise PasskeyError("That key is not registered to your account.")
+            raise PasskeyError(messages.PASSKEY_NOT_YOURS)
         old = credential.name
         credential.name = name
         credential.save(update_fields=["name"])

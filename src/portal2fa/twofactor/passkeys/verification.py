@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
+from .. import messages
 from ..adapter import get_adapter
 from ..models import WebAuthnCredential
 
@@ -111,7 +112,7 @@ def verify_new_key(response: str, *, expected_challenge: bytes, rp: RelyingParty
             require_user_verification=False,  # preferred, not required
         )
     except _refused_errors() as error:
-        raise PasskeyError("The new key could not be verified. Try again.") from error
+        raise PasskeyError(messages.PASSKEY_NOT_VERIFIED) from error
     return NewKey(
         credential_id=verified.credential_id,
         public_key=verified.credential_public_key,

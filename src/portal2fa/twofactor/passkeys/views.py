@@ -14,10 +14,12 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
+from .. import messages as texts
 from ..forms import CodeForm
 from ..machinery.policy import NextStep, authenticator_of
 from ..machinery.step_up_grants import still_confirmed
@@ -31,11 +33,9 @@ from . import ceremony, selectors, services, verification
 from .enrollment import SET_UP_ALREADY, AlreadySetUp, passkey_enroll, passkey_enroll_signed_in
 from .step_up import step_up_refusal, step_up_with_passkey
 
-CONFIRMED = (
-    "You confirmed with your passkey. For the next "
-    f"{confirmation.STEP_UP_LIFETIME.seconds // 60} minutes you can generate new backup codes, "
-    "add a key, set up an authenticator app or change your password once without entering a code."
-)
+CONFIRMED = lazy(
+    lambda: texts.passkey_confirmed(confirmation.STEP_UP_LIFETIME.seconds // 60), str
+)()
 
 
 def _options(json_text: str) -> JsonResponse:
@@ -43,10 +43,10 @@ def _options(json_text: str) -> JsonResponse:
 
 
 def _error(message: str, status: int = 400, **extra) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status)
+    return JsonResponse({"error": str(message), **extra}, status=status)  # a Text: translated
 
 
-TOO_LARGE = "The key's answer is too large to be a passkey's. Try again."
+TOO_LARGE = texts.KEY_ANSWER_TOO_LARGE
 
 
 def json_answer(view):
@@ -69,8 +69,8 @@ def json_answer(view):
 
 # A registration ceremony (a key added, or enrolled with): the options and the challenge kept in the
 # session for CEREMONY_SECONDS (passkeys/ceremony.py), then the browser's answer against it, once. Three pages use it.
-TOO_LONG = "Adding the key took too long. Start again."
-UNREADABLE = "The key's answer could not be read. Try again."
+TOO_LONG = texts.KEY_ADDING_TOO_LONG
+UNREADABLE = texts.KEY_ANSWER_UNREADABLE
 
 
 def _key_name(request, user) -> tuple[str | None, JsonResponse | None]:
@@ -208,7 +208,7 @@ def register(request):
         return _error(str(error))
     if pending.get("confirmation"):
         confirmation.take(request, at=now)  # spent with the key
-    messages.success(request, f"The key “{credential.name}” was added.")
+    messages.success(request, texts.passkey_added(credential.name))
     return JsonResponse({"redirect": reverse("twofactor:account")})
 
 
@@ -239,7 +239,7 @@ def confirm(request):
     may make one sensitive change without a code (web/confirmation.py)."""
     pending = request.session.pop(ceremony.CONFIRM_KEY, None) or {}
     if not pending.get("challenge") or pending.get("until", 0) < time.time():
-        return _error("Confirming took too long. Start again.")  # no assertion checked: no guess
+        return _error(texts.CONFIRMING_TOO_LONG)  # no assertion checked: no guess
     now = timezone.now()
     result = step_up_with_passkey(
         user=request.user,
@@ -279,7 +279,7 @@ def rename(request):
         messages.error(request, str(error))
     else:
         new = services.clean_name(request.POST.get("name"))
-        messages.success(request, f"The key “{old}” is now called “{new}”.")
+        messages.success(request, texts.passkey_renamed(old, new))
     return redirect("twofactor:account")
 
 
@@ -300,7 +300,7 @@ def remove(request):
     form = CodeForm(request.POST if confirmed else None)
     has_app = bool(getattr(authenticator_of(request.user), "has_app", False))
     if not has_app:
-        form.fields["code"].label = "Backup code"
+        form.fields["code"].label = texts.BACKUP_CODE_LABEL
     refusal, status = "", 200
     if confirmed:
         status = 400
@@ -321,7 +321,7 @@ def remove(request):
                 else:  # the confirmation was used or lapsed meanwhile: a code, then
                     refusal, form = str(error), CodeForm()
             else:
-                messages.success(request, f"The key “{name}” was removed.")
+                messages.success(request, texts.passkey_removed(name))
                 return redirect("twofactor:account")
     context = {
         "key": key,

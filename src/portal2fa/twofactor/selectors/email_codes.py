@@ -1,5 +1,6 @@
 """Reads for email and SMS codes: whether a user may get them, where they go, the sign-in's code."""
 
+from .. import messages
 from ..adapter import get_adapter
 from ..core import methods
 from ..machinery.policy import allowed_methods, current_policy
@@ -28,7 +29,7 @@ def not_available(channel: str) -> str:
 def mask(address: str) -> str:
     local, at, domain = address.partition("@")
     if not at:  # a phone number: its last two digits
-        return f"the number ending {address[-2:]}" if len(address) > 4 else "***"
+        return messages.number_ending(address[-2:]) if len(address) > 4 else "***"
     return f"{local[:1]}***@{domain}" if domain else "***"
 
 

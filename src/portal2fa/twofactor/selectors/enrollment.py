@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.views.decorators.debug import sensitive_variables
 
+from .. import messages as texts
 from ..adapter import get_adapter
 from ..core import totp
 from ..machinery import keys
@@ -83,12 +84,11 @@ def sign_in_summary(status: Status, *, passkeys: int, trusted_browsers: int) -> 
     """The personal page's first line: what this user signs in with, strongest first
     ("passkey ×1", "authenticator app", "9 backup codes", "1 trusted browser")."""
     if status.state != EnrollmentState.ENROLLED:
-        return ["your password alone" if not trusted_browsers else "your password"]
-    parts = [f"passkey ×{passkeys}"] if passkeys else []
+        return [texts.PASSWORD_ALONE if not trusted_browsers else texts.PASSWORD_ONLY]
+    parts = [texts.summary_passkeys(passkeys)] if passkeys else []
     if status.has_app:
-        parts.append("authenticator app")
-    codes = status.codes_remaining
-    parts.append(f"{codes} backup code{'' if codes == 1 else 's'}")
+        parts.append(texts.AUTHENTICATOR_APP)
+    parts.append(texts.summary_backup_codes(status.codes_remaining))
     if trusted_browsers:
-        parts.append(f"{trusted_browsers} trusted browser{'' if trusted_browsers == 1 else 's'}")
+        parts.append(texts.summary_trusted_browsers(trusted_browsers))
     return parts

@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
+from .. import messages
 from ..adapter import HostUser, get_adapter
 from ..conf import ACCESS_PASS_MINUTES_MAX, ACCESS_PASS_MINUTES_MIN, setting
 from ..core import access_pass
@@ -35,11 +36,11 @@ from .challenge import live_challenge
 from .enrollment import enrollment_reset
 
 FACTOR = "access_pass"
-INVALID = "Invalid Temporary Access Pass."
-USED = "This Temporary Access Pass was already used. Ask your administrator for a new one."
-EXPIRED = "This Temporary Access Pass has expired. Ask your administrator for a new one."
-ENDED = "This Temporary Access Pass was revoked. Ask your administrator for a new one."
-ALREADY_ACCEPTED = "Your Temporary Access Pass was accepted. Set up two-factor authentication."
+INVALID = messages.PASS_INVALID
+USED = messages.PASS_USED
+EXPIRED = messages.PASS_EXPIRED
+ENDED = messages.PASS_ENDED
+ALREADY_ACCEPTED = messages.PASS_ALREADY_ACCEPTED
 _REFUSALS: dict[str, str] = {AccessPassOutcome.USED: USED, AccessPassOutcome.EXPIRED: EXPIRED}
 
 

@@ -25,8 +25,8 @@ from ..machinery.outcome import Outcome
 from ..machinery.policy import current_policy
 from ..models import Authenticator
 
-ALREADY_HAS_APP = "Your authenticator app is already set up."
-EXPIRED = "Setting up the app took too long. Start again."
+ALREADY_HAS_APP = messages.APP_ALREADY_SET_UP
+EXPIRED = messages.APP_SETUP_EXPIRED
 
 
 def new_app_secret() -> str:
@@ -76,9 +76,9 @@ def app_add(
         budget = code_budget.code_failure_count(user, at=at, client_address=client_address)
         shown = Authenticator(encrypted_secret=encrypted_secret)  # the new secret, not stored
         skew = suspected_skew(shown, code, at=at, window=policy.clock_skew_steps)
-    parts = [messages.INVALID]
+    parts: list[str] = [messages.INVALID]
     if skew is not None:
         parts.append(skew_hint(skew))
     if budget:
         parts.append(budget.message)
-    return Outcome(False, " ".join(parts), done=bool(budget and budget.locked))
+    return Outcome(False, " ".join(map(str, parts)), done=bool(budget and budget.locked))

@@ -287,5 +287,4 @@ def _count_failure(
     if refusal:  # the account's budget now says wait, or is locked: say so at once
         return Attempt(False, f"{opening}{hint} {refusal.message}", locked=refusal.locked)
     remaining = challenge.max_attempts - challenge.failed_attempts
-    rest = messages.invalid_with_remaining(remaining).removeprefix(messages.INVALID)
-    return Attempt(False, opening + rest + hint)
+    return Attempt(False, f"{opening} {messages.attempts_remaining(remaining)}{hint}")

@@ -16,7 +16,7 @@ from ..machinery.policy import current_policy
 from ..machinery.step_up_grants import confirmed_refusal
 from ..models import Authenticator
 
-NO_APP = "You have no authenticator app to take a code from: confirm with your passkey instead."
+NO_APP = messages.NO_APP_FOR_CODE
 
 
 def backup_codes_regenerate(

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.views.decorators.debug import sensitive_variables
 
+from .. import messages as texts
 from ..conf import setting
 from ..core import methods
 from ..core.typed import typed_code
@@ -44,8 +45,8 @@ from .challenge import live_challenge
 
 logger = logging.getLogger(__name__)
 
-EXPIRED_CODE = "This email code has expired. Send a new code."
-SEND_FAILED = "The email could not be sent. Try again later, or use your authenticator app."
+EXPIRED_CODE = texts.EMAIL_CODE_EXPIRED
+SEND_FAILED = texts.EMAIL_SEND_FAILED
 
 
 @dataclass(frozen=True)
@@ -108,16 +109,12 @@ def email_code_send(
     try:
         if channel == methods.SMS:
             with in_language_of(user):
-                text = f"{code} is your {site} sign-in code. Valid {minutes} minutes."
+                text = texts.sms_code(code, site, minutes)
             get_sms_provider().send(address, text)
             return Sent(True, address=mask(address), sends_left=max(0, limit - sends))
         send_user_mail(
             user=user,
-            write=lambda: (
-                f"Your {site} sign-in code",
-                f"Your sign-in code is {code}. It is valid for {minutes} minutes and works once.\n\n"
-                "If you did not try to sign in, change your password: someone knows it.\n",
-            ),
+            write=lambda: (texts.email_code_subject(site), texts.email_code_body(code, minutes)),
             to=[address],
         )
     except OSError:
@@ -159,9 +156,9 @@ def _refusal(existing: EmailCode, *, limit: int, gap: int, at: datetime) -> str:
     if existing.used_at is not None:
         return EXPIRED
     if existing.sends >= limit:
-        return "No more codes can be sent for this sign-in. Use the last code, or start over."
+        return texts.NO_MORE_SENDS
     wait = max(1, math.ceil((existing.sent_at + timedelta(seconds=gap) - at).total_seconds()))
-    return f"Wait {wait} seconds before sending another code."
+    return texts.wait_before_resend(wait)
 
 
 @sensitive_variables("code")

@@ -128,11 +128,11 @@ def enrollment_confirm(
             if skew is not None:
                 hint = skew_hint(skew)
             elif refusal is None:
-                hint = "Check your device's clock and try again."
+                hint = messages.CHECK_CLOCK
             else:
                 hint = ""
             parts = (messages.INVALID, hint, refusal.message if refusal else "")
-            return Outcome(False, " ".join(part for part in parts if part))
+            return Outcome(False, " ".join(str(part) for part in parts if part))
     return result
 
 

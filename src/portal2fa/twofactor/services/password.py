@@ -19,6 +19,7 @@ from django.http import HttpRequest
 
 from ...audit.models import Action
 from ...audit.services import record
+from .. import messages
 from ..adapter import HostUser, get_adapter
 from ..conf import setting
 from ..core.canonical import canonical_identifier
@@ -29,8 +30,8 @@ from .challenge import challenges_prune
 __all__ = ["SignInRefused", "canonical_identifier", "device_account", "password_authenticate"]
 
 PASSWORD_FAILURE_WINDOW = timedelta(minutes=15)
-INVALID_CREDENTIALS = "The email or password is incorrect."
-THROTTLED = "Too many failed sign-in attempts. Wait a few minutes and try again."
+INVALID_CREDENTIALS = messages.INVALID_CREDENTIALS
+THROTTLED = messages.THROTTLED
 
 
 class SignInRefused(Exception):

@@ -25,7 +25,7 @@ from ..models import Authenticator
 from .trusted_browsers import trusted_browsers_revoke_all
 
 WRONG_PASSWORD_WINDOW = timedelta(minutes=15)
-TOO_MANY = "Too many wrong current passwords. Try again later."
+TOO_MANY = messages.TOO_MANY_CURRENT_PASSWORDS
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def password_change(
             return _refused("", TOO_MANY)
         if not user.check_password(current_password):
             throttle_fail(reserved)
-            return _refused("current_password", "Your current password is incorrect.")
+            return _refused("current_password", messages.CURRENT_PASSWORD_WRONG)
         throttle_release(reserved)
         try:  # before the code, so a code is not spent on a password that is refused
             validate_password(new_password, user)

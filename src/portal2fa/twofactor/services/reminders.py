@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
+from .. import messages as texts
 from ..adapter import DefaultAdapter, HostUser, get_adapter
 from ..conf import setting
 from ..core.reminders import offset_due
@@ -215,26 +216,11 @@ def _reminder_text(
 ) -> tuple[str, str]:
     adapter = get_adapter()
     site = setting("PORTAL2FA_SITE_NAME")
-    if due_at is None:
-        when, subject = "", "Set up two-factor authentication"
-    else:
-        days = (local_day(due_at) - timezone.localdate(now)).days
-        left = (
-            "today"
-            if days == 0
-            else f"in {days} day{'s' if days != 1 else ''}"
-            if days > 0
-            else f"{-days} day{'s' if days != -1 else ''} ago"
-        )
-        date = f"{local_day(due_at):%Y-%m-%d}"
-        when = f" by {date} ({left})"
-        subject = f"Set up two-factor authentication by {date}"
-    body = (
-        f"Hello {adapter.display_name(user)},\n\n"
-        f"Your {site} account must be protected by two-factor authentication{when}. "
-        "After that date you will have to set it up before you can continue signing in.\n\n"
-        f"Sign in and set it up now (it takes two minutes):\n{link}\n\n"
-        "If you did not expect this message, contact your administrator.\n"
+    days = (local_day(due_at) - timezone.localdate(now)).days if due_at else 0
+    date = local_date(local_day(due_at), "day") if due_at else None  # written in their language
+    subject = texts.reminder_subject(date)
+    body = texts.reminder_body(
+        name=adapter.display_name(user), site=site, date=date, days=days, link=link
     )
     return subject, body
 

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from .. import messages as texts
 from ..forms import BackupCodeForm, TotpForm
 from ..machinery.policy import authenticator_of, current_policy
 from ..machinery.step_up_grants import still_confirmed
@@ -23,7 +24,7 @@ from ..services.app_setup import ALREADY_HAS_APP, EXPIRED, app_add, new_app_secr
 from ..web import confirmation
 from ..web.http import client_address, see_other
 
-ADDED = "Your authenticator app is set up. You can sign in with a code from it too."
+ADDED = texts.APP_ADDED
 
 
 @login_required

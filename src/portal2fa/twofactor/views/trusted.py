@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from .. import messages as texts
 from ..forms import CodeForm
 from ..machinery.policy import authenticator_of
 from ..machinery.step_up_grants import still_confirmed
@@ -41,7 +42,7 @@ def _unconfirmed(request, *, at):
     posted = "confirmed" in request.POST
     form = CodeForm(request.POST if posted else None)
     if not enrollment.has_app:
-        form.fields["code"].label = "Backup code"
+        form.fields["code"].label = texts.BACKUP_CODE_LABEL
     if posted and form.is_valid():
         step_up = passkey_step_up(
             user=request.user,
@@ -78,9 +79,9 @@ def revoke(request, pk: int):
         user=request.user, browser_id=pk, at=now, client_address=client_address(request)
     )
     if done:
-        messages.success(request, "The browser is no longer trusted.")
+        messages.success(request, texts.BROWSER_UNTRUSTED)
     else:
-        messages.error(request, "That browser is not in your list of trusted browsers.")
+        messages.error(request, texts.BROWSER_NOT_IN_LIST)
     return redirect("twofactor:account")
 
 
@@ -102,9 +103,9 @@ def revoke_all(request):
         reason="revoked by the user",
     )
     if count:
-        messages.success(request, "No browser is trusted any more.")
+        messages.success(request, texts.NO_BROWSER_TRUSTED_NOW)
     else:
-        messages.info(request, "You had no trusted browsers.")
+        messages.info(request, texts.HAD_NO_TRUSTED_BROWSERS)
     return redirect("twofactor:account")
 
 
@@ -117,5 +118,5 @@ def sign_out_everywhere(request):
         user=request.user, at=timezone.now(), client_address=client_address(request)
     )
     logout(request)
-    messages.info(request, "You have signed out everywhere. No browser is trusted any more.")
+    messages.info(request, texts.SIGNED_OUT_EVERYWHERE)
     return redirect(resolve_url(settings.LOGIN_URL))

@@ -1,6 +1,10 @@
 // Enrollment pages: the "Copy key" button beside the manual key, and on a touch screen the
 // passkey offered first (the same phone cannot scan its own QR code; a passkey needs no app).
 // Without JavaScript the page works as served: the key can be selected and copied by hand.
+// Texts from Django's JavaScript catalogue (portal2fa/_assets.html loads it before this module);
+// without it, English.
+const gettext = window.gettext || ((text) => text);
+
 
 for (const button of document.querySelectorAll("[data-copy-key]")) {
   const key = document.getElementById(button.dataset.copyKey);
@@ -10,9 +14,9 @@ for (const button of document.querySelectorAll("[data-copy-key]")) {
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(key.textContent.replace(/\s+/g, ""));
-      status.textContent = "Key copied. Paste it into your authenticator app.";
+      status.textContent = gettext("Key copied. Paste it into your authenticator app.");
     } catch {
-      status.textContent = "The key could not be copied: select it and copy it instead.";
+      status.textContent = gettext("The key could not be copied: select it and copy it instead.");
     }
   });
 }

@@ -6,6 +6,11 @@
 // passkey") is an assertion like "signin", on other endpoints. A sign-in form's data-trust-field names the page's "Trust
 // this browser" checkbox (in the code form beside it): its state goes with the final POST as a
 // query parameter, the body being the key's answer.
+// Texts from Django's JavaScript catalogue (portal2fa/_assets.html loads it before this module);
+// without it, English.
+const gettext = window.gettext || ((text) => text);
+const interpolate = window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]));
+
 
 const toBytes = (text) => {
   const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
@@ -80,7 +85,7 @@ async function post(url, form, body) {
     body: body instanceof FormData ? body : JSON.stringify(body),
   });
   let data = {};
-  try { data = await response.json(); } catch { data = { error: "Something went wrong. Reload the page and try again." }; }
+  try { data = await response.json(); } catch { data = { error: gettext("Something went wrong. Reload the page and try again.") }; }
   return data;
 }
 
@@ -94,7 +99,7 @@ function submitUrl(form) {
   return url.pathname + url.search;
 }
 
-const CANCELLED = "The browser did not use a key (cancelled or timed out). Try again.";
+const CANCELLED = gettext("The browser did not use a key (cancelled or timed out). Try again.");
 
 let forms = 0;
 
@@ -120,14 +125,14 @@ function setUp(form) {
     fixHere = text ? input || button : null;
   };
   if (!window.PublicKeyCredential) {
-    say("This browser does not support passkeys or security keys.");
+    say(gettext("This browser does not support passkeys or security keys."));
     button.disabled = true;
     return;
   }
   // WebAuthn refuses an IP address as the site's name (the relying party id): say so up front.
   if (/^[\d.]+$|^\[.*\]$/.test(window.location.hostname)) {
     const port = window.location.port ? `:${window.location.port}` : "";
-    say(`Passkeys need the site's name in the address bar, not an IP address: open http://localhost${port}/ or the site's domain name.`);
+    say(interpolate(gettext("Passkeys need the site's name in the address bar, not an IP address: open %(address)s or the site's domain name."), { address: `http://localhost${port}/` }, true));
     button.disabled = true;
     return;
   }

@@ -1,4 +1,9 @@
 // Progressive enhancement for every page: mark JS as available and show messages as toasts.
+// Texts from Django's JavaScript catalogue (portal2fa/_assets.html loads it before this module);
+// without it, English.
+const gettext = window.gettext || ((text) => text);
+const interpolate = window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]));
+
 document.documentElement.classList.add("js");
 
 const region = document.querySelector(".messages[role=status]");
@@ -8,7 +13,7 @@ if (list) {
   for (const item of list.querySelectorAll(".message")) {
     item.classList.add("toast");
     const close = Object.assign(document.createElement("button"), { type: "button", className: "toast-close", textContent: "×" });
-    close.setAttribute("aria-label", `Dismiss: ${item.textContent.trim()}`);
+    close.setAttribute("aria-label", interpolate(gettext("Dismiss: %(message)s"), { message: item.textContent.trim() }, true));
     close.addEventListener("click", () => {
       // focus must not fall to the page: the next message's button, else the main content
       const next = item.nextElementSibling || item.previousElementSibling;

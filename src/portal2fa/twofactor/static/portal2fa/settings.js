@@ -2,6 +2,11 @@
 // not saved yet, warn before leaving with them, and show only the due-date input the chosen rule
 // uses. Without JS every input shows, a refused form marks its unsaved roles (server-rendered),
 // and Save works the same.
+// Texts from Django's JavaScript catalogue (portal2fa/_assets.html loads it before this module);
+// without it, English.
+const gettext = window.gettext || ((text) => text);
+const interpolate = window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]));
+
 const form = document.querySelector("form[data-settings-form]");
 
 const changed = (el) => {
@@ -29,8 +34,8 @@ if (form) {
   const update = () => {
     const names = [];
     const siteWide = [...form.elements].filter((el) => editable(el) && !el.closest("[data-role-card]"));
-    if (siteWide.some(changed) || (refused && summary.textContent.includes("site-wide"))) {
-      names.push("site-wide settings");
+    if (siteWide.some(changed) || (refused && summary.textContent.includes(gettext("site-wide settings")))) {
+      names.push(gettext("site-wide settings"));
     }
     for (const card of cards) {
       const dirty = card.hasAttribute("data-unsaved-at-load") || [...card.querySelectorAll("input, select")].filter(editable).some(changed);
@@ -38,7 +43,7 @@ if (form) {
       card.querySelector("[data-unsaved]").hidden = !dirty;
       if (dirty) names.push(card.dataset.roleName);
     }
-    const text = names.length ? `Unsaved changes: ${names.join(", ")}.` : "";
+    const text = names.length ? interpolate(gettext("Unsaved changes: %(names)s."), { names: names.join(gettext(", ")) }, true) : "";
     if (summary.textContent !== text) summary.textContent = text;
   };
 

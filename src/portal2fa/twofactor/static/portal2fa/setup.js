@@ -1,5 +1,10 @@
 // Reset Enrollment tab: the User typeahead (ARIA combobox) and the confirmation dialog.
 // Without this script the same flow works through plain forms and a server-rendered confirm page.
+// Texts from Django's JavaScript catalogue (portal2fa/_assets.html loads it before this module);
+// without it, English.
+const gettext = window.gettext || ((text) => text);
+const interpolate = window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]));
+
 const searchForm = document.querySelector("form.user-search");
 const resetForm = document.getElementById("reset-form");
 const dialog = document.getElementById("reset-dialog");
@@ -38,7 +43,7 @@ if (searchForm && resetForm && dialog) {
       return li;
     }));
     const typed = input.value.trim().length >= 2;
-    empty.textContent = typed && results.length === 0 ? "No matching active user" : "";
+    empty.textContent = typed && results.length === 0 ? gettext("No matching active user") : "";
     if (active >= 0) input.setAttribute("aria-activedescendant", `user-option-${active}`);
     else input.removeAttribute("aria-activedescendant");
     show(typed && results.length > 0);
@@ -53,7 +58,7 @@ if (searchForm && resetForm && dialog) {
 
   const describe = (user) => {
     if (!user) {
-      card.replaceChildren(line("No user selected.", "hint"));
+      card.replaceChildren(line(gettext("No user selected."), "hint"));
       return;
     }
     const summary = line("");
@@ -64,11 +69,11 @@ if (searchForm && resetForm && dialog) {
     state.textContent = user.state;
     const details = document.createElement("a");
     details.href = card.dataset.userUrl.replace(/\/0\/$/, `/${user.id}/`);
-    details.textContent = "2FA details";
-    summary.append(name, ` · ${user.email} · State: `, state, " · ", details);
+    details.textContent = gettext("2FA details");
+    summary.append(name, ` · ${user.email} · ${gettext("State:")} `, state, " · ", details);
     const rows = [summary];
     if (!user.resettable) {
-      rows.push(line(`${user.name} has not enrolled: there is nothing to reset.`, "warning"));
+      rows.push(line(interpolate(gettext("%(name)s has not enrolled: there is nothing to reset."), { name: user.name }, true), "warning"));
     }
     card.replaceChildren(...rows);
   };
@@ -84,8 +89,8 @@ if (searchForm && resetForm && dialog) {
     else resetButton.setAttribute("aria-describedby", why.id);
     why.hidden = allowed;
     why.textContent = user
-      ? "Reset is available only for a user who has started or completed enrollment."
-      : "Choose a user first: Reset is available once a user who has enrolled is selected.";
+      ? gettext("Reset is available only for a user who has started or completed enrollment.")
+      : gettext("Choose a user first: Reset is available once a user who has enrolled is selected.");
     describe(user);
   };
 

@@ -171,9 +171,7 @@ def _end_expired(user: HostUser, *, at: datetime, client_address: str | None) ->
             ended += 1
             record(
                 Action.ACCESS_PASS_EXPIRED,
-                target=user,
-                client_address=client_address,
-                at=at,
+                Origin(None, user, client_address, at),
                 expired_at=expires_at.isoformat(),
             )
     return ended

@@ -174,11 +174,11 @@ def email_code_attempt(
     *,
     token: str | None,
     code: str,
+    channel: str = methods.EMAIL,
     at: datetime,
     client_address: str | None = None,
     challenge: SignInChallenge | None = None,
     policy: TwoFactorSettings | None = None,
-    channel: str = methods.EMAIL,
 ) -> Attempt:
     """Check an email (or SMS) code against this sign-in, as any second factor is checked
     (services/attempt.py)."""

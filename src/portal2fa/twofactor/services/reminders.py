@@ -259,18 +259,15 @@ def reminder_send(
     adapter = get_adapter()
     with user_guard(user.pk):
         _refuse_unless_remindable(user, adapter, at=at)
-        deadline = EnrollmentDeadline.objects.filter(user_id=user.pk).first()
+        deadlines = EnrollmentDeadline.objects.filter(user_id=user.pk)
+        due_at = deadlines.values_list("due_at", flat=True).first()  # None: no deadline
         reminder = EnrollmentReminder.objects.create(
-            user=user,
-            due_at=deadline.due_at if deadline else None,
-            days_before=None,
-            claimed_at=at,
-            sent_by=actor,
+            user=user, due_at=due_at, days_before=None, claimed_at=at, sent_by=actor
         )
         record(
             Action.REMINDER_SENT,
             Origin(actor, user, client_address, at),
-            due=f"{local_day(deadline.due_at):%Y-%m-%d}" if deadline else "",
+            due=f"{local_day(due_at):%Y-%m-%d}" if due_at else "",
         )
     ok = _deliver(get_connection(), user, reminder.due_at, link=link, now=at)
     _mark([reminder.pk] if ok else [], [] if ok else [reminder.pk], now=at)

@@ -54,9 +54,6 @@ def _error(message: str, status: int = 400, **extra) -> JsonResponse:
     return JsonResponse({"error": str(message), **extra}, status=status)  # a Text: translated
 
 
-TOO_LARGE = KEY_ANSWER_TOO_LARGE
-
-
 def json_answer(view):
     """For the endpoints that read a key's answer (a JSON body): one over MAX_RESPONSE gets a JSON
     413 before anything is read or used up (Django would answer a body over
@@ -69,7 +66,7 @@ def json_answer(view):
         except ValueError:
             length = ceremony.MAX_RESPONSE + 1
         if length > ceremony.MAX_RESPONSE:
-            return _error(TOO_LARGE, 413)
+            return _error(KEY_ANSWER_TOO_LARGE, 413)
         return view(request, *args, **kwargs)
 
     return checked
@@ -77,8 +74,6 @@ def json_answer(view):
 
 # A registration ceremony (a key added, or enrolled with): the options and the challenge kept in the
 # session for CEREMONY_SECONDS (passkeys/ceremony.py), then the browser's answer against it, once. Three pages use it.
-TOO_LONG = KEY_ADDING_TOO_LONG
-UNREADABLE = KEY_ANSWER_UNREADABLE
 
 
 def _key_name(request, user) -> tuple[str | None, JsonResponse | None]:
@@ -112,10 +107,10 @@ def _registration_answer(request, session_key: str, **bound):
     pending = request.session.pop(session_key, None) or {}
     late = pending.get("until", 0) < time.time()
     if late or any(pending.get(name) != value for name, value in bound.items()):
-        return None, None, _error(TOO_LONG)
+        return None, None, _error(KEY_ADDING_TOO_LONG)
     body = ceremony.read_body(request)
     if body is None:
-        return None, None, _error(UNREADABLE)
+        return None, None, _error(KEY_ANSWER_UNREADABLE)
     return pending, body, None
 
 

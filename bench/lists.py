@@ -59,7 +59,8 @@ from portal2fa.twofactor.services.reminders import reminders_dry_run, reminders_
 PG = connection.vendor == "postgresql"
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 PAGE = 50
-# (name, share of the users, requires 2FA): Finance is the example of the issue; Auditors rare.
+# (name, share of the users, requires 2FA): Finance is the README's example role (`--role
+# Finance`); Auditors rare.
 ROLES = [
     ("Employees", 0.55, True),
     ("Finance", 0.10, True),

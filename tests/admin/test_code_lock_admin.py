@@ -1,5 +1,5 @@
-"""Issue 8: the Overview's "Locked by invalid codes" list, its Unlock button and
-`portal2fa enrollment unlock`."""
+"""The account's code budget for administrators: the Overview's "Locked by invalid codes" list,
+its Unlock button and `portal2fa enrollment unlock`."""
 
 from http import HTTPStatus
 

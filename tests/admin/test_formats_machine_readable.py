@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from portal2fa.audit.models import Action
-from portal2fa.audit.services import record
+from portal2fa.audit.services import Origin, record
 from portal2fa.twofactor import formats
 
 from .helpers import csv_of, plain, text
@@ -38,7 +38,7 @@ def german():
 
 @pytest.fixture
 def history(policy, admin_user, enrolled):
-    record(Action.ENROLLMENT_RESET, actor=admin_user, target=enrolled.user, at=AT, reason="lost")
+    record(Action.ENROLLMENT_RESET, Origin(admin_user, enrolled.user, None, AT), reason="lost")
     return enrolled
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from portal2fa.accounts.models import RoleType, SecurityRole, User
 from portal2fa.accounts.services import AccountError, user_update
 from portal2fa.audit.models import Action, AuditEvent
-from portal2fa.audit.services import record
+from portal2fa.audit.services import Origin, record
 from portal2fa.twofactor.core import backup_codes
 from portal2fa.twofactor.machinery.policy import current_policy
 from portal2fa.twofactor.selectors.overview import overview_data
@@ -226,12 +226,11 @@ def test_the_built_in_administrator_role_cannot_be_renamed(admin_client, admin_r
 def history(admin_user, user, make_user):
     bob = make_user("bob@builders.org", name="Bob Builder")
     day = lambda d: timezone.make_aware(datetime(2026, 3, d, 12, 0))  # noqa: E731
-    record(Action.ENROLLMENT_RESET, actor=admin_user, target=user, at=day(1), reason="lost phone")
-    record(Action.SIGNIN_SUCCEEDED, actor=bob, target=bob, at=day(5), factor="totp")
+    record(Action.ENROLLMENT_RESET, Origin(admin_user, user, None, day(1)), reason="lost phone")
+    record(Action.SIGNIN_SUCCEEDED, Origin(bob, bob, None, day(5)), factor="totp")
     record(
         Action.SETTINGS_CHANGED,
-        actor=admin_user,
-        at=day(9),
+        Origin(admin_user, None, None, day(9)),
         changes={"max_invalid_attempts": [5, 3]},
     )
     return bob

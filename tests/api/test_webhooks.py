@@ -16,7 +16,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from portal2fa.api.models import DeliveryStatus, WebhookMessage
 from portal2fa.api.services.webhooks import endpoint_create
 from portal2fa.audit.models import Action
-from portal2fa.audit.services import record
+from portal2fa.audit.services import Origin, record
 from portal2fa.audit.signals import event_committed
 from portal2fa.twofactor.services.enrollment import enrollment_reset
 
@@ -56,7 +56,7 @@ def test_only_the_subscribed_types_are_queued_and_every_type_by_default(receiver
     add_endpoint(receiver.url, "enrollment.reset", name="resets")
     add_endpoint(receiver.url, name="everything")
     WebhookMessage.objects.all().delete()  # the endpoints' own "webhook.changed" events
-    record(Action.SIGNIN_PASSWORD_FAILED, target=enrolled.user)
+    record(Action.SIGNIN_PASSWORD_FAILED, Origin(None, enrolled.user, None, None))
     queued = sorted(WebhookMessage.objects.values_list("endpoint__name", "event_type"))
     assert queued == [("everything", "signin.password_failed")]
 
@@ -64,7 +64,7 @@ def test_only_the_subscribed_types_are_queued_and_every_type_by_default(receiver
 def test_an_event_that_rolls_back_is_never_queued(receiver, enrolled):
     add_endpoint(receiver.url, "signin.password_failed")
     with pytest.raises(RuntimeError), transaction.atomic():
-        record(Action.SIGNIN_PASSWORD_FAILED, target=enrolled.user)
+        record(Action.SIGNIN_PASSWORD_FAILED, Origin(None, enrolled.user, None, None))
         assert WebhookMessage.objects.count() == 1  # in the event's own transaction
         raise RuntimeError("the service failed after recording")
     assert WebhookMessage.objects.count() == 0
@@ -114,7 +114,7 @@ def test_a_dead_receiver_is_retried_with_backoff_then_failed_then_replayed(
 def test_a_receiver_that_is_down_is_a_retry_not_a_crash(enrolled, settings):
     settings.PORTAL2FA_WEBHOOK_ALLOW_PRIVATE = True
     add_endpoint("http://127.0.0.1:9/nothing-listens-here", "signin.password_failed")
-    record(Action.SIGNIN_PASSWORD_FAILED, target=enrolled.user)
+    record(Action.SIGNIN_PASSWORD_FAILED, Origin(None, enrolled.user, None, None))
     deliver()
     message = WebhookMessage.objects.get()
     assert message.status == DeliveryStatus.PENDING and message.attempts == 1
@@ -145,7 +145,7 @@ def test_internal_addresses_are_refused(url, db):
 def test_an_address_allowed_when_saved_is_checked_again_at_delivery(receiver, enrolled, settings):
     add_endpoint(receiver.url, "signin.password_failed")
     settings.PORTAL2FA_WEBHOOK_ALLOW_PRIVATE = False
-    record(Action.SIGNIN_PASSWORD_FAILED, target=enrolled.user)
+    record(Action.SIGNIN_PASSWORD_FAILED, Origin(None, enrolled.user, None, None))
     deliver()
     assert receiver.received == []
     assert "loopback" in WebhookMessage.objects.get().last_error

@@ -178,7 +178,7 @@ def test_two_keys_sign_in_with_each_remove_one_and_a_clone_refused(
 def test_enroll_with_a_passkey_alone_then_sign_in_with_it_or_a_backup_code(
     page: Page, transactional_db, browser_policy, make_user
 ):
-    """Issue 10: at the enrollment step, a key instead of the app: Enrolled, backup codes shown,
+    """At the enrollment step, a key instead of the app: Enrolled, backup codes shown,
     the Overview counts it under Passkey; the next sign-ins take the key or a backup code."""
     user = make_user("kai@example.com", name="Kai Key")
     keys = VirtualKeys(page)

@@ -13,7 +13,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 
 from portal2fa.audit.models import Action
-from portal2fa.audit.services import record
+from portal2fa.audit.services import Origin, record
 from portal2fa.twofactor.core import backup_codes, totp
 from portal2fa.twofactor.machinery import keys
 from portal2fa.twofactor.services.backup_codes import backup_codes_regenerate
@@ -93,7 +93,7 @@ def test_secrets_and_backup_codes_are_not_stored_in_clear(
     canary = forbidden_forms([canary_secret], [canary_code])
     readable = {text: raw for text, raw in canary.items() if text.isprintable()}
     assert len(readable) == 9  # all forms but the raw bytes
-    record(Action.USER_CHANGED, actor=admin_user, at=t, note=" | ".join(readable))
+    record(Action.USER_CHANGED, Origin(admin_user, None, None, t), note=" | ".join(readable))
 
     forbidden = forbidden_forms(secrets, codes)
     assert len(codes) == 40 and len(forbidden) == 6 * len(secrets) + 4 * len(codes)

@@ -1,5 +1,5 @@
-"""Issue 8 on the pages: the sign-in page says when the next try is possible, the lock says who
-can help, and the personal page's code forms meet the same account budget."""
+"""The account's code budget on the pages: the sign-in page says when the next try is possible,
+the lock says who can help, and the personal page's code forms meet the same account budget."""
 
 import re
 from http import HTTPStatus

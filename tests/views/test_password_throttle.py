@@ -1,4 +1,4 @@
-"""Issue 8, the password step: no lockout by strangers (device cookies), one canonical email for
+"""The password step's throttle: no lockout by strangers (device cookies), one canonical email for
 lookup, uniqueness and the limit, and throttle rows of unknown emails pruned. These run on SQLite
 and, with DATABASE_URL, on PostgreSQL (where UPPER('ı') = 'I' made 'alıce' reach 'alice')."""
 

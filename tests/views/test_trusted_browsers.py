@@ -324,7 +324,7 @@ def test_an_unknown_mode_is_refused(admin_client, policy):
 def test_the_overview_counts_signins_that_skipped_the_factor_in_30_days(
     admin_client, make_user, unrecognized, django_assert_num_queries
 ):
-    from portal2fa.audit.services import record
+    from portal2fa.audit.services import Origin, record
     from portal2fa.twofactor.selectors.trusted import trusted_signins
 
     now = timezone.now()
@@ -332,11 +332,9 @@ def test_the_overview_counts_signins_that_skipped_the_factor_in_30_days(
     for days_ago in (0, 3, 29, 31, 200):  # the last two are older than 30 days
         record(
             Action.TRUSTED_BROWSER_USED,
-            actor=someone,
-            target=someone,
-            at=now - timezone.timedelta(days=days_ago),
+            Origin(someone, someone, None, now - timezone.timedelta(days=days_ago)),
         )
-    record(Action.SIGNIN_SUCCEEDED, actor=someone, target=someone, at=now)  # not one of them
+    record(Action.SIGNIN_SUCCEEDED, Origin(someone, someone, None, now))  # not one of them
     with django_assert_num_queries(1):
         assert trusted_signins(now=now) == 3
     page = text(admin_client.get(reverse("twofactor:setup-overview")))

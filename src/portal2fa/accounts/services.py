@@ -71,9 +71,7 @@ def role_create(
         _save_unique(role, _role_exists(name))
         record(
             Action.ROLE_CHANGED,
-            actor=actor,
-            client_address=client_address,
-            at=at,
+            Origin(actor, None, client_address, at),
             role=name,
             change="created",
             type=type,
@@ -190,9 +188,7 @@ def role_update(
                 raise
             record(
                 Action.ROLE_CHANGED,
-                actor=actor,
-                client_address=client_address,
-                at=at,
+                Origin(actor, None, client_address, at),
                 role=name,
                 changes=diff,
             )

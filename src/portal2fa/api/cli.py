@@ -25,13 +25,13 @@ def register(commands) -> None:
         help="read, reset, passes, settings or audit (repeat for several)",
     )
     create.add_argument("--expires-days", type=int, help="expires after this many days")
-    create.set_defaults(handler=_installed(token_create))
+    create.set_defaults(handler=_installed(create_token))
     sub.add_parser("list", help="live tokens, with last use").set_defaults(
         handler=_installed(token_list)
     )
     revoke = sub.add_parser("revoke", help="revoke a token by name")
     revoke.add_argument("name")
-    revoke.set_defaults(handler=_installed(token_revoke))
+    revoke.set_defaults(handler=_installed(revoke_token))
 
     hook = commands.add_parser("webhook", help="webhook endpoints and their deliveries")
     wsub = hook.add_subparsers(dest="webhook_command", required=True, metavar="ACTION")
@@ -81,11 +81,10 @@ def _when(value) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M %Z}" if value else "never"
 
 
-def token_create(args) -> int:
+def create_token(args) -> int:
     from django.utils import timezone
 
-    from .services.tokens import TokenError
-    from .services.tokens import token_create as create
+    from .services.tokens import TokenError, token_create
 
     at = timezone.now()
     if args.expires_days is not None and not 1 <= args.expires_days <= 3650:
@@ -93,7 +92,7 @@ def token_create(args) -> int:
     expires = at + timedelta(days=args.expires_days) if args.expires_days else None
     scopes = [s for value in args.scope for s in value.split(",")]
     try:
-        new = create(actor=None, name=args.name, scopes=scopes, at=at, expires_at=expires)
+        new = token_create(actor=None, name=args.name, scopes=scopes, at=at, expires_at=expires)
     except TokenError as error:
         raise CommandError(str(error)) from None
     print(new.secret)
@@ -119,18 +118,17 @@ def token_list(args) -> int:
     return 0
 
 
-def token_revoke(args) -> int:
+def revoke_token(args) -> int:
     from django.utils import timezone
 
     from .models import ApiToken
-    from .services.tokens import TokenError
-    from .services.tokens import token_revoke as revoke
+    from .services.tokens import TokenError, token_revoke
 
     token = ApiToken.objects.filter(name=args.name.strip(), revoked_at__isnull=True).first()
     if token is None:
         raise CommandError(f"no live token named {args.name!r} (see 'portal2fa token list')")
     try:
-        revoke(actor=None, token_id=token.pk, at=timezone.now())
+        token_revoke(actor=None, token_id=token.pk, at=timezone.now())
     except TokenError as error:
         raise CommandError(str(error)) from None
     print(f"Token {token.name!r} revoked.")

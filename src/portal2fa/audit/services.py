@@ -17,39 +17,23 @@ from .signals import event_committed, event_recorded
 class Origin:
     """Who acted on whom, from which address, when: what the events of one change share."""
 
-    actor: object = None
-    target: object = None
+    # Any: the host's user model (AUTH_USER_MODEL), which the library does not import
+    actor: Any = None
+    target: Any = None
     client_address: str | None = None
     at: datetime | None = None
 
 
-def record(
-    action: Action,
-    origin: Origin | None = None,
-    /,
-    *,
-    actor: Any = None,
-    target: Any = None,
-    # Any: a detail dict unpacked with ** must fit every keyword here
-    client_address: Any = None,
-    at: Any = None,
-    **detail: Any,
-) -> AuditEvent:
-    """The event, with its origin given as one Origin or as its four parts."""
-    if origin is not None:
-        actor, target, client_address, at = (
-            origin.actor,
-            origin.target,
-            origin.client_address,
-            origin.at,
-        )
+def record(action: Action, origin: Origin | None = None, /, **detail: object) -> AuditEvent:
+    """The event: who acted on whom, from where, when (no origin: nobody's, now), and its detail."""
+    origin = origin or Origin()
     event = AuditEvent.objects.create(
-        at=at or timezone.now(),
+        at=origin.at or timezone.now(),
         action=action,
-        actor=actor,
+        actor=origin.actor,
         actor_token=current_token(),
-        target=target,
-        client_address=client_address or None,
+        target=origin.target,
+        client_address=origin.client_address or None,
         detail=detail,
     )
     event_recorded.send(sender=AuditEvent, event=event)

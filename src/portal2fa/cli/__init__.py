@@ -7,9 +7,9 @@ Exit status 0 on success; 2 with one line on stderr for bad arguments or refused
 import os
 import sys
 
-from ..twofactor import cli as library
+from ..twofactor import cli
 
-USER_ERROR = library.USER_ERROR
+USER_ERROR = cli.USER_ERROR
 
 
 def _setup_django() -> None:
@@ -27,7 +27,7 @@ def _demo_commands(commands, subparsers) -> None:
 
 
 def build_parser():
-    return library.build_parser("portal2fa", extend=_demo_commands)
+    return cli.build_parser("portal2fa", extend=_demo_commands)
 
 
 DEMO_MODULES = ("dj_database_url", "gunicorn", "whitenoise", "csp", "psycopg")
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = library.parse(build_parser(), argv)
+    args = cli.parse(build_parser(), argv)
     if isinstance(args, int):
         return args
     if getattr(args, "needs_keys_file", False):
@@ -58,9 +58,9 @@ def _main(argv: list[str] | None) -> int:
         keys_init(args)
     if getattr(args, "needs_django", True):
         _setup_django()
-        if library.checked_first(args) and library.refused_by_checks():
+        if cli.checked_first(args) and cli.refused_by_checks():
             return USER_ERROR
-        return library.run(args, migrate="portal2fa migrate")
+        return cli.run(args, migrate="portal2fa migrate")
     return args.handler(args) or 0
 
 

@@ -39,10 +39,10 @@ def urls_wired(app_configs, **kwargs):
 
 def _shadowed() -> list[Error]:
     """The library's routes whose URL resolves to another view (an earlier catch-all route)."""
-    from . import urls as library_urls  # its views import models: not at app loading
+    from . import urls  # its views import models: not at app loading
 
     found = []
-    for pattern in library_urls.urlpatterns:
+    for pattern in urls.urlpatterns:
         converters = pattern.pattern.converters.items()
         kwargs = {name: SAMPLE_ARGUMENTS[type(c).__name__] for name, c in converters}
         url = reverse(f"twofactor:{pattern.name}", kwargs=kwargs)

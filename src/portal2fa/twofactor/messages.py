@@ -72,7 +72,7 @@ EMAIL_CODE_LABEL = _("Email code")
 BACKUP_CODE_LABEL = _("Backup code")
 SMS_CODE_LABEL = _("SMS code")
 
-# The account's code budget across sign-ins (services/code_budget.py)
+# The account's code budget across sign-ins (machinery/code_budget.py)
 CODE_LOCKED = _(
     "Two-factor authentication for this account is locked after too many invalid codes. "
     "Contact your administrator."
@@ -89,7 +89,7 @@ EMAIL_SEND_FAILED = _(
 )
 NO_MORE_SENDS = _("No more codes can be sent for this sign-in. Use the last code, or start over.")
 
-# Passkeys and security keys (services/passkeys.py, passkey_enrollment.py, views/passkeys.py)
+# Passkeys and security keys (passkeys/services.py, enrollment.py, views.py)
 PASSKEY_NOT_ACCEPTED = _("The passkey or security key was not accepted.")
 PASSKEY_CLONED = _(
     "This passkey or security key was refused: it may have been copied. Use another way."
@@ -111,8 +111,8 @@ CONFIRMING_TOO_LONG = _("Confirming took too long. Start again.")
 ALREADY_ENROLLED = _("You have already set up two-factor authentication. Sign in again.")
 SET_UP_ALREADY = _("You have already set up two-factor authentication.")
 
-# Confirming it's you, the authenticator app, backup codes (services/step_up.py, app_setup.py,
-# backup_codes.py)
+# Confirming it's you, the authenticator app, backup codes (passkeys/step_up.py, services/app_setup.py,
+# services/backup_codes.py)
 CONFIRMATION_USED_OR_EXPIRED = _("That confirmation was used or has expired. Confirm again.")
 APP_ALREADY_SET_UP = _("Your authenticator app is already set up.")
 APP_SETUP_EXPIRED = _("Setting up the app took too long. Start again.")
@@ -150,10 +150,6 @@ def attempts_remaining(remaining: int) -> str:
     return ngettext("%(count)s attempt remaining.", "%(count)s attempts remaining.", remaining) % {
         "count": remaining
     }
-
-
-def invalid_with_remaining(remaining: int) -> str:
-    return f"{INVALID} {attempts_remaining(remaining)}"
 
 
 def code_budget_delay(when: str, minutes: int) -> str:
@@ -197,7 +193,7 @@ def wait_before_resend(seconds: int) -> str:
 
 
 def too_many_sends(window: str) -> str:
-    """Refused across sign-ins: `window` is "hour" or "day" (services/send_limits.py)."""
+    """Refused across sign-ins: `window` is "hour" or "day" (machinery/send_limits.py)."""
     if window == "hour":
         return gettext(
             "Too many codes were sent in the last hour. Use your authenticator app, a passkey or "

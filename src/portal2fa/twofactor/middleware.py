@@ -26,8 +26,8 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
-from . import messages as texts
 from .machinery.policy import NextStep
+from .messages import SECOND_FACTOR_FIRST, SESSION_ENDED
 from .web import device, held_views, second_factor
 from .web.allowed import method_refusal
 
@@ -47,7 +47,7 @@ HELD_VIEWS = {
     "twofactor:signin-remind-later",
     "twofactor:signout",
 }
-ENDED_MESSAGE = texts.SESSION_ENDED
+ENDED_MESSAGE = SESSION_ENDED
 
 
 class TwoFactorMiddleware:
@@ -146,7 +146,7 @@ def _hold(request):
     if not _is_navigation(request):
         body = {
             "error": "second_factor_required",
-            "detail": str(texts.SECOND_FACTOR_FIRST),
+            "detail": str(SECOND_FACTOR_FIRST),
             "url": step_url,
         }
         return JsonResponse(body, status=401)

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from ...twofactor.machinery import keys
 from ..models import ApiToken, Scope
 
@@ -68,9 +68,7 @@ def token_create(
             )
             record(
                 Action.API_TOKEN_CREATED,
-                actor=actor,
-                client_address=client_address,
-                at=at,
+                Origin(actor, None, client_address, at),
                 token=name,
                 scopes=", ".join(scopes),
                 expires=expires_at.isoformat() if expires_at else "never",
@@ -94,13 +92,7 @@ def token_revoke(*, actor, token_id: int, at: datetime, client_address=None) -> 
             )
         token.revoked_at = at
         token.save(update_fields=["revoked_at"])
-        record(
-            Action.API_TOKEN_REVOKED,
-            actor=actor,
-            client_address=client_address,
-            at=at,
-            token=token.name,
-        )
+        record(Action.API_TOKEN_REVOKED, Origin(actor, None, client_address, at), token=token.name)
     return token
 
 

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from ...twofactor.machinery import keys
 from ..addresses import AddressRefused, resolve
 from ..conf import setting
@@ -77,9 +77,7 @@ def endpoint_create(
             )
             record(
                 Action.WEBHOOK_CHANGED,
-                actor=actor,
-                client_address=client_address,
-                at=at,
+                Origin(actor, None, client_address, at),
                 endpoint=name,
                 change="added",
                 url=url,
@@ -101,9 +99,7 @@ def endpoint_delete(*, actor, endpoint_id: int, at: datetime, client_address=Non
         endpoint.delete()  # its messages go with it
         record(
             Action.WEBHOOK_CHANGED,
-            actor=actor,
-            client_address=client_address,
-            at=at,
+            Origin(actor, None, client_address, at),
             endpoint=name,
             change="removed",
         )
@@ -126,11 +122,7 @@ def deliveries_replay(
         )
         if count:
             record(
-                Action.WEBHOOK_REPLAYED,
-                actor=actor,
-                client_address=client_address,
-                at=at,
-                deliveries=count,
+                Action.WEBHOOK_REPLAYED, Origin(actor, None, client_address, at), deliveries=count
             )
     return count
 

@@ -9,7 +9,7 @@ from ninja.security import HttpBearer
 
 from ...audit.context import set_token
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from ...twofactor.web.http import client_address
 from ..conf import setting
 from ..models import Scope
@@ -43,8 +43,7 @@ class BearerToken(HttpBearer):
             calls = call_count(token_id=found.pk, at=at)
             record(
                 Action.API_CALL,
-                client_address=client_address(request),
-                at=at,
+                Origin(None, None, client_address(request), at),
                 method=request.method,
                 path=request.path,
             )

@@ -19,7 +19,7 @@ def register(commands) -> None:
     reset.add_argument("email")
     reset.add_argument("--reason", default="", help="why (kept in the audit log)")
     reset.add_argument("--yes", action="store_true", help="confirm: without it nothing is changed")
-    reset.set_defaults(handler=enrollment_reset)
+    reset.set_defaults(handler=reset_enrollment)
     unlock = sub.add_parser("unlock", help="unlock a second factor locked by invalid codes")
     unlock.add_argument("email")
     unlock.add_argument("--yes", action="store_true", help="confirm: without it nothing is changed")
@@ -58,12 +58,11 @@ def _confirmed_user(args, what_it_does: str):
     return user
 
 
-def enrollment_reset(args) -> int:
+def reset_enrollment(args) -> int:
     from django.utils import timezone
 
     from ..adapter import get_adapter
-    from ..services.enrollment import EnrollmentError
-    from ..services.enrollment import enrollment_reset as reset
+    from ..services.enrollment import EnrollmentError, enrollment_reset
 
     adapter = get_adapter()
     user = _confirmed_user(
@@ -74,7 +73,7 @@ def enrollment_reset(args) -> int:
     try:
         # The demo's console e-mail backend prints the notice: keep stdout for the result line.
         with contextlib.redirect_stdout(sys.stderr):
-            removed = reset(actor=None, user=user, at=timezone.now(), reason=args.reason)
+            removed = enrollment_reset(actor=None, user=user, at=timezone.now(), reason=args.reason)
     except EnrollmentError as error:
         raise CommandError(str(error)) from None
     name, email = adapter.display_name(user), adapter.email(user)

@@ -22,16 +22,16 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext
 
 from ...audit.models import Action
-from ...audit.services import record
-from .. import messages as texts
+from ...audit.services import Origin, record
 from ..adapter import HostUser
 from ..conf import setting
+from ..messages import CODE_LOCKED, code_budget_delay
 from ..models import CodeGuessBudget
 from .code_checks import serialize_code_checks
 from .notices import send_code_guessing_notice
 from .returning import update_returning
 
-LOCKED_MESSAGE = texts.CODE_LOCKED
+LOCKED_MESSAGE = CODE_LOCKED
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def delay_message(next_try_at: datetime, *, at: datetime) -> str:
     else:
         local = timezone.localtime(next_try_at)
         when = dateformat.format(local, gettext("H:i T")).strip()
-    return texts.code_budget_delay(when, minutes)
+    return code_budget_delay(when, minutes)
 
 
 _UNREAD: Any = object()  # `budget` not read by the caller (None: read, and there is none)
@@ -111,13 +111,13 @@ def code_failure_count(
             consecutive_failures=F("consecutive_failures") + 1,
         )
         failures = counted[0][0]
-    where = {"actor": user, "target": user, "client_address": client_address, "at": at}
+    origin = Origin(user, user, client_address, at)
     if failures >= setting("PORTAL2FA_CODE_FAILURES_LOCK"):
         locked = CodeGuessBudget.objects.filter(pk=user.pk, locked_at=None).update(
             locked_at=at, next_try_at=None
         )
         if locked:
-            record(Action.CODE_LOCKED, consecutive_failures=failures, **where)
+            record(Action.CODE_LOCKED, origin, consecutive_failures=failures)
             transaction.on_commit(lambda: send_code_guessing_notice(user=user, at=at, locked=True))
         return Refusal(LOCKED_MESSAGE, locked=True)
     delay = delay_after(failures)
@@ -128,9 +128,9 @@ def code_failure_count(
     if previous is None or delay > previous:  # a step up of the ladder
         record(
             Action.CODE_DELAY,
+            origin,
             consecutive_failures=failures,
             delay_seconds=int(delay.total_seconds()),
-            **where,
         )
     if previous is None:  # the first delay
         transaction.on_commit(lambda: send_code_guessing_notice(user=user, at=at, locked=False))

@@ -33,7 +33,6 @@ WINDOWS = (
         "PORTAL2FA_CODE_SENDS_PER_DESTINATION_DAY",
     ),
 )
-WHEN = {"hour": "in the last hour", "day": "today"}
 
 
 def too_many(window: str) -> str:

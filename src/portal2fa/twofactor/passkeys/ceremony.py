@@ -27,15 +27,15 @@ def relying_party(request) -> RelyingParty:
 # The ceremony's challenge travels in the session as base64url text. py_webauthn is imported by
 # the first ceremony, not at start-up (passkeys/verification.py says why).
 def bytes_to_base64url(value: bytes) -> str:
-    from webauthn.helpers import bytes_to_base64url as encode
+    from webauthn import helpers
 
-    return encode(value)
+    return helpers.bytes_to_base64url(value)
 
 
 def base64url_to_bytes(value: str) -> bytes:
-    from webauthn.helpers import base64url_to_bytes as decode
+    from webauthn import helpers
 
-    return decode(value)
+    return helpers.base64url_to_bytes(value)
 
 
 def read_body(request) -> str | None:

@@ -18,8 +18,8 @@ from ..machinery.outcome import Outcome
 from ..machinery.policy import current_policy
 from ..machinery.step_up_grants import confirmed_refusal
 from ..models import Authenticator, WebAuthnCredential
-from ..services.attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
-from ..services.challenge import live_challenge
+from ..services.attempt import Attempt, LockedChallenge, Verdict
+from ..services.challenge import attempt_on_token
 from .selectors import NOT_ALLOWED, passkey_to_remove, passkeys_usable
 from .verification import NewKey, PasskeyError, RelyingParty, verify_assertion, verify_new_key
 
@@ -221,9 +221,6 @@ def challenge_passkey_attempt(
             return Verdict.passed(PASSKEY_FACTOR)
         return Verdict.failed(refused_as=CLONED if cloned else NOT_ACCEPTED)
 
-    return second_factor_attempt(
-        live_challenge(token, at=at, loaded=challenge),
-        check=check,
-        at=at,
-        client_address=client_address,
+    return attempt_on_token(
+        token, loaded=challenge, check=check, at=at, client_address=client_address
     )

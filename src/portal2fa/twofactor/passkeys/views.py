@@ -19,11 +19,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import messages as texts
 from ..forms import CodeForm
 from ..machinery.policy import NextStep, authenticator_of
 from ..machinery.step_up_grants import still_confirmed
-from ..messages import LOCKED
+from ..messages import (
+    BACKUP_CODE_LABEL,
+    CONFIRMING_TOO_LONG,
+    KEY_ADDING_TOO_LONG,
+    KEY_ANSWER_TOO_LARGE,
+    KEY_ANSWER_UNREADABLE,
+    LOCKED,
+    passkey_added,
+    passkey_confirmed,
+    passkey_removed,
+    passkey_renamed,
+)
 from ..models import Authenticator
 from ..selectors.access_passes import pass_needed
 from ..views.signin_step import SignInStep, as_json, signin_step
@@ -33,9 +43,7 @@ from . import ceremony, selectors, services, verification
 from .enrollment import SET_UP_ALREADY, AlreadySetUp, passkey_enroll, passkey_enroll_signed_in
 from .step_up import step_up_refusal, step_up_with_passkey
 
-CONFIRMED = lazy(
-    lambda: texts.passkey_confirmed(confirmation.STEP_UP_LIFETIME.seconds // 60), str
-)()
+CONFIRMED = lazy(lambda: passkey_confirmed(confirmation.STEP_UP_LIFETIME.seconds // 60), str)()
 
 
 def _options(json_text: str) -> JsonResponse:
@@ -44,9 +52,6 @@ def _options(json_text: str) -> JsonResponse:
 
 def _error(message: str, status: int = 400, **extra) -> JsonResponse:
     return JsonResponse({"error": str(message), **extra}, status=status)  # a Text: translated
-
-
-TOO_LARGE = texts.KEY_ANSWER_TOO_LARGE
 
 
 def json_answer(view):
@@ -61,7 +66,7 @@ def json_answer(view):
         except ValueError:
             length = ceremony.MAX_RESPONSE + 1
         if length > ceremony.MAX_RESPONSE:
-            return _error(TOO_LARGE, 413)
+            return _error(KEY_ANSWER_TOO_LARGE, 413)
         return view(request, *args, **kwargs)
 
     return checked
@@ -69,8 +74,6 @@ def json_answer(view):
 
 # A registration ceremony (a key added, or enrolled with): the options and the challenge kept in the
 # session for CEREMONY_SECONDS (passkeys/ceremony.py), then the browser's answer against it, once. Three pages use it.
-TOO_LONG = texts.KEY_ADDING_TOO_LONG
-UNREADABLE = texts.KEY_ANSWER_UNREADABLE
 
 
 def _key_name(request, user) -> tuple[str | None, JsonResponse | None]:
@@ -104,10 +107,10 @@ def _registration_answer(request, session_key: str, **bound):
     pending = request.session.pop(session_key, None) or {}
     late = pending.get("until", 0) < time.time()
     if late or any(pending.get(name) != value for name, value in bound.items()):
-        return None, None, _error(TOO_LONG)
+        return None, None, _error(KEY_ADDING_TOO_LONG)
     body = ceremony.read_body(request)
     if body is None:
-        return None, None, _error(UNREADABLE)
+        return None, None, _error(KEY_ANSWER_UNREADABLE)
     return pending, body, None
 
 
@@ -208,7 +211,7 @@ def register(request):
         return _error(str(error))
     if pending.get("confirmation"):
         confirmation.take(request, at=now)  # spent with the key
-    messages.success(request, texts.passkey_added(credential.name))
+    messages.success(request, passkey_added(credential.name))
     return JsonResponse({"redirect": reverse("twofactor:account")})
 
 
@@ -239,7 +242,7 @@ def confirm(request):
     may make one sensitive change without a code (web/confirmation.py)."""
     pending = request.session.pop(ceremony.CONFIRM_KEY, None) or {}
     if not pending.get("challenge") or pending.get("until", 0) < time.time():
-        return _error(texts.CONFIRMING_TOO_LONG)  # no assertion checked: no guess
+        return _error(CONFIRMING_TOO_LONG)  # no assertion checked: no guess
     now = timezone.now()
     result = step_up_with_passkey(
         user=request.user,
@@ -279,7 +282,7 @@ def rename(request):
         messages.error(request, str(error))
     else:
         new = services.clean_name(request.POST.get("name"))
-        messages.success(request, texts.passkey_renamed(old, new))
+        messages.success(request, passkey_renamed(old, new))
     return redirect("twofactor:account")
 
 
@@ -300,7 +303,7 @@ def remove(request):
     form = CodeForm(request.POST if confirmed else None)
     has_app = bool(getattr(authenticator_of(request.user), "has_app", False))
     if not has_app:
-        form.fields["code"].label = texts.BACKUP_CODE_LABEL
+        form.fields["code"].label = BACKUP_CODE_LABEL
     refusal, status = "", 200
     if confirmed:
         status = 400
@@ -321,7 +324,7 @@ def remove(request):
                 else:  # the confirmation was used or lapsed meanwhile: a code, then
                     refusal, form = str(error), CodeForm()
             else:
-                messages.success(request, texts.passkey_removed(name))
+                messages.success(request, passkey_removed(name))
                 return redirect("twofactor:account")
     context = {
         "key": key,

@@ -6,8 +6,8 @@ from ..core import methods
 from ..machinery.policy import allowed_methods, current_policy
 from ..models import EmailCode, SignInChallenge
 
-NOT_AVAILABLE = "Email codes are not available for your account. Use your authenticator app."
-SMS_NOT_AVAILABLE = "SMS codes are not available for your account. Use your authenticator app."
+NOT_AVAILABLE = messages.EMAIL_NOT_AVAILABLE
+SMS_NOT_AVAILABLE = messages.SMS_NOT_AVAILABLE
 
 
 def destination(user, channel: str = methods.EMAIL) -> str:

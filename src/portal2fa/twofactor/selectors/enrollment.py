@@ -5,11 +5,18 @@ from datetime import datetime
 
 from django.views.decorators.debug import sensitive_variables
 
-from .. import messages as texts
 from ..adapter import get_adapter
 from ..core import totp
 from ..machinery import keys
 from ..machinery.policy import authenticator_of, issuer, state_of
+from ..messages import (
+    AUTHENTICATOR_APP,
+    PASSWORD_ALONE,
+    PASSWORD_ONLY,
+    summary_backup_codes,
+    summary_passkeys,
+    summary_trusted_browsers,
+)
 from ..models import Authenticator, EnrollmentState, TwoFactorSettings
 
 
@@ -84,11 +91,11 @@ def sign_in_summary(status: Status, *, passkeys: int, trusted_browsers: int) -> 
     """The personal page's first line: what this user signs in with, strongest first
     ("passkey ×1", "authenticator app", "9 backup codes", "1 trusted browser")."""
     if status.state != EnrollmentState.ENROLLED:
-        return [texts.PASSWORD_ALONE if not trusted_browsers else texts.PASSWORD_ONLY]
-    parts = [texts.summary_passkeys(passkeys)] if passkeys else []
+        return [PASSWORD_ALONE if not trusted_browsers else PASSWORD_ONLY]
+    parts = [summary_passkeys(passkeys)] if passkeys else []
     if status.has_app:
-        parts.append(texts.AUTHENTICATOR_APP)
-    parts.append(texts.summary_backup_codes(status.codes_remaining))
+        parts.append(AUTHENTICATOR_APP)
+    parts.append(summary_backup_codes(status.codes_remaining))
     if trusted_browsers:
-        parts.append(texts.summary_trusted_browsers(trusted_browsers))
+        parts.append(summary_trusted_browsers(trusted_browsers))
     return parts

@@ -31,8 +31,8 @@ from ..machinery import keys
 from ..machinery.code_budget import user_guard
 from ..machinery.notices import send_access_pass_notice
 from ..models import AccessPassOutcome, SignInChallenge, TemporaryAccessPass
-from .attempt import Attempt, LockedChallenge, Verdict, second_factor_attempt
-from .challenge import live_challenge
+from .attempt import Attempt, LockedChallenge, Verdict
+from .challenge import attempt_on_token
 from .enrollment import enrollment_reset
 
 FACTOR = "access_pass"
@@ -171,9 +171,7 @@ def _end_expired(user: HostUser, *, at: datetime, client_address: str | None) ->
             ended += 1
             record(
                 Action.ACCESS_PASS_EXPIRED,
-                target=user,
-                client_address=client_address,
-                at=at,
+                Origin(None, user, client_address, at),
                 expired_at=expires_at.isoformat(),
             )
     return ended
@@ -190,8 +188,9 @@ def access_pass_attempt(
 ) -> Attempt:
     """A pass at the second-factor step: accepted, it removes the old enrollment and keeps the
     token for the enrollment that must follow (the Attempt passes; the sign-in is not complete)."""
-    return second_factor_attempt(
-        live_challenge(token, at=at, loaded=challenge),
+    return attempt_on_token(
+        token,
+        loaded=challenge,
         check=lambda locked: _check(locked, code, at=at, client_address=client_address),
         at=at,
         client_address=client_address,

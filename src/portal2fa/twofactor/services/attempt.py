@@ -25,13 +25,12 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F, OuterRef
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from .. import messages
 from ..adapter import HostUser
 from ..machinery import code_budget
@@ -223,15 +222,10 @@ def _passed(
     challenge: SignInChallenge, verdict: Verdict, *, at: datetime, client_address: str | None
 ) -> Attempt:
     user = challenge.user
-    where: dict[str, Any] = {
-        "actor": user,
-        "target": user,
-        "client_address": client_address,
-        "at": at,
-    }
-    record(Action.SIGNIN_SUCCEEDED, factor=verdict.factor, **where)
+    origin = Origin(user, user, client_address, at)
+    record(Action.SIGNIN_SUCCEEDED, origin, factor=verdict.factor)
     if verdict.factor == BACKUP:
-        record(Action.BACKUP_CODE_USED, **where)
+        record(Action.BACKUP_CODE_USED, origin)
     return Attempt(
         True,
         user_id=challenge.user_id,
@@ -264,22 +258,13 @@ def _count_failure(
     skew = verdict.skew
     record(
         Action.SECOND_FACTOR_FAILED,
-        actor=user,
-        target=user,
-        client_address=client_address,
-        at=at,
+        Origin(user, user, client_address, at),
         attempt=challenge.failed_attempts,
         **({"clock_skew_steps": skew} if skew is not None else {}),
     )
     hint = f" {skew_hint(skew)}" if skew is not None else ""
     if challenge.locked:
-        record(
-            Action.SECOND_FACTOR_LOCKOUT,
-            actor=user,
-            target=user,
-            client_address=client_address,
-            at=at,
-        )
+        record(Action.SECOND_FACTOR_LOCKOUT, Origin(user, user, client_address, at))
         return Attempt(False, LOCKED + hint, locked=True)
     # The method's word for a refusal opens the message ("Invalid code.", "The passkey ... was
     # not accepted."); a replay's own message is chosen by the caller unless the token locked.

@@ -25,6 +25,7 @@ from .attempt import (
     LOCKED,
     USED,
     Attempt,
+    Check,
     LockedChallenge,
     Verdict,
     complete_challenge,
@@ -106,6 +107,19 @@ def live_challenge(
     return challenge_load(token, at=at)
 
 
+def attempt_on_token(
+    token: str | None,
+    *,
+    loaded: SignInChallenge | None,
+    check: Check,
+    at: datetime,
+    client_address: str | None,
+) -> Attempt:
+    """One attempt of any method (services/attempt.py) against the token's live challenge."""
+    challenge = live_challenge(token, at=at, loaded=loaded)
+    return second_factor_attempt(challenge, check=check, at=at, client_address=client_address)
+
+
 def challenge_attempt(
     *,
     token: str | None,
@@ -122,9 +136,9 @@ def challenge_attempt(
     A caller that has already loaded the token's live challenge (challenge_load) and the policy
     passes them, so neither is read twice.
     """
-    challenge = live_challenge(token, at=at, loaded=challenge)
-    return second_factor_attempt(
-        challenge,
+    return attempt_on_token(
+        token,
+        loaded=challenge,
         check=lambda locked: _check_code(
             locked, code, at=at, client_address=client_address, policy=policy
         ),

@@ -20,13 +20,21 @@ from django.db import transaction
 from django.db.models import F
 from django.views.decorators.debug import sensitive_variables
 
-from .. import messages as texts
 from ..conf import setting
 from ..core import methods
 from ..core.typed import typed_code
 from ..machinery import code_budget, code_checks, keys
 from ..machinery.mail import in_language_of, send_user_mail
 from ..machinery.send_limits import send_limits_reserve, send_refusal_audit, too_many
+from ..messages import (
+    EMAIL_CODE_EXPIRED,
+    EMAIL_SEND_FAILED,
+    NO_MORE_SENDS,
+    email_code_body,
+    email_code_subject,
+    sms_code,
+    wait_before_resend,
+)
 from ..models import EmailCode, SignInChallenge, TwoFactorSettings
 from ..selectors.email_codes import codes_available, destination, mask, not_available
 from ..sms import get_sms_provider
@@ -45,8 +53,8 @@ from .challenge import live_challenge
 
 logger = logging.getLogger(__name__)
 
-EXPIRED_CODE = texts.EMAIL_CODE_EXPIRED
-SEND_FAILED = texts.EMAIL_SEND_FAILED
+EXPIRED_CODE = EMAIL_CODE_EXPIRED
+SEND_FAILED = EMAIL_SEND_FAILED
 
 
 @dataclass(frozen=True)
@@ -109,12 +117,12 @@ def email_code_send(
     try:
         if channel == methods.SMS:
             with in_language_of(user):
-                text = texts.sms_code(code, site, minutes)
+                text = sms_code(code, site, minutes)
             get_sms_provider().send(address, text)
             return Sent(True, address=mask(address), sends_left=max(0, limit - sends))
         send_user_mail(
             user=user,
-            write=lambda: (texts.email_code_subject(site), texts.email_code_body(code, minutes)),
+            write=lambda: (email_code_subject(site), email_code_body(code, minutes)),
             to=[address],
         )
     except OSError:
@@ -156,9 +164,9 @@ def _refusal(existing: EmailCode, *, limit: int, gap: int, at: datetime) -> str:
     if existing.used_at is not None:
         return EXPIRED
     if existing.sends >= limit:
-        return texts.NO_MORE_SENDS
+        return NO_MORE_SENDS
     wait = max(1, math.ceil((existing.sent_at + timedelta(seconds=gap) - at).total_seconds()))
-    return texts.wait_before_resend(wait)
+    return wait_before_resend(wait)
 
 
 @sensitive_variables("code")
@@ -166,11 +174,11 @@ def email_code_attempt(
     *,
     token: str | None,
     code: str,
+    channel: str = methods.EMAIL,
     at: datetime,
     client_address: str | None = None,
     challenge: SignInChallenge | None = None,
     policy: TwoFactorSettings | None = None,
-    channel: str = methods.EMAIL,
 ) -> Attempt:
     """Check an email (or SMS) code against this sign-in, as any second factor is checked
     (services/attempt.py)."""

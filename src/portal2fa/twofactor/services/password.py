@@ -18,7 +18,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from .. import messages
 from ..adapter import HostUser, get_adapter
 from ..conf import setting
@@ -81,7 +81,7 @@ def password_authenticate(
         throttle_fail(reserved)
         challenges_prune(at=at)  # a failure pays for the housekeeping: a success stays short
         known = get_adapter().find_user(identifier)  # for the audit filter
-        record(Action.SIGNIN_PASSWORD_FAILED, target=known, client_address=client_address, at=at)
+        record(Action.SIGNIN_PASSWORD_FAILED, Origin(None, known, client_address, at))
         raise SignInRefused(INVALID_CREDENTIALS)
     throttle_release(reserved)
     return user

@@ -31,7 +31,6 @@ from django.utils.translation import gettext
 
 from ...audit.models import Action
 from ...audit.services import Origin, record
-from .. import messages as texts
 from ..adapter import DefaultAdapter, HostUser, get_adapter
 from ..conf import setting
 from ..core.reminders import offset_due
@@ -39,6 +38,7 @@ from ..formats import local_date
 from ..machinery.code_budget import user_guard
 from ..machinery.local_days import local_day
 from ..machinery.mail import user_mail
+from ..messages import reminder_body, reminder_subject
 from ..models import Authenticator, EnrollmentDeadline, EnrollmentReminder, TwoFactorSettings
 from ..selectors.overdue import must_enroll, with_people
 
@@ -218,8 +218,8 @@ def _reminder_text(
     site = setting("PORTAL2FA_SITE_NAME")
     days = (local_day(due_at) - timezone.localdate(now)).days if due_at else 0
     date = local_date(local_day(due_at), "day") if due_at else None  # written in their language
-    subject = texts.reminder_subject(date)
-    body = texts.reminder_body(
+    subject = reminder_subject(date)
+    body = reminder_body(
         name=adapter.display_name(user), site=site, date=date, days=days, link=link
     )
     return subject, body
@@ -259,18 +259,15 @@ def reminder_send(
     adapter = get_adapter()
     with user_guard(user.pk):
         _refuse_unless_remindable(user, adapter, at=at)
-        deadline = EnrollmentDeadline.objects.filter(user_id=user.pk).first()
+        deadlines = EnrollmentDeadline.objects.filter(user_id=user.pk)
+        due_at = deadlines.values_list("due_at", flat=True).first()  # None: no deadline
         reminder = EnrollmentReminder.objects.create(
-            user=user,
-            due_at=deadline.due_at if deadline else None,
-            days_before=None,
-            claimed_at=at,
-            sent_by=actor,
+            user=user, due_at=due_at, days_before=None, claimed_at=at, sent_by=actor
         )
         record(
             Action.REMINDER_SENT,
             Origin(actor, user, client_address, at),
-            due=f"{local_day(deadline.due_at):%Y-%m-%d}" if deadline else "",
+            due=f"{local_day(due_at):%Y-%m-%d}" if due_at else "",
         )
     ok = _deliver(get_connection(), user, reminder.due_at, link=link, now=at)
     _mark([reminder.pk] if ok else [], [] if ok else [reminder.pk], now=at)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from ...audit.models import Action
-from ...audit.services import record
+from ...audit.services import Origin, record
 from .. import messages
 from ..adapter import HostUser, get_adapter
 from ..core.deadlines import PAST_DATE, DueRule, RuleError, past_date
@@ -114,13 +114,7 @@ def settings_update(
                 {f"second factor:{name}": [label[a], label[b]] for name, (a, b) in changed.items()}
             )
         if diff:
-            record(
-                Action.SETTINGS_CHANGED,
-                actor=actor,
-                client_address=client_address,
-                at=at,
-                changes=diff,
-            )
+            record(Action.SETTINGS_CHANGED, Origin(actor, None, client_address, at), changes=diff)
     return diff
 
 

@@ -169,13 +169,13 @@ def trusted_browser_use(
         )
         if not used:  # revoked meanwhile
             return None
-        where = {"actor": user, "target": user, "client_address": client_address, "at": at}
-        record(Action.TRUSTED_BROWSER_USED, browser=browser.name, **where)
+        origin = Origin(user, user, client_address, at)
+        record(Action.TRUSTED_BROWSER_USED, origin, browser=browser.name)
         record(
             Action.SIGNIN_SUCCEEDED,
+            origin,
             factor=f"{first_factor} + trusted browser",
             second_factor="skipped: trusted browser",
-            **where,
         )
     return browser
 

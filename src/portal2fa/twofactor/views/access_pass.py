@@ -14,10 +14,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import messages as texts
 from ..adapter import get_adapter
 from ..machinery.policy import NextStep
 from ..machinery.session_generation import session_generation
+from ..messages import PASS_ACCEPTED, PASS_LABEL, PASS_MISSING
 from ..selectors.access_passes import pass_needed
 from ..services.access_passes import (
     ALREADY_ACCEPTED,
@@ -34,7 +34,7 @@ from .signin_step import ANY_STEP, SignInStep, signin_step
 
 class AccessPassForm(forms.Form):
     access_pass = forms.CharField(
-        label=texts.PASS_LABEL,
+        label=PASS_LABEL,
         max_length=64,
         widget=forms.TextInput(
             attrs={
@@ -44,7 +44,7 @@ class AccessPassForm(forms.Form):
                 "autocapitalize": "characters",
             }
         ),
-        error_messages={"required": texts.PASS_MISSING},
+        error_messages={"required": PASS_MISSING},
     )
 
 
@@ -76,7 +76,7 @@ def signin_pass(request, step: SignInStep):
             if attempt.ok:
                 # This sign-in outlives the reset its pass made (held or on the own page).
                 second_factor.keep_signin_generation(request, session_generation(step.user.pk))
-                messages.success(request, texts.PASS_ACCEPTED)
+                messages.success(request, PASS_ACCEPTED)
                 return see_other(reverse("twofactor:signin-enroll"))
             form.add_error("access_pass", attempt.message)
             locked = attempt.locked

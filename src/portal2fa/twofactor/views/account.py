@@ -13,10 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import messages as texts
 from ..forms import PasswordChangeForm, TotpForm
 from ..machinery.policy import authenticator_of, current_policy
 from ..machinery.step_up_grants import USED_OR_EXPIRED, confirmation_open
+from ..messages import APP_ALREADY_SET_UP, NO_CODES_TO_SHOW, PASSWORD_CHANGED
 from ..models import WebAuthnCredential
 from ..passkeys.selectors import passkeys_usable
 from ..selectors.enrollment import pairing_for, sign_in_summary, status_of
@@ -80,7 +80,7 @@ def enroll(request):
         if shown_codes.pending(request, at=now):  # a second click on Confirm: the same codes
             return see_other(reverse("twofactor:account-codes"))
         if authenticator.has_app:
-            messages.info(request, texts.APP_ALREADY_SET_UP)
+            messages.info(request, APP_ALREADY_SET_UP)
         return redirect("twofactor:account")  # enrolled with a key alone: the page offers an app
     if request.method == "POST" and "start" in request.POST:
         enrollment_begin(user=request.user, at=now, client_address=address)
@@ -188,7 +188,7 @@ def new_codes(request):
         target = pending.continue_url if pending else reverse("twofactor:account")
         return see_other(target)
     if pending is None:
-        messages.info(request, texts.NO_CODES_TO_SHOW)
+        messages.info(request, NO_CODES_TO_SHOW)
         return redirect("twofactor:account")
     context = {"codes": pending.codes, "just_enrolled": pending.kind == shown_codes.ENROLLED}
     return render(request, "portal2fa/backup_codes.html", context)
@@ -238,7 +238,7 @@ def change_password(request):
                 update_session_auth_hash(request, user)  # this session stays signed in (new id)
                 second_factor.leave_forward(request, old_key)  # a second click stays signed in
                 second_factor.keep_generation(request, result.generation)
-                messages.success(request, texts.PASSWORD_CHANGED)
+                messages.success(request, PASSWORD_CHANGED)
                 return see_other(reverse("twofactor:account"))
             for field, errors in result.errors.items():
                 for error in errors:

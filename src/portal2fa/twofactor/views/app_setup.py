@@ -14,17 +14,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .. import messages as texts
 from ..forms import BackupCodeForm, TotpForm
 from ..machinery.policy import authenticator_of, current_policy
 from ..machinery.step_up_grants import still_confirmed
+from ..messages import APP_ADDED
 from ..passkeys.services import passkey_step_up
 from ..selectors.enrollment import pairing_of
 from ..services.app_setup import ALREADY_HAS_APP, EXPIRED, app_add, new_app_secret
 from ..web import confirmation
 from ..web.http import client_address, see_other
 
-ADDED = texts.APP_ADDED
+ADDED = APP_ADDED
 
 
 @login_required

@@ -8,11 +8,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .. import messages as texts
 from ..conf import setting
 from ..core import methods
 from ..forms import CodeForm
 from ..machinery.policy import NextStep
+from ..messages import EMAIL_CODE_LABEL, SMS_CODE_LABEL, code_sent
 from ..selectors.email_codes import codes_available, destination, mask, not_available, status
 from ..services.email_codes import email_code_attempt, email_code_send
 from ..web import second_factor, trusted
@@ -44,7 +44,7 @@ def _code_page(request, step: SignInStep, channel: str):
     sms = channel == methods.SMS
     now, status_code = timezone.now(), 200
     form = CodeForm(request.POST if "code" in request.POST else None)
-    form.fields["code"].label = texts.SMS_CODE_LABEL if sms else texts.EMAIL_CODE_LABEL
+    form.fields["code"].label = SMS_CODE_LABEL if sms else EMAIL_CODE_LABEL
     form.fields["code"].widget.attrs.update({"inputmode": "numeric"})
     if request.method == "POST" and "send" in request.POST:
         sent = email_code_send(
@@ -52,7 +52,7 @@ def _code_page(request, step: SignInStep, channel: str):
         )
         if sent.ok:
             minutes = setting("PORTAL2FA_EMAIL_CODE_MINUTES")
-            messages.success(request, texts.code_sent(sent.address, minutes))
+            messages.success(request, code_sent(sent.address, minutes))
         else:
             messages.error(request, sent.message)
         return see_other(request.path)

@@ -18,10 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import messages as texts
 from ..core.methods import PASSKEY
 from ..forms import SignInAppCodeForm, SignInBackupCodeForm, SignInForm, TotpForm
 from ..machinery.policy import NextStep, allowed_methods
+from ..messages import SIGNED_IN_WITH_BACKUP_CODE, SIGNED_OUT
 from ..passkeys.selectors import has_passkeys
 from ..passkeys.step_up import grant_after_backup_code
 from ..selectors.access_passes import pass_needed
@@ -155,7 +155,7 @@ def verify(request, step: SignInStep):
     attempt, status, locked = _submit_code(request, step, form)
     if attempt:
         if attempt.used_backup_code:
-            messages.warning(request, texts.SIGNED_IN_WITH_BACKUP_CODE)
+            messages.warning(request, SIGNED_IN_WITH_BACKUP_CODE)
             now = timezone.now()
             nonce = grant_after_backup_code(challenge.user, at=now)
             if nonce:  # nothing else to confirm with: this sign-in confirms one change
@@ -255,5 +255,5 @@ def _through_without_factor(request, step: SignInStep, service):
 @require_POST
 def signout(request):
     logout(request)
-    messages.info(request, texts.SIGNED_OUT)
+    messages.info(request, SIGNED_OUT)
     return login_page(request)

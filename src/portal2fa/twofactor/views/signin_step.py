@@ -18,10 +18,9 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import messages as texts
 from ..machinery import keys
 from ..machinery.policy import NextStep, current_policy, next_step
-from ..messages import EXPIRED
+from ..messages import EXPIRED, PASSWORD_FIRST, SIGNIN_SETTINGS_CHANGED
 from ..models import SignInChallenge, TwoFactorSettings
 from ..services.challenge import challenge_load
 from ..web import second_factor, shown_codes
@@ -89,7 +88,7 @@ def _challenge_or_leave(request):
         if second_factor.begin_unseen_login(request) is NextStep.SIGNED_IN:
             return None, HttpResponseRedirect(second_factor.take_next(request))
     elif second_factor.TOKEN_KEY not in request.session:
-        messages.error(request, texts.PASSWORD_FIRST)
+        messages.error(request, PASSWORD_FIRST)
         return None, login_page(request)
     token = request.session[second_factor.TOKEN_KEY]
     challenge = challenge_load(token, at=timezone.now())
@@ -122,7 +121,7 @@ def _step_or_redirect(request, challenge, *, here: NextStep | str, policy):
     step = next_step(challenge.user, policy, authenticator=authenticator)
     if step is NextStep.SIGNED_IN:  # 2FA no longer applies: this token is of no use
         logout(request)  # (a held session; an anonymous one is flushed just the same)
-        messages.info(request, texts.SIGNIN_SETTINGS_CHANGED)
+        messages.info(request, SIGNIN_SETTINGS_CHANGED)
         return step, login_page(request)
     if here == ANY_STEP:
         return step, None

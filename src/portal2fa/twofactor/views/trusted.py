@@ -15,10 +15,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from .. import messages as texts
 from ..forms import CodeForm
 from ..machinery.policy import authenticator_of
 from ..machinery.step_up_grants import still_confirmed
+from ..messages import (
+    BACKUP_CODE_LABEL,
+    BROWSER_NOT_IN_LIST,
+    BROWSER_UNTRUSTED,
+    HAD_NO_TRUSTED_BROWSERS,
+    NO_BROWSER_TRUSTED_NOW,
+    SIGNED_OUT_EVERYWHERE,
+)
 from ..passkeys.services import passkey_step_up
 from ..selectors.trusted import trusted_browsers_of
 from ..services.trusted_browsers import (
@@ -42,7 +49,7 @@ def _unconfirmed(request, *, at):
     posted = "confirmed" in request.POST
     form = CodeForm(request.POST if posted else None)
     if not enrollment.has_app:
-        form.fields["code"].label = texts.BACKUP_CODE_LABEL
+        form.fields["code"].label = BACKUP_CODE_LABEL
     if posted and form.is_valid():
         step_up = passkey_step_up(
             user=request.user,
@@ -79,9 +86,9 @@ def revoke(request, pk: int):
         user=request.user, browser_id=pk, at=now, client_address=client_address(request)
     )
     if done:
-        messages.success(request, texts.BROWSER_UNTRUSTED)
+        messages.success(request, BROWSER_UNTRUSTED)
     else:
-        messages.error(request, texts.BROWSER_NOT_IN_LIST)
+        messages.error(request, BROWSER_NOT_IN_LIST)
     return redirect("twofactor:account")
 
 
@@ -103,9 +110,9 @@ def revoke_all(request):
         reason="revoked by the user",
     )
     if count:
-        messages.success(request, texts.NO_BROWSER_TRUSTED_NOW)
+        messages.success(request, NO_BROWSER_TRUSTED_NOW)
     else:
-        messages.info(request, texts.HAD_NO_TRUSTED_BROWSERS)
+        messages.info(request, HAD_NO_TRUSTED_BROWSERS)
     return redirect("twofactor:account")
 
 
@@ -118,5 +125,5 @@ def sign_out_everywhere(request):
         user=request.user, at=timezone.now(), client_address=client_address(request)
     )
     logout(request)
-    messages.info(request, texts.SIGNED_OUT_EVERYWHERE)
+    messages.info(request, SIGNED_OUT_EVERYWHERE)
     return redirect(resolve_url(settings.LOGIN_URL))

@@ -253,7 +253,7 @@ def test_the_500_page(pseudo, settings):
 
 def mail_english(message) -> list[str]:
     runs = english_runs(message.subject, data=data()) + english_runs(message.body, data=data())
-    for content, kind in getattr(message, "alternatives", []):
+    for content, _kind in getattr(message, "alternatives", []):
         runs += page_english(content, data=data())
     return runs
 

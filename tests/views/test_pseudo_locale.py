@@ -21,19 +21,25 @@ from portal2fa.accounts.models import SecurityRole, User
 from portal2fa.twofactor.machinery import keys, notices
 from portal2fa.twofactor.models import (
     EnrollmentDeadline,
+    EnrollmentState,
     SignInChallenge,
+    TrustedBrowser,
     TwoFactorSettings,
     WebAuthnCredential,
 )
 from portal2fa.twofactor.services.challenge import challenge_issue
 from portal2fa.twofactor.services.email_codes import email_code_send
 from portal2fa.twofactor.services.reminders import reminder_send
+from portal2fa.twofactor.sms import LocmemSmsProvider
+from portal2fa.twofactor.views.setup import SHOWN_IN_FULL
+from portal2fa.twofactor.views.user_list import NOT_ENROLLED
 from tests.pseudo_text import PSEUDO, english_runs, page_english
 
 from .helpers import current_code, manual_key, sign_in, wrong_code
 
 pytestmark = pytest.mark.django_db
 
+SHOWN = {200, 400, 403, 404, 405}
 SETUP_PAGES = [
     "twofactor:setup-settings",
     "twofactor:setup-overview",
@@ -61,6 +67,8 @@ def data() -> tuple[str, ...]:
     users = User.objects.values_list("full_name", "email")
     names = [value for pair in users for value in pair]
     roles = list(SecurityRole.objects.values_list("name", flat=True))
+    roles += TrustedBrowser.objects.values_list("name", flat=True)  # what the browser said
+    roles += WebAuthnCredential.objects.values_list("name", flat=True)  # what the user typed
     languages = [name for code, name in django_settings.LANGUAGES if code != PSEUDO]
     languages += [
         LANG_INFO[code]["name_local"] for code, _ in django_settings.LANGUAGES if code in LANG_INFO
@@ -68,12 +76,15 @@ def data() -> tuple[str, ...]:
     return (*names, *roles, *languages)
 
 
-def english_on(pages: dict[str, object]) -> dict[str, list[str]]:
-    """{page: its English runs} for the pages that show any."""
+def english_on(pages: dict[str, object], *, extra: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """{page: its English runs} for the pages that show any (`extra`: data gone by now)."""
     found = {}
     for name, response in pages.items():
-        assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, name
-        runs = page_english(response.content.decode(), data=data())
+        # the state itself, not a redirect away from it (an empty page would show no English)
+        assert response.status_code in SHOWN, f"{name}: {response.status_code}"
+        if response.status_code != HTTPStatus.METHOD_NOT_ALLOWED:  # Django's 405 has no body
+            assert "[" in response.content.decode(), f"{name}: no translated text at all"
+        runs = page_english(response.content.decode(), data=(*data(), *extra))
         if runs:
             found[name] = runs
     return found
@@ -85,9 +96,20 @@ def pseudo(client):
 
 
 @pytest.fixture
+def phones(settings):
+    """Every user has a phone number (the demo's do not); texts are kept in memory."""
+    settings.PORTAL2FA_ADAPTER = "tests.services.test_sms_codes.PhoneAdapter"
+    settings.PORTAL2FA_SMS_PROVIDER = "portal2fa.twofactor.sms.LocmemSmsProvider"
+    LocmemSmsProvider.outbox.clear()
+
+
+@pytest.fixture
 def email_and_passkeys(policy):
     TwoFactorSettings.objects.filter(pk=1).update(
-        email_codes_allowed=True, passkeys_allowed=True, reset_needs_access_pass=True
+        email_codes_allowed=True,
+        sms_codes_allowed=True,
+        passkeys_allowed=True,
+        reset_needs_access_pass=True,
     )
 
 
@@ -111,8 +133,10 @@ def test_the_check_finds_english_that_was_not_translated():
     assert page_english("<p>Ada Admin, ada@example.com</p>", data=("Ada Admin",)) == []
 
 
-def test_sign_in_and_every_second_factor_step(pseudo, enrolled, email_and_passkeys):
+def test_sign_in_and_every_second_factor_step(pseudo, enrolled, email_and_passkeys, phones):
     user = enrolled.user
+    user.language = PSEUDO  # the e-mailed and texted codes are written in it
+    user.save(update_fields=["language"])
     pages = {"sign-in": pseudo.get(reverse("twofactor:signin"))}
     pages["wrong password"] = sign_in(pseudo, user.email, "not the password")
     sign_in(pseudo, user.email)
@@ -123,15 +147,20 @@ def test_sign_in_and_every_second_factor_step(pseudo, enrolled, email_and_passke
     pages["verify: bad backup"] = pseudo.post(verify + "?method=backup", {"code": "ABCDE-FGHJK"})
     pages["pass"] = pseudo.get(reverse("twofactor:signin-pass"))
     pages["pass: wrong"] = pseudo.post(reverse("twofactor:signin-pass"), {"code": "nope"})
+    sms = reverse("twofactor:signin-verify-sms")
+    pages["sms: send"] = pseudo.post(sms, {"send": "1"}, follow=True)
+    pages["sms"] = pseudo.get(sms)
+    pages["sms: wrong"] = pseudo.post(sms, {"code": "000000"})
     email = reverse("twofactor:signin-verify-email")
-    pages["email code: send"] = pseudo.post(email)
+    pages["email code: send"] = pseudo.post(email, {"send": "1"}, follow=True)
     pages["email code"] = pseudo.get(email)
     pages["email code: wrong"] = pseudo.post(email, {"code": "000000"})
-    pages["sms"] = pseudo.get(reverse("twofactor:signin-verify-sms"))
     for _ in range(5):
         pseudo.post(verify, {"code": wrong_code(enrolled.secret)})
     pages["verify: locked"] = pseudo.get(verify)
     assert english_on(pages) == {}
+    (text,) = LocmemSmsProvider.outbox  # one send per sign-in and minute: the SMS came first
+    assert "[" in text.body and english_runs(text.body) == []
 
 
 def test_the_passkey_choice(pseudo, enrolled, email_and_passkeys):
@@ -157,7 +186,7 @@ def test_enrollment_backup_codes_and_remind_later(pseudo, user, policy, email_an
     enroll = reverse("twofactor:signin-enroll")
     page = pseudo.get(enroll)
     pages = {"enroll": page, "enroll: wrong code": pseudo.post(enroll, {"code": "12"})}
-    pages["remind later"] = pseudo.post(reverse("twofactor:signin-remind-later"))
+    pages["remind later"] = pseudo.post(reverse("twofactor:signin-remind-later"), follow=True)
     pseudo.post(reverse("twofactor:signout"))
     sign_in(pseudo, user.email)
     page = pseudo.get(enroll)
@@ -168,22 +197,47 @@ def test_enrollment_backup_codes_and_remind_later(pseudo, user, policy, email_an
 
 def test_the_personal_page_and_its_confirmation_dialogs(pseudo, enrolled, email_and_passkeys):
     pseudo.force_login(enrolled.user)
-    names = [
-        "account",
-        "account-regenerate",
-        "account-app",
-        "account-password",
-        "account-enroll",
-        "account-passkey-new",
-        "account-confirm",
-    ]
-    pages = {name: pseudo.get(reverse(f"twofactor:{name}")) for name in names}
-    pages["password: wrong"] = pseudo.post(
-        reverse("twofactor:account-password"), {"old_password": "x", "new_password1": "y"}
+    now = timezone.now()
+    browser = TrustedBrowser.objects.create(
+        user=enrolled.user,
+        name="Safari on iPhone",
+        token_digest=keys.trusted_browser_digest("t"),
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + timedelta(days=30),
     )
-    pages["regenerate: wrong code"] = pseudo.post(
-        reverse("twofactor:account-regenerate"), {"code": wrong_code(enrolled.secret)}
+    account = reverse("twofactor:account")
+    pages = {"account": pseudo.get(account)}
+    for name in ("account-password", "account-passkey-new"):
+        pages[name] = pseudo.get(reverse(f"twofactor:{name}"))
+    regenerate = reverse("twofactor:account-regenerate")
+    pages["new codes: dialog"] = pseudo.post(regenerate)
+    pages["new codes: wrong code"] = pseudo.post(
+        regenerate, {"confirmed": "1", "code": wrong_code(enrolled.secret)}
     )
+    pages["new codes shown"] = pseudo.post(
+        regenerate, {"confirmed": "1", "code": current_code(enrolled.secret)}, follow=True
+    )
+    revoke = reverse("twofactor:trusted-revoke", args=[browser.pk])
+    pages["trusted browser: dialog"] = pseudo.post(revoke)
+    pages["password: refused"] = pseudo.post(
+        reverse("twofactor:account-password"), {"current_password": "x", "new_password1": "y"}
+    )
+    pages["sign out everywhere"] = pseudo.post(
+        reverse("twofactor:sign-out-everywhere"), follow=True
+    )
+    assert english_on(pages, extra=(browser.name,)) == {}  # revoked by signing out everywhere
+
+
+def test_voluntary_enrollment_of_an_app_and_a_passkey(pseudo, user, email_and_passkeys):
+    TwoFactorSettings.objects.filter(pk=1).update(enrollment_required=False)
+    user.role.requires_2fa = False
+    user.role.save()
+    pseudo.force_login(user)
+    pages = {"account": pseudo.get(reverse("twofactor:account"))}
+    pseudo.post(reverse("twofactor:account-enroll"), {"start": "1"})
+    pages["enroll"] = pseudo.get(reverse("twofactor:account-enroll"))
+    pages["enroll: wrong"] = pseudo.post(reverse("twofactor:account-enroll"), {"code": "1"})
     assert english_on(pages) == {}
 
 
@@ -197,11 +251,12 @@ def test_the_setup_tabs_and_the_demo_pages(pseudo, admin_user, enrolled, make_us
     role = SecurityRole.objects.first().pk
     pages["demo role"] = pseudo.get(reverse("accounts:setup-role-edit", kwargs={"pk": role}))
     users = reverse("twofactor:setup-users")
-    for state in ("enrolled", "pending", "not_started", "locked"):
+    for state in (*EnrollmentState.values, NOT_ENROLLED):
         pages[f"users: {state}"] = pseudo.get(users + f"?state={state}")
-    pages["users: search"] = pseudo.get(users + "?q=nobody")
+    pages["users: role, overdue"] = pseudo.get(users + f"?role={role}&overdue=on")
+    pages["users: refused filter"] = pseudo.get(users + "?state=nonsense")
     overview = reverse("twofactor:setup-overview")
-    for name in ("not-started", "pending", "enrolled", "locked", "roles-without-2fa"):
+    for name in SHOWN_IN_FULL:
         pages[f"overview: all {name}"] = pseudo.get(f"{overview}{name}/")
     pages["reset: confirm"] = pseudo.get(reverse("twofactor:setup-reset") + f"?user={subject}")
     pages["audit: filtered"] = pseudo.get(reverse("twofactor:audit-log") + "?action=nothing")
@@ -218,7 +273,9 @@ def test_the_per_user_panels(pseudo, admin_user, enrolled, user, policy):
     pseudo.force_login(admin_user)
     page = reverse("twofactor:setup-user", kwargs={"pk": user.pk})
     pages = {"user": pseudo.get(page)}
-    pages["extend"] = pseudo.post(reverse("twofactor:setup-user-extend", kwargs={"pk": user.pk}))
+    extend = reverse("twofactor:setup-user-extend", kwargs={"pk": user.pk})
+    pages["extend: refused"] = pseudo.post(extend)
+    pages["extend: answered"] = pseudo.post(extend, {"days": "7", "reason": "Holiday"}, follow=True)
     pages["remind"] = pseudo.post(
         reverse("twofactor:setup-user-remind", kwargs={"pk": user.pk}), follow=True
     )
@@ -233,7 +290,7 @@ def test_the_error_pages(pseudo, user, settings):
     pages["405"] = pseudo.put(reverse("twofactor:signin"))
     pseudo.force_login(user)
     pages["403"] = pseudo.get(reverse("twofactor:setup-settings"))
-    pages["400"] = pseudo.get(reverse("twofactor:setup-users") + "?page=%00")
+    pages["400"] = pseudo.get(reverse("twofactor:signin"), HTTP_HOST="not-allowed.example")
     csrf = in_pseudo(Client(enforce_csrf_checks=True))
     pages["csrf"] = csrf.post(reverse("twofactor:signin"), {"email": "a@example.com"})
     assert english_on(pages) == {}
@@ -258,7 +315,7 @@ def mail_english(message) -> list[str]:
     return runs
 
 
-def test_every_e_mail(user, enroll, admin_user, make_user, policy):
+def test_every_e_mail_and_text_message(user, enroll, admin_user, make_user, policy, phones):
     user.language = PSEUDO
     user.save(update_fields=["language"])
     now = timezone.now()
@@ -267,11 +324,16 @@ def test_every_e_mail(user, enroll, admin_user, make_user, policy):
     notices.send_code_guessing_notice(user=user, at=now, locked=False)
     notices.send_password_changed_notice(user=user, at=now)
     notices.send_access_pass_notice(user=user, at=now, expires_at=now + timedelta(hours=1))
-    TwoFactorSettings.objects.filter(pk=1).update(email_codes_allowed=True)
+    TwoFactorSettings.objects.filter(pk=1).update(email_codes_allowed=True, sms_codes_allowed=True)
     enroll(user)
     token = challenge_issue(user=user, at=now)
     challenge = SignInChallenge.objects.get(token_digest=keys.token_digest(token))
     assert email_code_send(challenge=challenge, at=now).ok
+    token = challenge_issue(user=user, at=now + timedelta(minutes=5))
+    challenge = SignInChallenge.objects.get(token_digest=keys.token_digest(token))
+    assert email_code_send(challenge=challenge, at=now + timedelta(minutes=5), channel="sms").ok
+    (text,) = LocmemSmsProvider.outbox
+    assert "[" in text.body and english_runs(text.body, data=data()) == []
     due = make_user("dana@example.com", name="Dana Due")
     EnrollmentDeadline.objects.create(
         user=due, starts_at=now - timedelta(days=1), due_at=now + timedelta(days=5)

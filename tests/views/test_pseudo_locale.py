@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal2fa.accounts.models import SecurityRole, User
+from portal2fa.audit.models import AuditEvent
 from portal2fa.twofactor.machinery import keys, notices
 from portal2fa.twofactor.models import (
     EnrollmentDeadline,
@@ -29,6 +30,7 @@ from portal2fa.twofactor.models import (
 )
 from portal2fa.twofactor.services.challenge import challenge_issue
 from portal2fa.twofactor.services.email_codes import email_code_send
+from portal2fa.twofactor.services.enrollment import enrollment_reset
 from portal2fa.twofactor.services.reminders import reminder_send
 from portal2fa.twofactor.sms import LocmemSmsProvider
 from portal2fa.twofactor.views.setup import SHOWN_IN_FULL
@@ -261,6 +263,24 @@ def test_the_setup_tabs_and_the_demo_pages(pseudo, admin_user, enrolled, make_us
     pages["reset: confirm"] = pseudo.get(reverse("twofactor:setup-reset") + f"?user={subject}")
     pages["audit: filtered"] = pseudo.get(reverse("twofactor:audit-log") + "?action=nothing")
     pages["settings: refused"] = pseudo.post(reverse("twofactor:setup-settings"), {"x": "1"})
+    assert english_on(pages) == {}
+
+
+def test_the_audit_log_with_events_of_many_kinds(pseudo, admin_user, enrolled, make_user, policy):
+    now = timezone.now()
+    enrollment_reset(actor=admin_user, user=enrolled.user, at=now)
+    other = make_user("olga@example.com", name="Olga Other")
+    anonymous = in_pseudo(Client())
+    sign_in(anonymous, other.email, "wrong password")
+    sign_in(anonymous, "nobody@example.com", "wrong password")
+    sign_in(anonymous, other.email)
+    other.set_password("a-new-password-for-olga")
+    other.save()  # the host's own password change
+    other.is_active = False
+    other.save()
+    pseudo.force_login(admin_user)
+    pages = {"audit log": pseudo.get(reverse("twofactor:audit-log"))}
+    assert AuditEvent.objects.order_by().values("action").distinct().count() >= 4
     assert english_on(pages) == {}
 
 

@@ -76,7 +76,7 @@ class GroupRole(RoleDeadlineFields):
     requires_2fa = models.BooleanField(_("Require two-factor authentication"), default=False)
     # The optional second-factor methods (methods.OPTIONAL) that count for this role's users; the
     # Authenticator App always counts. See core/methods.py for the rule across several roles.
-    methods = models.JSONField("Second-factor methods", default=default_role_methods, blank=True)
+    methods = models.JSONField(_("Second-factor methods"), default=default_role_methods, blank=True)
     # A trusted browser (enforcement "Unrecognized devices only") never skips the second factor
     # for a user of this role.
     always_second_factor = models.BooleanField(_("Always require the second factor"), default=False)
@@ -202,7 +202,7 @@ class TwoFactorSettings(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "two-factor settings"
+        verbose_name_plural = _("two-factor settings")
         # Who administers 2FA (Setup pages, CLI): users with this permission; superusers have it.
         permissions = [("manage_two_factor", "Can manage two-factor authentication")]
 

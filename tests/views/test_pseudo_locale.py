@@ -28,6 +28,7 @@ from portal2fa.twofactor.models import (
     TwoFactorSettings,
     WebAuthnCredential,
 )
+from portal2fa.twofactor.services.access_passes import access_pass_issue
 from portal2fa.twofactor.services.challenge import challenge_issue
 from portal2fa.twofactor.services.email_codes import email_code_send
 from portal2fa.twofactor.services.enrollment import enrollment_reset
@@ -38,6 +39,7 @@ from portal2fa.twofactor.views.user_list import NOT_ENROLLED
 from tests.pseudo_text import PSEUDO, english_runs, page_english
 
 from .helpers import current_code, manual_key, sign_in, wrong_code
+from .test_personal_page_key_only import key_only  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +150,9 @@ def test_sign_in_and_every_second_factor_step(pseudo, enrolled, email_and_passke
     pages["verify: backup"] = pseudo.get(verify + "?method=backup")
     pages["verify: bad backup"] = pseudo.post(verify + "?method=backup", {"code": "ABCDE-FGHJK"})
     pages["pass"] = pseudo.get(reverse("twofactor:signin-pass"))
-    pages["pass: wrong"] = pseudo.post(reverse("twofactor:signin-pass"), {"code": "nope"})
+    pages["pass: wrong"] = pseudo.post(
+        reverse("twofactor:signin-pass"), {"access_pass": "2222-2222-2222"}
+    )
     sms = reverse("twofactor:signin-verify-sms")
     pages["sms: send"] = pseudo.post(sms, {"send": "1"}, follow=True)
     pages["sms"] = pseudo.get(sms)
@@ -229,6 +233,23 @@ def test_the_personal_page_and_its_confirmation_dialogs(pseudo, enrolled, email_
         reverse("twofactor:sign-out-everywhere"), follow=True
     )
     assert english_on(pages, extra=(browser.name,)) == {}  # revoked by signing out everywhere
+
+
+def test_a_temporary_access_pass_leads_into_enrollment(pseudo, admin_user, enrolled, policy):
+    issued = access_pass_issue(actor=admin_user, user=enrolled.user, at=timezone.now())
+    sign_in(pseudo, enrolled.user.email)
+    passed = reverse("twofactor:signin-pass")
+    pages = {
+        "enroll after a pass": pseudo.post(passed, {"access_pass": issued.display}, follow=True)
+    }
+    assert english_on(pages) == {}
+
+
+def test_a_key_only_user_and_the_app_dialog(pseudo, user, email_and_passkeys, key_only):  # noqa: F811
+    pages = {"account, key only": pseudo.get(reverse("twofactor:account"))}
+    pages["app: dialog"] = pseudo.post(reverse("twofactor:account-app"), {"start": "1"})
+    pages["passkey: dialog"] = pseudo.get(reverse("twofactor:account-passkey-new"))
+    assert english_on(pages) == {}
 
 
 def test_voluntary_enrollment_of_an_app_and_a_passkey(pseudo, user, email_and_passkeys):

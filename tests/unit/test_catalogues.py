@@ -19,7 +19,8 @@ from django.core.management import call_command
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "portal2fa"
 APPS = ("twofactor", "audit", "accounts", "api")
 SHIPPED = ("de", "fr", "es", "pt_BR", "ja", "ar", "en_XA")
-PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXc]")
+# "%%" first: a literal percent sign, never the start of a placeholder ("100 %% sont")
+PLACEHOLDER = re.compile(r"%%|%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXc]")
 EVERY_PO = sorted(SOURCE.glob("*/locale/*/LC_MESSAGES/*.po"))
 
 
@@ -96,7 +97,7 @@ def plural_count(catalogue: polib.POFile) -> int:
 
 
 def placeholders(text: str) -> set[str]:
-    return set(PLACEHOLDER.findall(text))
+    return set(PLACEHOLDER.findall(text)) - {"%%"}
 
 
 def problems(catalogue: polib.POFile, wanted: set) -> list[str]:
@@ -152,6 +153,7 @@ def test_the_check_finds_each_kind_of_broken_translation():
     catalogue.metadata = {"Plural-Forms": "nplurals=3; plural=(n==0 ? 0 : n==1 ? 1 : 2);"}
     catalogue.append(polib.POEntry(msgid="Hello %(name)s", msgstr="Hallo %(nom)s"))
     catalogue.append(polib.POEntry(msgid="Later", msgstr="Später", flags=["fuzzy"]))
+    catalogue.append(polib.POEntry(msgid="Under 100%% marked", msgstr="Sous 100 %% signalés"))
     catalogue.append(
         polib.POEntry(
             msgid="%(count)s code",

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal2fa.twofactor.core import access_pass, backup_codes, totp
-from portal2fa.twofactor.core.typed import typed_code
+from portal2fa.twofactor.core.typed import ascii_digits, typed_code
 
 SEPARATORS = [" ", "\u00a0", "\u3000", "-", "\uff0d", "\u2013", "\u2212", "\t", "\u200b"]
 FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}  # "1" -> "１", "A" -> "Ａ"
@@ -90,12 +90,15 @@ def letters_and_digits(text: str) -> str:
 def test_nothing_but_separators_is_taken_away(raw):
     """Only spaces and dashes go: every ASCII letter and digit NFKC gives stays, in order, and
     nothing is added."""
-    folded = unicodedata.normalize("NFKC", raw)
+    folded = ascii_digits(unicodedata.normalize("NFKC", raw))
     assert letters_and_digits(typed_code(raw)) == letters_and_digits(folded)
     assert len(typed_code(raw)) <= len(folded)
 
 
-def test_other_scripts_digits_are_not_read_as_ascii():
-    """NFKC keeps Arabic-Indic digits as they are: they are refused, not guessed at."""
-    assert not totp.looks_like_totp(totp.normalise("١٢٣٤٥٦"))
-    assert backup_codes.normalise("ABCDE٢٣٤٥٦") is None
+def test_other_scripts_digits_are_read_as_the_same_digits():
+    """An Arabic or Hindi keyboard types its own digits: each is the ASCII digit of its value, so
+    the one string compared is the same code, never a wider set."""
+    assert totp.normalise("١٢٣٤٥٦") == "123456"
+    assert totp.normalise("۱۲۳ ۴۵۶") == "123456"  # Extended Arabic-Indic (Persian, Urdu)
+    assert totp.normalise("१२३४५६") == "123456"  # Devanagari
+    assert backup_codes.normalise("ABCDE-٢٣٤٥٦") == backup_codes.normalise("ABCDE-23456")

@@ -9,9 +9,6 @@ urlpatterns = [
     path("", include("portal2fa.urls")),
     path("", include("portal2fa.accounts.urls")),
     path("", include("portal2fa.api.urls")),
-    # Django's set_language, as include("django.conf.urls.i18n") adds it, but POST only: another
-    # method is answered 405 like on every page, not refused by the CSRF check as a forgery.
-    path("i18n/setlang/", require_POST(set_language), name="set_language"),
 ]
 
 # The library's own error pages (a host wires them the same way).

@@ -2,8 +2,9 @@
 
 Japanese and Chinese input methods type full-width digits and letters ("１２３４５６"), apps show
 "123 456", PDFs and chats paste no-break spaces and every kind of dash. Unicode NFKC first (the
-full-width forms become ASCII, a no-break space a space, a full-width hyphen a hyphen), then every
-space and dash goes. Each method then checks the one string this gives exactly as before: a
+full-width forms become ASCII, a no-break space a space, a full-width hyphen a hyphen), then the
+digits of other scripts (Arabic-Indic "١٢٣", Devanagari "१२३": what an Arabic or Hindi keyboard
+types) become the ASCII digit of the same value, then every space and dash goes. Each method then checks the one string this gives exactly as before: a
 submission is still one guess at one code, only more spellings of that guess are read.
 """
 
@@ -30,7 +31,16 @@ def strip_separators(raw: str) -> str:
     return "".join(char for char in raw if not _is_separator(char))
 
 
+def ascii_digits(text: str) -> str:
+    """Every decimal digit of any script as its ASCII digit ("٤" -> "4"); nothing else changes."""
+    return "".join(
+        str(unicodedata.decimal(char)) if not char.isascii() and char.isdecimal() else char
+        for char in text
+    )
+
+
 def typed_code(raw: str) -> str:
     """What the user typed for any code (authenticator, e-mail, SMS, backup code, pass), NFKC
-    normalised and without spaces or dashes: "１２３ ４５６" and "123\u00a0456" become "123456"."""
-    return strip_separators(unicodedata.normalize("NFKC", raw))
+    normalised, digits made ASCII, without spaces or dashes: "１２３ ４５６", "١٢٣٤٥٦" and
+    "123\u00a0456" become "123456"."""
+    return strip_separators(ascii_digits(unicodedata.normalize("NFKC", raw)))

@@ -71,19 +71,24 @@ fmt: $(STAMP)
 
 # The translation catalogues: every app's .po files brought up to date with the marked texts
 # (templates, Python; the JavaScript's in the djangojs domain), then compiled to the .mo files the
-# wheel ships. Each app keeps its own src/portal2fa/<app>/locale/.
+# wheel ships. Each app keeps its own src/portal2fa/<app>/locale/. The pseudo-locale en_XA
+# (accented, lengthened English, for the tests that look for untranslated text) is extracted like
+# a language and filled by tools/pseudo_locale.py before compiling.
 I18N_APPS := twofactor audit accounts api
 LANGUAGES_PO := de fr es pt_BR ja ar
+PSEUDO_PO := en_XA
 DJANGO_ADMIN := $(abspath $(BIN))/django-admin
+PSEUDO_FILL := $(abspath $(BIN))/python $(abspath tools/pseudo_locale.py)
 
 messages: $(STAMP)
 	set -e; for app in $(I18N_APPS); do \
 	  (cd src/portal2fa/$$app && mkdir -p locale \
 	   && DJANGO_SETTINGS_MODULE=portal2fa.config.test_settings $(DJANGO_ADMIN) makemessages \
-	      $(addprefix -l ,$(LANGUAGES_PO)) --no-obsolete --add-location file --ignore 'migrations/*' \
+	      $(addprefix -l ,$(LANGUAGES_PO) $(PSEUDO_PO)) --no-obsolete --add-location file --ignore 'migrations/*' \
 	   && if ls static/portal2fa/*.js >/dev/null 2>&1; then \
 	      DJANGO_SETTINGS_MODULE=portal2fa.config.test_settings $(DJANGO_ADMIN) makemessages -d djangojs \
-	      $(addprefix -l ,$(LANGUAGES_PO)) --no-obsolete --add-location file; fi \
+	      $(addprefix -l ,$(LANGUAGES_PO) $(PSEUDO_PO)) --no-obsolete --add-location file; fi \
+	   && $(PSEUDO_FILL) locale/$(PSEUDO_PO)/LC_MESSAGES/*.po \
 	   && DJANGO_SETTINGS_MODULE=portal2fa.config.test_settings $(DJANGO_ADMIN) compilemessages); \
 	done
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
@@ -6,7 +7,7 @@ class AccountsConfig(AppConfig):
 
     name = "portal2fa.accounts"
     label = "accounts"
-    verbose_name = "Demo portal"
+    verbose_name = _("Demo portal")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

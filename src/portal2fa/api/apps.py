@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "portal2fa.api"
     label = "portal2fa_api"
-    verbose_name = "Portal 2FA API, webhooks and metrics"
+    verbose_name = _("Portal 2FA API, webhooks and metrics")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

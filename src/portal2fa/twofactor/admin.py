@@ -8,6 +8,7 @@ from typing import TypeAlias, cast
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 
 from .models import GroupRole
 
@@ -18,7 +19,7 @@ class SecurityRoleInline(admin.StackedInline):
     model = GroupRole
     can_delete = False
     max_num = 1
-    verbose_name = verbose_name_plural = "Security Role (Portal 2FA)"
+    verbose_name = verbose_name_plural = _("Security Role (Portal 2FA)")
     kept_on_the_settings_tab = (
         "requires_2fa",
         "due_rule",

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TwoFactorConfig(AppConfig):
     name = "portal2fa.twofactor"
     label = "twofactor"
-    verbose_name = "Two-factor authentication"
+    verbose_name = _("Two-factor authentication")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -56,6 +56,8 @@ SECOND_FACTOR_FIRST = _("Complete the second factor first.")
 SESSION_ENDED = _(
     "You were signed out because of a security change to your account. Sign in again."
 )
+# The enrollment pages' QR code (selectors/enrollment.py): its title is what a screen reader says
+QR_CODE_TITLE = _("QR code for your authenticator app")
 
 # The password step (services/password.py) and the password change (services/password_change.py)
 INVALID_CREDENTIALS = _("The email or password is incorrect.")

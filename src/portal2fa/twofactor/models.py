@@ -17,12 +17,13 @@ MANAGE_PERMISSION = "twofactor.manage_two_factor"
 
 
 class RoleType(models.TextChoices):
-    """The Type of a Security Role, as the Overview's Roles Without 2FA shows it."""
+    """The Type of a Security Role, as the Overview's Roles Without 2FA shows it. The stored value is
+    the English label; pages show it translated (`{% translate role.type context "role type" %}`)."""
 
-    SYSTEM = "System"
-    EMPLOYEE = "Employee"
-    PARTNER = "Partner"
-    CUSTOMER = "Customer"
+    SYSTEM = "System", pgettext_lazy("role type", "System")
+    EMPLOYEE = "Employee", pgettext_lazy("role type", "Employee")
+    PARTNER = "Partner", pgettext_lazy("role type", "Partner")
+    CUSTOMER = "Customer", pgettext_lazy("role type", "Customer")
 
 
 def default_role_methods() -> list[str]:
@@ -72,13 +73,13 @@ class GroupRole(RoleDeadlineFields):
         "auth.Group", on_delete=models.CASCADE, related_name="portal2fa_role"
     )
     type = models.CharField(max_length=20, choices=RoleType.choices, default=RoleType.EMPLOYEE)
-    requires_2fa = models.BooleanField("Require two-factor authentication", default=False)
+    requires_2fa = models.BooleanField(_("Require two-factor authentication"), default=False)
     # The optional second-factor methods (methods.OPTIONAL) that count for this role's users; the
     # Authenticator App always counts. See core/methods.py for the rule across several roles.
-    methods = models.JSONField("Second-factor methods", default=default_role_methods, blank=True)
+    methods = models.JSONField(_("Second-factor methods"), default=default_role_methods, blank=True)
     # A trusted browser (enforcement "Unrecognized devices only") never skips the second factor
     # for a user of this role.
-    always_second_factor = models.BooleanField("Always require the second factor", default=False)
+    always_second_factor = models.BooleanField(_("Always require the second factor"), default=False)
 
     def __str__(self) -> str:
         return f"{self.group.name} ({self.type})"
@@ -201,7 +202,7 @@ class TwoFactorSettings(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "two-factor settings"
+        verbose_name_plural = _("two-factor settings")
         # Who administers 2FA (Setup pages, CLI): users with this permission; superusers have it.
         permissions = [("manage_two_factor", "Can manage two-factor authentication")]
 

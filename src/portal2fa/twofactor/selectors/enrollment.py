@@ -52,7 +52,7 @@ def pairing_of(user, encrypted_secret: str, policy: TwoFactorSettings) -> Pairin
             border=4,
             dark="#000",
             light="#fff",
-            title="QR code for your authenticator app",
+            title=str(texts.QR_CODE_TITLE),
             omitsize=True,
         ),
         uri=uri,

@@ -33,7 +33,9 @@ def phone(browser, live_server, axe_source):
 
 
 def headings(page: Page) -> list[str]:
-    return page.locator("[data-enroll-options] h2").all_inner_texts()
+    found = page.locator("[data-enroll-options] h2")
+    expect(found).to_have_count(2)  # the page is shown, not only its address (a loaded machine)
+    return found.all_inner_texts()
 
 
 def test_on_a_touch_phone_the_passkey_comes_first_and_the_key_opens_or_copies(

@@ -40,7 +40,9 @@ def enroll_with_a_key(page: Page, email: str, name: str) -> list[str]:
 
 def save_codes(page: Page) -> list[str]:
     expect(page).to_have_url(re.compile(r"/account/two-factor/backup-codes/new/$"))
-    codes = [c.strip() for c in page.get_by_test_id("backup-codes").locator("li").all_inner_texts()]
+    items = page.get_by_test_id("backup-codes").locator("li")
+    expect(items).to_have_count(10)  # the page is shown, not only its address (a loaded machine)
+    codes = [c.strip() for c in items.all_inner_texts()]
     page.get_by_role("button", name=re.compile("I have saved my codes")).click()
     return codes
 

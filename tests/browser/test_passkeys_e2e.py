@@ -203,7 +203,9 @@ def test_enroll_with_a_passkey_alone_then_sign_in_with_it_or_a_backup_code(
     page.get_by_label("Key name", exact=True).fill("Phone key")
     page.get_by_role("button", name="Use a passkey or security key", exact=True).click()
     expect(page.get_by_role("heading", name="Your backup codes")).to_be_visible()
-    codes = [c.strip() for c in page.get_by_test_id("backup-codes").locator("li").all_inner_texts()]
+    items = page.get_by_test_id("backup-codes").locator("li")
+    expect(items).to_have_count(10)
+    codes = [c.strip() for c in items.all_inner_texts()]
     assert len(codes) == 10
     [credential] = keys.credentials()
     enrollment = Authenticator.objects.get(user=user)

@@ -25,10 +25,12 @@ from ...audit.models import Action
 from ...audit.services import Origin, record
 from ..adapter import HostUser
 from ..conf import setting
-from ..messages import CODE_LOCKED, code_budget_delay
-from ..models import CodeGuessBudget
-from .code_checks import serialize_code_checks
+from ..messages import CODE_LOCKED, INVALID, USED, code_budget_delay
+from ..models import Authenticator, CodeGuessBudget
+from .clock_skew import skew_hint, suspected_skew
+from .code_checks import CodeCheck, serialize_code_checks
 from .notices import send_code_guessing_notice
+from .outcome import Outcome
 from .returning import update_returning
 
 LOCKED_MESSAGE = CODE_LOCKED
@@ -152,3 +154,28 @@ def code_success(user_id: int, *, budget: Any = _UNREAD) -> None:
 def code_budget_forget(user_id: int) -> None:
     """An enrollment reset: the account starts again with a clean budget (and no lock)."""
     CodeGuessBudget.objects.filter(pk=user_id).delete()
+
+
+def code_refused(
+    check: CodeCheck,
+    *,
+    authenticator: Authenticator,
+    code: str,
+    user: HostUser,
+    at: datetime,
+    window: int,
+    client_address: str | None = None,
+) -> Outcome:
+    """A current code refused before a change on the personal page, under user_guard(): counted
+    on the account's budget unless it was a replay (no guess at the secret), with the clock hint
+    when the code matched another moment."""
+    if check is CodeCheck.USED:
+        return Outcome(False, USED)
+    refusal = code_failure_count(user, at=at, client_address=client_address)
+    skew = None
+    if check is CodeCheck.INVALID:
+        skew = suspected_skew(authenticator, code, at=at, window=window)
+    hint = f" {skew_hint(skew)}" if skew is not None else ""
+    if refusal:
+        return Outcome(False, f"{INVALID}{hint} {refusal.message}")
+    return Outcome(False, INVALID + hint)

@@ -12,7 +12,6 @@ from ...audit.models import Action
 from ...audit.services import Origin, record
 from .. import messages
 from ..machinery import code_budget, code_checks, counters
-from ..machinery.clock_skew import skew_hint, suspected_skew
 from ..machinery.code_budget import user_guard
 from ..machinery.outcome import Outcome
 from ..machinery.policy import current_policy
@@ -67,17 +66,15 @@ def passkey_step_up(
                     purpose=purpose,
                 )
             return Outcome(True)
-        refusal = skew = None
-        if check is not code_checks.CodeCheck.USED:
-            refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
-        if check is code_checks.CodeCheck.INVALID:
-            skew = suspected_skew(authenticator, code, at=at, window=window)
-    if check is code_checks.CodeCheck.USED:
-        return Outcome(False, messages.USED)
-    hint = f" {skew_hint(skew)}" if skew is not None else ""
-    if refusal:
-        return Outcome(False, f"{messages.INVALID}{hint} {refusal.message}")
-    return Outcome(False, messages.INVALID + hint)
+        return code_budget.code_refused(
+            check,
+            authenticator=authenticator,
+            code=code,
+            user=user,
+            at=at,
+            window=window,
+            client_address=client_address,
+        )
 
 
 def passkey_register(

@@ -9,7 +9,6 @@ from .. import messages
 from ..adapter import HostUser
 from ..core import totp
 from ..machinery import code_budget, code_checks, counters
-from ..machinery.clock_skew import skew_hint, suspected_skew
 from ..machinery.code_budget import user_guard
 from ..machinery.outcome import Outcome
 from ..machinery.policy import current_policy
@@ -46,17 +45,15 @@ def backup_codes_regenerate(
                 client_address=client_address,
             )
             return Outcome(True, backup_codes=tuple(new_codes))
-        refusal = skew = None
-        if check is not code_checks.CodeCheck.USED:  # a replayed code is no guess at the secret
-            refusal = code_budget.code_failure_count(user, at=at, client_address=client_address)
-        if check is code_checks.CodeCheck.INVALID:
-            skew = suspected_skew(authenticator, code, at=at, window=policy.clock_skew_steps)
-    if check is code_checks.CodeCheck.USED:
-        return Outcome(False, messages.USED)
-    hint = f" {skew_hint(skew)}" if skew is not None else ""
-    if refusal:
-        return Outcome(False, f"{messages.INVALID}{hint} {refusal.message}")
-    return Outcome(False, messages.INVALID + hint)
+        return code_budget.code_refused(
+            check,
+            authenticator=authenticator,
+            code=code,
+            user=user,
+            at=at,
+            window=policy.clock_skew_steps,
+            client_address=client_address,
+        )
 
 
 def backup_codes_regenerate_confirmed(

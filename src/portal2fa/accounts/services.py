@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -215,3 +216,13 @@ def validate_new_password(password: str, user: User) -> None:
         validate_password(password, user)
     except ValidationError as error:
         raise AccountError(" ".join(error.messages)) from None
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Store the user's language for the pages and every mail to them; False (nothing stored) for
+    a language the site does not offer."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    user.language = language
+    user.save(update_fields=["language"])
+    return True

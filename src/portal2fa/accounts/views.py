@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_POST, require_safe
@@ -7,6 +6,7 @@ from django.views.i18n import set_language
 from ..twofactor.machinery.policy import current_policy
 from ..twofactor.selectors.enrollment import status_of
 from ..twofactor.web.decorators import administrator_required
+from .services import user_language_set
 
 
 @login_required
@@ -28,8 +28,6 @@ def language_choose(request):
     """The language switcher: Django's set_language (the cookie, back to `next`), and for a
     signed-in user also their stored choice, which every mail to them is written in."""
     response = set_language(request)
-    chosen = request.POST.get("language", "")
-    if request.user.is_authenticated and chosen in dict(settings.LANGUAGES):
-        request.user.language = chosen
-        request.user.save(update_fields=["language"])
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=request.POST.get("language", ""))
     return response
